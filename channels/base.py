@@ -1,0 +1,91 @@
+"""The plug-in point for providers: a channel adapter turns a rendered message into a send.
+
+Vendor details (SDK calls, status strings, error codes) stay inside the adapter. It
+answers with a ``Receipt`` or raises one of:
+
+    ChannelError
+    ├── TransientChannelError   worth retrying later (rate limit, provider 5xx, network)
+    └── PermanentChannelError   retrying will not help (invalid number, unsubscribed, 4xx)
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = [
+    "Channel",
+    "ChannelError",
+    "DeliveryStatus",
+    "OutgoingMessage",
+    "PermanentChannelError",
+    "Receipt",
+    "TransientChannelError",
+]
+
+
+class DeliveryStatus(enum.StrEnum):
+    """What a provider says happened, in our own words."""
+
+    ACCEPTED = "accepted"  # the provider took the message (queued, sending, or sent to carrier)
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """Everything an adapter needs to send one message, and nothing more."""
+
+    message_id: str
+    destination: str  # E.164 for phone channels
+    body: str
+    status_callback_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    provider: str  # "twilio", "outbox", ...
+    provider_message_id: str
+    status: DeliveryStatus
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+class ChannelError(Exception):
+    def __init__(self, code: str, text: str, *, http_status: int | None = None) -> None:
+        self.code = code  # the provider's error code, as a string ("21211", "429", "network")
+        self.text = text
+        self.http_status = http_status
+        super().__init__(f"{code}: {text}")
+
+
+class TransientChannelError(ChannelError):
+    """The send did not happen and may succeed if tried again later."""
+
+
+class PermanentChannelError(ChannelError):
+    """The send did not happen and will not succeed if tried again."""
+
+    def __init__(
+        self,
+        code: str,
+        text: str,
+        *,
+        http_status: int | None = None,
+        recipient_opted_out: bool = False,
+    ) -> None:
+        super().__init__(code, text, http_status=http_status)
+        # The provider says the recipient unsubscribed (Twilio 21610): record an opt-out.
+        self.recipient_opted_out = recipient_opted_out
+
+
+class Channel(Protocol):
+    """One provider for one channel. Built once per worker; shared by its jobs."""
+
+    @property
+    def provider(self) -> str: ...
+
+    async def send(self, message: OutgoingMessage) -> Receipt: ...
+
+    async def aclose(self) -> None: ...

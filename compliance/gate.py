@@ -1,0 +1,82 @@
+"""The compliance gate: every rule, in order, on every message, just before it is sent.
+
+A rule is a small class with an ``id``, a ``citation`` and ``async check(subject)``.
+The gate runs all of them (so the log shows each rule's answer, not only the first
+refusal) and fails closed: a rule that raises blocks the message and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from compliance.verdict import Decision, RuleResult, Verdict
+
+__all__ = ["CheckSubject", "ComplianceGate", "ContactFacts", "Rule"]
+
+log = logging.getLogger(__name__)
+
+
+class ContactFacts(Protocol):
+    """What rules may ask the contact log. The dispatcher provides it."""
+
+    async def is_opted_out(self, *, channel: str, destination: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class CheckSubject:
+    """One message as the rules see it, rendered (or not) and about to be sent."""
+
+    message_id: str
+    channel: str
+    debtor_ref: str
+    account_ref: str | None
+    destination: str
+    locale: str
+    template_name: str
+    template_version: str | None
+    body: str | None  # None when the template could not be rendered
+    render_error: str | None
+    segments: int | None  # SMS only
+    now: datetime
+    facts: ContactFacts
+
+
+class Rule(Protocol):
+    id: str
+    citation: str
+
+    async def check(self, subject: CheckSubject) -> RuleResult: ...
+
+
+class ComplianceGate:
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = tuple(rules)
+
+    async def evaluate(self, subject: CheckSubject) -> Verdict:
+        results = [await self._run(rule, subject) for rule in self.rules]
+        if any(r.decision is Decision.BLOCK for r in results):
+            decision = Decision.BLOCK
+        elif any(r.decision is Decision.DEFER for r in results):
+            decision = Decision.DEFER
+        else:
+            decision = Decision.ALLOW
+        return Verdict(decision, tuple(results), subject.now)
+
+    @staticmethod
+    async def _run(rule: Rule, subject: CheckSubject) -> RuleResult:
+        try:
+            result = await rule.check(subject)
+        except Exception as exc:  # fail closed: a broken rule must never let a message through
+            log.exception("compliance rule %s crashed on message %s", rule.id, subject.message_id)
+            return RuleResult.block(
+                rule.id, rule.citation, f"rule crashed ({type(exc).__name__}: {exc}); failed closed"
+            )
+        if result.decision is Decision.DEFER and result.until is None:
+            return RuleResult.block(
+                rule.id, rule.citation, "rule deferred without a time; failed closed"
+            )
+        return result

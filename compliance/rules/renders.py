@@ -1,0 +1,34 @@
+"""A message goes out only if its template rendered cleanly and fits the channel."""
+
+from __future__ import annotations
+
+from compliance.gate import CheckSubject
+from compliance.verdict import RuleResult
+
+__all__ = ["RendersWithinLimit"]
+
+
+class RendersWithinLimit:
+    id = "template.renders_within_limit"
+    citation = "Company policy: approved templates only, rendered in full (seed 2.(3))"
+
+    def __init__(self, *, max_sms_segments: int) -> None:
+        self.max_sms_segments = max_sms_segments
+
+    async def check(self, subject: CheckSubject) -> RuleResult:
+        if subject.render_error is not None or subject.body is None:
+            return RuleResult.block(
+                self.id, self.citation, f"template did not render: {subject.render_error}"
+            )
+        if not subject.body.strip():
+            return RuleResult.block(self.id, self.citation, "rendered message is empty")
+        if subject.segments is not None and subject.segments > self.max_sms_segments:
+            return RuleResult.block(
+                self.id,
+                self.citation,
+                f"text needs {subject.segments} SMS segments; the limit is "
+                f"{self.max_sms_segments}",
+                segments=subject.segments,
+                max_segments=self.max_sms_segments,
+            )
+        return RuleResult.allow(self.id, self.citation, segments=subject.segments)

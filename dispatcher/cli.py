@@ -1,0 +1,95 @@
+"""The `dispatcher` command: run a worker or the server, migrate, or run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from aiohttp import web
+from arq import create_pool
+from arq.connections import RedisSettings
+
+from dispatcher.contactlog.database import create_engine
+from dispatcher.contactlog.migrate import upgrade
+from dispatcher.demo import run_demo
+from dispatcher.deps import Deps
+from dispatcher.errors import DispatcherError
+from dispatcher.runtime import redis_url_for
+from dispatcher.settings import Settings
+from dispatcher.web import create_app
+from dispatcher.worker import create_worker
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dispatcher", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="create or upgrade the contact log's tables")
+    worker = commands.add_parser("worker", help="run a pipeline worker")
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    commands.add_parser("serve", help="run the HTTP server (webhooks, health)")
+    demo = commands.add_parser("demo", help="run the pipeline end to end on the embedded default")
+    demo.add_argument("--bulk", type=int, default=600, help="how many reminders to enqueue")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = Settings.from_env()
+        if args.command == "migrate":
+            asyncio.run(_migrate(settings))
+        elif args.command == "worker":
+            _worker(settings, burst=args.burst)
+        elif args.command == "serve":
+            asyncio.run(_serve(settings))
+        elif args.command == "demo":
+            asyncio.run(run_demo(settings, bulk=args.bulk))
+    except DispatcherError as exc:
+        print(f"dispatcher: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+async def _migrate(settings: Settings) -> None:
+    engine = create_engine(settings.effective_database_url)
+    await upgrade(engine)
+    await engine.dispose()
+    print(f"contact log is up to date: {engine.url.render_as_string(hide_password=True)}")
+
+
+def _worker(settings: Settings, *, burst: bool) -> None:
+    with redis_url_for(settings) as redis_url:
+        asyncio.run(_migrate_quietly(settings))
+        create_worker(settings, redis_url=redis_url, burst=burst).run()
+
+
+async def _migrate_quietly(settings: Settings) -> None:
+    if not settings.database_url:  # the embedded default creates its SQLite file on first use
+        engine = create_engine(settings.effective_database_url)
+        await upgrade(engine)
+        await engine.dispose()
+
+
+async def _serve(settings: Settings) -> None:
+    with redis_url_for(settings) as redis_url:
+        await _migrate_quietly(settings)
+        redis = await create_pool(RedisSettings.from_dsn(redis_url))
+        deps = Deps.build(settings, redis=redis, channels={})
+        runner = web.AppRunner(create_app(deps))
+        await runner.setup()
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+        print(f"listening on http://{settings.http_host}:{settings.http_port}")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+            await deps.aclose()
+            await redis.aclose()

@@ -1,0 +1,131 @@
+"""The Python client the strategy module uses: enqueue one or many messages, read them back.
+
+    async with await DispatcherClient.connect(settings) as client:
+        accepted = await client.send_many(requests)   # one transaction, one Redis round trip
+        view = await client.get(accepted[0].message_id)
+
+A batch is all or nothing: if any item is invalid, ``InvalidBatch`` lists every problem
+(index, field, reason) and nothing is written. Once the contact-log transaction commits
+the messages are safe: if Redis is unreachable at that instant, the sweep enqueues them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from redis.exceptions import RedisError
+
+from dispatcher.clock import Clock, SystemClock
+from dispatcher.contactlog.database import create_engine
+from dispatcher.contactlog.models import Message
+from dispatcher.contactlog.store import Accepted, ContactLog
+from dispatcher.queue import JobQueue
+from dispatcher.requests import MessageRequest, validate_batch
+from dispatcher.settings import Settings
+from templates import TemplateCatalog
+
+__all__ = ["DispatcherClient", "EventView", "MessageView"]
+
+log = logging.getLogger(__name__)
+
+_VIEW_FIELDS = (
+    "id", "idempotency_key", "debtor_ref", "account_ref", "channel", "template_name",
+    "template_version", "locale", "destination", "content", "segments", "requested_by",
+    "created_at", "scheduled_for", "updated_at", "status", "attempts", "provider",
+    "provider_message_id", "error_code", "error_text", "error_retryable", "verdict",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    source: str
+    status: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """One message as the contact log knows it, with its history."""
+
+    message: dict[str, Any]
+    events: list[EventView]
+
+    @property
+    def status(self) -> str:
+        return str(self.message["status"])
+
+
+class DispatcherClient:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        contact_log: ContactLog,
+        redis: ArqRedis,
+        catalog: TemplateCatalog | None = None,
+    ) -> None:
+        self.settings = settings
+        self.log = contact_log
+        self.redis = redis
+        self.queue = JobQueue(redis)
+        self.catalog = catalog or TemplateCatalog()
+
+    @classmethod
+    async def connect(
+        cls, settings: Settings, *, redis_url: str, clock: Clock | None = None
+    ) -> DispatcherClient:
+        engine = create_engine(settings.effective_database_url)
+        redis = await create_pool(RedisSettings.from_dsn(redis_url))
+        return cls(settings, contact_log=ContactLog(engine, clock or SystemClock()), redis=redis)
+
+    async def send(self, request: MessageRequest) -> Accepted:
+        return (await self.send_many([request]))[0]
+
+    async def send_many(self, requests: Sequence[MessageRequest]) -> list[Accepted]:
+        rows = validate_batch(
+            requests,
+            catalog=self.catalog,
+            now=self.log.clock.now(),
+            max_sms_segments=self.settings.sms_max_segments,
+        )
+        accepted = await self.log.add_queued(rows)
+        new_jobs = [(a.message_id, a.scheduled_for) for a in accepted if a.created]
+        try:
+            await self.queue.enqueue(new_jobs, now=self.log.clock.now())
+        except (RedisError, OSError) as exc:
+            # Committed is safe: the sweep enqueues due messages that have no job.
+            log.warning("Redis unavailable (%s); %d messages wait for the sweep", exc, len(new_jobs))
+        return accepted
+
+    async def get(self, message_id: str) -> MessageView:
+        message = await self.log.get(message_id)
+        events = await self.log.events(message_id)
+        return MessageView(
+            message=_as_dict(message),
+            events=[EventView(e.at, e.source, e.status, e.detail) for e in events],
+        )
+
+    async def aclose(self) -> None:
+        await self.redis.aclose()
+        await self.log.engine.dispose()
+
+    async def __aenter__(self) -> DispatcherClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def _as_dict(message: Message) -> dict[str, Any]:
+    return {name: getattr(message, name) for name in _VIEW_FIELDS}

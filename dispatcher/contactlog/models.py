@@ -1,0 +1,127 @@
+"""The contact log's tables: one row per contact attempt, and its append-only events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "Hold", "Message", "MessageEvent", "UTCDateTime"]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in, timezone-aware UTC out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the contact log; use an aware UTC time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+# BIGSERIAL on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JsonDocument}
+
+
+class Message(Base):
+    """One contact attempt, from enqueue to its last known outcome."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)  # time-ordered, see ids.py
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    debtor_ref: Mapped[str] = mapped_column(String(100), index=True)
+    account_ref: Mapped[str | None] = mapped_column(String(100), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    template_name: Mapped[str] = mapped_column(String(100))
+    template_version: Mapped[str] = mapped_column(String(16))  # content hash of the template
+    locale: Mapped[str] = mapped_column(String(10))
+    variables: Mapped[dict[str, Any]]
+    destination: Mapped[str] = mapped_column(String(64))  # E.164 for phone channels
+    content: Mapped[str | None] = mapped_column(Text)  # the body as rendered for sending
+    segments: Mapped[int | None]
+    requested_by: Mapped[str] = mapped_column(String(100))  # "strategy", "collector:c-17", ...
+    created_at: Mapped[datetime]
+    scheduled_for: Mapped[datetime]  # not before this; moved forward by deferrals and retries
+    updated_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)  # sends handed to a provider
+    provider: Mapped[str | None] = mapped_column(String(32))
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_text: Mapped[str | None] = mapped_column(Text)
+    error_retryable: Mapped[bool | None] = mapped_column(Boolean)
+    verdict: Mapped[dict[str, Any] | None]
+
+    __table_args__ = (Index("ix_messages_status_scheduled_for", "status", "scheduled_for"),)
+
+
+class MessageEvent(Base):
+    """An append-only record of one state change of one message."""
+
+    __tablename__ = "message_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), index=True)
+    at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(16))  # api, worker, webhook, sweep
+    status: Mapped[str] = mapped_column(String(16))  # the status the message moved to
+    detail: Mapped[dict[str, Any]]
+
+
+class Hold(Base):
+    """Something that stops contact: for now, an opt-out of one destination on one channel."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))  # "opt_out"
+    channel: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(64))
+    debtor_ref: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(64))  # "provider:twilio:21610", "api", ...
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    lifted_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_holds_destination_channel", "destination", "channel"),)

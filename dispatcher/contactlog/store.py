@@ -1,0 +1,256 @@
+"""The contact log: the single source of truth for what was asked, decided and sent.
+
+Every status change goes through ``transition``: a conditional UPDATE (the message must
+still be in one of the expected statuses) and its event row, in one transaction. That
+compare-and-set is what keeps two workers, or a worker and a late webhook, from both
+acting on one message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from dispatcher.clock import Clock
+from dispatcher.contactlog.models import Hold, Message, MessageEvent
+from dispatcher.domain import EventSource, MessageStatus
+from dispatcher.errors import UnknownMessage
+
+__all__ = ["Accepted", "ContactLog"]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The answer to one enqueued message: its id, and whether this call created it."""
+
+    message_id: str
+    idempotency_key: str
+    created: bool
+    status: MessageStatus
+    scheduled_for: datetime
+
+
+class ContactLog:
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    async def add_queued(self, rows: Sequence[dict[str, Any]]) -> list[Accepted]:
+        """Insert new messages (status queued) and their first events, all or nothing.
+
+        A row whose idempotency key already exists is not inserted again: the answer
+        carries the existing message's id with ``created=False``.
+        """
+        if not rows:
+            return []
+        now = self.clock.now()
+        insert = (
+            self._insert(Message)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(Message.id)
+        )
+        async with self.engine.begin() as conn:
+            inserted = set((await conn.execute(insert, list(rows))).scalars())
+            if inserted:
+                await conn.execute(
+                    MessageEvent.__table__.insert(),
+                    [
+                        {
+                            "message_id": row["id"],
+                            "at": now,
+                            "source": EventSource.API,
+                            "status": MessageStatus.QUEUED,
+                            "detail": {"requested_by": row["requested_by"]},
+                        }
+                        for row in rows
+                        if row["id"] in inserted
+                    ],
+                )
+            existing = await self._existing(conn, [r for r in rows if r["id"] not in inserted])
+        answers = []
+        for row in rows:
+            if row["id"] in inserted:
+                answers.append(
+                    Accepted(
+                        row["id"],
+                        row["idempotency_key"],
+                        True,
+                        MessageStatus.QUEUED,
+                        row["scheduled_for"],
+                    )
+                )
+            else:
+                answers.append(existing[row["idempotency_key"]])
+        return answers
+
+    async def _existing(
+        self, conn: AsyncConnection, rows: list[dict[str, Any]]
+    ) -> dict[str, Accepted]:
+        if not rows:
+            return {}
+        keys = [r["idempotency_key"] for r in rows]
+        found = await conn.execute(
+            select(
+                Message.id, Message.idempotency_key, Message.status, Message.scheduled_for
+            ).where(Message.idempotency_key.in_(keys))
+        )
+        return {
+            key: Accepted(mid, key, False, MessageStatus(status), scheduled_for)
+            for mid, key, status, scheduled_for in found
+        }
+
+    async def get(self, message_id: str) -> Message:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(select(Message.__table__).where(Message.id == message_id))
+            ).first()
+        if row is None:
+            raise UnknownMessage(message_id)
+        return Message(**row._asdict())
+
+    async def find_by_provider_id(self, provider: str, provider_message_id: str) -> str | None:
+        async with self.engine.connect() as conn:
+            return (
+                await conn.execute(
+                    select(Message.id).where(
+                        Message.provider == provider,
+                        Message.provider_message_id == provider_message_id,
+                    )
+                )
+            ).scalar_one_or_none()
+
+    async def events(self, message_id: str) -> list[MessageEvent]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(MessageEvent.__table__)
+                .where(MessageEvent.message_id == message_id)
+                .order_by(MessageEvent.id)
+            )
+            return [MessageEvent(**row._asdict()) for row in rows]
+
+    async def transition(
+        self,
+        message_id: str,
+        *,
+        expect: Iterable[MessageStatus],
+        to: MessageStatus,
+        source: EventSource,
+        detail: dict[str, Any] | None = None,
+        **changes: Any,
+    ) -> bool:
+        """Move a message to ``to`` if it is still in one of ``expect``; log the event.
+
+        Returns False, and writes nothing, when the message has moved on meanwhile.
+        """
+        now = self.clock.now()
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(Message)
+                .where(Message.id == message_id, Message.status.in_(list(expect)))
+                .values(status=to, updated_at=now, **changes)
+            )
+            if result.rowcount != 1:
+                return False
+            await self._event(conn, message_id, now, source, to, detail or {})
+            return True
+
+    async def note(
+        self,
+        message_id: str,
+        *,
+        source: EventSource,
+        detail: dict[str, Any],
+        **changes: Any,
+    ) -> None:
+        """Record something that happened without changing the message's status."""
+        now = self.clock.now()
+        async with self.engine.begin() as conn:
+            status = (
+                await conn.execute(
+                    update(Message)
+                    .where(Message.id == message_id)
+                    .values(updated_at=now, **changes)
+                    .returning(Message.status)
+                )
+            ).scalar_one()
+            await self._event(conn, message_id, now, source, MessageStatus(status), detail)
+
+    @staticmethod
+    async def _event(
+        conn: AsyncConnection,
+        message_id: str,
+        at: datetime,
+        source: EventSource,
+        status: MessageStatus,
+        detail: dict[str, Any],
+    ) -> None:
+        await conn.execute(
+            MessageEvent.__table__.insert().values(
+                message_id=message_id, at=at, source=source, status=status, detail=detail
+            )
+        )
+
+    async def due(self, *, scheduled_before: datetime, limit: int) -> list[tuple[str, datetime]]:
+        """Queued or deferred messages that should have been picked up by now."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(Message.id, Message.scheduled_for)
+                .where(
+                    Message.status.in_([MessageStatus.QUEUED, MessageStatus.DEFERRED]),
+                    Message.scheduled_for <= scheduled_before,
+                )
+                .order_by(Message.scheduled_for)
+                .limit(limit)
+            )
+            return [(mid, at) for mid, at in rows]
+
+    async def stuck_sending(self, *, claimed_before: datetime, limit: int) -> list[str]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(Message.id)
+                .where(
+                    Message.status == MessageStatus.SENDING,
+                    Message.updated_at <= claimed_before,
+                )
+                .limit(limit)
+            )
+            return list(rows.scalars())
+
+    async def add_opt_out(
+        self, *, channel: str, destination: str, debtor_ref: str | None, source: str, reason: str
+    ) -> None:
+        if await self.is_opted_out(channel=channel, destination=destination):
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                Hold.__table__.insert().values(
+                    kind="opt_out",
+                    channel=channel,
+                    destination=destination,
+                    debtor_ref=debtor_ref,
+                    source=source,
+                    reason=reason,
+                    created_at=self.clock.now(),
+                )
+            )
+
+    async def is_opted_out(self, *, channel: str, destination: str) -> bool:
+        async with self.engine.connect() as conn:
+            found = await conn.execute(
+                select(Hold.id)
+                .where(
+                    Hold.kind == "opt_out",
+                    Hold.channel == channel,
+                    Hold.destination == destination,
+                    Hold.lifted_at.is_(None),
+                )
+                .limit(1)
+            )
+            return found.first() is not None

@@ -1,0 +1,67 @@
+"""Every error the dispatcher raises on purpose.
+
+    DispatcherError
+    ├── InvalidRequest            bad input from a caller; names the field and the problem
+    │   └── InvalidBatch          one or more items of a batch were invalid (nothing enqueued)
+    ├── UnknownMessage            no message with that id
+    └── ServiceUnavailable        a backing service (database, Redis) could not be reached
+
+Channel errors (``TransientChannelError``, ``PermanentChannelError``) live in
+``channels.base`` so that adapters do not depend on the dispatcher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "DispatcherError",
+    "FieldProblem",
+    "InvalidBatch",
+    "InvalidRequest",
+    "ServiceUnavailable",
+    "UnknownMessage",
+]
+
+
+class DispatcherError(Exception):
+    """Base of every error raised on purpose by the dispatcher."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with one field of a request."""
+
+    field: str
+    problem: str
+    index: int | None = None  # position in a batch, when the request was a batch
+
+    def __str__(self) -> str:
+        where = self.field if self.index is None else f"[{self.index}].{self.field}"
+        return f"{where}: {self.problem}"
+
+
+class InvalidRequest(DispatcherError):
+    """A request was refused before anything was written."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+    @classmethod
+    def of(cls, field: str, problem: str) -> InvalidRequest:
+        return cls([FieldProblem(field, problem)])
+
+
+class InvalidBatch(InvalidRequest):
+    """At least one item of a batch was invalid; the whole batch was refused."""
+
+
+class UnknownMessage(DispatcherError):
+    def __init__(self, message_id: str) -> None:
+        self.message_id = message_id
+        super().__init__(f"no message with id {message_id!r}")
+
+
+class ServiceUnavailable(DispatcherError):
+    """The database or Redis could not be reached; the caller may retry."""

@@ -1,0 +1,221 @@
+"""The one job: a contact attempt from the contact log to the provider and back to the log.
+
+    load ─► render ─► compliance verdict ─► claim (queued→sending) ─► send ─► outcome
+
+Each stage takes the previous stage's output and never reaches back. The claim is a
+compare-and-set in the contact log, so a job that runs twice, or two workers racing,
+send at most once. A message left ``sending`` by a crash is never resent blindly: the
+provider's callback or the sweep settles it (see ``sweeper``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from arq import Retry
+
+from channels.base import OutgoingMessage, PermanentChannelError, TransientChannelError
+from compliance import CheckSubject, Decision, Verdict
+from dispatcher.contactlog.models import Message
+from dispatcher.deps import Deps
+from dispatcher.domain import PENDING, EventSource, MessageStatus
+from templates import Rendered, TemplateError
+
+__all__ = ["process_message"]
+
+log = logging.getLogger(__name__)
+
+# arq may start a deferred job a little early; anything earlier than this waits for its own job.
+EARLY_TOLERANCE = timedelta(seconds=1)
+
+
+async def process_message(ctx: dict[str, Any], message_id: str) -> str:
+    """The arq job. Returns a short word on what happened, for arq's log."""
+    deps: Deps = ctx["deps"]
+    return await Pipeline(deps).run(message_id, job_try=ctx.get("job_try", 1))
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    rendered: Rendered | None
+    error: str | None
+
+
+class Pipeline:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.log = deps.log
+
+    async def run(self, message_id: str, *, job_try: int) -> str:
+        message = await self.log.get(message_id)
+        if message.status not in PENDING:
+            return f"nothing to do: {message.status}"
+        if message.scheduled_for > self.deps.clock.now() + EARLY_TOLERANCE:
+            return "not due yet"
+
+        render = self._render(message)
+        verdict = await self.deps.gate.evaluate(self._subject(message, render))
+        if verdict.decision is Decision.BLOCK:
+            return await self._block(message, verdict)
+        if verdict.decision is Decision.DEFER:
+            return await self._defer(message, verdict)
+        assert render.rendered is not None  # the render rule blocks anything that did not render
+        if not await self._claim(message, render.rendered, verdict):
+            return "claimed by another worker"
+        return await self._send(message, render.rendered, job_try)
+
+    def _render(self, message: Message) -> RenderOutcome:
+        try:
+            rendered = self.deps.catalog.render(
+                message.channel, message.template_name, message.locale, message.variables
+            )
+        except TemplateError as exc:
+            return RenderOutcome(None, str(exc))
+        return RenderOutcome(rendered, None)
+
+    def _subject(self, message: Message, render: RenderOutcome) -> CheckSubject:
+        rendered = render.rendered
+        return CheckSubject(
+            message_id=message.id,
+            channel=message.channel,
+            debtor_ref=message.debtor_ref,
+            account_ref=message.account_ref,
+            destination=message.destination,
+            locale=message.locale,
+            template_name=message.template_name,
+            template_version=rendered.version if rendered else None,
+            body=rendered.body if rendered else None,
+            render_error=render.error,
+            segments=rendered.segments.segments if rendered and rendered.segments else None,
+            now=self.deps.clock.now(),
+            facts=self.log,
+        )
+
+    async def _block(self, message: Message, verdict: Verdict) -> str:
+        moved = await self.log.transition(
+            message.id,
+            expect=PENDING,
+            to=MessageStatus.BLOCKED,
+            source=EventSource.WORKER,
+            detail=_summary(verdict),
+            verdict=verdict.to_json(),
+        )
+        return "blocked" if moved else "moved on meanwhile"
+
+    async def _defer(self, message: Message, verdict: Verdict) -> str:
+        until = verdict.until
+        assert until is not None
+        moved = await self.log.transition(
+            message.id,
+            expect=PENDING,
+            to=MessageStatus.DEFERRED,
+            source=EventSource.WORKER,
+            detail=_summary(verdict),
+            verdict=verdict.to_json(),
+            scheduled_for=until,
+        )
+        if moved:
+            await self.deps.queue.enqueue([(message.id, until)], now=self.deps.clock.now())
+        return f"deferred until {until.isoformat()}" if moved else "moved on meanwhile"
+
+    async def _claim(self, message: Message, rendered: Rendered, verdict: Verdict) -> bool:
+        return await self.log.transition(
+            message.id,
+            expect=PENDING,
+            to=MessageStatus.SENDING,
+            source=EventSource.WORKER,
+            detail={"attempt": message.attempts + 1, "template_version": rendered.version},
+            content=rendered.body,
+            segments=rendered.segments.segments if rendered.segments else None,
+            template_version=rendered.version,
+            verdict=verdict.to_json(),
+            attempts=message.attempts + 1,
+        )
+
+    async def _send(self, message: Message, rendered: Rendered, job_try: int) -> str:
+        settings = self.deps.settings
+        channel = self.deps.channels[message.channel]
+        outgoing = OutgoingMessage(
+            message_id=message.id,
+            destination=message.destination,
+            body=rendered.body,
+            status_callback_url=settings.status_callback_url(channel.provider, message.id),
+        )
+        try:
+            receipt = await channel.send(outgoing)
+        except TransientChannelError as exc:
+            return await self._after_transient_error(message, exc, job_try)
+        except PermanentChannelError as exc:
+            await self._fail(message, exc.code, exc.text, retryable=False)
+            if exc.recipient_opted_out:
+                await self.log.add_opt_out(
+                    channel=message.channel,
+                    destination=message.destination,
+                    debtor_ref=message.debtor_ref,
+                    source=f"provider:{channel.provider}:{exc.code}",
+                    reason=exc.text,
+                )
+            return f"failed: {exc.code}"
+
+        fields = {"provider": receipt.provider, "provider_message_id": receipt.provider_message_id}
+        detail = {**fields, **receipt.detail}
+        sent = await self.log.transition(
+            message.id,
+            expect={MessageStatus.SENDING},
+            to=MessageStatus.SENT,
+            source=EventSource.WORKER,
+            detail=detail,
+            **fields,
+        )
+        if not sent:  # the provider's callback arrived before us: keep its status
+            await self.log.note(message.id, source=EventSource.WORKER, detail=detail, **fields)
+        return f"sent via {receipt.provider}"
+
+    async def _after_transient_error(
+        self, message: Message, exc: TransientChannelError, job_try: int
+    ) -> str:
+        settings = self.deps.settings
+        if job_try >= settings.send_max_tries:
+            text = f"gave up after {job_try} tries: {exc.text}"
+            await self._fail(message, exc.code, text, retryable=True)
+            return f"failed after {job_try} tries: {exc.code}"
+        delay = timedelta(seconds=settings.retry_backoff_s * 2 ** (job_try - 1))
+        retry_at = self.deps.clock.now() + delay
+        await self.log.transition(
+            message.id,
+            expect={MessageStatus.SENDING},
+            to=MessageStatus.QUEUED,
+            source=EventSource.WORKER,
+            detail={"retry": job_try, "error_code": exc.code, "error_text": exc.text,
+                    "retry_at": retry_at.isoformat()},
+            scheduled_for=retry_at,
+            error_code=exc.code,
+            error_text=exc.text,
+            error_retryable=True,
+        )
+        raise Retry(defer=delay)
+
+    async def _fail(self, message: Message, code: str, text: str, *, retryable: bool) -> None:
+        await self.log.transition(
+            message.id,
+            expect={MessageStatus.SENDING},
+            to=MessageStatus.FAILED,
+            source=EventSource.WORKER,
+            detail={"error_code": code, "error_text": text, "retryable": retryable},
+            error_code=code,
+            error_text=text,
+            error_retryable=retryable,
+        )
+
+
+def _summary(verdict: Verdict) -> dict[str, Any]:
+    deciding = verdict.deciding
+    return {
+        "decision": verdict.decision.value,
+        "rule_id": deciding.rule_id if deciding else None,
+        "reason": deciding.reason if deciding else None,
+        "until": verdict.until.isoformat() if verdict.until else None,
+    }

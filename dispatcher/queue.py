@@ -1,0 +1,63 @@
+"""Putting pipeline jobs on arq's Redis queue, many per round trip.
+
+A job is keyed by its message id and the time it is due, so enqueueing the same
+message for the same time twice (the client, then the sweep) leaves one job. The
+contact log, not the queue, decides whether a job still has work to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from arq.connections import ArqRedis
+from arq.constants import default_queue_name, job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job
+
+__all__ = ["PROCESS_MESSAGE", "JobQueue", "job_id_for"]
+
+PROCESS_MESSAGE = "process_message"
+# A job still in Redis this long after it was due is dropped; the sweep re-creates it.
+EXPIRES_AFTER_DUE_MS = 24 * 3600 * 1000
+
+# For each job: add it only if neither the job nor its result exists (as arq does).
+_ENQUEUE_MANY = """
+local added = 0
+for i = 1, #ARGV, 4 do
+    local id, score, payload, expires_ms = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+    if redis.call('EXISTS', KEYS[2] .. id, KEYS[3] .. id) == 0 then
+        redis.call('PSETEX', KEYS[2] .. id, expires_ms, payload)
+        redis.call('ZADD', KEYS[1], score, id)
+        added = added + 1
+    end
+end
+return added
+"""
+
+
+def job_id_for(message_id: str, due: datetime) -> str:
+    return f"{message_id}@{int(due.timestamp() * 1000)}"
+
+
+class JobQueue:
+    def __init__(self, redis: ArqRedis, queue_name: str = default_queue_name) -> None:
+        self.redis = redis
+        self.queue_name = queue_name
+        self._script = redis.register_script(_ENQUEUE_MANY)
+
+    async def enqueue(self, jobs: Iterable[tuple[str, datetime]], *, now: datetime) -> int:
+        """Enqueue ``(message_id, due)`` pairs in one round trip; returns how many were new."""
+        now_ms = int(now.timestamp() * 1000)
+        argv: list[bytes | str | int] = []
+        for message_id, due in jobs:
+            due_ms = max(int(due.timestamp() * 1000), now_ms)
+            payload = serialize_job(PROCESS_MESSAGE, (message_id,), {}, None, now_ms)
+            expires_ms = due_ms - now_ms + EXPIRES_AFTER_DUE_MS
+            argv += [job_id_for(message_id, due), due_ms, payload, expires_ms]
+        if not argv:
+            return 0
+        keys = [self.queue_name, job_key_prefix, result_key_prefix]
+        return int(await self._script(keys=keys, args=argv))
+
+    async def depth(self) -> int:
+        return int(await self.redis.zcard(self.queue_name))

@@ -1,0 +1,171 @@
+"""What the strategy module asks for, and how a request becomes a contact-log row.
+
+Validation happens here, before anything is written: a bad phone number, an unknown
+template or locale, a missing variable or a message too long is refused with the field
+and the problem, and nothing is enqueued.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import phonenumbers
+
+from dispatcher.domain import ChannelKind, MessageStatus
+from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
+from dispatcher.ids import new_message_id
+from templates import TemplateCatalog, TemplateRenderError, UnknownTemplate
+
+__all__ = ["MessageRequest", "validate_batch"]
+
+MAX_KEY_LENGTH = 200
+MAX_REF_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class MessageRequest:
+    """One message the strategy module wants sent."""
+
+    channel: str
+    template: str
+    locale: str
+    destination: str
+    debtor_ref: str
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    account_ref: str | None = None
+    idempotency_key: str | None = None  # same key, same message: a retry never sends twice
+    send_after: datetime | None = None  # aware datetime; default: now
+    requested_by: str = "strategy"
+
+
+def validate_batch(
+    requests: Sequence[MessageRequest],
+    *,
+    catalog: TemplateCatalog,
+    now: datetime,
+    max_sms_segments: int,
+) -> list[dict[str, Any]]:
+    """Contact-log rows for every request, or InvalidBatch listing every problem found."""
+    rows, problems = [], []
+    for index, request in enumerate(requests):
+        try:
+            rows.append(_row(request, catalog, now, max_sms_segments))
+        except InvalidRequest as exc:
+            problems += [FieldProblem(p.field, p.problem, index) for p in exc.problems]
+    if problems:
+        if len(requests) == 1:
+            raise InvalidRequest([FieldProblem(p.field, p.problem) for p in problems])
+        raise InvalidBatch(problems)
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        if row["idempotency_key"] in seen:
+            problems.append(FieldProblem("idempotency_key", "repeated within the batch", index))
+        seen.add(row["idempotency_key"])
+    if problems:
+        raise InvalidBatch(problems)
+    return rows
+
+
+def _row(
+    request: MessageRequest, catalog: TemplateCatalog, now: datetime, max_sms_segments: int
+) -> dict[str, Any]:
+    problems: list[FieldProblem] = []
+
+    def check(ok: bool, field_name: str, problem: str) -> bool:
+        if not ok:
+            problems.append(FieldProblem(field_name, problem))
+        return ok
+
+    channel_ok = check(
+        request.channel in set(ChannelKind),
+        "channel",
+        f"unknown channel {request.channel!r}; known: {', '.join(ChannelKind)}",
+    )
+    check(bool(request.debtor_ref.strip()), "debtor_ref", "must not be empty")
+    check(len(request.debtor_ref) <= MAX_REF_LENGTH, "debtor_ref", "longer than 100 characters")
+    if request.account_ref is not None:
+        check(len(request.account_ref) <= MAX_REF_LENGTH, "account_ref", "longer than 100 chars")
+    if request.idempotency_key is not None:
+        check(bool(request.idempotency_key), "idempotency_key", "must not be empty")
+        check(len(request.idempotency_key) <= MAX_KEY_LENGTH, "idempotency_key", "too long")
+    if request.send_after is not None:
+        check(request.send_after.tzinfo is not None, "send_after", "needs a time zone")
+    destination = _e164(request.destination, request.locale, problems)
+    variables = _jsonable(request.variables, problems)
+
+    version, segments = "", None
+    if channel_ok and variables is not None:
+        try:
+            rendered = catalog.render(request.channel, request.template, request.locale, variables)
+            version, segments = rendered.version, rendered.segments
+        except UnknownTemplate as exc:
+            problems.append(FieldProblem("template", str(exc)))
+        except TemplateRenderError as exc:
+            where = f"variables.{exc.variable}" if exc.variable else "variables"
+            problems.append(FieldProblem(where, exc.problem))
+        if segments is not None and segments.segments > max_sms_segments:
+            problems.append(
+                FieldProblem(
+                    "variables",
+                    f"the rendered text needs {segments.segments} SMS segments "
+                    f"({segments.encoding}, {segments.units} characters); "
+                    f"the limit is {max_sms_segments}",
+                )
+            )
+    if problems:
+        raise InvalidRequest(problems)
+
+    message_id = new_message_id(int(now.timestamp() * 1000))
+    return {
+        "id": message_id,
+        "idempotency_key": request.idempotency_key or message_id,
+        "debtor_ref": request.debtor_ref,
+        "account_ref": request.account_ref,
+        "channel": request.channel,
+        "template_name": request.template,
+        "template_version": version,
+        "locale": request.locale,
+        "variables": variables,
+        "destination": destination,
+        "requested_by": request.requested_by,
+        "created_at": now,
+        "scheduled_for": max(request.send_after or now, now),
+        "updated_at": now,
+        "status": MessageStatus.QUEUED,
+        "attempts": 0,
+    }
+
+
+def _e164(raw: str, locale: str, problems: list[FieldProblem]) -> str:
+    region = locale.rpartition("-")[2].upper() or None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        problems.append(FieldProblem("destination", f"not a phone number: {exc}"))
+        return raw
+    if not phonenumbers.is_valid_number(number):
+        problems.append(FieldProblem("destination", f"{raw!r} is not a valid phone number"))
+        return raw
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _jsonable(variables: Mapping[str, Any], problems: list[FieldProblem]) -> dict[str, Any] | None:
+    """Variables as they are stored: dates as ISO strings, decimals as strings."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
+        raise TypeError(f"{type(value).__name__} cannot be stored")
+
+    try:
+        return dict(json.loads(json.dumps(dict(variables), default=convert)))
+    except (TypeError, ValueError) as exc:
+        problems.append(FieldProblem("variables", str(exc)))
+        return None

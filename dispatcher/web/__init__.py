@@ -1,0 +1,3 @@
+from dispatcher.web.app import DEPS, create_app
+
+__all__ = ["DEPS", "create_app"]

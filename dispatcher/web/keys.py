@@ -1,0 +1,9 @@
+"""Typed keys for what the application holds."""
+
+from aiohttp import web
+
+from dispatcher.deps import Deps
+
+__all__ = ["DEPS"]
+
+DEPS = web.AppKey("deps", Deps)
