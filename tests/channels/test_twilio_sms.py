@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
@@ -222,8 +223,6 @@ async def test_slow_twilio_times_out_as_transient_network_error(fake_twilio: Fak
 async def test_one_channel_sends_concurrently(
     fake_twilio: FakeTwilio, sms_channel: TwilioSmsChannel
 ) -> None:
-    import asyncio
-
     receipts = await asyncio.gather(*(sms_channel.send(message()) for _ in range(20)))
 
     assert len({r.provider_message_id for r in receipts}) == 20

@@ -21,19 +21,28 @@ Routes (``{sid}`` is the account SID):
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 from collections import deque
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from types import TracebackType
 from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator
+
+from tests.fakes.twilio_wire import (
+    API_VERSION,
+    DEFAULT_CODES,
+    FAILED_STATUSES,
+    SIGNATURE_HEADER,
+    FakeMessage,
+    basic_credentials,
+    error_response,
+    validate_create,
+)
 
 __all__ = [
     "API_VERSION",
@@ -42,39 +51,6 @@ __all__ = [
     "FakeTwilio",
     "RecordedRequest",
 ]
-
-API_VERSION = "2010-04-01"
-SIGNATURE_HEADER = "X-Twilio-Signature"
-
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-_MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
-_MAX_BODY_CHARS = 1600
-
-#: Twilio's code and message for the errors the fake can produce.
-_ERRORS: Mapping[int, str] = {
-    20003: "Authenticate",
-    20404: "The requested resource was not found",
-    20429: "Too Many Requests",
-    20500: "An internal server error has occurred",
-    20503: "Service Unavailable",
-    21211: "Invalid 'To' Phone Number",
-    21602: "Message body is required.",
-    21603: "A 'From' phone number is required.",
-    21604: "A 'To' phone number is required.",
-    21609: "Invalid StatusCallback",
-    21610: "Attempt to send to unsubscribed recipient",
-    21617: "The concatenated message body exceeds the 1600 character limit.",
-    21701: "The Messaging Service Sid is invalid.",
-}
-#: The Twilio code a scripted failure carries when the test does not name one.
-_DEFAULT_CODES: Mapping[int, int] = {
-    401: 20003,
-    404: 20404,
-    429: 20429,
-    500: 20500,
-    503: 20503,
-}
-_FAILED_STATUSES = frozenset({"failed", "undelivered"})
 
 
 @dataclass(frozen=True)
@@ -97,48 +73,6 @@ class CallbackAttempt:
     signature: str | None
     response_status: int | None  # None when the POST got no HTTP answer
     error: str | None = None
-
-
-@dataclass
-class FakeMessage:
-    """A message the fake accepted; ``resource()`` is Twilio's JSON for it."""
-
-    sid: str
-    account_sid: str
-    to: str
-    from_: str | None
-    messaging_service_sid: str | None
-    body: str
-    status: str
-    status_callback: str | None
-    date_created: datetime
-    error_code: str | None = None
-
-    def resource(self) -> dict[str, Any]:
-        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{self.sid}"
-        date = format_datetime(self.date_created)
-        return {
-            "account_sid": self.account_sid,
-            "api_version": API_VERSION,
-            "body": self.body,
-            "date_created": date,
-            "date_sent": None,
-            "date_updated": date,
-            "direction": "outbound-api",
-            "error_code": int(self.error_code) if self.error_code else None,
-            "error_message": None,
-            "from": self.from_,
-            "messaging_service_sid": self.messaging_service_sid,
-            "num_media": "0",
-            "num_segments": str(_segments(self.body)),
-            "price": None,
-            "price_unit": "USD",
-            "sid": self.sid,
-            "status": self.status,
-            "subresource_uris": {"media": f"{uri}/Media.json"},
-            "to": self.to,
-            "uri": f"{uri}.json",
-        }
 
 
 @dataclass(frozen=True)
@@ -301,7 +235,7 @@ class FakeTwilio:
                 params["From"] = message.from_
             if message.messaging_service_sid:
                 params["MessagingServiceSid"] = message.messaging_service_sid
-        if error_code or status in _FAILED_STATUSES:
+        if error_code or status in FAILED_STATUSES:
             params["ErrorCode"] = error_code or "30008"
         return params
 
@@ -345,11 +279,11 @@ class FakeTwilio:
             scripted = self._state.script.popleft()
             await asyncio.sleep(scripted.delay_s)
             if not 200 <= scripted.status < 300:
-                code = scripted.code or _DEFAULT_CODES.get(scripted.status)
-                return _error(scripted.status, code, scripted.message)
+                code = scripted.code or DEFAULT_CODES.get(scripted.status)
+                return error_response(scripted.status, code, scripted.message)
         failure = self._authenticate(request, account_sid)
         if failure is None:
-            failure = _validate(form)
+            failure = validate_create(form)
         if failure is not None:
             return failure
         message = self._new_message(account_sid, form)
@@ -375,20 +309,19 @@ class FakeTwilio:
             return failure
         message = self.messages.get(request.match_info["message_sid"])
         if message is None:
-            return _error(404, 20404)
+            return error_response(404, 20404)
         return web.json_response(message.resource())
 
     def _authenticate(self, request: web.Request, account_sid: str) -> web.Response | None:
-        try:
-            auth = aiohttp.BasicAuth.decode(request.headers.get("Authorization", ""))
-        except ValueError:
-            auth = None
-        if auth is None or (auth.login, auth.password) != (self.account_sid, self.auth_token):
-            response = _error(401, 20003)
+        if basic_credentials(request.headers.get("Authorization", "")) != (
+            self.account_sid,
+            self.auth_token,
+        ):
+            response = error_response(401, 20003)
             response.headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
             return response
         if account_sid != self.account_sid:
-            return _error(404, 20404)
+            return error_response(404, 20404)
         return None
 
     def _new_message(self, account_sid: str, form: Mapping[str, str]) -> FakeMessage:
@@ -407,45 +340,3 @@ class FakeTwilio:
         )
         self.messages[message.sid] = message
         return message
-
-
-def _validate(form: Mapping[str, str]) -> web.Response | None:
-    """Twilio's checks on a create, in the order it reports them."""
-    to = form.get("To", "")
-    service = form.get("MessagingServiceSid", "")
-    callback = form.get("StatusCallback", "")
-    if not to:
-        return _error(400, 21604)
-    if not form.get("From") and not service:
-        return _error(400, 21603)
-    if not form.get("Body") and not form.get("MediaUrl") and not form.get("ContentSid"):
-        return _error(400, 21602)
-    if not _E164.match(to):
-        return _error(400, 21211, f"Invalid 'To' Phone Number: {to}")
-    if service and not _MESSAGING_SERVICE_SID.match(service):
-        return _error(400, 21701)
-    if callback and not callback.startswith(("http://", "https://")):
-        return _error(400, 21609)
-    if len(form.get("Body", "")) > _MAX_BODY_CHARS:
-        return _error(400, 21617)
-    return None
-
-
-def _error(status: int, code: int | None, message: str | None = None) -> web.Response:
-    """Twilio's JSON error body: code, message, more_info, status."""
-    payload: dict[str, Any] = {
-        "message": message or _ERRORS.get(code or 0, f"HTTP {status}"),
-        "status": status,
-    }
-    if code is not None:
-        payload["code"] = code
-        payload["more_info"] = f"https://www.twilio.com/docs/errors/{code}"
-    return web.json_response(payload, status=status)
-
-
-def _segments(body: str) -> int:
-    """SMS segments: GSM-7 (approximated as ASCII) 160/153 chars, else UCS-2 70/67."""
-    single, multi = (160, 153) if body.isascii() else (70, 67)
-    if len(body) <= single:
-        return 1
-    return -(-len(body) // multi)
