@@ -43,6 +43,8 @@ class CheckSubject:
     segments: int | None  # SMS only
     now: datetime
     facts: ContactFacts
+    debtor_time_zone: str | None = None  # IANA name from the debtor's record, if known
+    packs: tuple[str, ...] = ()  # rule packs that apply to this debtor ("cn", "org", ...)
 
 
 class Rule(Protocol):

@@ -30,10 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="create or upgrade the contact log's tables")
     worker = commands.add_parser("worker", help="run a pipeline worker")
-    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.add_argument("--burst", action="store_true", help="stop when no job is due")
     commands.add_parser("serve", help="run the HTTP server (webhooks, health)")
     demo = commands.add_parser("demo", help="run the pipeline end to end on the embedded default")
-    demo.add_argument("--bulk", type=int, default=600, help="how many reminders to enqueue")
+    demo.add_argument("--bulk", type=int, default=200, help="how many reminders to enqueue")
     args = parser.parse_args(argv)
 
     logging.basicConfig(
@@ -68,7 +68,11 @@ async def _migrate(settings: Settings) -> None:
 def _worker(settings: Settings, *, burst: bool) -> None:
     with redis_url_for(settings) as redis_url:
         asyncio.run(_migrate_quietly(settings))
-        create_worker(settings, redis_url=redis_url, burst=burst).run()
+        worker = create_worker(settings, redis_url=redis_url)
+        if burst:
+            asyncio.run(worker.run_until_idle())
+        else:
+            worker.run()
 
 
 async def _migrate_quietly(settings: Settings) -> None:

@@ -102,7 +102,9 @@ class DispatcherClient:
             await self.queue.enqueue(new_jobs, now=self.log.clock.now())
         except (RedisError, OSError) as exc:
             # Committed is safe: the sweep enqueues due messages that have no job.
-            log.warning("Redis unavailable (%s); %d messages wait for the sweep", exc, len(new_jobs))
+            log.warning(
+                "Redis unavailable (%s); %d messages wait for the sweep", exc, len(new_jobs)
+            )
         return accepted
 
     async def get(self, message_id: str) -> MessageView:

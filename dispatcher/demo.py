@@ -66,7 +66,7 @@ def _requests(bulk: int) -> list[MessageRequest]:
     return requests
 
 
-async def run_demo(settings: Settings, *, bulk: int = 600) -> None:
+async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
     if not settings.database_url:  # the embedded default: start from a clean slate each run
         settings = replace(settings, data_dir=settings.data_dir / "demo")
         shutil.rmtree(settings.data_dir, ignore_errors=True)
@@ -90,13 +90,11 @@ async def run_demo(settings: Settings, *, bulk: int = 600) -> None:
             again = await client.send_many(requests)
 
             worker = create_worker(
-                settings, redis_url=redis_url, burst=True, poll_delay=0.01,
-                handle_signals=False,
+                settings, redis_url=redis_url, poll_delay=0.005, handle_signals=False
             )
             started = time.perf_counter()
-            await worker.main()
+            await worker.run_until_idle()
             worked_s = time.perf_counter() - started
-            await worker.close()
 
             views = [await client.get(a.message_id) for a in accepted]
 
@@ -135,7 +133,7 @@ def _why(message: dict[str, object]) -> str:
     if message["status"] == "blocked" and isinstance(verdict, dict):
         return f"{verdict['rule_id']}: {verdict['reason']}"
     if message["status"] == "queued":
-        return f"scheduled for {message['scheduled_for']:%Y-%m-%d %H:%M} UTC"  # type: ignore[str-format]
+        return f"scheduled for {message['scheduled_for']:%Y-%m-%d %H:%M} UTC"
     if message["error_code"]:
         return f"{message['error_code']}: {message['error_text']}"
     return ""
@@ -152,4 +150,5 @@ def _width(text: str) -> int:
 def _print_table(header: list[str], rows: list[list[str]]) -> None:
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, ["-" * w for w in widths], *rows]:
-        print("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip())
+        cells = (cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())

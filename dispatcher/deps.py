@@ -62,7 +62,10 @@ class Deps:
 
 
 def default_rules(settings: Settings) -> list[Rule]:
-    return [RendersWithinLimit(max_sms_segments=settings.sms_max_segments), DestinationNotOptedOut()]
+    return [
+        RendersWithinLimit(max_sms_segments=settings.sms_max_segments),
+        DestinationNotOptedOut(),
+    ]
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:

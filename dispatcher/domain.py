@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["ChannelKind", "EventSource", "MessageStatus", "PENDING", "TERMINAL"]
+__all__ = ["PENDING", "TERMINAL", "ChannelKind", "EventSource", "MessageStatus"]
 
 
 class ChannelKind(enum.StrEnum):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from typing import Any
 
 from arq import Worker, cron, func
@@ -16,9 +19,49 @@ from dispatcher.queue import PROCESS_MESSAGE
 from dispatcher.settings import Settings
 from dispatcher.sweeper import sweep
 
-__all__ = ["create_worker"]
+__all__ = ["DispatcherWorker", "create_worker"]
 
 JOB_TIMEOUT_S = 120
+
+
+class DispatcherWorker(Worker):
+    """arq's worker, plus a way to run it until nothing is due (the demo, tests, --burst).
+
+    arq's own burst mode waits for every queued job, including ones deferred to
+    tomorrow; ``run_until_idle`` stops once no job is due and none is running.
+    """
+
+    polls = 0
+
+    async def _poll_iteration(self) -> None:
+        await super()._poll_iteration()
+        self.polls += 1
+
+    async def run_until_idle(
+        self, *, horizon_s: float = 0.0, check_every_s: float = 0.01
+    ) -> None:
+        """Run until no job is due within ``horizon_s`` and none is running."""
+        main = asyncio.create_task(self.main())
+        try:
+            idle_since = None
+            while not main.done():
+                await asyncio.sleep(check_every_s)
+                if "deps" not in self.ctx:
+                    continue  # still starting
+                horizon_ms = (time.time() + horizon_s) * 1000
+                due = await self.pool.zcount(self.queue_name, "-inf", horizon_ms)
+                busy = any(not task.done() for task in self.tasks.values())
+                if due or busy:
+                    idle_since = None
+                elif idle_since is None:
+                    idle_since = self.polls
+                elif self.polls >= idle_since + 2:  # two full polls saw nothing to do
+                    break
+        finally:
+            main.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await main
+            await self.close()
 
 
 def create_worker(
@@ -29,7 +72,7 @@ def create_worker(
     channels: dict[str, Channel] | None = None,
     rules: list[Rule] | None = None,
     **worker_options: Any,
-) -> Worker:
+) -> DispatcherWorker:
     """An arq worker; ``clock``, ``channels`` and ``rules`` are seams for tests."""
 
     async def on_startup(ctx: dict[str, Any]) -> None:
@@ -50,9 +93,9 @@ def create_worker(
         "job_timeout": JOB_TIMEOUT_S,
         **worker_options,
     }
-    return Worker(
-        functions=[func(process_message, name=PROCESS_MESSAGE)],  # type: ignore[arg-type]
-        cron_jobs=[cron(sweep, second=set(range(0, 60, every)), run_at_startup=True)],  # type: ignore[arg-type]
+    return DispatcherWorker(
+        functions=[func(process_message, name=PROCESS_MESSAGE)],
+        cron_jobs=[cron(sweep, second=set(range(0, 60, every)), run_at_startup=True)],
         redis_settings=RedisSettings.from_dsn(redis_url),
         on_startup=on_startup,
         on_shutdown=on_shutdown,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -51,16 +51,16 @@ class ContactLog:
         if not rows:
             return []
         now = self.clock.now()
-        insert = (
+        statement = (
             self._insert(Message)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
             .returning(Message.id)
         )
         async with self.engine.begin() as conn:
-            inserted = set((await conn.execute(insert, list(rows))).scalars())
+            inserted = set((await conn.execute(statement, list(rows))).scalars())
             if inserted:
                 await conn.execute(
-                    MessageEvent.__table__.insert(),
+                    insert(MessageEvent),
                     [
                         {
                             "message_id": row["id"],
@@ -192,7 +192,7 @@ class ContactLog:
         detail: dict[str, Any],
     ) -> None:
         await conn.execute(
-            MessageEvent.__table__.insert().values(
+            insert(MessageEvent).values(
                 message_id=message_id, at=at, source=source, status=status, detail=detail
             )
         )
@@ -230,7 +230,7 @@ class ContactLog:
             return
         async with self.engine.begin() as conn:
             await conn.execute(
-                Hold.__table__.insert().values(
+                insert(Hold).values(
                     kind="opt_out",
                     channel=channel,
                     destination=destination,

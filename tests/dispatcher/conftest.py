@@ -82,15 +82,11 @@ class Stack:
             redis_url=self.redis_url,
             clock=self.clock,
             channels=self.channels,
-            burst=True,
-            poll_delay=0,
+            poll_delay=0.002,
             handle_signals=False,
             **options,
         )
-        try:
-            await worker.main()
-        finally:
-            await worker.close()
+        await worker.run_until_idle(horizon_s=1.0)  # wait out the tests' short retry backoffs
         self.worker_runs.append(worker)
 
     async def send(self, **overrides: Any) -> str:

@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 from arq import create_pool
 from arq.connections import RedisSettings
+from redis.asyncio import Redis
 
 from dispatcher.client import DispatcherClient
 from dispatcher.deps import Deps
