@@ -8,7 +8,10 @@ the first starts it, the others find its socket answering and use it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import hashlib
+import signal
 import socket
 import subprocess
 import tempfile
@@ -51,6 +54,7 @@ class EmbeddedRedis:
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
+            preexec_fn=_stop_with_parent,
         )
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _answers(self.socket_path):
@@ -77,6 +81,13 @@ class EmbeddedRedis:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _stop_with_parent() -> None:
+    """Linux: the server gets SIGTERM if the process that started it dies, even by SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _socket_path(data_dir: Path) -> Path:
