@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Update, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatcher.clock import Clock
-from dispatcher.contactlog.models import Hold, Message, MessageEvent
+from dispatcher.contactlog.models import Hold, JsonDocument, Message, MessageEvent, UTCDateTime
 from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.errors import UnknownMessage
 
@@ -40,7 +40,13 @@ class ContactLog:
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._postgres = engine.dialect.name == "postgresql"
+        self._insert = postgresql.insert if self._postgres else sqlite.insert
+        # Single statements need no BEGIN/ROLLBACK around them: on PostgreSQL that saves two
+        # round trips per read. (SQLite keeps its BEGIN IMMEDIATE; it has no network.)
+        self._single = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if self._postgres else engine
+        )
 
     async def add_queued(self, rows: Sequence[dict[str, Any]]) -> list[Accepted]:
         """Insert new messages (status queued) and their first events, all or nothing.
@@ -107,7 +113,7 @@ class ContactLog:
         }
 
     async def get(self, message_id: str) -> Message:
-        async with self.engine.connect() as conn:
+        async with self._single.connect() as conn:
             row = (
                 await conn.execute(select(Message.__table__).where(Message.id == message_id))
             ).first()
@@ -116,7 +122,7 @@ class ContactLog:
         return Message(**row._asdict())
 
     async def find_by_provider_id(self, provider: str, provider_message_id: str) -> str | None:
-        async with self.engine.connect() as conn:
+        async with self._single.connect() as conn:
             return (
                 await conn.execute(
                     select(Message.id).where(
@@ -127,7 +133,7 @@ class ContactLog:
             ).scalar_one_or_none()
 
     async def events(self, message_id: str) -> list[MessageEvent]:
-        async with self.engine.connect() as conn:
+        async with self._single.connect() as conn:
             rows = await conn.execute(
                 select(MessageEvent.__table__)
                 .where(MessageEvent.message_id == message_id)
@@ -150,16 +156,40 @@ class ContactLog:
         Returns False, and writes nothing, when the message has moved on meanwhile.
         """
         now = self.clock.now()
+        moved = (
+            update(Message)
+            .where(Message.id == message_id, Message.status.in_(list(expect)))
+            .values(status=to, updated_at=now, **changes)
+        )
+        if self._postgres:  # the update and its event in one statement: one round trip
+            return await self._transition_in_one_statement(moved, now, source, to, detail or {})
         async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(Message)
-                .where(Message.id == message_id, Message.status.in_(list(expect)))
-                .values(status=to, updated_at=now, **changes)
-            )
-            if result.rowcount != 1:
+            if (await conn.execute(moved)).rowcount != 1:
                 return False
             await self._event(conn, message_id, now, source, to, detail or {})
             return True
+
+    async def _transition_in_one_statement(
+        self,
+        moved: Update,
+        now: datetime,
+        source: EventSource,
+        to: MessageStatus,
+        detail: dict[str, Any],
+    ) -> bool:
+        moved_ids = moved.returning(Message.id).cte("moved")
+        event = insert(MessageEvent).from_select(
+            ["message_id", "at", "source", "status", "detail"],
+            select(
+                moved_ids.c.id,
+                literal(now, UTCDateTime()),
+                literal(str(source)),
+                literal(str(to)),
+                literal(detail, JsonDocument),
+            ),
+        )
+        async with self._single.connect() as conn:
+            return (await conn.execute(event)).rowcount == 1
 
     async def note(
         self,
@@ -199,7 +229,7 @@ class ContactLog:
 
     async def due(self, *, scheduled_before: datetime, limit: int) -> list[tuple[str, datetime]]:
         """Queued or deferred messages that should have been picked up by now."""
-        async with self.engine.connect() as conn:
+        async with self._single.connect() as conn:
             rows = await conn.execute(
                 select(Message.id, Message.scheduled_for)
                 .where(
@@ -212,7 +242,7 @@ class ContactLog:
             return [(mid, at) for mid, at in rows]
 
     async def stuck_sending(self, *, claimed_before: datetime, limit: int) -> list[str]:
-        async with self.engine.connect() as conn:
+        async with self._single.connect() as conn:
             rows = await conn.execute(
                 select(Message.id)
                 .where(
@@ -242,7 +272,7 @@ class ContactLog:
             )
 
     async def is_opted_out(self, *, channel: str, destination: str) -> bool:
-        async with self.engine.connect() as conn:
+        async with self._single.connect() as conn:
             found = await conn.execute(
                 select(Hold.id)
                 .where(
