@@ -15,15 +15,55 @@ from typing import Protocol
 
 from compliance.verdict import Decision, RuleResult, Verdict
 
-__all__ = ["CheckSubject", "ComplianceGate", "ContactFacts", "Rule"]
+__all__ = [
+    "AttemptCount",
+    "CheckSubject",
+    "ComplianceGate",
+    "ContactFacts",
+    "HoldFact",
+    "Rule",
+]
 
 log = logging.getLogger(__name__)
 
 
-class ContactFacts(Protocol):
-    """What rules may ask the contact log. The dispatcher provides it."""
+@dataclass(frozen=True)
+class HoldFact:
+    """An active hold, as the rules see it."""
 
-    async def is_opted_out(self, *, channel: str, destination: str) -> bool: ...
+    kind: str  # opt_out, cease, dispute, attorney, bankruptcy, deceased, do_not_visit, ...
+    channel: str | None  # None: every channel
+    destination: str | None  # None: every destination of the debtor
+    reason: str
+    source: str
+    set_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AttemptCount:
+    count: int
+    oldest_at: datetime | None  # the earliest counted attempt: when a rolling window frees up
+
+
+class ContactFacts(Protocol):
+    """What rules may ask the contact log. The dispatcher provides it, inside the same
+    transaction (and per-debtor lock) in which an allowed message is claimed for sending,
+    so a count a rule reads cannot change before the slot is taken."""
+
+    async def active_holds(
+        self, *, debtor_ref: str, destination: str, channel: str
+    ) -> list[HoldFact]: ...
+
+    async def count_attempts(
+        self,
+        *,
+        debtor_ref: str,
+        channels: frozenset[str],
+        since: datetime,
+        account_ref: str | None = None,
+        destination: str | None = None,
+    ) -> AttemptCount: ...
 
 
 @dataclass(frozen=True)

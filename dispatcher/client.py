@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -95,6 +95,7 @@ class DispatcherClient:
             catalog=self.catalog,
             now=self.log.clock.now(),
             max_sms_segments=self.settings.sms_max_segments,
+            validity=timedelta(hours=self.settings.message_validity_h),
         )
         accepted = await self.log.add_queued(rows)
         new_jobs = [(a.message_id, a.scheduled_for) for a in accepted if a.created]

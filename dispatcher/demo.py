@@ -74,9 +74,9 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
         client = await DispatcherClient.connect(settings, redis_url=redis_url)
         async with client:
             await upgrade(client.log.engine)
-            await client.log.add_opt_out(
-                channel="sms", destination=OPTED_OUT, debtor_ref="D-2002",
-                source="demo", reason="replied STOP",
+            await client.log.add_hold(
+                kind="opt_out", channel="sms", destination=OPTED_OUT, debtor_ref="D-2002",
+                set_by="demo", source="inbound:STOP", reason="replied STOP",
             )
             requests = _requests(bulk)
             # One message is scheduled for later: it stays queued, with its time.

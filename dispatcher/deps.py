@@ -10,7 +10,7 @@ from arq.connections import ArqRedis
 from channels.base import Channel
 from channels.outbox import OutboxChannel
 from compliance import ComplianceGate, Rule
-from compliance.rules import DestinationNotOptedOut, RendersWithinLimit
+from compliance.rules import HoldsRule, RendersWithinLimit
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.store import ContactLog
@@ -64,7 +64,7 @@ class Deps:
 def default_rules(settings: Settings) -> list[Rule]:
     return [
         RendersWithinLimit(max_sms_segments=settings.sms_max_segments),
-        DestinationNotOptedOut(),
+        HoldsRule(),
     ]
 
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from arq import Retry
 
 from channels.base import OutgoingMessage, PermanentChannelError, TransientChannelError
-from compliance import CheckSubject, Decision, Verdict
-from dispatcher.contactlog.models import Message
+from compliance import CheckSubject, Decision, RuleResult, Verdict
+from dispatcher.contactlog.models import Debtor, Message
+from dispatcher.contactlog.session import DebtorSession
 from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, EventSource, MessageStatus
 from templates import Rendered, TemplateError
@@ -57,15 +58,76 @@ class Pipeline:
             return "not due yet"
 
         render = self._render(message)
-        verdict = await self.deps.gate.evaluate(self._subject(message, render))
-        if verdict.decision is Decision.BLOCK:
-            return await self._block(message, verdict)
-        if verdict.decision is Decision.DEFER:
-            return await self._defer(message, verdict)
+        async with self.log.debtor_session(message.debtor_ref) as session:
+            current = await session.message(message_id)
+            if current is None or current.status not in PENDING:
+                return "moved on meanwhile"
+            subject = self._subject(
+                current, render, session, await session.debtor(current.debtor_ref)
+            )
+            verdict = await self.deps.gate.evaluate(subject)
+            outcome = await self._record(session, current, render.rendered, verdict)
+        if outcome == "deferred":
+            assert verdict.until is not None
+            await self.deps.queue.enqueue([(message_id, verdict.until)], now=self.deps.clock.now())
+            return f"deferred until {verdict.until.isoformat()}"
+        if outcome != "claimed":
+            return outcome
         assert render.rendered is not None  # the render rule blocks anything that did not render
-        if not await self._claim(message, render.rendered, verdict):
-            return "claimed by another worker"
-        return await self._send(message, render.rendered, job_try)
+        return await self._send(current, render.rendered, job_try)
+
+    async def _record(
+        self,
+        session: DebtorSession,
+        message: Message,
+        rendered: Rendered | None,
+        verdict: Verdict,
+    ) -> str:
+        """Write the verdict, and for an allowed message take its slot (queued → sending)."""
+        now = self.deps.clock.now()
+        if (
+            verdict.decision is Decision.DEFER
+            and verdict.until
+            and verdict.until > message.valid_until
+        ):
+            verdict = expired(verdict, message.valid_until)
+        summary, record = _summary(verdict), verdict.to_json()
+        if verdict.decision is Decision.BLOCK:
+            await session.move(
+                message.id,
+                expect=PENDING,
+                to=MessageStatus.BLOCKED,
+                detail=summary,
+                at=now,
+                verdict=record,
+            )
+            return "blocked"
+        if verdict.decision is Decision.DEFER:
+            await session.move(
+                message.id,
+                expect=PENDING,
+                to=MessageStatus.DEFERRED,
+                detail=summary,
+                at=now,
+                verdict=record,
+                scheduled_for=verdict.until,
+            )
+            return "deferred"
+        assert rendered is not None
+        await session.move(
+            message.id,
+            expect=PENDING,
+            to=MessageStatus.SENDING,
+            at=now,
+            detail={"attempt": message.attempts + 1, "template_version": rendered.version},
+            content=rendered.body,
+            segments=rendered.segments.segments if rendered.segments else None,
+            template_version=rendered.version,
+            verdict=record,
+            attempts=message.attempts + 1,
+            attempted_at=now,
+        )
+        return "claimed"
 
     def _render(self, message: Message) -> RenderOutcome:
         try:
@@ -76,7 +138,13 @@ class Pipeline:
             return RenderOutcome(None, str(exc))
         return RenderOutcome(rendered, None)
 
-    def _subject(self, message: Message, render: RenderOutcome) -> CheckSubject:
+    def _subject(
+        self,
+        message: Message,
+        render: RenderOutcome,
+        facts: DebtorSession,
+        debtor: Debtor | None,
+    ) -> CheckSubject:
         rendered = render.rendered
         return CheckSubject(
             message_id=message.id,
@@ -91,48 +159,9 @@ class Pipeline:
             render_error=render.error,
             segments=rendered.segments.segments if rendered and rendered.segments else None,
             now=self.deps.clock.now(),
-            facts=self.log,
-        )
-
-    async def _block(self, message: Message, verdict: Verdict) -> str:
-        moved = await self.log.transition(
-            message.id,
-            expect=PENDING,
-            to=MessageStatus.BLOCKED,
-            source=EventSource.WORKER,
-            detail=_summary(verdict),
-            verdict=verdict.to_json(),
-        )
-        return "blocked" if moved else "moved on meanwhile"
-
-    async def _defer(self, message: Message, verdict: Verdict) -> str:
-        until = verdict.until
-        assert until is not None
-        moved = await self.log.transition(
-            message.id,
-            expect=PENDING,
-            to=MessageStatus.DEFERRED,
-            source=EventSource.WORKER,
-            detail=_summary(verdict),
-            verdict=verdict.to_json(),
-            scheduled_for=until,
-        )
-        if moved:
-            await self.deps.queue.enqueue([(message.id, until)], now=self.deps.clock.now())
-        return f"deferred until {until.isoformat()}" if moved else "moved on meanwhile"
-
-    async def _claim(self, message: Message, rendered: Rendered, verdict: Verdict) -> bool:
-        return await self.log.transition(
-            message.id,
-            expect=PENDING,
-            to=MessageStatus.SENDING,
-            source=EventSource.WORKER,
-            detail={"attempt": message.attempts + 1, "template_version": rendered.version},
-            content=rendered.body,
-            segments=rendered.segments.segments if rendered.segments else None,
-            template_version=rendered.version,
-            verdict=verdict.to_json(),
-            attempts=message.attempts + 1,
+            facts=facts,
+            debtor_time_zone=debtor.time_zone if debtor else None,
+            packs=tuple(debtor.packs or ()) if debtor else (),
         )
 
     async def _send(self, message: Message, rendered: Rendered, job_try: int) -> str:
@@ -151,10 +180,12 @@ class Pipeline:
         except PermanentChannelError as exc:
             await self._fail(message, exc.code, exc.text, retryable=False)
             if exc.recipient_opted_out:
-                await self.log.add_opt_out(
+                await self.log.add_hold(
+                    kind="opt_out",
                     channel=message.channel,
                     destination=message.destination,
                     debtor_ref=message.debtor_ref,
+                    set_by=f"provider:{channel.provider}",
                     source=f"provider:{channel.provider}:{exc.code}",
                     reason=exc.text,
                 )
@@ -189,8 +220,12 @@ class Pipeline:
             expect={MessageStatus.SENDING},
             to=MessageStatus.QUEUED,
             source=EventSource.WORKER,
-            detail={"retry": job_try, "error_code": exc.code, "error_text": exc.text,
-                    "retry_at": retry_at.isoformat()},
+            detail={
+                "retry": job_try,
+                "error_code": exc.code,
+                "error_text": exc.text,
+                "retry_at": retry_at.isoformat(),
+            },
             scheduled_for=retry_at,
             error_code=exc.code,
             error_text=exc.text,
@@ -209,6 +244,18 @@ class Pipeline:
             error_text=text,
             error_retryable=retryable,
         )
+
+
+def expired(verdict: Verdict, valid_until: datetime) -> Verdict:
+    """A deferral past the message's validity becomes a block: it would arrive too late."""
+    result = RuleResult.block(
+        "message.expired",
+        "Company policy: a message is sent within its validity or not at all",
+        f"the earliest allowed time {verdict.until:%Y-%m-%d %H:%M} UTC is after the message's "
+        f"validity ({valid_until:%Y-%m-%d %H:%M} UTC)",
+        valid_until=valid_until.isoformat(),
+    )
+    return Verdict(Decision.BLOCK, (*verdict.results, result), verdict.evaluated_at)
 
 
 def _summary(verdict: Verdict) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,7 @@ class MessageRequest:
     account_ref: str | None = None
     idempotency_key: str | None = None  # same key, same message: a retry never sends twice
     send_after: datetime | None = None  # aware datetime; default: now
+    valid_until: datetime | None = None  # not sent after this; default: send_after + validity
     requested_by: str = "strategy"
 
 
@@ -49,12 +50,13 @@ def validate_batch(
     catalog: TemplateCatalog,
     now: datetime,
     max_sms_segments: int,
+    validity: timedelta,
 ) -> list[dict[str, Any]]:
     """Contact-log rows for every request, or InvalidBatch listing every problem found."""
     rows, problems = [], []
     for index, request in enumerate(requests):
         try:
-            rows.append(_row(request, catalog, now, max_sms_segments))
+            rows.append(_row(request, catalog, now, max_sms_segments, validity))
         except InvalidRequest as exc:
             problems += [FieldProblem(p.field, p.problem, index) for p in exc.problems]
     if problems:
@@ -72,7 +74,11 @@ def validate_batch(
 
 
 def _row(
-    request: MessageRequest, catalog: TemplateCatalog, now: datetime, max_sms_segments: int
+    request: MessageRequest,
+    catalog: TemplateCatalog,
+    now: datetime,
+    max_sms_segments: int,
+    validity: timedelta,
 ) -> dict[str, Any]:
     problems: list[FieldProblem] = []
 
@@ -93,8 +99,15 @@ def _row(
     if request.idempotency_key is not None:
         check(bool(request.idempotency_key), "idempotency_key", "must not be empty")
         check(len(request.idempotency_key) <= MAX_KEY_LENGTH, "idempotency_key", "too long")
+    scheduled_for = now
     if request.send_after is not None:
-        check(request.send_after.tzinfo is not None, "send_after", "needs a time zone")
+        if check(request.send_after.tzinfo is not None, "send_after", "needs a time zone"):
+            scheduled_for = max(request.send_after, now)
+    valid_until = scheduled_for + validity
+    if request.valid_until is not None:
+        if check(request.valid_until.tzinfo is not None, "valid_until", "needs a time zone"):
+            valid_until = request.valid_until
+            check(valid_until > scheduled_for, "valid_until", "is not after the time to send")
     destination = _e164(request.destination, request.locale, problems)
     variables = _jsonable(request.variables, problems)
 
@@ -134,7 +147,8 @@ def _row(
         "destination": destination,
         "requested_by": request.requested_by,
         "created_at": now,
-        "scheduled_for": max(request.send_after or now, now),
+        "scheduled_for": scheduled_for,
+        "valid_until": valid_until,
         "updated_at": now,
         "status": MessageStatus.QUEUED,
         "attempts": 0,

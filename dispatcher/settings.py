@@ -86,8 +86,8 @@ class Settings:
 
     # Longer texts are refused: every segment is billed and arrives as one long message.
     sms_max_segments: int = _env("SMS_MAX_SEGMENTS", int, 6)
-    default_locale: str = _env("DEFAULT_LOCALE", str, "zh-CN")
-    default_region: str = _env("DEFAULT_PHONE_REGION", str, "CN")
+    # A message not sendable within this long after its time to send is blocked as expired.
+    message_validity_h: float = _env("MESSAGE_VALIDITY_H", float, 72.0)
 
     # Sends that fail transiently are retried with exponential backoff, this many tries in all.
     send_max_tries: int = _env("SEND_MAX_TRIES", int, 5)

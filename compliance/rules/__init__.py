@@ -1,6 +1,6 @@
 """The rules shipped with the dispatcher core; rule packs add more."""
 
-from compliance.rules.opt_out import DestinationNotOptedOut
+from compliance.rules.holds import HOLD_KINDS, HoldsRule
 from compliance.rules.renders import RendersWithinLimit
 
-__all__ = ["DestinationNotOptedOut", "RendersWithinLimit"]
+__all__ = ["HOLD_KINDS", "HoldsRule", "RendersWithinLimit"]

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "Hold", "Message", "MessageEvent", "UTCDateTime"]
+__all__ = ["Base", "Debtor", "Hold", "Message", "MessageEvent", "UTCDateTime"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -86,9 +86,11 @@ class Message(Base):
     requested_by: Mapped[str] = mapped_column(String(100))  # "strategy", "collector:c-17", ...
     created_at: Mapped[datetime]
     scheduled_for: Mapped[datetime]  # not before this; moved forward by deferrals and retries
+    valid_until: Mapped[datetime]  # deferred past this, it is blocked as expired
     updated_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(default=0)  # sends handed to a provider
+    attempted_at: Mapped[datetime | None]  # when it was last claimed for sending: caps count this
     provider: Mapped[str | None] = mapped_column(String(32))
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error_code: Mapped[str | None] = mapped_column(String(32))
@@ -96,7 +98,11 @@ class Message(Base):
     error_retryable: Mapped[bool | None] = mapped_column(Boolean)
     verdict: Mapped[dict[str, Any] | None]
 
-    __table_args__ = (Index("ix_messages_status_scheduled_for", "status", "scheduled_for"),)
+    __table_args__ = (
+        Index("ix_messages_status_scheduled_for", "status", "scheduled_for"),
+        # Frequency caps count a debtor's recent contacts on a channel.
+        Index("ix_messages_debtor_channel_attempted", "debtor_ref", "channel", "attempted_at"),
+    )
 
 
 class MessageEvent(Base):
@@ -113,18 +119,40 @@ class MessageEvent(Base):
 
 
 class Hold(Base):
-    """Something that stops contact: for now, an opt-out of one destination on one channel."""
+    """Something that stops contact, for one debtor or one destination, on one or all channels.
+
+    Kinds: opt_out, cease, dispute, attorney, bankruptcy, deceased, do_not_visit,
+    no_work_contact. A hold is lifted, never deleted, so the log shows when it applied.
+    """
 
     __tablename__ = "holds"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(32))  # "opt_out"
-    channel: Mapped[str] = mapped_column(String(16))
-    destination: Mapped[str] = mapped_column(String(64))
-    debtor_ref: Mapped[str | None] = mapped_column(String(100))
-    source: Mapped[str] = mapped_column(String(64))  # "provider:twilio:21610", "api", ...
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(16))  # None: every channel
+    destination: Mapped[str | None] = mapped_column(String(64))  # None: the whole debtor
+    debtor_ref: Mapped[str | None] = mapped_column(String(100), index=True)
+    set_by: Mapped[str] = mapped_column(String(100))  # "api:compliance-7", "inbound-sms", ...
+    source: Mapped[str] = mapped_column(
+        String(64)
+    )  # "api", "inbound:STOP", "provider:twilio:21610"
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (Index("ix_holds_destination_channel", "destination", "channel"),)
+
+
+class Debtor(Base):
+    """What the contact rules need to know about a debtor (the rest lives with the business)."""
+
+    __tablename__ = "debtors"
+
+    debtor_ref: Mapped[str] = mapped_column(String(100), primary_key=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # IANA name, if known
+    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    region: Mapped[str | None] = mapped_column(String(8))  # state or province code ("MA")
+    packs: Mapped[list[str] | None] = mapped_column(JsonDocument)  # None: from country/region
+    updated_at: Mapped[datetime]

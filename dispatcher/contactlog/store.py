@@ -9,16 +9,20 @@ acting on one message.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, insert, literal, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatcher.clock import Clock
-from dispatcher.contactlog.models import Hold, JsonDocument, Message, MessageEvent, UTCDateTime
+from dispatcher.contactlog.holds import add_hold, lift_holds
+from dispatcher.contactlog.models import Debtor, Message, MessageEvent
+from dispatcher.contactlog.session import DebtorSession, debtor_session
+from dispatcher.contactlog.transitions import move, record_event
 from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.errors import UnknownMessage
 
@@ -155,41 +159,12 @@ class ContactLog:
 
         Returns False, and writes nothing, when the message has moved on meanwhile.
         """
-        now = self.clock.now()
-        moved = (
-            update(Message)
-            .where(Message.id == message_id, Message.status.in_(list(expect)))
-            .values(status=to, updated_at=now, **changes)
-        )
-        if self._postgres:  # the update and its event in one statement: one round trip
-            return await self._transition_in_one_statement(moved, now, source, to, detail or {})
-        async with self.engine.begin() as conn:
-            if (await conn.execute(moved)).rowcount != 1:
-                return False
-            await self._event(conn, message_id, now, source, to, detail or {})
-            return True
-
-    async def _transition_in_one_statement(
-        self,
-        moved: Update,
-        now: datetime,
-        source: EventSource,
-        to: MessageStatus,
-        detail: dict[str, Any],
-    ) -> bool:
-        moved_ids = moved.returning(Message.id).cte("moved")
-        event = insert(MessageEvent).from_select(
-            ["message_id", "at", "source", "status", "detail"],
-            select(
-                moved_ids.c.id,
-                literal(now, UTCDateTime()),
-                literal(str(source)),
-                literal(str(to)),
-                literal(detail, JsonDocument),
-            ),
-        )
-        async with self._single.connect() as conn:
-            return (await conn.execute(event)).rowcount == 1
+        engine = self._single if self._postgres else self.engine  # one statement on PostgreSQL
+        async with engine.begin() as conn:
+            return await move(
+                conn, message_id, expect=expect, to=to, source=source,
+                detail=detail or {}, at=self.clock.now(), changes=changes,
+            )  # fmt: skip
 
     async def note(
         self,
@@ -210,22 +185,10 @@ class ContactLog:
                     .returning(Message.status)
                 )
             ).scalar_one()
-            await self._event(conn, message_id, now, source, MessageStatus(status), detail)
-
-    @staticmethod
-    async def _event(
-        conn: AsyncConnection,
-        message_id: str,
-        at: datetime,
-        source: EventSource,
-        status: MessageStatus,
-        detail: dict[str, Any],
-    ) -> None:
-        await conn.execute(
-            insert(MessageEvent).values(
-                message_id=message_id, at=at, source=source, status=status, detail=detail
-            )
-        )
+            await record_event(
+                conn, message_id, at=now, source=source, status=MessageStatus(status),
+                detail=detail,
+            )  # fmt: skip
 
     async def due(self, *, scheduled_before: datetime, limit: int) -> list[tuple[str, datetime]]:
         """Queued or deferred messages that should have been picked up by now."""
@@ -253,34 +216,65 @@ class ContactLog:
             )
             return list(rows.scalars())
 
-    async def add_opt_out(
-        self, *, channel: str, destination: str, debtor_ref: str | None, source: str, reason: str
-    ) -> None:
-        if await self.is_opted_out(channel=channel, destination=destination):
-            return
+    async def add_hold(
+        self,
+        *,
+        kind: str,
+        set_by: str,
+        source: str,
+        reason: str,
+        debtor_ref: str | None = None,
+        destination: str | None = None,
+        channel: str | None = None,
+    ) -> bool:
+        """Set a hold on a debtor or a destination (one channel, or all); False if already set."""
+        if debtor_ref is None and destination is None:
+            raise ValueError("a hold needs a debtor_ref or a destination")
         async with self.engine.begin() as conn:
-            await conn.execute(
-                insert(Hold).values(
-                    kind="opt_out",
-                    channel=channel,
-                    destination=destination,
-                    debtor_ref=debtor_ref,
-                    source=source,
-                    reason=reason,
-                    created_at=self.clock.now(),
-                )
-            )
+            return await add_hold(
+                conn, kind=kind, debtor_ref=debtor_ref, destination=destination,
+                channel=channel, set_by=set_by, source=source, reason=reason,
+                at=self.clock.now(),
+            )  # fmt: skip
 
-    async def is_opted_out(self, *, channel: str, destination: str) -> bool:
-        async with self._single.connect() as conn:
-            found = await conn.execute(
-                select(Hold.id)
-                .where(
-                    Hold.kind == "opt_out",
-                    Hold.channel == channel,
-                    Hold.destination == destination,
-                    Hold.lifted_at.is_(None),
-                )
-                .limit(1)
-            )
-            return found.first() is not None
+    async def lift_hold(
+        self,
+        *,
+        kind: str,
+        lifted_by: str,
+        debtor_ref: str | None = None,
+        destination: str | None = None,
+        channel: str | None = None,
+    ) -> int:
+        async with self.engine.begin() as conn:
+            return await lift_holds(
+                conn, kind=kind, debtor_ref=debtor_ref, destination=destination,
+                channel=channel, lifted_by=lifted_by, at=self.clock.now(),
+            )  # fmt: skip
+
+    async def upsert_debtor(
+        self,
+        debtor_ref: str,
+        *,
+        locale: str | None = None,
+        time_zone: str | None = None,
+        country: str | None = None,
+        region: str | None = None,
+        packs: list[str] | None = None,
+    ) -> None:
+        values = {
+            "debtor_ref": debtor_ref, "locale": locale, "time_zone": time_zone,
+            "country": country, "region": region, "packs": packs,
+            "updated_at": self.clock.now(),
+        }  # fmt: skip
+        statement = self._insert(Debtor).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["debtor_ref"],
+            set_={k: v for k, v in values.items() if k != "debtor_ref"},
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(statement)
+
+    def debtor_session(self, debtor_ref: str) -> AbstractAsyncContextManager[DebtorSession]:
+        """The transaction, under the debtor's lock, in which a message is decided and claimed."""
+        return debtor_session(self.engine, debtor_ref)

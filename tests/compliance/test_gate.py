@@ -4,20 +4,37 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from compliance import CheckSubject, ComplianceGate, Decision, RuleResult
-from compliance.rules import DestinationNotOptedOut, RendersWithinLimit
+from compliance import AttemptCount, CheckSubject, ComplianceGate, Decision, HoldFact, RuleResult
+from compliance.rules import HoldsRule, RendersWithinLimit
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
-class NoHolds:
-    async def is_opted_out(self, *, channel: str, destination: str) -> bool:
-        return False
+class Facts:
+    """An in-memory contact log with the given holds."""
+
+    def __init__(self, *holds: HoldFact) -> None:
+        self.holds = list(holds)
+
+    async def active_holds(
+        self, *, debtor_ref: str, destination: str, channel: str
+    ) -> list[HoldFact]:
+        return [
+            h for h in self.holds
+            if h.channel in (None, channel) and h.destination in (None, destination)
+        ]  # fmt: skip
+
+    async def count_attempts(self, **_: object) -> AttemptCount:
+        return AttemptCount(0, None)
 
 
-class OptedOut:
-    async def is_opted_out(self, *, channel: str, destination: str) -> bool:
-        return destination == "+12015550123"
+def hold(kind: str, **overrides: object) -> HoldFact:
+    fields: dict[str, object] = {
+        "kind": kind, "channel": None, "destination": None, "reason": "asked",
+        "source": "api", "set_by": "compliance-1", "created_at": NOW,
+    }  # fmt: skip
+    fields.update(overrides)
+    return HoldFact(**fields)  # type: ignore[arg-type]
 
 
 def subject(**overrides: object) -> CheckSubject:
@@ -25,7 +42,7 @@ def subject(**overrides: object) -> CheckSubject:
         "message_id": "m1", "channel": "sms", "debtor_ref": "D-1", "account_ref": None,
         "destination": "+12015550123", "locale": "en-US", "template_name": "overdue_reminder",
         "template_version": "abc", "body": "Hello", "render_error": None, "segments": 1,
-        "now": NOW, "facts": NoHolds(),
+        "now": NOW, "facts": Facts(),
     }  # fmt: skip
     fields.update(overrides)
     return CheckSubject(**fields)  # type: ignore[arg-type]
@@ -47,11 +64,12 @@ class Crashing:
 
 
 async def test_everything_allowed_is_allowed_and_every_rule_is_recorded() -> None:
-    gate = ComplianceGate([RendersWithinLimit(max_sms_segments=2), DestinationNotOptedOut()])
+    gate = ComplianceGate([RendersWithinLimit(max_sms_segments=2), HoldsRule()])
     verdict = await gate.evaluate(subject())
     assert verdict.decision is Decision.ALLOW
     assert [r["rule_id"] for r in verdict.to_json()["rules"]] == [
-        "template.renders_within_limit", "hold.opt_out"
+        "template.renders_within_limit",
+        "hold.active",
     ]
 
 
@@ -93,6 +111,22 @@ async def test_render_rule_blocks_errors_empty_and_too_long_texts() -> None:
     assert too_long.decision is Decision.BLOCK and too_long.inputs["segments"] == 3
 
 
-async def test_opt_out_rule_blocks_an_opted_out_destination() -> None:
-    result = await DestinationNotOptedOut().check(subject(facts=OptedOut()))
-    assert result.decision is Decision.BLOCK
+async def test_holds_block_by_destination_by_debtor_and_honour_cease_exceptions() -> None:
+    rule = HoldsRule(allowed_after_cease=frozenset({"cease_confirmation"}))
+    opted_out = Facts(hold("opt_out", channel="sms", destination="+12015550123"))
+    assert (await rule.check(subject(facts=opted_out))).decision is Decision.BLOCK
+    assert (
+        await rule.check(subject(facts=opted_out, destination="+12015550999"))
+    ).decision is Decision.ALLOW
+    assert (await rule.check(subject(facts=opted_out, channel="letter"))).decision is Decision.ALLOW
+
+    ceased = Facts(hold("cease"))
+    blocked = await rule.check(subject(facts=ceased))
+    assert blocked.decision is Decision.BLOCK
+    assert "cease hold on the debtor" in blocked.reason and blocked.citation == "12 CFR 1006.6(c)"
+    confirmation = await rule.check(subject(facts=ceased, template_name="cease_confirmation"))
+    assert confirmation.decision is Decision.ALLOW
+
+    no_visits = Facts(hold("do_not_visit"))
+    assert (await rule.check(subject(facts=no_visits))).decision is Decision.ALLOW
+    assert (await rule.check(subject(facts=no_visits, channel="visit"))).decision is Decision.BLOCK

@@ -26,7 +26,7 @@ def test_the_demo_runs_on_the_embedded_default(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Enqueued the same batch again: 0 new messages" in out
-    assert "hold.opt_out" in out  # the opted-out debtor was blocked
+    assert "hold.active" in out  # the opted-out debtor was blocked
     assert "All messages by status: blocked 10, queued 1, sent 50" in out
     assert "【安信资产】王伟您好" in out
     outbox = read_outbox(tmp_path / "var" / "demo" / "outbox.jsonl")

@@ -44,7 +44,7 @@ async def test_an_unsubscribed_recipient_is_never_texted_again(stack: Stack) -> 
     assert (await stack.view(first)).message["error_code"] == "21610"
     blocked = (await stack.view(second)).message
     assert blocked["status"] == "blocked"
-    assert blocked["verdict"]["rule_id"] == "hold.opt_out"
+    assert blocked["verdict"]["rule_id"] == "hold.active"
     assert len(stack.twilio.requests) == 1
 
 

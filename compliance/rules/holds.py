@@ -1,0 +1,63 @@
+"""No contact while a hold applies: checked at send time, so it stops messages already queued.
+
+A cease-communication hold still lets through templates compliance marked as allowed
+after a cease (e.g. the letter confirming that collection stops, 12 CFR 1006.6(c)).
+"""
+
+from __future__ import annotations
+
+from compliance.gate import CheckSubject, HoldFact
+from compliance.verdict import RuleResult
+
+__all__ = ["HOLD_KINDS", "HoldsRule"]
+
+HOLD_KINDS = {
+    "opt_out": "12 CFR 1006.14(h); 47 CFR 64.1200; GB/T 45251-2025 (stop when asked)",
+    "cease": "12 CFR 1006.6(c)",
+    "dispute": "12 CFR 1006.34; company policy: contact paused until the dispute is resolved",
+    "attorney": "12 CFR 1006.6(b)(2)",
+    "bankruptcy": "11 U.S.C. 362 (automatic stay)",
+    "deceased": "company policy: no collection contact with a deceased debtor",
+    "do_not_visit": "seed 4 (risk: violent resistance); company policy",
+    "no_work_contact": "12 CFR 1006.6(b)(3)",
+}
+# Kinds that only concern some channels, whatever channel the hold row names.
+_ONLY_FOR = {"do_not_visit": {"visit"}}
+
+
+class HoldsRule:
+    id = "hold.active"
+    citation = "12 CFR 1006.6, 1006.14(h); GB/T 45251-2025; seed 4"
+
+    def __init__(self, *, allowed_after_cease: frozenset[str] = frozenset()) -> None:
+        self.allowed_after_cease = allowed_after_cease
+
+    async def check(self, subject: CheckSubject) -> RuleResult:
+        holds = await subject.facts.active_holds(
+            debtor_ref=subject.debtor_ref,
+            destination=subject.destination,
+            channel=subject.channel,
+        )
+        stopping = [h for h in holds if self._stops(h, subject)]
+        if not stopping:
+            return RuleResult.allow(self.id, self.citation, holds_checked=len(holds))
+        first = stopping[0]
+        scope = f"destination {first.destination}" if first.destination else "the debtor"
+        return RuleResult.block(
+            self.id,
+            HOLD_KINDS.get(first.kind, self.citation),
+            f"{first.kind} hold on {scope} (set {first.created_at:%Y-%m-%d} by "
+            f"{first.set_by}, source {first.source}: {first.reason})",
+            holds=[
+                {"kind": h.kind, "channel": h.channel, "destination": h.destination,
+                 "source": h.source, "set_by": h.set_by, "reason": h.reason}
+                for h in stopping
+            ],
+        )  # fmt: skip
+
+    def _stops(self, hold: HoldFact, subject: CheckSubject) -> bool:
+        if hold.kind in _ONLY_FOR and subject.channel not in _ONLY_FOR[hold.kind]:
+            return False
+        if hold.kind == "cease" and subject.template_name in self.allowed_after_cease:
+            return False
+        return True
