@@ -19,7 +19,7 @@ async def active_holds(
     conn: AsyncConnection, *, debtor_ref: str, destination: str, channel: str
 ) -> list[HoldFact]:
     rows = await conn.execute(
-        select(Hold)
+        select(Hold.__table__)
         .where(
             Hold.lifted_at.is_(None),
             or_(Hold.channel.is_(None), Hold.channel == channel),
@@ -32,7 +32,7 @@ async def active_holds(
     )
     return [
         HoldFact(h.kind, h.channel, h.destination, h.reason, h.source, h.set_by, h.created_at)
-        for h in rows.scalars()
+        for h in rows
     ]
 
 

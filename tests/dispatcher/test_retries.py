@@ -45,6 +45,8 @@ async def test_an_unsubscribed_recipient_is_never_texted_again(stack: Stack) -> 
     blocked = (await stack.view(second)).message
     assert blocked["status"] == "blocked"
     assert blocked["verdict"]["rule_id"] == "hold.active"
+    assert blocked["verdict"]["reason"].startswith("opt_out hold on destination +12015550123")
+    assert "provider:twilio:21610" in blocked["verdict"]["reason"]
     assert len(stack.twilio.requests) == 1
 
 

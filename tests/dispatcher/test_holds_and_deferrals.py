@@ -1,0 +1,83 @@
+"""Holds stop messages already queued; deferrals wait and re-check; past validity, expired."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from compliance import CheckSubject, RuleResult
+from compliance.rules import HoldsRule, RendersWithinLimit
+from tests.dispatcher.conftest import Stack, reminder
+
+
+class DeferUntil:
+    """A stand-in for a time rule: defers everything before ``until``."""
+
+    id, citation = "test.defer", "test"
+
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+
+    async def check(self, subject: CheckSubject) -> RuleResult:
+        if subject.now < self.until:
+            return RuleResult.defer(self.id, self.citation, "quiet hours", self.until)
+        return RuleResult.allow(self.id, self.citation)
+
+
+def rules(*extra: object) -> list[object]:
+    return [RendersWithinLimit(max_sms_segments=6), HoldsRule(), *extra]
+
+
+async def test_a_hold_set_while_texts_are_queued_stops_them(stack: Stack) -> None:
+    queued = [await stack.send(idempotency_key=f"q{i}") for i in range(3)]
+    other = await stack.send(idempotency_key="other", debtor_ref="D-2",
+                             destination="+1 415 555 0134")
+
+    await stack.log.add_hold(kind="cease", debtor_ref="D-1", set_by="compliance-7",
+                             source="api", reason="debtor asked in writing to stop")
+    await stack.run_worker()
+
+    for message_id in queued:
+        message = (await stack.view(message_id)).message
+        assert message["status"] == "blocked"
+        assert message["verdict"]["rule_id"] == "hold.active"
+        assert "cease hold on the debtor" in message["verdict"]["reason"]
+    assert (await stack.view(other)).status in {"sent", "delivered"}
+    assert [r.form["To"] for r in stack.twilio.requests] == ["+14155550134"]
+
+
+async def test_a_lifted_hold_no_longer_applies(stack: Stack) -> None:
+    await stack.log.add_hold(kind="dispute", debtor_ref="D-1", set_by="c-1", source="api",
+                             reason="disputes the amount")
+    assert await stack.log.lift_hold(kind="dispute", debtor_ref="D-1", lifted_by="c-1") == 1
+    message_id = await stack.send()
+    await stack.run_worker()
+    assert (await stack.view(message_id)).status in {"sent", "delivered"}
+
+
+async def test_a_deferred_message_waits_then_goes_when_allowed(stack: Stack) -> None:
+    until = stack.clock.now() + timedelta(seconds=0.5)
+    message_id = await stack.send()
+
+    await stack.run_worker(rules=rules(DeferUntil(until)))
+
+    view = await stack.view(message_id)
+    assert view.status in {"sent", "delivered"}
+    statuses = [e.status for e in view.events]
+    assert statuses[:2] == ["queued", "deferred"]
+    deferred = next(e for e in view.events if e.status == "deferred")
+    assert deferred.detail["rule_id"] == "test.defer"
+    assert deferred.detail["until"] == until.isoformat()
+
+
+async def test_a_deferral_past_the_validity_blocks_as_expired(stack: Stack) -> None:
+    now = stack.clock.now()
+    message_id = (
+        await stack.client.send(reminder(valid_until=now + timedelta(hours=1)))
+    ).message_id
+
+    await stack.run_worker(rules=rules(DeferUntil(now + timedelta(hours=10))))
+
+    message = (await stack.view(message_id)).message
+    assert message["status"] == "blocked"
+    assert message["verdict"]["rule_id"] == "message.expired"
+    assert len(stack.twilio.requests) == 0
