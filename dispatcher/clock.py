@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "FrozenClock", "SystemClock"]
+__all__ = ["Clock", "FrozenClock", "ShiftedClock", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -31,3 +31,13 @@ class FrozenClock:
 
     def set(self, at: datetime) -> None:
         self._at = at
+
+
+class ShiftedClock:
+    """Real time, moved so that it read ``starts_at`` when the clock was made (demos, tests)."""
+
+    def __init__(self, starts_at: datetime) -> None:
+        self._offset = starts_at - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset

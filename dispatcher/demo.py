@@ -131,12 +131,18 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
 def _why(message: dict[str, object]) -> str:
     verdict = message.get("verdict")
     if message["status"] == "blocked" and isinstance(verdict, dict):
-        return f"{verdict['rule_id']}: {verdict['reason']}"
+        return _shorten(f"{verdict['rule_id']}: {verdict['reason']}")
+    if message["status"] == "deferred" and isinstance(verdict, dict):
+        return f"{verdict['rule_id']} until {message['scheduled_for']:%Y-%m-%d %H:%M} UTC"
     if message["status"] == "queued":
         return f"scheduled for {message['scheduled_for']:%Y-%m-%d %H:%M} UTC"
     if message["error_code"]:
         return f"{message['error_code']}: {message['error_text']}"
     return ""
+
+
+def _shorten(text: str, width: int = 72) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _mask(phone: str) -> str:

@@ -10,6 +10,8 @@ from arq.connections import ArqRedis
 from channels.base import Channel
 from channels.outbox import OutboxChannel
 from compliance import ComplianceGate, Rule
+from compliance.caps import FrequencyCapRule
+from compliance.hours import ContactHoursRule
 from compliance.rules import HoldsRule, RendersWithinLimit
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.contactlog.database import create_engine
@@ -65,6 +67,8 @@ def default_rules(settings: Settings) -> list[Rule]:
     return [
         RendersWithinLimit(max_sms_segments=settings.sms_max_segments),
         HoldsRule(),
+        ContactHoursRule(),
+        FrequencyCapRule(),
     ]
 
 

@@ -19,6 +19,9 @@ from arq import Retry
 
 from channels.base import OutgoingMessage, PermanentChannelError, TransientChannelError
 from compliance import CheckSubject, Decision, RuleResult, Verdict
+from compliance.applicable import applicable_packs
+from compliance.hours.zones import UnknownLocation
+from compliance.packs import PackError
 from dispatcher.contactlog.models import Debtor, Message
 from dispatcher.contactlog.session import DebtorSession
 from dispatcher.deps import Deps
@@ -161,7 +164,7 @@ class Pipeline:
             now=self.deps.clock.now(),
             facts=facts,
             debtor_time_zone=debtor.time_zone if debtor else None,
-            packs=tuple(debtor.packs or ()) if debtor else (),
+            packs=_packs(message, debtor),
         )
 
     async def _send(self, message: Message, rendered: Rendered, job_try: int) -> str:
@@ -244,6 +247,19 @@ class Pipeline:
             error_text=text,
             error_retryable=retryable,
         )
+
+
+def _packs(message: Message, debtor: Debtor | None) -> tuple[str, ...]:
+    """The debtor's rule packs; none if they cannot be told (the rules then block)."""
+    try:
+        return applicable_packs(
+            destination=message.destination,
+            recorded=debtor.packs if debtor else None,
+            country=debtor.country if debtor else None,
+            region=debtor.region if debtor else None,
+        )
+    except (PackError, UnknownLocation):
+        return ()
 
 
 def expired(verdict: Verdict, valid_until: datetime) -> Verdict:

@@ -7,6 +7,7 @@ contact log, not the queue, decides whether a job still has work to do.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -46,11 +47,15 @@ class JobQueue:
         self._script = redis.register_script(_ENQUEUE_MANY)
 
     async def enqueue(self, jobs: Iterable[tuple[str, datetime]], *, now: datetime) -> int:
-        """Enqueue ``(message_id, due)`` pairs in one round trip; returns how many were new."""
-        now_ms = int(now.timestamp() * 1000)
+        """Enqueue ``(message_id, due)`` pairs in one round trip; returns how many were new.
+
+        ``now`` is the dispatcher's clock; arq runs on the machine's, so a job is queued
+        to run after the same delay (``due - now``) rather than at the same timestamp.
+        """
+        now_ms = int(time.time() * 1000)
         argv: list[bytes | str | int] = []
         for message_id, due in jobs:
-            due_ms = max(int(due.timestamp() * 1000), now_ms)
+            due_ms = now_ms + max(0, int((due - now).total_seconds() * 1000))
             payload = serialize_job(PROCESS_MESSAGE, (message_id,), {}, None, now_ms)
             expires_ms = due_ms - now_ms + EXPIRES_AFTER_DUE_MS
             argv += [job_id_for(message_id, due), due_ms, payload, expires_ms]

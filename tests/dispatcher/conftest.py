@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.base import Channel
 from dispatcher.client import DispatcherClient, MessageView
-from dispatcher.clock import Clock, SystemClock
+from dispatcher.clock import Clock, ShiftedClock
 from dispatcher.contactlog.store import ContactLog
 from dispatcher.deps import Deps
 from dispatcher.requests import MessageRequest
@@ -30,6 +31,9 @@ from dispatcher.web import create_app
 from dispatcher.worker import create_worker
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.fakes.fixtures import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_FROM_NUMBER
+
+
+ALLOWED_EVERYWHERE = datetime(2026, 11, 30, 13, 30, tzinfo=UTC)  # a Monday
 
 
 def free_port() -> int:
@@ -127,7 +131,8 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     options = dict(stack_options)
     auto_callbacks = options.pop("auto_callbacks", True)
-    clock: Clock = options.pop("clock", SystemClock())
+    # 08:30 in New York and 21:30 in Beijing: inside both countries' allowed hours.
+    clock: Clock = options.pop("clock", ShiftedClock(ALLOWED_EVERYWHERE))
     async with FakeTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, auto_callbacks=auto_callbacks) as fake:
         settings = stack_settings(
             tmp_path, database_url, redis_url, twilio_api_base_url=fake.base_url, **options

@@ -30,7 +30,7 @@ def rules(*extra: object) -> list[object]:
 async def test_a_hold_set_while_texts_are_queued_stops_them(stack: Stack) -> None:
     queued = [await stack.send(idempotency_key=f"q{i}") for i in range(3)]
     other = await stack.send(idempotency_key="other", debtor_ref="D-2",
-                             destination="+1 415 555 0134")
+                             destination="+1 212 555 0134")
 
     await stack.log.add_hold(kind="cease", debtor_ref="D-1", set_by="compliance-7",
                              source="api", reason="debtor asked in writing to stop")
@@ -42,7 +42,7 @@ async def test_a_hold_set_while_texts_are_queued_stops_them(stack: Stack) -> Non
         assert message["verdict"]["rule_id"] == "hold.active"
         assert "cease hold on the debtor" in message["verdict"]["reason"]
     assert (await stack.view(other)).status in {"sent", "delivered"}
-    assert [r.form["To"] for r in stack.twilio.requests] == ["+14155550134"]
+    assert [r.form["To"] for r in stack.twilio.requests] == ["+12125550134"]
 
 
 async def test_a_lifted_hold_no_longer_applies(stack: Stack) -> None:

@@ -1,0 +1,3 @@
+from compliance.caps.rule import FrequencyCapRule
+
+__all__ = ["FrequencyCapRule"]

@@ -1,0 +1,102 @@
+"""Contact-frequency caps, counted from the contact log itself.
+
+The log is the single source of truth: the count an auditor sees is the count the rule
+used. The pipeline runs this rule inside the transaction (and per-debtor lock) in which
+an allowed message is claimed, so the check and the taking of the slot are one step.
+
+A cap of N "in any run of D consecutive calendar days" counts attempts since local
+midnight D-1 days ago; when full, the message is deferred to the local midnight on which
+the oldest counted attempt leaves the window, and checked again then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from compliance.gate import CheckSubject
+from compliance.hours.zones import UnknownLocation, debtor_zones
+from compliance.packs import CapRule, PackError, PackSet, Scope, load_packs
+from compliance.verdict import RuleResult
+
+__all__ = ["FrequencyCapRule"]
+
+# Counted events by the channel whose messages carry them ("sms.sent" → sms messages).
+_EVENT_CHANNEL = {"sms": "sms", "call": "voice", "email": "email"}
+
+
+class FrequencyCapRule:
+    id = "frequency.cap"
+    citation = "Contact-frequency caps of the debtor's rule packs (12 CFR 1006.14(b); 940 CMR 7.04)"
+
+    def __init__(self, *, pack_loader: Callable[[Iterable[str]], PackSet] = load_packs) -> None:
+        self.pack_loader = pack_loader
+
+    async def check(self, subject: CheckSubject) -> RuleResult:
+        if not subject.packs:
+            return RuleResult.block(self.id, self.citation, "no rule packs apply to this debtor")
+        try:
+            packs = self.pack_loader(subject.packs)
+        except PackError as exc:
+            return RuleResult.block(self.id, self.citation, f"no rule packs: {exc}")
+        inputs: dict[str, Any] = {"packs": list(packs.ids), "pack_versions": packs.versions}
+        checked, full = [], []
+        for cap in packs.strictest_caps(subject.channel):
+            channels = frozenset(
+                _EVENT_CHANNEL[e.split(".")[0]]
+                for e in cap.counts
+                if e.split(".")[0] in _EVENT_CHANNEL
+            )
+            if subject.channel not in channels:
+                continue  # e.g. a call cap that texts do not count toward
+            try:
+                zones = _zones(cap, subject)
+            except UnknownLocation as exc:
+                return RuleResult.block(self.id, cap.citation, str(exc), **inputs)
+            since = min(
+                _local_midnight(subject.now, z, days_back=cap.period_days - 1) for z in zones
+            )
+            count = await subject.facts.count_attempts(
+                debtor_ref=subject.debtor_ref,
+                channels=channels,
+                since=since,
+                account_ref=subject.account_ref if cap.scope is Scope.DEBT else None,
+                destination=subject.destination if cap.scope is Scope.PHONE_NUMBER else None,
+            )
+            entry = {
+                "cap": cap.ref, "limit": cap.limit, "period_days": cap.period_days,
+                "scope": cap.scope.value, "count": count.count, "since": since.isoformat(),
+                "zones": [z.key for z in zones], "citation": cap.citation,
+            }  # fmt: skip
+            checked.append(entry)
+            if count.count >= cap.limit:
+                oldest = count.oldest_at or subject.now
+                frees = max(_local_midnight(oldest, z, days_back=-cap.period_days) for z in zones)
+                full.append((frees, cap, entry))
+        inputs["caps"] = checked
+        if not full:
+            return RuleResult.allow(self.id, self.citation, **inputs)
+        until, cap, entry = max(full, key=lambda f: f[0])
+        return RuleResult.defer(
+            self.id,
+            cap.citation,
+            f"{cap.ref}: {entry['count']} of {cap.limit} contacts per {cap.period_days} day(s) "
+            f"per {cap.scope.value} already made",
+            until,
+            **inputs,
+        )
+
+
+def _zones(cap: CapRule, subject: CheckSubject) -> list[ZoneInfo]:
+    if cap.time_zone:
+        return [ZoneInfo(cap.time_zone)]
+    names, _ = debtor_zones(subject.destination, subject.debtor_time_zone)
+    return [ZoneInfo(name) for name in names]
+
+
+def _local_midnight(instant: datetime, zone: ZoneInfo, *, days_back: int) -> datetime:
+    """Local midnight ``days_back`` days before the local date of ``instant``, in UTC."""
+    day = instant.astimezone(zone).date() - timedelta(days=days_back)
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(instant.tzinfo)
