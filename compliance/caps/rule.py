@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from compliance.gate import CheckSubject
 from compliance.hours.zones import UnknownLocation, debtor_zones
-from compliance.packs import CapRule, PackError, PackSet, Scope, load_packs
+from compliance.packs import CapRule, NumberKind, PackError, PackSet, Scope, load_packs
 from compliance.verdict import RuleResult
 
 __all__ = ["FrequencyCapRule"]
@@ -51,6 +51,10 @@ class FrequencyCapRule:
             )
             if subject.channel not in channels:
                 continue  # e.g. a call cap that texts do not count toward
+            if cap.numbers is NumberKind.OTHER:
+                # Destinations count as personal numbers (mobile, residence) until the
+                # debtor's record can mark a number as work or other.
+                continue
             try:
                 zones = _zones(cap, subject)
             except UnknownLocation as exc:
