@@ -26,9 +26,9 @@ from dispatcher.contactlog.models import Debtor, Message
 from dispatcher.contactlog.session import DebtorSession
 from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, EventSource, MessageStatus
-from templates import Rendered, TemplateError
+from templates import Rendered, TemplateCatalog, TemplateError
 
-__all__ = ["process_message"]
+__all__ = ["Pipeline", "RenderOutcome", "process_message", "render_message", "subject_for"]
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,13 @@ class Pipeline:
         if message.scheduled_for > self.deps.clock.now() + EARLY_TOLERANCE:
             return "not due yet"
 
-        render = self._render(message)
+        render = render_message(self.deps.catalog, message)
         async with self.log.debtor_session(message.debtor_ref) as session:
             current = await session.message(message_id)
             if current is None or current.status not in PENDING:
                 return "moved on meanwhile"
-            subject = self._subject(
-                current, render, session, await session.debtor(current.debtor_ref)
-            )
+            debtor = await session.debtor(current.debtor_ref)
+            subject = subject_for(current, render, session, debtor, now=self.deps.clock.now())
             verdict = await self.deps.gate.evaluate(subject)
             outcome = await self._record(session, current, render.rendered, verdict)
         if outcome == "deferred":
@@ -131,41 +130,6 @@ class Pipeline:
             attempted_at=now,
         )
         return "claimed"
-
-    def _render(self, message: Message) -> RenderOutcome:
-        try:
-            rendered = self.deps.catalog.render(
-                message.channel, message.template_name, message.locale, message.variables
-            )
-        except TemplateError as exc:
-            return RenderOutcome(None, str(exc))
-        return RenderOutcome(rendered, None)
-
-    def _subject(
-        self,
-        message: Message,
-        render: RenderOutcome,
-        facts: DebtorSession,
-        debtor: Debtor | None,
-    ) -> CheckSubject:
-        rendered = render.rendered
-        return CheckSubject(
-            message_id=message.id,
-            channel=message.channel,
-            debtor_ref=message.debtor_ref,
-            account_ref=message.account_ref,
-            destination=message.destination,
-            locale=message.locale,
-            template_name=message.template_name,
-            template_version=rendered.version if rendered else None,
-            body=rendered.body if rendered else None,
-            render_error=render.error,
-            segments=rendered.segments.segments if rendered and rendered.segments else None,
-            now=self.deps.clock.now(),
-            facts=facts,
-            debtor_time_zone=debtor.time_zone if debtor else None,
-            packs=_packs(message, debtor),
-        )
 
     async def _send(self, message: Message, rendered: Rendered, job_try: int) -> str:
         settings = self.deps.settings
@@ -247,6 +211,45 @@ class Pipeline:
             error_text=text,
             error_retryable=retryable,
         )
+
+
+def render_message(catalog: TemplateCatalog, message: Message) -> RenderOutcome:
+    try:
+        rendered = catalog.render(
+            message.channel, message.template_name, message.locale, message.variables
+        )
+    except TemplateError as exc:
+        return RenderOutcome(None, str(exc))
+    return RenderOutcome(rendered, None)
+
+
+def subject_for(
+    message: Message,
+    render: RenderOutcome,
+    facts: DebtorSession,
+    debtor: Debtor | None,
+    *,
+    now: datetime,
+) -> CheckSubject:
+    """The message as the compliance rules see it."""
+    rendered = render.rendered
+    return CheckSubject(
+        message_id=message.id,
+        channel=message.channel,
+        debtor_ref=message.debtor_ref,
+        account_ref=message.account_ref,
+        destination=message.destination,
+        locale=message.locale,
+        template_name=message.template_name,
+        template_version=rendered.version if rendered else None,
+        body=rendered.body if rendered else None,
+        render_error=render.error,
+        segments=rendered.segments.segments if rendered and rendered.segments else None,
+        now=now,
+        facts=facts,
+        debtor_time_zone=debtor.time_zone if debtor else None,
+        packs=_packs(message, debtor),
+    )
 
 
 def _packs(message: Message, debtor: Debtor | None) -> tuple[str, ...]:

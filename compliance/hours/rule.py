@@ -1,0 +1,148 @@
+"""No contact outside the allowed hours of the debtor's rule packs, in every zone they may be in.
+
+Which packs: ``subject.packs``, or the defaults for the destination number's country.
+Which zones: zones a pack fixes (cn: Asia/Shanghai for the whole country), plus — for
+packs that measure at the debtor's location — the debtor's time zone on record, or else
+every zone the phone number indicates. Allowed now: allow. Otherwise: defer to the first
+instant the window is open in every zone at once, or block when that never happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from compliance.gate import CheckSubject
+from compliance.hours.instant import InconvenientTime, first_allowed_instant
+from compliance.hours.zones import UnknownLocation, country_of, debtor_zones
+from compliance.packs import AllowedHours, PackError, PackSet, load_packs, packs_for
+from compliance.verdict import RuleResult
+
+__all__ = ["ContactHoursRule"]
+
+PackSetLoader = Callable[[Iterable[str]], PackSet]
+
+
+class ContactHoursRule:
+    id = "hours.allowed_window"
+    citation = (
+        "Allowed contact hours of the debtor's rule packs "
+        "(12 CFR 1006.6(b)(1)(i); GB/T 45251-2025; FCA CONC 7.9)"
+    )
+
+    def __init__(self, *, pack_loader: PackSetLoader = load_packs) -> None:
+        self.pack_loader = pack_loader
+
+    async def check(self, subject: CheckSubject) -> RuleResult:
+        return self.evaluate(subject)
+
+    def evaluate(
+        self,
+        subject: CheckSubject,
+        *,
+        agreed_until: datetime | None = None,
+        inconvenient: Sequence[InconvenientTime] = (),
+    ) -> RuleResult:
+        """``check``, plus what the subject does not carry yet: an agreed time, and times
+        the debtor named as inconvenient (local to the debtor)."""
+        try:
+            packs = self.pack_loader(self._pack_ids(subject))
+        except (PackError, UnknownLocation) as exc:
+            return RuleResult.block(self.id, self.citation, f"no rule packs: {exc}")
+        inputs: dict[str, Any] = {
+            "channel": subject.channel,
+            "packs": list(packs.ids),
+            "pack_versions": packs.versions,
+        }
+        hours = packs.allowed_hours(subject.channel)
+        if hours is None:
+            return RuleResult.allow(
+                self.id,
+                self.citation,
+                f"no pack sets allowed hours for {subject.channel}",
+                **inputs,
+            )
+        inputs |= {"window": str(hours), "window_from": [r.ref for r in hours.rules]}
+        window = hours.window
+        if window is None:
+            return RuleResult.block(
+                self.id,
+                hours.citation,
+                f"the allowed hours of {', '.join(hours.start_from + hours.end_from)} "
+                f"do not overlap ({hours.start:%H:%M} is not before {hours.end:%H:%M})",
+                **inputs,
+            )
+        try:
+            names, zone_source = self._zone_names(subject, hours)
+            zones = [ZoneInfo(name) for name in names]
+        except UnknownLocation as exc:
+            return RuleResult.block(self.id, hours.citation, str(exc), **inputs)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            return RuleResult.block(self.id, hours.citation, f"unknown time zone: {exc}", **inputs)
+        agreed = agreed_until if hours.agreed_times_override else None
+        inputs |= {
+            "zones": list(names),
+            "zone_source": zone_source,
+            "local_times": _local_times(subject.now, zones),
+            "agreed_until": agreed.isoformat() if agreed else None,
+            "agreed_until_ignored": agreed_until is not None and agreed is None,
+            "inconvenient": [_shown(x) for x in inconvenient],
+        }
+        until = first_allowed_instant(
+            subject.now, zones, window, agreed_until=agreed, inconvenient=inconvenient
+        )
+        return self._decide(subject.now, until, hours, zones, inputs)
+
+    def _decide(
+        self,
+        now: datetime,
+        until: datetime | None,
+        hours: AllowedHours,
+        zones: Sequence[ZoneInfo],
+        inputs: dict[str, Any],
+    ) -> RuleResult:
+        names = ", ".join(zone.key for zone in zones)
+        if until is None:
+            return RuleResult.block(
+                self.id,
+                hours.citation,
+                f"the allowed hours {hours} are never open in all of {names} at the same time",
+                **inputs,
+            )
+        if until == now:
+            return RuleResult.allow(
+                self.id, hours.citation, f"within the allowed hours {hours}", **inputs
+            )
+        local_until = _local_times(until, zones)
+        return RuleResult.defer(
+            self.id,
+            hours.citation,
+            f"outside the allowed hours {hours} in {names}; next allowed "
+            + ", ".join(f"{t} {zone}" for zone, t in local_until.items()),
+            until,
+            **inputs,
+            until_local=local_until,
+        )
+
+    @staticmethod
+    def _pack_ids(subject: CheckSubject) -> tuple[str, ...]:
+        return subject.packs or packs_for(country_of(subject.destination))
+
+    @staticmethod
+    def _zone_names(subject: CheckSubject, hours: AllowedHours) -> tuple[tuple[str, ...], str]:
+        if not hours.debtor_local:
+            return hours.fixed_zones, "pack"
+        zones, source = debtor_zones(subject.destination, subject.debtor_time_zone)
+        if not hours.fixed_zones:
+            return zones, source
+        return tuple(dict.fromkeys((*hours.fixed_zones, *zones))), f"pack and {source}"
+
+
+def _local_times(instant: datetime, zones: Sequence[ZoneInfo]) -> dict[str, str]:
+    return {zone.key: instant.astimezone(zone).isoformat() for zone in zones}
+
+
+def _shown(x: InconvenientTime) -> str:
+    return f"weekdays {sorted(x.weekdays)} [{x.start:%H:%M}, {x.end:%H:%M})"

@@ -1,0 +1,72 @@
+"""Rule packs: the numbers, windows and citations of each jurisdiction's contact rules, as data.
+
+One TOML file per pack (``cn.toml``, ``us-regf.toml``, ...) next to this module; see
+README.md for the schema. Load packs by id and compose them::
+
+    packs = load_packs(packs_for("US", "MA"))      # us-regf, org, us-ma
+    packs.allowed_hours("sms")                     # the intersection of their windows
+    packs.strictest_caps("voice")                  # the caps that bind
+    packs.versions                                 # {"us-regf": "...", ...}, for the verdict
+"""
+
+from compliance.packs.errors import (
+    NoPacksForCountryError,
+    PackError,
+    PackFormatError,
+    UnknownPackError,
+)
+from compliance.packs.loader import BUILTIN_DIR, PackLoader, load_pack, load_packs, read_pack
+from compliance.packs.model import (
+    CHANNELS,
+    DEBTOR_LOCAL,
+    EVENTS,
+    EXEMPTIONS,
+    CapRule,
+    ContentRule,
+    HoursRule,
+    HoursWindow,
+    NumberKind,
+    Pack,
+    PackRule,
+    QuietPeriodRule,
+    RecordsRule,
+    Scope,
+    StaffingRule,
+    Status,
+)
+from compliance.packs.packset import AllowedHours, PackSet, strictest_caps
+from compliance.packs.portfolio import DEFAULT_PACKS, REGIONAL_PACKS, packs_for
+
+__all__ = [
+    "BUILTIN_DIR",
+    "CHANNELS",
+    "DEBTOR_LOCAL",
+    "DEFAULT_PACKS",
+    "EVENTS",
+    "EXEMPTIONS",
+    "REGIONAL_PACKS",
+    "AllowedHours",
+    "CapRule",
+    "ContentRule",
+    "HoursRule",
+    "HoursWindow",
+    "NoPacksForCountryError",
+    "NumberKind",
+    "Pack",
+    "PackError",
+    "PackFormatError",
+    "PackLoader",
+    "PackRule",
+    "PackSet",
+    "QuietPeriodRule",
+    "RecordsRule",
+    "Scope",
+    "StaffingRule",
+    "Status",
+    "UnknownPackError",
+    "load_pack",
+    "load_packs",
+    "packs_for",
+    "read_pack",
+    "strictest_caps",
+]

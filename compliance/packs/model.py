@@ -1,0 +1,207 @@
+"""What a rule pack holds, as typed values: one dataclass per kind of rule.
+
+The vocabularies below (channels, counted events, exemptions) are the words pack files
+may use; the loader refuses anything else, so a typo cannot silently weaken a rule.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+
+__all__ = [
+    "CHANNELS",
+    "DEBTOR_LOCAL",
+    "EVENTS",
+    "EXEMPTIONS",
+    "CapRule",
+    "ContentRule",
+    "HoursRule",
+    "HoursWindow",
+    "NumberKind",
+    "Pack",
+    "PackRule",
+    "QuietPeriodRule",
+    "RecordsRule",
+    "Scope",
+    "StaffingRule",
+    "Status",
+]
+
+# The channels a rule can name. "sms" is the dispatcher's ChannelKind.SMS; the others are
+# named now so that packs can already say whether a rule covers them.
+CHANNELS = frozenset({"voice", "sms", "email", "letter", "visit"})
+
+# What can be counted toward a cap or start a quiet period. Each call attempt has exactly
+# one outcome (answered .. failed); "call.conversation" is recorded in addition to
+# "call.answered" when the collector actually talked with the debtor about the debt.
+EVENTS: dict[str, str] = {
+    "call.answered": "a person picked up",
+    "call.unanswered": "it rang and nobody answered",
+    "call.voicemail": "it reached voicemail or an answering machine",
+    "call.busy": "the line was busy",
+    "call.unconnected": "it did not connect (number not in service, network error)",
+    "call.failed": "our provider never placed it",
+    "call.conversation": "the collector talked with the debtor (an effective conversation)",
+    "sms.sent": "a text message was sent",
+    "email.sent": "an email was sent",
+}
+
+# Circumstances under which an otherwise counted event does not count.
+EXEMPTIONS: dict[str, str] = {
+    "consumer_consent_7_days": (
+        "calls placed within 7 days after the consumer's direct consent to be called"
+    ),
+    "debtor_agreed": "attempts the debtor agreed to (e.g. a callback the debtor asked for)",
+}
+
+# ``time_zone = "debtor"`` in a pack: the debtor's local time (every zone indicated).
+DEBTOR_LOCAL = "debtor"
+
+
+class Status(enum.StrEnum):
+    """How the rule's numbers were checked (RULES.md)."""
+
+    VERIFIED = "V"  # word for word in the primary text
+    SECONDARY = "S"  # from a secondary source: a configurable default, not settled law
+    POLICY = "policy"  # company policy: authoritative because we set it
+
+    @property
+    def is_configurable_default(self) -> bool:
+        return self is Status.SECONDARY
+
+
+class Scope(enum.StrEnum):
+    """What a cap or quiet period counts per."""
+
+    DEBTOR = "debtor"  # all of one debtor's debts, channels and numbers together
+    DEBT = "debt"  # one debt (account)
+    PHONE_NUMBER = "phone_number"  # one destination number
+    CHANNEL = "channel"  # one debtor on one channel
+
+
+class NumberKind(enum.StrEnum):
+    """Which destination numbers a cap covers (Massachusetts treats them differently)."""
+
+    ANY = "any"
+    PERSONAL = "personal"  # residence, mobile, or a number the debtor gave as personal
+    OTHER = "other"  # any other number (e.g. work)
+
+
+@dataclass(frozen=True)
+class HoursWindow:
+    """Local wall-clock hours, half-open: ``start <= t < end``, on the same day."""
+
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("an hours window is local wall-clock time: no tzinfo")
+        if not self.start < self.end:
+            raise ValueError(
+                f"an hours window must start before it ends (got {self.start}-{self.end})"
+            )
+
+    def contains(self, wall: time) -> bool:
+        return self.start <= wall < self.end
+
+    def __str__(self) -> str:
+        return f"[{self.start:%H:%M}, {self.end:%H:%M})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackRule:
+    """What every rule in a pack carries."""
+
+    pack: str
+    id: str
+    title: str
+    citation: str
+    status: Status
+    source: str | None  # required for S rules: where the number came from
+    note: str | None
+    channels: tuple[str, ...]  # the contacts the rule applies to
+
+    @property
+    def ref(self) -> str:
+        return f"{self.pack}:{self.id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoursRule(PackRule):
+    window: HoursWindow
+    time_zone: str | None  # an IANA zone fixed by the pack, or None: the debtor's local time
+    agreed_times_override: bool  # a time the debtor agreed to may fall outside the window
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapRule(PackRule):
+    limit: int  # at most this many counted events ...
+    period_days: int  # ... in any run of this many consecutive calendar days
+    scope: Scope
+    counts: frozenset[str]  # events that count toward the limit
+    not_counted: frozenset[str]  # events named as not counting (documentation)
+    numbers: NumberKind
+    time_zone: str | None  # whose calendar days; None: the debtor's
+    exemptions: frozenset[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuietPeriodRule(PackRule):
+    after: str  # the event that starts the quiet period
+    days: int
+    event_day_is_day_one: bool  # the day of the event is day 1 of ``days``
+    scope: Scope
+    time_zone: str | None
+    exemptions: frozenset[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContentRule(PackRule):
+    must_contain: tuple[str, ...]  # literal phrases every message must include
+    required_elements: tuple[str, ...]  # named elements a reviewer checks the template for
+    example: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordsRule(PackRule):
+    records: str  # what is kept, e.g. "call_recordings", "collection_records"
+    must_record: bool  # the contact itself must be recorded
+    media: tuple[str, ...]  # "audio", "video" when must_record
+    keep_years: int | None  # None: the source sets no period of its own
+    kept_from: str  # "creation" or "last_activity"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffingRule(PackRule):
+    min_collectors: int
+    credential: str | None  # what each collector must hold, None: nothing
+
+
+@dataclass(frozen=True)
+class Pack:
+    id: str
+    version: str
+    title: str
+    jurisdiction: str
+    file: Path
+    hours: tuple[HoursRule, ...] = ()
+    caps: tuple[CapRule, ...] = ()
+    quiet_periods: tuple[QuietPeriodRule, ...] = ()
+    content: tuple[ContentRule, ...] = ()
+    records: tuple[RecordsRule, ...] = ()
+    staffing: tuple[StaffingRule, ...] = ()
+
+    @property
+    def rules(self) -> tuple[PackRule, ...]:
+        return (
+            *self.hours,
+            *self.caps,
+            *self.quiet_periods,
+            *self.content,
+            *self.records,
+            *self.staffing,
+        )
