@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
+from datetime import UTC, datetime
 
 from aiohttp import web
 from arq import create_pool
@@ -16,11 +18,14 @@ from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.migrate import upgrade
 from dispatcher.demo import run_demo
 from dispatcher.deps import Deps
-from dispatcher.errors import DispatcherError
+from dispatcher.errors import DispatcherError, InvalidRequest
+from dispatcher.explain import explain
+from dispatcher.requests import e164
 from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
 from dispatcher.web import create_app
 from dispatcher.worker import create_worker
+from templates import TemplateCatalog
 
 __all__ = ["main"]
 
@@ -33,6 +38,19 @@ def main(argv: list[str] | None = None) -> int:
     worker = commands.add_parser("worker", help="run a pipeline worker")
     worker.add_argument("--burst", action="store_true", help="stop when no job is due")
     commands.add_parser("serve", help="run the HTTP server (webhooks, health)")
+    compliance = commands.add_parser("compliance", help="explain decisions, lint templates")
+    compliance_commands = compliance.add_subparsers(dest="compliance_command", required=True)
+    explain = compliance_commands.add_parser(
+        "explain", help="what the gate would decide, without sending anything"
+    )
+    explain.add_argument("--message", help="a stored message's id")
+    explain.add_argument("--debtor", help="a debtor reference (with --to)")
+    explain.add_argument("--to", help="the destination (with --debtor)")
+    explain.add_argument("--account", help="the account (debt) reference")
+    explain.add_argument("--channel", default="sms")
+    explain.add_argument("--at", help="ISO time with offset (default: now)")
+    explain.add_argument("--json", action="store_true", help="print the full verdict as JSON")
+    compliance_commands.add_parser("lint", help="check every template against the lexicons")
     demo = commands.add_parser("demo", help="run the pipeline end to end on the embedded default")
     demo.add_argument("--bulk", type=int, default=200, help="how many reminders to enqueue")
     args = parser.parse_args(argv)
@@ -51,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             _worker(settings, burst=args.burst)
         elif args.command == "serve":
             asyncio.run(_serve(settings))
+        elif args.command == "compliance":
+            return asyncio.run(_compliance(settings, args))
         elif args.command == "demo":
             asyncio.run(run_demo(settings, bulk=args.bulk))
     except DispatcherError as exc:
@@ -83,6 +103,44 @@ async def _migrate_quietly(settings: Settings) -> None:
         engine = create_engine(settings.effective_database_url)
         await upgrade(engine)
         await engine.dispose()
+
+
+async def _compliance(settings: Settings, args: argparse.Namespace) -> int:
+    if args.compliance_command == "lint":
+        from compliance.civility import CivilityScanner, lint_catalog
+
+        problems = lint_catalog(TemplateCatalog(), CivilityScanner.from_lexicons())
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem(s)")
+        return 1 if problems else 0
+
+    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    if at.tzinfo is None:
+        raise InvalidRequest.of("--at", "needs a UTC offset, e.g. 2026-11-28T20:58:00-05:00")
+    with redis_url_for(settings) as redis_url:
+        redis = await create_pool(RedisSettings.from_dsn(redis_url))
+        deps = Deps.build(settings, redis=redis, channels={})
+        try:
+            verdict = await explain(
+                deps, at=at, message_id=args.message, debtor_ref=args.debtor,
+                destination=e164(args.to) if args.to else None, channel=args.channel,
+                account_ref=args.account,
+            )  # fmt: skip
+        except ValueError as exc:
+            raise InvalidRequest.of("arguments", str(exc)) from None
+        finally:
+            await deps.aclose()
+            await redis.aclose()
+    if args.json:
+        print(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{verdict.decision.value.upper()} at {at.isoformat()}")
+        for result in verdict.results:
+            until = f" until {result.until.isoformat()}" if result.until else ""
+            print(f"  {result.decision.value:<5}  {result.rule_id:<28} {result.reason}{until}")
+            print(f"         {'':<28} {result.citation}")
+    return 0
 
 
 async def _serve(settings: Settings) -> None:

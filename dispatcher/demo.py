@@ -75,14 +75,22 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
         async with client:
             await upgrade(client.log.engine)
             await client.log.add_hold(
-                kind="opt_out", channel="sms", destination=OPTED_OUT, debtor_ref="D-2002",
-                set_by="demo", source="inbound:STOP", reason="replied STOP",
+                kind="opt_out",
+                channel="sms",
+                destination=OPTED_OUT,
+                debtor_ref="D-2002",
+                set_by="demo",
+                source="inbound:STOP",
+                reason="replied STOP",
             )
             requests = _requests(bulk)
             # One message is scheduled for later: it stays queued, with its time.
             requests.append(
-                replace(requests[0], idempotency_key="demo:D-1001:later",
-                        send_after=client.log.clock.now() + timedelta(hours=2))
+                replace(
+                    requests[0],
+                    idempotency_key="demo:D-1001:later",
+                    send_after=client.log.clock.now() + timedelta(hours=2),
+                )
             )
             started = time.perf_counter()
             accepted = await client.send_many(requests)
@@ -98,10 +106,14 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
 
             views = [await client.get(a.message_id) for a in accepted]
 
-    print(f"\nEnqueued {len(accepted)} messages in one call: {enqueued_s * 1000:.0f} ms "
-          f"({len(accepted) / enqueued_s:,.0f}/s).")
-    print(f"Enqueued the same batch again: {sum(a.created for a in again)} new messages "
-          "(idempotency keys).")
+    print(
+        f"\nEnqueued {len(accepted)} messages in one call: {enqueued_s * 1000:.0f} ms "
+        f"({len(accepted) / enqueued_s:,.0f}/s)."
+    )
+    print(
+        f"Enqueued the same batch again: {sum(a.created for a in again)} new messages "
+        "(idempotency keys)."
+    )
     print(f"Worker processed them in {worked_s:.2f} s ({len(accepted) / worked_s:,.0f}/s).\n")
     shown = views[: len(DEBTORS)] + views[-1:]
     _print_table(
@@ -124,8 +136,10 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
     print(f"First text, as sent: {views[0].message['content']}")
     print(f"Contact log: {settings.effective_database_url}")
     if not settings.twilio_configured:
-        print(f"No Twilio credentials: texts went to the local outbox "
-              f"{settings.data_dir / 'outbox.jsonl'} (status 'sent', provider 'outbox').")
+        print(
+            f"No Twilio credentials: texts went to the local outbox "
+            f"{settings.data_dir / 'outbox.jsonl'} (status 'sent', provider 'outbox')."
+        )
 
 
 def _why(message: dict[str, object]) -> str:

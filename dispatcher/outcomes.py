@@ -45,8 +45,11 @@ async def apply_provider_status(
         "provider_message_id": provider_message_id,
     }
     if to in {MessageStatus.FAILED, MessageStatus.UNDELIVERED}:
-        changes |= {"error_code": error_code, "error_text": f"provider status {raw_status}",
-                    "error_retryable": False}
+        changes |= {
+            "error_code": error_code,
+            "error_text": f"provider status {raw_status}",
+            "error_retryable": False,
+        }
     elif message.status == MessageStatus.FAILED:
         changes |= {"error_code": None, "error_text": None, "error_retryable": None}
     return await log.transition(
@@ -54,7 +57,10 @@ async def apply_provider_status(
         expect=expect,
         to=to,
         source=EventSource.WEBHOOK,
-        detail={"provider_status": raw_status, "provider_message_id": provider_message_id,
-                "error_code": error_code},
+        detail={
+            "provider_status": raw_status,
+            "provider_message_id": provider_message_id,
+            "error_code": error_code,
+        },
         **changes,
     )

@@ -21,7 +21,7 @@ from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
 from dispatcher.ids import new_message_id
 from templates import TemplateCatalog, TemplateRenderError, UnknownTemplate
 
-__all__ = ["MessageRequest", "validate_batch"]
+__all__ = ["MessageRequest", "e164", "validate_batch"]
 
 MAX_KEY_LENGTH = 200
 MAX_REF_LENGTH = 100
@@ -108,7 +108,11 @@ def _row(
         if check(request.valid_until.tzinfo is not None, "valid_until", "needs a time zone"):
             valid_until = request.valid_until
             check(valid_until > scheduled_for, "valid_until", "is not after the time to send")
-    destination = _e164(request.destination, request.locale, problems)
+    destination = request.destination
+    try:
+        destination = e164(request.destination, request.locale)
+    except InvalidRequest as exc:
+        problems += exc.problems
     variables = _jsonable(request.variables, problems)
 
     version, segments = "", None
@@ -155,16 +159,15 @@ def _row(
     }
 
 
-def _e164(raw: str, locale: str, problems: list[FieldProblem]) -> str:
+def e164(raw: str, locale: str = "") -> str:
+    """A phone number in E.164, read with the locale's country as the default region."""
     region = locale.rpartition("-")[2].upper() or None
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
-        problems.append(FieldProblem("destination", f"not a phone number: {exc}"))
-        return raw
+        raise InvalidRequest.of("destination", f"not a phone number: {exc}") from None
     if not phonenumbers.is_valid_number(number):
-        problems.append(FieldProblem("destination", f"{raw!r} is not a valid phone number"))
-        return raw
+        raise InvalidRequest.of("destination", f"{raw!r} is not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

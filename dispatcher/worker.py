@@ -37,9 +37,7 @@ class DispatcherWorker(Worker):
         await super()._poll_iteration()
         self.polls += 1
 
-    async def run_until_idle(
-        self, *, horizon_s: float = 0.0, check_every_s: float = 0.01
-    ) -> None:
+    async def run_until_idle(self, *, horizon_s: float = 0.0, check_every_s: float = 0.01) -> None:
         """Run until no job is due within ``horizon_s`` and none is running."""
         main = asyncio.create_task(self.main())
         try:

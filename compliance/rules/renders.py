@@ -10,6 +10,7 @@ __all__ = ["RendersWithinLimit"]
 
 class RendersWithinLimit:
     id = "template.renders_within_limit"
+    checks_content = True  # skipped when explaining a contact that has no message yet
     citation = "Company policy: approved templates only, rendered in full (seed 2.(3))"
 
     def __init__(self, *, max_sms_segments: int) -> None:

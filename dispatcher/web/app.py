@@ -11,13 +11,12 @@ from dispatcher.web.keys import DEPS
 
 __all__ = ["DEPS", "create_app"]
 
+
 def create_app(deps: Deps) -> web.Application:
     app = web.Application(client_max_size=1024**2)
     app[DEPS] = deps
     app.router.add_get("/healthz", healthz)
-    app.router.add_post(
-        "/webhooks/twilio/status/{message_id}", twilio_webhooks.message_status
-    )
+    app.router.add_post("/webhooks/twilio/status/{message_id}", twilio_webhooks.message_status)
     return app
 
 

@@ -80,3 +80,19 @@ def test_serve_answers_health_checks_on_the_embedded_default(tmp_path: Path) -> 
         server.terminate()
         server.wait(timeout=20)
     assert not (tmp_path / "var" / "redis.sock").exists()
+
+
+def test_compliance_explain_shows_each_rule_at_the_edge_of_quiet_hours(tmp_path: Path) -> None:
+    assert run_cli("migrate", cwd=tmp_path).returncode == 0
+    ask = ("compliance", "explain", "--debtor", "D-1", "--to", "+1 212 555 0134", "--at")
+
+    before = run_cli(*ask, "2026-11-28T20:58:00-05:00", cwd=tmp_path)
+    after = run_cli(*ask, "2026-11-28T21:02:00-05:00", cwd=tmp_path)
+
+    assert before.returncode == 0, before.stderr
+    assert before.stdout.startswith("ALLOW")
+    assert after.stdout.startswith("DEFER")
+    assert "next allowed 2026-11-29T08:00:00-05:00 America/New_York" in after.stdout
+    assert "12 CFR 1006.6(b)(1)(i)" in after.stdout
+    naive = run_cli(*ask, "2026-11-28T21:02:00", cwd=tmp_path)
+    assert naive.returncode == 2 and "--at: needs a UTC offset" in naive.stderr
