@@ -41,8 +41,7 @@ async def explain(
             [r for r in deps.gate.rules if not getattr(r, "checks_content", False)]
         )
     async with deps.log.debtor_session(message.debtor_ref) as session:
-        debtor = await session.debtor(message.debtor_ref)
-        return await gate.evaluate(subject_for(message, render, session, debtor, now=at))
+        return await gate.evaluate(subject_for(message, render, session, session.debtor, now=at))
 
 
 def _contact(

@@ -65,8 +65,9 @@ class Pipeline:
             current = await session.message(message_id)
             if current is None or current.status not in PENDING:
                 return "moved on meanwhile"
-            debtor = await session.debtor(current.debtor_ref)
-            subject = subject_for(current, render, session, debtor, now=self.deps.clock.now())
+            subject = subject_for(
+                current, render, session, session.debtor, now=self.deps.clock.now()
+            )
             verdict = await self.deps.gate.evaluate(subject)
             outcome = await self._record(session, current, render.rendered, verdict)
         if outcome == "deferred":

@@ -31,7 +31,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-TABLES = ("message_events", "messages", "holds")
+TABLES = ("message_events", "messages", "holds", "debtors")
 
 
 def missing_service(what: str) -> None:

@@ -38,29 +38,32 @@ COUNTED = (
 
 @asynccontextmanager
 async def debtor_session(engine: AsyncEngine, debtor_ref: str) -> AsyncIterator[DebtorSession]:
+    debtors = Debtor.__table__
+    query = select(debtors).where(debtors.c.debtor_ref == debtor_ref)
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            await conn.execute(select(func.pg_advisory_xact_lock(_lock_key(debtor_ref))))
-        yield DebtorSession(conn)
+            # Take the lock and read the debtor's record in one round trip.
+            lock = select(func.pg_advisory_xact_lock(_lock_key(debtor_ref)).label("held"))
+            query = select(debtors).select_from(
+                lock.subquery().outerjoin(debtors, debtors.c.debtor_ref == debtor_ref)
+            )
+        row = (await conn.execute(query)).first()
+        debtor = Debtor(**row._asdict()) if row and row.debtor_ref else None
+        yield DebtorSession(conn, debtor)
 
 
 class DebtorSession:
     """The contact log as the rules see it (``compliance.ContactFacts``), plus the claim."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, debtor: Debtor | None) -> None:
         self.conn = conn
+        self.debtor = debtor  # the debtor's record, read under the lock (None: not on record)
 
     async def message(self, message_id: str) -> Message | None:
         row = (
             await self.conn.execute(select(Message.__table__).where(Message.id == message_id))
         ).first()
         return Message(**row._asdict()) if row else None
-
-    async def debtor(self, debtor_ref: str) -> Debtor | None:
-        row = (
-            await self.conn.execute(select(Debtor.__table__).where(Debtor.debtor_ref == debtor_ref))
-        ).first()
-        return Debtor(**row._asdict()) if row else None
 
     async def active_holds(
         self, *, debtor_ref: str, destination: str, channel: str

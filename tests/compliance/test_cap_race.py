@@ -15,13 +15,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from channels.outbox import read_outbox
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.models import Message
 from dispatcher.settings import Settings
+from tests.conftest import TABLES
 from tests.dispatcher.conftest import reminder
 
 WORKERS = 8
@@ -51,7 +52,7 @@ def test_eight_workers_racing_for_a_cap_of_two_send_exactly_two_per_debtor(
         client = await DispatcherClient.connect(settings, redis_url=redis_url)
         async with client:
             async with client.log.engine.begin() as conn:
-                await conn.execute(Message.__table__.delete())
+                await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
             for d in range(DEBTORS):
                 await client.log.upsert_debtor(
                     f"D-MA-{d}", country="US", region="MA", time_zone=a_zone_in_daytime()

@@ -1,0 +1,163 @@
+"""Verdict latency: every rule plus the atomic reservation, against PostgreSQL holding
+10,000 and then 1,000,000 contact-log rows. The cost must not grow with the log.
+
+    python benchmarks/compliance.py [--database-url URL] [--samples 2000]
+
+Each sample is what a worker does per message: take the debtor's lock, load the debtor,
+run the whole gate (holds, hours, caps, content rules), write the verdict's claim — and
+here roll it back, so the log stays the same size. Beside it, in the same run: a bare
+transaction doing SELECT 1 on the same engine, as the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path, and its name would shadow
+# the `compliance` package it measures.
+sys.path[:] = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve().parent]
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from compliance import ComplianceGate
+from dispatcher.clock import FrozenClock
+from dispatcher.contactlog.database import create_engine
+from dispatcher.contactlog.migrate import upgrade
+from dispatcher.contactlog.models import Message
+from dispatcher.contactlog.session import debtor_session
+from dispatcher.contactlog.store import ContactLog
+from dispatcher.deps import default_rules
+from dispatcher.pipeline import render_message, subject_for
+from dispatcher.settings import Settings
+from templates import TemplateCatalog
+
+NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 10:00 in New York
+
+
+async def fresh_database(admin_url: str, name: str) -> str:
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        await conn.execute(text(f"CREATE DATABASE {name}"))
+    await admin.dispose()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+async def grow_log(engine: AsyncEngine, rows: int) -> None:
+    """Fill the log to ``rows`` messages over 100,000 debtors, sent over the past 60 days."""
+    async with engine.begin() as conn:
+        have = (await conn.execute(text("SELECT count(*) FROM messages"))).scalar_one()
+        await conn.execute(
+            text(
+                """
+                INSERT INTO messages (id, idempotency_key, debtor_ref, account_ref, channel,
+                    template_name, template_version, locale, variables, destination,
+                    requested_by, created_at, scheduled_for, valid_until, updated_at, status,
+                    attempts, attempted_at)
+                SELECT lpad(to_hex(g), 26, '0'), 'bench-' || g, 'D-' || (g % 100000),
+                    'A-' || (g % 100000), 'sms', 'overdue_reminder', 'v', 'en-US', '{}',
+                    '+1212555' || lpad((g % 10000)::text, 4, '0'), 'bench',
+                    ts, ts, ts + interval '3 days', ts, 'delivered', 1, ts
+                FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS g,
+                     LATERAL (SELECT CAST(:now AS timestamptz)
+                                     - (g % 86400) * interval '1 minute' AS ts) t
+                """
+            ),
+            {"first": have + 1, "last": rows, "now": NOW},
+        )
+    async with engine.connect() as conn:
+        await conn.execute(text("ANALYZE messages"))
+
+
+async def sample_verdicts(engine: AsyncEngine, samples: int) -> list[float]:
+    log = ContactLog(engine, FrozenClock(NOW))
+    catalog = TemplateCatalog()
+    gate = ComplianceGate(default_rules(Settings.from_env({})))
+    await log.upsert_debtor("D-7", country="US", time_zone="America/New_York")
+    message = Message(
+        id="bench-message", idempotency_key="k", debtor_ref="D-7", account_ref="A-7",
+        channel="sms", template_name="overdue_reminder", template_version="v",
+        locale="en-US", destination="+12125550007", requested_by="bench",
+        variables={"company_name": "Harbor Recovery", "debtor_name": "Maria Garcia",
+                   "amount": "1240.00", "currency": "USD", "due_date": "2026-11-15",
+                   "days_overdue": 13, "contact_phone": "(800) 555-0199"},
+        created_at=NOW, scheduled_for=NOW, valid_until=NOW, updated_at=NOW,
+        status="queued", attempts=0,
+    )  # fmt: skip
+    render = render_message(catalog, message)
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        async with debtor_session(engine, "D-7") as session:
+            verdict = await gate.evaluate(
+                subject_for(message, render, session, session.debtor, now=NOW)
+            )
+            assert verdict.decision.value == "allow", verdict.to_json()
+            await session.conn.execute(
+                text("UPDATE messages SET attempted_at = :now WHERE id = 'none'"), {"now": NOW}
+            )
+            await session.conn.rollback()
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+async def sample_floor(engine: AsyncEngine, samples: int) -> list[float]:
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        async with engine.begin() as conn:
+            await conn.execute(text("SELECT 1"))
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def summary(label: str, timings: list[float]) -> tuple[float, float]:
+    ordered = sorted(timings)
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000
+    print(f"  {label:<46} p50 {p50:6.3f} ms   p99 {p99:6.3f} ms")
+    return p50, p99
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )
+    parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--sizes", default="10000,1000000")
+    args = parser.parse_args()
+
+    url = await fresh_database(args.database_url, "dispatcher_bench_compliance")
+    engine = create_engine(url)
+    await upgrade(engine)
+    results = {}
+    for size in (int(s) for s in args.sizes.split(",")):
+        started = time.perf_counter()
+        await grow_log(engine, size)
+        print(f"contact log with {size:,} rows (filled in {time.perf_counter() - started:.1f} s)")
+        await sample_verdicts(engine, 200)  # warm up: prepared statements, caches
+        summary("floor: BEGIN; SELECT 1; COMMIT", await sample_floor(engine, args.samples))
+        results[size] = summary(
+            "verdict: lock, debtor, all rules, claim, end",
+            await sample_verdicts(engine, args.samples),
+        )
+    sizes = sorted(results)
+    if len(sizes) > 1:
+        small, large = results[sizes[0]], results[sizes[-1]]
+        print(
+            f"ratio {sizes[-1]:,} / {sizes[0]:,} rows: p50 {large[0] / small[0]:.2f}, "
+            f"p99 {large[1] / small[1]:.2f}"
+        )
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
