@@ -1,9 +1,10 @@
-"""The `dispatcher` command: run a worker or the server, migrate, or run the demo."""
+"""The `dispatcher` command: run a worker or the server, migrate, create API keys, run the demo."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import logging
 import signal
@@ -15,6 +16,7 @@ from arq import create_pool
 from arq.connections import RedisSettings
 
 from dispatcher.contactlog.database import create_engine
+from dispatcher.contactlog.keys import NameTaken, Role, create_key
 from dispatcher.contactlog.migrate import upgrade
 from dispatcher.demo import run_demo
 from dispatcher.deps import Deps
@@ -37,7 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="create or upgrade the contact log's tables")
     worker = commands.add_parser("worker", help="run a pipeline worker")
     worker.add_argument("--burst", action="store_true", help="stop when no job is due")
-    commands.add_parser("serve", help="run the HTTP server (webhooks, health)")
+    commands.add_parser("serve", help="run the HTTP server (API, webhooks, health)")
+    keys = commands.add_parser("keys", help="HTTP API keys")
+    keys_create = keys.add_subparsers(dest="keys_command", required=True).add_parser(
+        "create", help="create a key; its secret is printed once"
+    )
+    keys_create.add_argument("--role", required=True, choices=[str(r) for r in Role])
+    keys_create.add_argument("--name", required=True, help="who holds it, e.g. ops-alice")
     compliance = commands.add_parser("compliance", help="explain decisions, lint templates")
     compliance_commands = compliance.add_subparsers(dest="compliance_command", required=True)
     explain = compliance_commands.add_parser(
@@ -69,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             _worker(settings, burst=args.burst)
         elif args.command == "serve":
             asyncio.run(_serve(settings))
+        elif args.command == "keys":
+            asyncio.run(_create_key(settings, name=args.name, role=Role(args.role)))
         elif args.command == "compliance":
             return asyncio.run(_compliance(settings, args))
         elif args.command == "demo":
@@ -103,6 +113,19 @@ async def _migrate_quietly(settings: Settings) -> None:
         engine = create_engine(settings.effective_database_url)
         await upgrade(engine)
         await engine.dispose()
+
+
+async def _create_key(settings: Settings, *, name: str, role: Role) -> None:
+    await _migrate_quietly(settings)
+    try:
+        created = await create_key(
+            settings.effective_database_url, name=name, role=role,
+            created_by=f"cli:{getpass.getuser()}",
+        )  # fmt: skip
+    except (ValueError, NameTaken) as exc:
+        raise InvalidRequest.of("--name", str(exc)) from None
+    print(f"key {created.record.id} {name!r} ({role}); shown once, store it now:", file=sys.stderr)
+    print(created.secret)
 
 
 async def _compliance(settings: Settings, args: argparse.Namespace) -> int:

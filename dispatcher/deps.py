@@ -11,8 +11,10 @@ from channels.base import Channel
 from channels.outbox import OutboxChannel
 from compliance import ComplianceGate, Rule
 from compliance.caps import FrequencyCapRule
+from compliance.civility import CivilityRule, CivilityScanner
 from compliance.hours import ContactHoursRule
 from compliance.rules import HoldsRule, RendersWithinLimit
+from dispatcher.api.pausestate import pause_rule
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.store import ContactLog
@@ -66,9 +68,11 @@ class Deps:
 def default_rules(settings: Settings) -> list[Rule]:
     return [
         RendersWithinLimit(max_sms_segments=settings.sms_max_segments),
+        CivilityRule(CivilityScanner.from_lexicons()),
         HoldsRule(),
         ContactHoursRule(),
         FrequencyCapRule(),
+        pause_rule(settings),  # operations.pause: emergency stop, set with POST /v1/pause
     ]
 
 

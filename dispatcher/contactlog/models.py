@@ -156,3 +156,50 @@ class Debtor(Base):
     region: Mapped[str | None] = mapped_column(String(8))  # state or province code ("MA")
     packs: Mapped[list[str] | None] = mapped_column(JsonDocument)  # None: from country/region
     updated_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    """A key to the HTTP API. Only the SHA-256 of its secret is kept; the secret is shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # who holds it: "ops-alice"
+    role: Mapped[str] = mapped_column(String(16))  # strategy, collector, compliance, admin
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256 of the secret
+    prefix: Mapped[str] = mapped_column(String(16))  # the secret's start, to tell keys apart
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class AuditRead(Base):
+    """A person read (part of) the contact log: who, whose records, when, with what filters."""
+
+    __tablename__ = "audit_reads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    reader: Mapped[str] = mapped_column(String(100))  # the key's role and name, "compliance:bo"
+    action: Mapped[str] = mapped_column(String(32))  # message.read, messages.list, audit.export
+    debtor_ref: Mapped[str | None] = mapped_column(String(100), index=True)  # None: any debtor
+    message_id: Mapped[str | None] = mapped_column(String(26))
+    filters: Mapped[dict[str, Any]]
+    rows: Mapped[int | None]  # how many records were returned (None: not known yet)
+
+
+class Pause(Base):
+    """An emergency stop of sending: everything, one channel or one campaign, until lifted."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(16))  # all, channel, campaign
+    target: Mapped[str | None] = mapped_column(String(100))  # the channel or campaign; None: all
+    reason: Mapped[str] = mapped_column(Text)
+    paused_by: Mapped[str] = mapped_column(String(100))
+    paused_at: Mapped[datetime]
+    lifted_at: Mapped[datetime | None] = mapped_column(index=True)
+    lifted_by: Mapped[str | None] = mapped_column(String(100))
+    lift_reason: Mapped[str | None] = mapped_column(Text)

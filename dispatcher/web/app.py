@@ -1,10 +1,15 @@
-"""The aiohttp application: provider webhooks and health. Handlers only record or enqueue."""
+"""The aiohttp application: the HTTP API, provider webhooks and health.
+
+Handlers only record, read or enqueue.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 from sqlalchemy import text
 
+from dispatcher.api.problems import problem_middleware
+from dispatcher.api.routes import add_api
 from dispatcher.deps import Deps
 from dispatcher.web import twilio_webhooks
 from dispatcher.web.keys import DEPS
@@ -13,10 +18,12 @@ __all__ = ["DEPS", "create_app"]
 
 
 def create_app(deps: Deps) -> web.Application:
-    app = web.Application(client_max_size=1024**2)
+    # Bodies over 1 MiB are refused, except a batch's: its handler reads it with its own limit.
+    app = web.Application(client_max_size=1024**2, middlewares=[problem_middleware])
     app[DEPS] = deps
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/webhooks/twilio/status/{message_id}", twilio_webhooks.message_status)
+    add_api(app)
     return app
 
 

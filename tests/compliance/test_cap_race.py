@@ -67,7 +67,7 @@ def test_eight_workers_racing_for_a_cap_of_two_send_exactly_two_per_debtor(
                         send_after=due,
                     )
                     for i in range(MESSAGES)
-                ]  # fmt: skip
+                ]
             )
             return [a.message_id for a in accepted]
 
@@ -82,7 +82,7 @@ def test_eight_workers_racing_for_a_cap_of_two_send_exactly_two_per_debtor(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for _ in range(WORKERS)
     ]
     results = [w.communicate(timeout=120) for w in workers]

@@ -32,7 +32,6 @@ from dispatcher.worker import create_worker
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.fakes.fixtures import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_FROM_NUMBER
 
-
 ALLOWED_EVERYWHERE = datetime(2026, 11, 30, 13, 30, tzinfo=UTC)  # a Monday
 
 

@@ -28,12 +28,8 @@ def test_the_demo_runs_on_the_embedded_default(tmp_path: Path) -> None:
     assert "Enqueued the same batch again: 0 new messages" in out
     assert "hold.active" in out  # the opted-out debtor was blocked
     # What is sent or deferred depends on the time of day in each debtor's zone.
-    totals = dict(
-        (status, int(n))
-        for status, n in (
-            part.split() for part in out.split("All messages by status: ")[1].splitlines()[0].split(", ")
-        )
-    )
+    by_status = out.split("All messages by status: ")[1].splitlines()[0]
+    totals = {status: int(n) for status, n in (p.split() for p in by_status.split(", "))}
     assert sum(totals.values()) == 61
     assert totals["blocked"] == 10  # the opted-out debtor, whatever the hour
     assert set(totals) <= {"sent", "deferred", "blocked", "queued"}
@@ -96,3 +92,9 @@ def test_compliance_explain_shows_each_rule_at_the_edge_of_quiet_hours(tmp_path:
     assert "12 CFR 1006.6(b)(1)(i)" in after.stdout
     naive = run_cli(*ask, "2026-11-28T21:02:00", cwd=tmp_path)
     assert naive.returncode == 2 and "--at: needs a UTC offset" in naive.stderr
+
+
+def test_compliance_lint_passes_the_shipped_templates(tmp_path: Path) -> None:
+    done = run_cli("compliance", "lint", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 problem(s)" in done.stdout

@@ -81,3 +81,18 @@ async def test_a_batch_of_mixed_locales_all_goes_out(stack: Stack) -> None:
     assert sum(body.startswith("【安信资产】") for body in bodies) == 5
     for a in accepted:
         assert (await wait_for_status(stack, a.message_id, "delivered")).status == "delivered"
+
+
+async def test_a_forbidden_phrase_smuggled_in_through_a_variable_is_blocked(stack: Stack) -> None:
+    from tests.dispatcher.conftest import reminder
+
+    variables = {**reminder().variables, "debtor_name": "deadbeat J a i l-bird"}
+    message_id = (await stack.client.send(reminder(variables=variables))).message_id
+
+    await stack.run_worker()
+
+    message = (await stack.view(message_id)).message
+    assert message["status"] == "blocked"
+    assert message["verdict"]["rule_id"] == "civility.lexicon"
+    assert "deadbeat" in message["verdict"]["reason"]
+    assert len(stack.twilio.requests) == 0

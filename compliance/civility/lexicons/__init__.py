@@ -1,0 +1,1 @@
+"""The civility lexicons, one TOML file per locale (a package only so that they install)."""

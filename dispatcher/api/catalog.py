@@ -1,0 +1,69 @@
+"""Templates: list the approved ones, and preview a render with sample variables."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from dispatcher.api.auth import allow
+from dispatcher.api.bodies import Fields, read_json
+from dispatcher.api.context import Api
+from dispatcher.api.problems import Problem
+from dispatcher.contactlog.keys import KeyRecord, Role
+from templates import TemplateRenderError, UnknownTemplate
+
+__all__ = ["list_templates", "preview_template"]
+
+EVERYONE = (Role.STRATEGY, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN)
+
+
+@allow(*EVERYONE)
+async def list_templates(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    items = [
+        {
+            "channel": t.channel,
+            "name": t.name,
+            "locale": t.locale,
+            "version": t.version,
+            "required_variables": sorted(t.required_variables),
+        }
+        for t in api.deps.catalog.list()
+    ]
+    return web.json_response({"items": items})
+
+
+@allow(*EVERYONE)
+async def preview_template(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    fields = Fields(await read_json(request), what="a preview request")
+    channel = fields.text("channel", max_length=16)
+    name = fields.text("template", max_length=100)
+    locale = fields.text("locale", max_length=10)
+    variables = fields.mapping("variables")
+    fields.finish()
+    assert channel is not None and name is not None and locale is not None
+    try:
+        rendered = api.deps.catalog.render(channel, name, locale, variables)
+    except UnknownTemplate as exc:
+        raise Problem.field("template", str(exc)) from None
+    except TemplateRenderError as exc:
+        raise Problem.field(f"variables.{exc.variable}" if exc.variable else "variables",
+                            exc.problem) from None  # fmt: skip
+    max_segments = api.deps.settings.sms_max_segments
+    segments = rendered.segments
+    counted = None
+    if segments is not None:
+        counted = {
+            "count": segments.segments,
+            "encoding": segments.encoding,
+            "units": segments.units,
+        }
+    preview = {
+        "channel": channel,
+        "template": name,
+        "locale": locale,
+        "version": rendered.version,
+        "body": rendered.body,
+        "segments": counted,
+        "max_segments": max_segments,
+        "fits": segments is None or segments.segments <= max_segments,
+    }
+    return web.json_response(preview)

@@ -1,0 +1,137 @@
+"""Debtors' contact data (strategy, compliance) and holds (compliance).
+
+``PUT /v1/debtors/{debtor_ref}`` replaces what the contact rules know of a debtor: a
+field left out is cleared. Holds are set and lifted, never deleted; setting one that
+is already active changes nothing (200 instead of 201).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import zoneinfo
+from dataclasses import asdict
+from typing import Any
+
+from aiohttp import web
+
+from compliance.packs import PackError, load_packs
+from compliance.rules import HOLD_KINDS
+from dispatcher.api.auth import allow
+from dispatcher.api.bodies import Fields, Query, read_json
+from dispatcher.api.context import Api
+from dispatcher.contactlog.keys import KeyRecord, Role
+from dispatcher.domain import ChannelKind
+from dispatcher.errors import InvalidRequest
+from dispatcher.requests import e164
+
+__all__ = ["lift_hold", "list_holds", "put_debtor", "set_hold"]
+
+LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
+COUNTRY = re.compile(r"[A-Z]{2}")
+REGION = re.compile(r"[A-Z0-9]{1,8}")
+DEBTOR_REF_MAX = 100
+
+
+@allow(Role.STRATEGY, Role.COMPLIANCE)
+async def put_debtor(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    debtor_ref = request.match_info["debtor_ref"]
+    fields = Fields(await read_json(request), what="a debtor")
+    if not debtor_ref.strip() or len(debtor_ref) > DEBTOR_REF_MAX or "\x00" in debtor_ref:
+        fields.fail("debtor_ref", f"must be 1 to {DEBTOR_REF_MAX} characters")
+    locale = fields.pattern("locale", LOCALE, required=False, hint="like zh-CN or en-US")
+    time_zone = fields.text("time_zone", max_length=64, required=False)
+    country = fields.pattern("country", COUNTRY, required=False, hint="ISO 3166 like CN")
+    region = fields.pattern("region", REGION, required=False, hint="a code like MA")
+    packs = fields.string_list("packs", max_items=20, max_length=40)
+    if time_zone is not None and time_zone not in _zones():
+        fields.fail("time_zone", f"unknown time zone {time_zone!r} (use an IANA name)")
+    if packs is not None:
+        try:
+            load_packs(packs)
+        except PackError as exc:
+            fields.fail("packs", str(exc))
+    fields.finish()
+    await api.deps.log.upsert_debtor(
+        debtor_ref, locale=locale, time_zone=time_zone, country=country, region=region,
+        packs=packs,
+    )  # fmt: skip
+    stored = {
+        "debtor_ref": debtor_ref, "locale": locale, "time_zone": time_zone,
+        "country": country, "region": region, "packs": packs,
+    }  # fmt: skip
+    return web.json_response(stored)
+
+
+@allow(Role.COMPLIANCE)
+async def set_hold(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    fields = Fields(await read_json(request), what="a hold")
+    target = _hold_target(fields)
+    reason = fields.text("reason", max_length=2000)
+    fields.finish()
+    assert reason is not None
+    created = await api.deps.log.add_hold(
+        **target, set_by=key.label, source="api", reason=reason
+    )
+    return web.json_response(
+        {"created": created, **target, "reason": reason}, status=201 if created else 200
+    )
+
+
+@allow(Role.COMPLIANCE)
+async def lift_hold(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    fields = Fields(await read_json(request), what="a hold")
+    target = _hold_target(fields)
+    fields.finish()
+    lifted = await api.deps.log.lift_hold(**target, lifted_by=key.label)
+    return web.json_response({"lifted": lifted, **target})
+
+
+@allow(Role.COMPLIANCE)
+async def list_holds(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    query = Query(request)
+    debtor_ref = query.text("debtor_ref")
+    destination = _destination(query.text("destination", max_length=64), query.fail)
+    active_only = query.boolean("active", default=True)
+    if debtor_ref is None and destination is None and not query.problems:
+        query.fail("debtor_ref", "give a debtor_ref or a destination")
+    query.finish()
+    holds = await api.audit.holds(
+        debtor_ref=debtor_ref, destination=destination, active_only=active_only
+    )
+    await api.audit.record_read(
+        reader=key.label, action="holds.list", debtor_ref=debtor_ref, rows=len(holds),
+        filters={"debtor_ref": debtor_ref, "destination": destination, "active": active_only},
+    )  # fmt: skip
+    return web.json_response({"items": [_hold_json(asdict(h)) for h in holds]})
+
+
+def _hold_target(fields: Fields) -> dict[str, Any]:
+    kind = fields.choice("kind", tuple(HOLD_KINDS))
+    debtor_ref = fields.text("debtor_ref", max_length=DEBTOR_REF_MAX, required=False)
+    destination = _destination(
+        fields.text("destination", max_length=64, required=False), fields.fail
+    )
+    channel = fields.choice("channel", tuple(ChannelKind), required=False)
+    if debtor_ref is None and destination is None and not fields.problems:
+        fields.fail("debtor_ref", "a hold needs a debtor_ref, a destination or both")
+    return {"kind": kind, "debtor_ref": debtor_ref, "destination": destination, "channel": channel}
+
+
+def _destination(raw: str | None, fail: Any) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return e164(raw)
+    except InvalidRequest as exc:
+        fail("destination", f"{exc.problems[0].problem} (give it in E.164, with '+')")
+        return None
+
+
+def _hold_json(hold: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in hold.items()}
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())

@@ -1,0 +1,447 @@
+"""The OpenAPI 3.1 description of the HTTP API, built here and kept as ``openapi.json``.
+
+    python -m dispatcher.api.openapi > dispatcher/api/openapi.json
+
+A test checks that the file is what this module builds, and schemathesis checks that the
+running server answers as the file says, with every role's key.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from dispatcher.api.schemas import SCHEMAS
+from dispatcher.contactlog.keys import Role
+from dispatcher.domain import ChannelKind, MessageStatus
+
+__all__ = ["build"]
+
+Json = dict[str, Any]
+
+ALL = tuple(Role)
+
+
+def ref(name: str) -> Json:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def body(schema: str) -> Json:
+    return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def json_response(description: str, schema: str) -> Json:
+    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def problem(name: str) -> Json:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def operation(
+    summary: str,
+    roles: tuple[Role, ...] | None,
+    responses: Json,
+    *,
+    operation_id: str,
+    request: str | None = None,
+    parameters: list[Json] | None = None,
+    errors: tuple[str, ...] = (),
+) -> Json:
+    """One operation; ``roles`` None means no key is needed."""
+    op: Json = {"operationId": operation_id, "summary": summary}
+    if roles is None:
+        op["security"] = []
+    else:
+        op["description"] = "Roles: " + ", ".join(str(r) for r in roles) + "."
+        responses = {**responses, "401": problem("Unauthorized"), "403": problem("Forbidden")}
+    if parameters:
+        op["parameters"] = parameters
+    if request is not None:
+        op["requestBody"] = body(request)
+        errors = ("400", "413", "422", *errors)
+    for status in errors:
+        responses[status] = problem(_PROBLEMS[status])
+    op["responses"] = dict(sorted(responses.items()))
+    return op
+
+
+_PROBLEMS = {
+    "400": "Malformed",
+    "404": "NotFound",
+    "409": "Conflict",
+    "413": "TooLarge",
+    "422": "Invalid",
+}
+
+
+def query(name: str, schema: Json, description: str) -> Json:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def path(name: str, schema: Json) -> Json:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+TEXT100 = {"type": "string", "minLength": 1, "maxLength": 100}
+TIME = {"type": "string", "format": "date-time"}
+FILTERS = [
+    query("debtor_ref", TEXT100, "Messages to this debtor."),
+    query("account_ref", TEXT100, "Messages about this account."),
+    query("status", {"type": "string", "enum": list(MessageStatus)}, "Current status."),
+    query("channel", {"type": "string", "enum": list(ChannelKind)}, "Channel."),
+    query("rule_id", TEXT100, "The rule that decided the verdict (e.g. hold.active)."),
+    query("since", TIME, "Created at or after (with a UTC offset)."),
+    query("until", TIME, "Created before (with a UTC offset)."),
+    query(
+        "cursor",
+        {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"},
+        "next_cursor of the previous page: the rows after it.",
+    ),
+]
+ACTIVE = query("active", {"type": "string", "enum": ["true", "false"]}, "Only active ones.")
+
+
+def paths() -> Json:
+    return {
+        "/v1/messages": {
+            "post": operation(
+                "Enqueue one message",
+                (Role.STRATEGY,),
+                {"202": json_response("Accepted (or already known, created=false)", "Accepted")},
+                operation_id="enqueueMessage",
+                request="MessageRequest",
+            ),
+            "get": operation(
+                "List and search messages (keyset pages, oldest first)",
+                (Role.STRATEGY, Role.COLLECTOR, Role.COMPLIANCE),
+                {"200": json_response("A page", "MessagePage")},
+                operation_id="listMessages",
+                errors=("422",),
+                parameters=[
+                    *FILTERS,
+                    query(
+                        "limit",
+                        {"type": "integer", "minimum": 1, "maximum": 1000},
+                        "Page size (default 100).",
+                    ),
+                ],
+            ),
+        },
+        "/v1/messages/batch": {
+            "post": operation(
+                "Enqueue up to 10,000 messages, all or nothing",
+                (Role.STRATEGY,),
+                {"202": json_response("All accepted", "BatchAccepted")},
+                operation_id="enqueueBatch",
+                request="BatchRequest",
+            )
+        },
+        "/v1/messages/{message_id}": {
+            "get": operation(
+                "One message with its verdict and events",
+                (Role.STRATEGY, Role.COLLECTOR, Role.COMPLIANCE),
+                {"200": json_response("The message", "Message")},
+                operation_id="getMessage",
+                errors=("404",),
+                parameters=[path("message_id", {"type": "string"})],
+            )
+        },
+        "/v1/audit/export.csv": {
+            "get": operation(
+                "Export the matching messages as CSV (streamed)",
+                (Role.COMPLIANCE,),
+                {
+                    "200": {
+                        "description": "CSV, one row per message",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    }
+                },
+                operation_id="exportCsv",
+                errors=("422",),
+                parameters=FILTERS,
+            )
+        },
+        "/v1/debtors/{debtor_ref}": {
+            "put": operation(
+                "Create or replace a debtor's contact data",
+                (Role.STRATEGY, Role.COMPLIANCE),
+                {"200": json_response("Stored", "Debtor")},
+                operation_id="putDebtor",
+                request="DebtorRequest",
+                parameters=[path("debtor_ref", TEXT100)],
+            )
+        },
+        "/v1/holds": {
+            "get": operation(
+                "Holds on a debtor or a destination",
+                (Role.COMPLIANCE,),
+                {"200": json_response("Holds", "HoldList")},
+                operation_id="listHolds",
+                errors=("422",),
+                parameters=[
+                    query("debtor_ref", TEXT100, "The debtor."),
+                    query(
+                        "destination",
+                        {"type": "string", "minLength": 1, "maxLength": 64},
+                        "A number, E.164.",
+                    ),
+                    ACTIVE,
+                ],
+            ),
+            "post": operation(
+                "Set a hold",
+                (Role.COMPLIANCE,),
+                {
+                    "200": json_response("Already active", "HoldSet"),
+                    "201": json_response("Set", "HoldSet"),
+                },
+                operation_id="setHold",
+                request="HoldRequest",
+            ),
+        },
+        "/v1/holds/lift": {
+            "post": operation(
+                "Lift a hold",
+                (Role.COMPLIANCE,),
+                {"200": json_response("Lifted", "HoldLifted")},
+                operation_id="liftHold",
+                request="HoldLiftRequest",
+            )
+        },
+        "/v1/templates": {
+            "get": operation(
+                "The approved templates",
+                ALL,
+                {"200": json_response("Templates", "TemplateList")},
+                operation_id="listTemplates",
+            )
+        },
+        "/v1/templates/preview": {
+            "post": operation(
+                "Render a template with sample variables",
+                ALL,
+                {"200": json_response("The rendered text", "Preview")},
+                operation_id="previewTemplate",
+                request="PreviewRequest",
+            )
+        },
+        "/v1/pause": {
+            "post": operation(
+                "Pause sending: everything, one channel or one campaign",
+                (Role.ADMIN,),
+                {
+                    "200": json_response("Already paused", "Pause"),
+                    "201": json_response("Paused", "Pause"),
+                },
+                operation_id="pause",
+                request="PauseRequest",
+            )
+        },
+        "/v1/resume": {
+            "post": operation(
+                "Lift the pauses of a scope",
+                (Role.ADMIN,),
+                {"200": json_response("The pauses lifted", "Resumed")},
+                operation_id="resume",
+                request="ResumeRequest",
+            )
+        },
+        "/v1/pauses": {
+            "get": operation(
+                "Pauses, newest first",
+                (Role.ADMIN, Role.COMPLIANCE),
+                {"200": json_response("Pauses", "PauseList")},
+                operation_id="listPauses",
+                errors=("422",),
+                parameters=[ACTIVE],
+            )
+        },
+        "/v1/keys": {
+            "get": operation(
+                "API keys (never their secrets)",
+                (Role.ADMIN,),
+                {"200": json_response("Keys", "KeyList")},
+                operation_id="listKeys",
+            ),
+            "post": operation(
+                "Create a key; the secret is in this answer only",
+                (Role.ADMIN,),
+                {"201": json_response("Created", "CreatedKey")},
+                operation_id="createKey",
+                request="KeyRequest",
+                errors=("409",),
+            ),
+        },
+        "/v1/keys/{key_id}": {
+            "delete": operation(
+                "Revoke a key",
+                (Role.ADMIN,),
+                {"200": json_response("Revoked", "Key")},
+                operation_id="revokeKey",
+                errors=("404",),
+                parameters=[path("key_id", {"type": "integer", "minimum": 1})],
+            )
+        },
+        "/metrics": {
+            "get": operation(
+                "Prometheus metrics",
+                None,
+                {
+                    "200": {
+                        "description": "Prometheus text format",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+                operation_id="metrics",
+            )
+        },
+        "/healthz": {
+            "get": operation(
+                "Database and Redis reachable?",
+                None,
+                {
+                    "200": json_response("Healthy", "Health"),
+                    "503": json_response("Degraded", "Health"),
+                },
+                operation_id="healthz",
+            )
+        },
+        "/openapi.json": {
+            "get": operation(
+                "This document",
+                None,
+                {
+                    "200": {
+                        "description": "OpenAPI 3.1",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+                operation_id="openapi",
+            )
+        },
+        "/webhooks/twilio/inbound": {
+            "post": _twilio_webhook(
+                "Inbound SMS from Twilio (STOP, START, HELP)",
+                "twilioInbound",
+                {
+                    "200": {
+                        "description": "TwiML",
+                        "content": {"text/xml": {"schema": {"type": "string"}}},
+                    }
+                },
+            )
+        },
+        "/webhooks/twilio/status/{message_id}": {
+            "post": _twilio_webhook(
+                "A message status callback from Twilio",
+                "twilioStatus",
+                {
+                    "204": {"description": "Recorded (or stale, changing nothing)"},
+                    "404": _plain("Unknown message"),
+                },
+                parameters=[path("message_id", {"type": "string"})],
+            )
+        },
+    }
+
+
+def _plain(description: str) -> Json:
+    return {"description": description, "content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
+def _twilio_webhook(
+    summary: str, operation_id: str, responses: Json, parameters: list[Json] | None = None
+) -> Json:
+    op: Json = {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": "Signed by Twilio (X-Twilio-Signature over PUBLIC_BASE_URL + path).",
+        "security": [],
+        "parameters": [
+            *(parameters or []),
+            {
+                "name": "X-Twilio-Signature",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+            },
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "additionalProperties": {"type": "string"}}
+                }
+            },
+        },
+        "responses": {
+            **responses,
+            "400": _plain("A required field is missing or malformed"),
+            "403": _plain("Bad or missing signature"),
+        },
+    }
+    return op
+
+
+def components() -> Json:
+    return {
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key: Bearer dsp_...",
+            }
+        },
+        "responses": {
+            name: {
+                "description": description,
+                "content": {"application/problem+json": {"schema": ref("Problem")}},
+                **(
+                    {"headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}}
+                    if name == "Unauthorized"
+                    else {}
+                ),
+            }
+            for name, description in (
+                ("Malformed", "The body is not valid JSON"),
+                ("Unauthorized", "No key, or an unknown or revoked one"),
+                ("Forbidden", "The key's role may not do this"),
+                ("NotFound", "Not found"),
+                ("Conflict", "Conflict"),
+                ("TooLarge", "Body too large, or more than 10,000 messages in a batch"),
+                ("Invalid", "Invalid; nothing was written. errors[] names each field"),
+            )
+        },
+        "schemas": SCHEMAS,
+    }
+
+
+def build() -> Json:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Collections communication dispatcher",
+            "version": "1",
+            "description": "Enqueue messages, search and export the contact log, set holds, "
+            "pause sending. Errors are RFC 9457 problem details.",
+        },
+        "security": [{"bearer": []}],
+        "paths": paths(),
+        "components": components(),
+    }
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

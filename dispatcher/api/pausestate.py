@@ -1,0 +1,181 @@
+"""Emergency pauses in the contact log: who paused what, when and why, and when it was lifted.
+
+``PauseStore`` sets and lifts pauses (the HTTP API). ``PauseReader`` is what each
+worker's ``operations.pause`` rule asks: the active pauses, read at most every
+``max_age_s`` (0.5 s) per process, so sending stops within a second of a pause.
+
+The reader has its own connections (``NullPool``: one per read, none left open). The
+rule runs inside the pipeline's per-debtor transaction, which holds the worker's
+contact-log connection — on SQLite, the only one — so reading through that engine
+would wait on itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from compliance.rules.pause import PauseFact, PauseRule
+from dispatcher.clock import Clock
+from dispatcher.contactlog.models import Message, Pause
+from dispatcher.settings import Settings
+
+__all__ = ["PauseReader", "PauseRecord", "PauseStore", "pause_rule"]
+
+
+@dataclass(frozen=True)
+class PauseRecord:
+    id: int
+    scope: str
+    target: str | None
+    reason: str
+    paused_by: str
+    paused_at: datetime
+    lifted_at: datetime | None
+    lifted_by: str | None
+    lift_reason: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "scope": self.scope,
+            "target": self.target,
+            "reason": self.reason,
+            "paused_by": self.paused_by,
+            "paused_at": self.paused_at.isoformat(),
+            "active": self.active,
+            "lifted_at": self.lifted_at.isoformat() if self.lifted_at else None,
+            "lifted_by": self.lifted_by,
+            "lift_reason": self.lift_reason,
+        }
+
+
+class PauseStore:
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    async def pause(
+        self, *, scope: str, target: str | None, reason: str, by: str
+    ) -> tuple[PauseRecord, bool]:
+        """Pause ``scope``/``target``; an identical active pause is returned, not repeated."""
+        async with self.engine.begin() as conn:
+            same = (
+                await conn.execute(
+                    select(Pause.__table__).where(
+                        Pause.lifted_at.is_(None),
+                        Pause.scope == scope,
+                        Pause.target.is_(None) if target is None else Pause.target == target,
+                    )
+                )
+            ).first()
+            if same is not None:
+                return PauseRecord(**same._asdict()), False
+            row = (
+                await conn.execute(
+                    insert(Pause)
+                    .values(
+                        scope=scope, target=target, reason=reason, paused_by=by,
+                        paused_at=self.clock.now(),
+                    )
+                    .returning(*Pause.__table__.c)
+                )
+            ).one()  # fmt: skip
+            return PauseRecord(**row._asdict()), True
+
+    async def resume(
+        self, *, scope: str, target: str | None, by: str, reason: str | None
+    ) -> list[PauseRecord]:
+        """Lift every active pause of ``scope``/``target``; returns the pauses lifted."""
+        async with self.engine.begin() as conn:
+            rows = await conn.execute(
+                update(Pause)
+                .where(
+                    Pause.lifted_at.is_(None),
+                    Pause.scope == scope,
+                    Pause.target.is_(None) if target is None else Pause.target == target,
+                )
+                .values(lifted_at=self.clock.now(), lifted_by=by, lift_reason=reason)
+                .returning(*Pause.__table__.c)
+            )
+            return sorted((PauseRecord(**r._asdict()) for r in rows), key=lambda p: p.id)
+
+    async def list(self, *, active_only: bool, limit: int = 500) -> list[PauseRecord]:
+        query = select(Pause.__table__).order_by(Pause.id.desc()).limit(limit)
+        if active_only:
+            query = query.where(Pause.lifted_at.is_(None))
+        async with self.engine.connect() as conn:
+            return [PauseRecord(**r._asdict()) for r in await conn.execute(query)]
+
+
+class PauseReader:
+    """The active pauses, for ``compliance.rules.pause.PauseRule``; cached ``max_age_s``."""
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        max_age_s: float = 0.5,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.database_url = database_url
+        self.max_age_s = max_age_s
+        self._monotonic = monotonic
+        self._engine: AsyncEngine | None = None
+        self._cached: tuple[PauseFact, ...] = ()
+        self._read_at: float | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def active_pauses(self) -> Sequence[PauseFact]:
+        if self._fresh():
+            return self._cached
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:  # one read per process, however many jobs ask at once
+            if not self._fresh():
+                started = self._monotonic()
+                self._cached = await self._read()
+                self._read_at = started
+        return self._cached
+
+    async def requested_by(self, message_id: str) -> str | None:
+        async with self._connections().connect() as conn:
+            found = await conn.execute(select(Message.requested_by).where(Message.id == message_id))
+            return found.scalar_one_or_none()
+
+    def _fresh(self) -> bool:
+        return self._read_at is not None and self._monotonic() - self._read_at < self.max_age_s
+
+    async def _read(self) -> tuple[PauseFact, ...]:
+        async with self._connections().connect() as conn:
+            rows = await conn.execute(
+                select(
+                    Pause.id, Pause.scope, Pause.target, Pause.reason, Pause.paused_by,
+                    Pause.paused_at,
+                )
+                .where(Pause.lifted_at.is_(None))
+                .order_by(Pause.id)
+            )  # fmt: skip
+            return tuple(PauseFact(*row) for row in rows)
+
+    def _connections(self) -> AsyncEngine:
+        if self._engine is None:
+            self._engine = create_async_engine(self.database_url, poolclass=NullPool)
+        return self._engine
+
+
+def pause_rule(settings: Settings) -> PauseRule:
+    """The ``operations.pause`` rule, reading the pauses of ``settings``' contact log."""
+    return PauseRule(PauseReader(settings.effective_database_url))

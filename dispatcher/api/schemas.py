@@ -1,0 +1,355 @@
+"""JSON Schemas of the API's bodies (OpenAPI 3.1 ``components.schemas``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compliance.rules import HOLD_KINDS
+from compliance.rules.pause import PAUSE_SCOPES
+from dispatcher.contactlog.keys import Role
+from dispatcher.domain import ChannelKind, MessageStatus
+
+__all__ = ["SCHEMAS"]
+
+Json = dict[str, Any]
+
+
+def ref(name: str) -> Json:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(required: list[str], properties: Json, *, closed: bool = True) -> Json:
+    schema: Json = {"type": "object", "required": required, "properties": properties}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def text(max_length: int, *, nullable: bool = False, min_length: int = 1) -> Json:
+    return {
+        "type": ["string", "null"] if nullable else "string",
+        "minLength": min_length,
+        "maxLength": max_length,
+    }
+
+
+def nullable(kind: str, **extra: Any) -> Json:
+    return {"type": [kind, "null"], **extra}
+
+
+def enum(values: Any, *, null: bool = False) -> Json:
+    listed = [str(v) for v in values]
+    return (
+        {"type": ["string", "null"], "enum": [*listed, None]}
+        if null
+        else {"type": "string", "enum": listed}
+    )
+
+
+STRING = {"type": "string"}
+TIME = {"type": "string", "format": "date-time"}
+TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+CAMPAIGN = {"type": ["string", "null"], "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$"}
+KEY_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"}
+VERDICT = nullable("object")
+
+MESSAGE_REQUEST = obj(
+    ["channel", "template", "locale", "destination", "debtor_ref"],
+    {
+        "channel": {**enum(ChannelKind), "maxLength": 16},
+        "template": text(100),
+        "locale": text(10),
+        "destination": {**text(64), "description": "A phone number; E.164 or national"},
+        "debtor_ref": text(100),
+        "account_ref": text(100, nullable=True, min_length=0),
+        "idempotency_key": text(200, nullable=True),
+        "variables": nullable("object", description="The template's variables"),
+        "send_after": TIME_OR_NULL,
+        "valid_until": TIME_OR_NULL,
+        "campaign": {**CAMPAIGN, "description": "What a campaign pause matches"},
+    },
+)
+ACCEPTED = obj(
+    ["id", "idempotency_key", "created", "status", "scheduled_for"],
+    {
+        "id": STRING,
+        "idempotency_key": STRING,
+        "created": {"type": "boolean"},
+        "status": enum(MessageStatus),
+        "scheduled_for": TIME,
+    },
+)
+
+_MESSAGE_FIELDS: Json = {
+    "id": STRING,
+    "idempotency_key": STRING,
+    "debtor_ref": STRING,
+    "account_ref": nullable("string"),
+    "channel": STRING,
+    "template_name": STRING,
+    "template_version": STRING,
+    "locale": STRING,
+    "destination": {**STRING, "description": "Masked for the strategy role"},
+    "content": nullable("string", description="Only for compliance and collectors"),
+    "segments": nullable("integer"),
+    "requested_by": STRING,
+    "campaign": nullable("string"),
+    "created_at": TIME,
+    "scheduled_for": TIME,
+    "valid_until": TIME,
+    "updated_at": TIME,
+    "status": enum(MessageStatus),
+    "attempts": {"type": "integer"},
+    "provider": nullable("string"),
+    "provider_message_id": nullable("string"),
+    "error_code": nullable("string"),
+    "error_text": nullable("string"),
+    "error_retryable": nullable("boolean"),
+    "verdict": VERDICT,
+}
+EVENT = obj(
+    ["at", "source", "status", "detail"],
+    {"at": TIME, "source": STRING, "status": STRING, "detail": {"type": "object"}},
+)
+MESSAGE = obj(
+    [*_MESSAGE_FIELDS, "events"],
+    {**_MESSAGE_FIELDS, "events": {"type": "array", "items": ref("Event")}},
+)
+MESSAGE_SUMMARY = obj(list(_MESSAGE_FIELDS), _MESSAGE_FIELDS)
+
+HOLD_FIELDS: Json = {
+    "kind": enum(HOLD_KINDS),
+    "debtor_ref": text(100, nullable=True),
+    "destination": text(64, nullable=True),
+    "channel": enum(ChannelKind, null=True),
+}
+HOLD = obj(
+    [
+        "id",
+        "kind",
+        "channel",
+        "destination",
+        "debtor_ref",
+        "set_by",
+        "source",
+        "reason",
+        "created_at",
+        "lifted_at",
+        "lifted_by",
+    ],
+    {
+        "id": {"type": "integer"},
+        "kind": STRING,
+        "channel": nullable("string"),
+        "destination": nullable("string"),
+        "debtor_ref": nullable("string"),
+        "set_by": STRING,
+        "source": STRING,
+        "reason": STRING,
+        "created_at": TIME,
+        "lifted_at": TIME_OR_NULL,
+        "lifted_by": nullable("string"),
+    },
+)
+_ANSWERED_HOLD: Json = {
+    "kind": STRING,
+    "debtor_ref": nullable("string"),
+    "destination": nullable("string"),
+    "channel": nullable("string"),
+}
+
+PAUSE_TARGET = {
+    "type": ["string", "null"],
+    "maxLength": 100,
+    "description": "The channel (scope channel) or campaign (scope campaign); absent for all",
+}
+PAUSE = obj(
+    [
+        "id",
+        "scope",
+        "target",
+        "reason",
+        "paused_by",
+        "paused_at",
+        "active",
+        "lifted_at",
+        "lifted_by",
+        "lift_reason",
+    ],
+    {
+        "id": {"type": "integer"},
+        "scope": enum(PAUSE_SCOPES),
+        "target": nullable("string"),
+        "reason": STRING,
+        "paused_by": STRING,
+        "paused_at": TIME,
+        "active": {"type": "boolean"},
+        "lifted_at": TIME_OR_NULL,
+        "lifted_by": nullable("string"),
+        "lift_reason": nullable("string"),
+    },
+)
+KEY_FIELDS: Json = {
+    "id": {"type": "integer"},
+    "name": STRING,
+    "role": enum(Role),
+    "prefix": STRING,
+    "created_at": TIME,
+    "created_by": STRING,
+    "revoked_at": TIME_OR_NULL,
+    "revoked_by": nullable("string"),
+}
+
+
+def items_of(name: str) -> Json:
+    return obj(["items"], {"items": {"type": "array", "items": ref(name)}})
+
+
+SCHEMAS: Json = {
+    "Problem": obj(
+        ["type", "title", "status", "detail"],
+        {
+            "type": STRING,
+            "title": STRING,
+            "status": {"type": "integer"},
+            "detail": STRING,
+            "errors": {
+                "type": "array",
+                "items": obj(
+                    ["field", "problem"],
+                    {"field": STRING, "problem": STRING, "index": {"type": "integer"}},
+                ),
+            },
+        },
+    ),
+    "MessageRequest": MESSAGE_REQUEST,
+    "BatchRequest": obj(
+        ["messages"],
+        {
+            "messages": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 10_000,
+                "items": ref("MessageRequest"),
+            }
+        },
+    ),
+    "Accepted": ACCEPTED,
+    "BatchAccepted": obj(
+        ["count", "created", "messages"],
+        {
+            "count": {"type": "integer"},
+            "created": {"type": "integer"},
+            "messages": {"type": "array", "items": ref("Accepted")},
+        },
+    ),
+    "Event": EVENT,
+    "Message": MESSAGE,
+    "MessageSummary": MESSAGE_SUMMARY,
+    "MessagePage": obj(
+        ["items", "next_cursor"],
+        {
+            "items": {"type": "array", "items": ref("MessageSummary")},
+            "next_cursor": nullable("string", description="null: nothing more for now"),
+        },
+    ),
+    "DebtorRequest": obj(
+        [],
+        {
+            "locale": {"type": ["string", "null"], "pattern": "^[a-z]{2,3}(-[A-Z]{2})?$"},
+            "time_zone": {**text(64, nullable=True), "description": "IANA, e.g. Asia/Shanghai"},
+            "country": {"type": ["string", "null"], "pattern": "^[A-Z]{2}$"},
+            "region": {"type": ["string", "null"], "pattern": "^[A-Z0-9]{1,8}$"},
+            "packs": {
+                "type": ["array", "null"],
+                "maxItems": 20,
+                "items": {"type": "string", "maxLength": 40},
+            },
+        },
+    ),
+    "Debtor": obj(
+        ["debtor_ref", "locale", "time_zone", "country", "region", "packs"],
+        {
+            "debtor_ref": STRING,
+            "locale": nullable("string"),
+            "time_zone": nullable("string"),
+            "country": nullable("string"),
+            "region": nullable("string"),
+            "packs": {"type": ["array", "null"], "items": STRING},
+        },
+    ),
+    "HoldRequest": obj(["kind", "reason"], {**HOLD_FIELDS, "reason": text(2000)}),
+    "HoldLiftRequest": obj(["kind"], HOLD_FIELDS),
+    "HoldSet": obj(
+        ["created", *_ANSWERED_HOLD, "reason"],
+        {"created": {"type": "boolean"}, **_ANSWERED_HOLD, "reason": STRING},
+    ),
+    "HoldLifted": obj(
+        ["lifted", *_ANSWERED_HOLD], {"lifted": {"type": "integer"}, **_ANSWERED_HOLD}
+    ),
+    "Hold": HOLD,
+    "HoldList": items_of("Hold"),
+    "Template": obj(
+        ["channel", "name", "locale", "version", "required_variables"],
+        {
+            "channel": STRING,
+            "name": STRING,
+            "locale": STRING,
+            "version": STRING,
+            "required_variables": {"type": "array", "items": STRING},
+        },
+    ),
+    "TemplateList": items_of("Template"),
+    "PreviewRequest": obj(
+        ["channel", "template", "locale"],
+        {
+            "channel": text(16),
+            "template": text(100),
+            "locale": text(10),
+            "variables": nullable("object"),
+        },
+    ),
+    "Preview": obj(
+        ["channel", "template", "locale", "version", "body", "segments", "max_segments", "fits"],
+        {
+            "channel": STRING,
+            "template": STRING,
+            "locale": STRING,
+            "version": STRING,
+            "body": STRING,
+            "max_segments": {"type": "integer"},
+            "fits": {"type": "boolean"},
+            "segments": {
+                "type": ["object", "null"],
+                "required": ["count", "encoding", "units"],
+                "properties": {
+                    "count": {"type": "integer"},
+                    "encoding": STRING,
+                    "units": {"type": "integer"},
+                },
+            },
+        },
+    ),
+    "PauseRequest": obj(
+        ["scope", "reason"],
+        {"scope": enum(PAUSE_SCOPES), "target": PAUSE_TARGET, "reason": text(2000)},
+    ),
+    "ResumeRequest": obj(
+        ["scope"],
+        {"scope": enum(PAUSE_SCOPES), "target": PAUSE_TARGET, "reason": text(2000, nullable=True)},
+    ),
+    "Pause": PAUSE,
+    "PauseList": items_of("Pause"),
+    "Resumed": obj(["lifted"], {"lifted": {"type": "array", "items": ref("Pause")}}),
+    "KeyRequest": obj(["name", "role"], {"name": KEY_NAME, "role": enum(Role)}),
+    "Key": obj(list(KEY_FIELDS), KEY_FIELDS),
+    "CreatedKey": obj([*KEY_FIELDS, "secret"], {**KEY_FIELDS, "secret": STRING}),
+    "KeyList": items_of("Key"),
+    "Health": obj(
+        ["status", "checks"],
+        {
+            "status": enum(["ok", "degraded"]),
+            "checks": {"type": "object", "additionalProperties": STRING},
+        },
+    ),
+}

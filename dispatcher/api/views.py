@@ -1,0 +1,75 @@
+"""Messages as the API shows them, in full or masked, depending on who asks.
+
+Masked (the strategy role): destinations and any phone number inside verdicts, events
+and errors become ``+86*********00``; the rendered content is left out. Compliance and
+collectors see everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from compliance.rules.pause import campaign_of
+
+__all__ = ["event_json", "mask_phone", "masked", "message_json", "verdict_summary"]
+
+_PHONE = re.compile(r"\+\d{6,15}")
+
+_FIELDS = (
+    "id", "idempotency_key", "debtor_ref", "account_ref", "channel", "template_name",
+    "template_version", "locale", "destination", "content", "segments", "requested_by",
+    "created_at", "scheduled_for", "valid_until", "updated_at", "status", "attempts",
+    "provider", "provider_message_id", "error_code", "error_text", "error_retryable",
+)  # fmt: skip
+
+
+def mask_phone(number: str) -> str:
+    if len(number) < 6:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 5) + number[-2:]
+
+
+def masked(value: Any) -> Any:
+    """``value`` with every phone number in every string masked."""
+    if isinstance(value, str):
+        return _PHONE.sub(lambda m: mask_phone(m[0]), value)
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v) for v in value]
+    return value
+
+
+def message_json(row: Mapping[Any, Any], *, full: bool, verdict: str) -> dict[str, Any]:
+    """One message; ``verdict`` is "full" (every rule's answer) or "summary"."""
+    shown = {name: _plain(row[name]) for name in _FIELDS}
+    shown["campaign"] = campaign_of(row["requested_by"])
+    record = row["verdict"]
+    shown["verdict"] = (
+        None if record is None else record if verdict == "full" else verdict_summary(record)
+    )
+    if full:
+        return shown
+    shown["content"] = None
+    return dict(masked(shown))
+
+
+def verdict_summary(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: record.get(k) for k in ("decision", "rule_id", "reason", "citation", "until")}
+
+
+def event_json(row: Mapping[Any, Any], *, full: bool) -> dict[str, Any]:
+    shown = {
+        "at": _plain(row["at"]),
+        "source": row["source"],
+        "status": row["status"],
+        "detail": row["detail"],
+    }
+    return shown if full else dict(masked(shown))
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value

@@ -1,0 +1,222 @@
+"""Searching the contact log, and logging who searched it.
+
+Messages are read in keyset pages ordered by id. Ids are ULIDs, ordered by creation
+time, so a page boundary never moves: rows that arrive later sort after every page
+already read, and "give me what follows id X" has the same answer before and after.
+The export walks the same pages, so it holds one page in memory, never the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dispatcher.clock import Clock
+from dispatcher.contactlog.models import AuditRead, Hold, Message, MessageEvent
+
+__all__ = ["AuditLog", "HoldRow", "MessageFilters", "ReadRow"]
+
+
+@dataclass(frozen=True)
+class MessageFilters:
+    debtor_ref: str | None = None
+    account_ref: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    rule_id: str | None = None  # the verdict's deciding rule
+    since: datetime | None = None  # created at or after
+    until: datetime | None = None  # created before
+    requested_by: str | None = None  # exactly, or followed by "#campaign"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            k: v.isoformat() if isinstance(v, datetime) else v
+            for k, v in asdict(self).items()
+            if v is not None
+        }
+
+
+@dataclass(frozen=True)
+class HoldRow:
+    id: int
+    kind: str
+    channel: str | None
+    destination: str | None
+    debtor_ref: str | None
+    set_by: str
+    source: str
+    reason: str
+    created_at: datetime
+    lifted_at: datetime | None
+    lifted_by: str | None
+
+
+@dataclass(frozen=True)
+class ReadRow:
+    id: int
+    at: datetime
+    reader: str
+    action: str
+    debtor_ref: str | None
+    message_id: str | None
+    filters: dict[str, Any]
+    rows: int | None
+
+
+class AuditLog:
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        # Reads are single statements: on PostgreSQL they need no BEGIN/ROLLBACK around them.
+        self._reads = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
+
+    async def messages(
+        self, filters: MessageFilters, *, after: str | None, limit: int
+    ) -> list[Row[Any]]:
+        """Up to ``limit`` messages matching ``filters`` whose id follows ``after``."""
+        query = _filtered(select(Message.__table__), filters)
+        if after is not None:
+            query = query.where(Message.id > after)
+        async with self._reads.connect() as conn:
+            return list(await conn.execute(query.order_by(Message.id).limit(limit)))
+
+    async def message(self, message_id: str) -> Row[Any] | None:
+        async with self._reads.connect() as conn:
+            found = await conn.execute(select(Message.__table__).where(Message.id == message_id))
+            return found.first()
+
+    async def pages(
+        self, filters: MessageFilters, *, after: str | None = None, page_size: int = 2000
+    ) -> AsyncIterator[Sequence[Row[Any]]]:
+        """Every matching message, one keyset page at a time (constant memory)."""
+        while True:
+            page = await self.messages(filters, after=after, limit=page_size)
+            if page:
+                yield page
+            if len(page) < page_size:
+                return
+            after = page[-1].id
+
+    async def events(self, message_id: str) -> list[Row[Any]]:
+        async with self._reads.connect() as conn:
+            return list(
+                await conn.execute(
+                    select(MessageEvent.__table__)
+                    .where(MessageEvent.message_id == message_id)
+                    .order_by(MessageEvent.id)
+                )
+            )
+
+    async def record_read(
+        self,
+        *,
+        reader: str,
+        action: str,
+        filters: dict[str, Any],
+        debtor_ref: str | None = None,
+        message_id: str | None = None,
+        rows: int | None = None,
+    ) -> int:
+        """Log that ``reader`` looked at the contact log; returns the record's id."""
+        async with self.engine.begin() as conn:
+            return int(
+                (
+                    await conn.execute(
+                        insert(AuditRead)
+                        .values(
+                            at=self.clock.now(), reader=reader, action=action,
+                            debtor_ref=debtor_ref, message_id=message_id, filters=filters,
+                            rows=rows,
+                        )
+                        .returning(AuditRead.id)
+                    )
+                ).scalar_one()
+            )  # fmt: skip
+
+    async def count_read(self, read_id: int, rows: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(AuditRead).where(AuditRead.id == read_id).values(rows=rows))
+
+    async def reads(
+        self, *, debtor_ref: str | None, reader: str | None, after: int | None, limit: int
+    ) -> list[ReadRow]:
+        query = select(AuditRead.__table__).order_by(AuditRead.id).limit(limit)
+        if debtor_ref is not None:
+            query = query.where(AuditRead.debtor_ref == debtor_ref)
+        if reader is not None:
+            query = query.where(AuditRead.reader == reader)
+        if after is not None:
+            query = query.where(AuditRead.id > after)
+        async with self._reads.connect() as conn:
+            return [ReadRow(**r._asdict()) for r in await conn.execute(query)]
+
+    async def holds(
+        self, *, debtor_ref: str | None, destination: str | None, active_only: bool
+    ) -> list[HoldRow]:
+        """Holds on a debtor (and on the numbers it holds), or on one destination."""
+        query = select(Hold.__table__).order_by(Hold.id).limit(1000)
+        if debtor_ref is not None and destination is not None:
+            query = query.where(or_(Hold.debtor_ref == debtor_ref, Hold.destination == destination))
+        elif debtor_ref is not None:
+            query = query.where(Hold.debtor_ref == debtor_ref)
+        elif destination is not None:
+            query = query.where(Hold.destination == destination)
+        if active_only:
+            query = query.where(Hold.lifted_at.is_(None))
+        async with self._reads.connect() as conn:
+            return [HoldRow(**r._asdict()) for r in await conn.execute(query)]
+
+    async def counts_by_channel_status(self) -> list[tuple[str, str, int]]:
+        async with self._reads.connect() as conn:
+            rows = await conn.execute(
+                select(Message.channel, Message.status, func.count()).group_by(
+                    Message.channel, Message.status
+                )
+            )
+            return [(channel, status, int(n)) for channel, status, n in rows]
+
+    async def counts_by_rule(self) -> list[tuple[str, str, int]]:
+        """Messages by the rule that decided their verdict (blocked and deferred ones)."""
+        rule = Message.verdict["rule_id"].as_string()
+        async with self._reads.connect() as conn:
+            rows = await conn.execute(
+                select(rule, Message.status, func.count())
+                .where(rule.is_not(None))
+                .group_by(rule, Message.status)
+            )
+            return [(rule_id, status, int(n)) for rule_id, status, n in rows]
+
+
+def _filtered(query: Select[Any], f: MessageFilters) -> Select[Any]:
+    if f.debtor_ref is not None:
+        query = query.where(Message.debtor_ref == f.debtor_ref)
+    if f.account_ref is not None:
+        query = query.where(Message.account_ref == f.account_ref)
+    if f.status is not None:
+        query = query.where(Message.status == f.status)
+    if f.channel is not None:
+        query = query.where(Message.channel == f.channel)
+    if f.rule_id is not None:
+        query = query.where(Message.verdict["rule_id"].as_string() == f.rule_id)
+    if f.since is not None:
+        query = query.where(Message.created_at >= f.since)
+    if f.until is not None:
+        query = query.where(Message.created_at < f.until)
+    if f.requested_by is not None:
+        query = query.where(
+            or_(
+                Message.requested_by == f.requested_by,
+                Message.requested_by.startswith(f.requested_by + "#", autoescape=True),
+            )
+        )
+    return query
