@@ -76,8 +76,9 @@ async def dispatcher_run(settings: Settings, redis_url: str, count: int) -> tupl
         started = time.perf_counter()
         await client.send_many(batch)
         enqueue_s = time.perf_counter() - started
-        worker = create_worker(settings, redis_url=redis_url, poll_delay=0.005,
-                               handle_signals=False)
+        worker = create_worker(
+            settings, redis_url=redis_url, poll_delay=0.005, handle_signals=False
+        )
         started = time.perf_counter()
         await worker.run_until_idle()
         work_s = time.perf_counter() - started
@@ -97,8 +98,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--database-url",
-                        default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     args = parser.parse_args()
 
@@ -106,8 +108,9 @@ async def main() -> None:
     if database_url.startswith("postgresql"):
         database_url = await fresh_postgres(database_url)
     data_dir = Path(tempfile.mkdtemp(prefix="dispatcher-bench-"))
-    settings = Settings.from_env({}, data_dir=data_dir, database_url=database_url,
-                                 redis_url=args.redis_url)
+    settings = Settings.from_env(
+        {}, data_dir=data_dir, database_url=database_url, redis_url=args.redis_url
+    )
     engine = create_engine(settings.effective_database_url)
     await upgrade(engine)
     await engine.dispose()
@@ -122,11 +125,15 @@ async def main() -> None:
     med = {k: statistics.median(v) for k, v in figures.items()}
     print(f"{args.count} messages, median of {args.rounds} rounds, {database_url.split(':')[0]}")
     print(f"  enqueue   bare arq (one enqueue_job per message) {med['arq_enq']:>9,.0f} /s")
-    print(f"            dispatcher send_many (validate, render, log, queue) {med['enq']:>9,.0f} /s"
-          f"  ({med['enq'] / med['arq_enq']:.2f}x bare arq)")
+    print(
+        f"            dispatcher send_many (validate, render, log, queue) {med['enq']:>9,.0f} /s"
+        f"  ({med['enq'] / med['arq_enq']:.2f}x bare arq)"
+    )
     print(f"  process   bare arq no-op job                     {med['arq_run']:>9,.0f} /s")
-    print(f"            dispatcher pipeline (outbox channel)   {med['run']:>9,.0f} /s"
-          f"  ({med['run'] / med['arq_run']:.2f}x bare arq)")
+    print(
+        f"            dispatcher pipeline (outbox channel)   {med['run']:>9,.0f} /s"
+        f"  ({med['run'] / med['arq_run']:.2f}x bare arq)"
+    )
 
 
 if __name__ == "__main__":
