@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Protocol
 
 from compliance.verdict import Decision, RuleResult, Verdict
@@ -85,6 +85,9 @@ class CheckSubject:
     facts: ContactFacts
     debtor_time_zone: str | None = None  # IANA name from the debtor's record, if known
     packs: tuple[str, ...] = ()  # rule packs that apply to this debtor ("cn", "org", ...)
+    agreed_until: datetime | None = None  # the debtor agreed to contact outside hours until then
+    # Local times the debtor named as inconvenient: (weekdays, start, end), Monday = 0.
+    inconvenient_times: tuple[tuple[frozenset[int], time, time], ...] = ()
 
 
 class Rule(Protocol):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from arq import Retry
@@ -250,6 +250,17 @@ def subject_for(
         facts=facts,
         debtor_time_zone=debtor.time_zone if debtor else None,
         packs=_packs(message, debtor),
+        agreed_until=debtor.agreed_contact_until if debtor else None,
+        inconvenient_times=_inconvenient(debtor.inconvenient_times if debtor else None),
+    )
+
+
+def _inconvenient(
+    stored: list[dict[str, Any]] | None,
+) -> tuple[tuple[frozenset[int], time, time], ...]:
+    return tuple(
+        (frozenset(t["weekdays"]), time.fromisoformat(t["start"]), time.fromisoformat(t["end"]))
+        for t in stored or ()
     )
 
 

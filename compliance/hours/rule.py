@@ -36,7 +36,11 @@ class ContactHoursRule:
         self.pack_loader = pack_loader
 
     async def check(self, subject: CheckSubject) -> RuleResult:
-        return self.evaluate(subject)
+        return self.evaluate(
+            subject,
+            agreed_until=subject.agreed_until,
+            inconvenient=[InconvenientTime(*t) for t in subject.inconvenient_times],
+        )
 
     def evaluate(
         self,

@@ -155,6 +155,11 @@ class Debtor(Base):
     country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     region: Mapped[str | None] = mapped_column(String(8))  # state or province code ("MA")
     packs: Mapped[list[str] | None] = mapped_column(JsonDocument)  # None: from country/region
+    # The debtor agreed to contact outside the usual hours until then (where packs allow it).
+    agreed_contact_until: Mapped[datetime | None]
+    # Times the debtor said are inconvenient, local: [{"weekdays": [0..6], "start": "15:00",
+    # "end": "17:00"}] (Monday is 0; an end before the start runs past midnight).
+    inconvenient_times: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDocument)
     updated_at: Mapped[datetime]
 
 

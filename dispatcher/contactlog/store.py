@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -24,7 +24,7 @@ from dispatcher.contactlog.models import Debtor, Message, MessageEvent
 from dispatcher.contactlog.session import DebtorSession, debtor_session
 from dispatcher.contactlog.transitions import move, record_event
 from dispatcher.domain import EventSource, MessageStatus
-from dispatcher.errors import UnknownMessage
+from dispatcher.errors import InvalidRequest, UnknownMessage
 
 __all__ = ["Accepted", "ContactLog"]
 
@@ -261,10 +261,19 @@ class ContactLog:
         country: str | None = None,
         region: str | None = None,
         packs: list[str] | None = None,
+        agreed_contact_until: datetime | None = None,
+        inconvenient_times: list[dict[str, Any]] | None = None,
     ) -> None:
+        """Create or replace what the contact rules know about a debtor.
+
+        ``inconvenient_times``: ``[{"weekdays": [0, 1, 2, 3, 4], "start": "15:00",
+        "end": "17:00"}]`` — local times the debtor asked not to be contacted (Monday = 0).
+        """
         values = {
             "debtor_ref": debtor_ref, "locale": locale, "time_zone": time_zone,
             "country": country, "region": region, "packs": packs,
+            "agreed_contact_until": agreed_contact_until,
+            "inconvenient_times": _checked_inconvenient(inconvenient_times),
             "updated_at": self.clock.now(),
         }  # fmt: skip
         statement = self._insert(Debtor).values(**values)
@@ -278,3 +287,22 @@ class ContactLog:
     def debtor_session(self, debtor_ref: str) -> AbstractAsyncContextManager[DebtorSession]:
         """The transaction, under the debtor's lock, in which a message is decided and claimed."""
         return debtor_session(self.engine, debtor_ref)
+
+
+def _checked_inconvenient(times: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    if times is None:
+        return None
+    checked = []
+    for index, entry in enumerate(times):
+        field = f"inconvenient_times[{index}]"
+        try:
+            weekdays = sorted({int(d) for d in entry["weekdays"]})
+            start, end = time.fromisoformat(entry["start"]), time.fromisoformat(entry["end"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidRequest.of(
+                field, f"needs weekdays, start and end (HH:MM): {exc}"
+            ) from None
+        if not weekdays or not all(0 <= d <= 6 for d in weekdays):
+            raise InvalidRequest.of(f"{field}.weekdays", "must be days 0 (Monday) to 6 (Sunday)")
+        checked.append({"weekdays": weekdays, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"})
+    return checked

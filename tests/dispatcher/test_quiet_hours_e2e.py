@@ -3,7 +3,7 @@ at 21:02 New York time waits until 08:00; a Chinese debtor's at 22:00 until 08:0
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,3 +56,43 @@ async def test_a_chinese_debtor_at_22_00_beijing_waits_until_08_00(stack: Stack)
     assert message["scheduled_for"].astimezone(BEIJING) == datetime(
         2026, 12, 2, 8, 0, tzinfo=BEIJING
     )
+
+
+async def test_a_time_the_debtor_agreed_to_overrides_quiet_hours(stack: Stack) -> None:
+    agreed = datetime(2026, 11, 30, 22, 0, tzinfo=NEW_YORK)
+    await stack.log.upsert_debtor("D-1", country="US", agreed_contact_until=agreed)
+    message_id = await stack.send()
+
+    await stack.run_worker()
+
+    message = (await stack.view(message_id)).message
+    assert message["status"] in {"sent", "delivered"}
+    rule = next(r for r in message["verdict"]["rules"] if r["rule_id"] == "hours.allowed_window")
+    assert rule["inputs"]["agreed_until"] == agreed.astimezone(UTC).isoformat()
+
+
+async def test_times_the_debtor_called_inconvenient_are_honoured(stack: Stack) -> None:
+    # Monday 21:02 is outside hours anyway; make Tuesday 08:00-10:00 inconvenient too.
+    await stack.log.upsert_debtor(
+        "D-1", country="US",
+        inconvenient_times=[{"weekdays": [1], "start": "08:00", "end": "10:00"}],
+    )  # fmt: skip
+    message_id = await stack.send()
+
+    await stack.run_worker()
+
+    message = (await stack.view(message_id)).message
+    assert message["status"] == "deferred"
+    assert message["scheduled_for"].astimezone(NEW_YORK) == datetime(
+        2026, 12, 1, 10, 0, tzinfo=NEW_YORK
+    )
+
+
+async def test_malformed_inconvenient_times_are_refused_naming_the_field(stack: Stack) -> None:
+    from dispatcher.errors import InvalidRequest
+
+    with pytest.raises(InvalidRequest) as refused:
+        await stack.log.upsert_debtor(
+            "D-1", inconvenient_times=[{"weekdays": [9], "start": "08:00", "end": "10:00"}]
+        )
+    assert refused.value.problems[0].field == "inconvenient_times[0].weekdays"
