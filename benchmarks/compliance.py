@@ -79,7 +79,11 @@ async def grow_log(engine: AsyncEngine, rows: int) -> None:
 async def sample_verdicts(engine: AsyncEngine, samples: int) -> list[float]:
     log = ContactLog(engine, FrozenClock(NOW))
     catalog = TemplateCatalog()
-    gate = ComplianceGate(default_rules(Settings.from_env({})))
+    gate = ComplianceGate(
+        default_rules(
+            Settings.from_env({}, database_url=engine.url.render_as_string(hide_password=False))
+        )
+    )
     await log.upsert_debtor("D-7", country="US", time_zone="America/New_York")
     message = Message(
         id="bench-message", idempotency_key="k", debtor_ref="D-7", account_ref="A-7",
