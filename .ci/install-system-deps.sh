@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Debian packages the project needs beyond Python: the fonts letters are set in
+# (DejaVu Sans for Latin text, WenQuanYi Micro Hei for Chinese; both are embedded in
+# every PDF). Idempotent and quiet: does nothing when everything is installed.
+set -euo pipefail
+
+packages=(fonts-dejavu-core fonts-wqy-microhei)
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo -n)
+echo "installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq >/dev/null
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    2> >(grep -v "^debconf: delaying package configuration" >&2)
