@@ -1,6 +1,6 @@
 """Civility scanner throughput: rendered messages scanned per second on one core.
 
-    python benchmarks/civility.py [--texts 2000] [--rounds 5] [--seed 7]
+    python -m benchmarks.civility [--texts 2000] [--rounds 5] [--seed 7]
 
 The texts are what the gate sees: the shipped SMS templates rendered in zh-CN and en-US
 with varied names, amounts and dates, mixed with collectors' free-text notes in both
@@ -28,11 +28,6 @@ import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
-
-# Run as a script, this file's folder comes first on sys.path, and benchmarks/compliance.py
-# would shadow the `compliance` package.
-sys.path[:] = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve().parent]
 
 from compliance.civility import CivilityScanner
 from templates import TemplateCatalog, TemplateError

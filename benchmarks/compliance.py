@@ -1,7 +1,7 @@
 """Verdict latency: every rule plus the atomic reservation, against PostgreSQL holding
 10,000 and then 1,000,000 contact-log rows. The cost must not grow with the log.
 
-    python benchmarks/compliance.py [--database-url URL] [--samples 2000]
+    python -m benchmarks.compliance [--database-url URL] [--samples 2000]
 
 Each sample is what a worker does per message: take the debtor's lock, load the debtor,
 run the whole gate (holds, hours, caps, content rules), write the verdict's claim — and
@@ -14,14 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
-
-# Run as a script, this file's folder comes first on sys.path, and its name would shadow
-# the `compliance` package it measures.
-sys.path[:] = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve().parent]
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine

@@ -1,6 +1,6 @@
 """Letters rendered to PDF per second on one core: the two-page first notice, beside baselines.
 
-    python benchmarks/letters.py [--count 300] [--size A4|Letter]
+    python -m benchmarks.letters [--count 300] [--size A4|Letter]
 
 Each letter is a new render of ``first_notice`` (the catalog's template with this
 letter's variables, then the PDF), with its own name and amounts. Measured in the same

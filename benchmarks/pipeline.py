@@ -1,6 +1,6 @@
 """Throughput of enqueue and of the pipeline, beside bare arq measured in the same run.
 
-    python benchmarks/pipeline.py [--count 2000] [--database-url URL] [--redis-url URL]
+    python -m benchmarks.pipeline [--count 2000] [--database-url URL] [--redis-url URL]
 
 Defaults: PostgreSQL and Redis on 127.0.0.1 (as in CI). SMS go to the local outbox, so
 the figures are the dispatcher's own cost: contact log, compliance gate, rendering, queue.

@@ -31,7 +31,9 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-TABLES = ("message_events", "messages", "holds", "debtors")
+TABLES = (
+    "message_events", "messages", "holds", "debtors", "api_keys", "audit_reads", "pauses",
+)  # fmt: skip
 
 
 def missing_service(what: str) -> None:

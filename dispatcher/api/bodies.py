@@ -115,14 +115,17 @@ class Fields:
             self.fail(name, "is required")
         return value
 
-    def text(self, name: str, *, max_length: int, required: bool = True) -> str | None:
+    def text(
+        self, name: str, *, max_length: int, required: bool = True, allow_empty: bool = False
+    ) -> str | None:
+        """A string field; blank is refused if required, empty unless ``allow_empty``."""
         value = self._get(name, required)
         if value is None:
             return None
         if not isinstance(value, str):
             self.fail(name, f"must be a string, not {_json_type(value)}")
             return None
-        if not value.strip() and required:
+        if (required and not value.strip()) or (not value and not allow_empty):
             self.fail(name, "must not be empty")
             return None
         if len(value) > max_length:
@@ -139,8 +142,13 @@ class Fields:
             return None
         return value
 
-    def choice(self, name: str, choices: Mapping[str, Any] | set[str] | tuple[str, ...], *,
-               required: bool = True) -> str | None:  # fmt: skip
+    def choice(
+        self,
+        name: str,
+        choices: Mapping[str, Any] | set[str] | tuple[str, ...],
+        *,
+        required: bool = True,
+    ) -> str | None:
         value = self.text(name, max_length=100, required=required)
         if value is not None and value not in choices:
             self.fail(name, f"unknown {value!r}; known: {', '.join(sorted(choices))}")

@@ -70,9 +70,7 @@ async def set_hold(request: web.Request, api: Api, key: KeyRecord) -> web.Respon
     reason = fields.text("reason", max_length=2000)
     fields.finish()
     assert reason is not None
-    created = await api.deps.log.add_hold(
-        **target, set_by=key.label, source="api", reason=reason
-    )
+    created = await api.deps.log.add_hold(**target, set_by=key.label, source="api", reason=reason)
     return web.json_response(
         {"created": created, **target, "reason": reason}, status=201 if created else 200
     )

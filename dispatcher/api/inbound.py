@@ -75,9 +75,7 @@ async def inbound_sms(request: web.Request) -> web.Response:
         )  # fmt: skip
         return _twiml()
     if word in START_WORDS:
-        holds = await api.audit.holds(
-            debtor_ref=None, destination=number, active_only=True
-        )
+        holds = await api.audit.holds(debtor_ref=None, destination=number, active_only=True)
         opted_out = {h.debtor_ref for h in holds if h.kind == "opt_out" and h.channel == "sms"}
         for debtor_ref in opted_out:
             await contact_log.lift_hold(

@@ -69,10 +69,9 @@ async def enqueue_batch(request: web.Request, api: Api, key: KeyRecord) -> web.R
         raise Problem.invalid(sorted(problems + _problems_of(api, messages), key=_position))
     try:
         accepted = await api.client.send_many([m for _, m in messages])
-    except InvalidBatch:
-        raise
-    except InvalidRequest as exc:  # a batch of one: name the item all the same
-        raise InvalidBatch([FieldProblem(p.field, p.problem, 0) for p in exc.problems]) from None
+    except InvalidRequest as exc:  # for a batch of one it names no index: name it all the same
+        problems = [FieldProblem(p.field, p.problem, p.index or 0) for p in exc.problems]
+        raise InvalidBatch(problems) from None
     return web.json_response(
         {
             "count": len(accepted),
@@ -156,7 +155,7 @@ def _message(fields: Fields, key: KeyRecord) -> MessageRequest | None:
         "destination": fields.text("destination", max_length=64),
         "debtor_ref": fields.text("debtor_ref", max_length=100),
     }
-    account_ref = fields.text("account_ref", max_length=100, required=False)
+    account_ref = fields.text("account_ref", max_length=100, required=False, allow_empty=True)
     idempotency_key = fields.text("idempotency_key", max_length=200, required=False)
     variables = fields.mapping("variables")
     send_after = fields.timestamp("send_after")
@@ -186,9 +185,7 @@ def _problems_of(api: Api, messages: Sequence[tuple[int, MessageRequest]]) -> li
             validity=timedelta(hours=settings.message_validity_h),
         )  # fmt: skip
     except InvalidRequest as exc:
-        return [
-            FieldProblem(p.field, p.problem, messages[p.index or 0][0]) for p in exc.problems
-        ]
+        return [FieldProblem(p.field, p.problem, messages[p.index or 0][0]) for p in exc.problems]
     return []
 
 

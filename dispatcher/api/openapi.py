@@ -169,6 +169,25 @@ def paths() -> Json:
                 parameters=FILTERS,
             )
         },
+        "/v1/audit/reads": {
+            "get": operation(
+                "Who read whose contact log, when, with what filters (oldest first)",
+                (Role.COMPLIANCE,),
+                {"200": json_response("A page", "AuditReadPage")},
+                operation_id="listAuditReads",
+                errors=("422",),
+                parameters=[
+                    query("debtor_ref", TEXT100, "Reads of this debtor's records."),
+                    query("reader", TEXT100, "Reads by this key (role:name)."),
+                    query("cursor", {"type": "integer", "minimum": 0}, "next_cursor."),
+                    query(
+                        "limit",
+                        {"type": "integer", "minimum": 1, "maximum": 1000},
+                        "Page size (default 100).",
+                    ),
+                ],
+            )
+        },
         "/v1/debtors/{debtor_ref}": {
             "put": operation(
                 "Create or replace a debtor's contact data",

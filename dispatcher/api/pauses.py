@@ -68,4 +68,3 @@ def _scope(fields: Fields) -> tuple[str | None, str | None]:
         return scope, fields.pattern("target", CAMPAIGN, hint="a campaign name")
     fields.value("target", required=False)
     return None, None
-

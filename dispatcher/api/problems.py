@@ -5,8 +5,9 @@
      "index": 3}]}
 
 Handlers raise ``Problem``; ``problem_middleware`` also turns ``InvalidRequest`` into 422,
-``UnknownMessage`` into 404, and, under ``/v1`` and ``/openapi.json``, aiohttp's own HTTP
-errors (unknown route, wrong method) and anything unexpected (500, logged) into problems.
+``UnknownMessage`` into 404, and, under ``/v1`` and ``/openapi.json``, an unreachable
+database or Redis into 503, aiohttp's own HTTP errors (unknown route, wrong method) and
+anything unexpected (500, logged) into problems.
 Other routes (the provider webhooks) keep their plain answers.
 """
 
@@ -18,8 +19,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from dispatcher.errors import FieldProblem, InvalidRequest, UnknownMessage
+from dispatcher.errors import FieldProblem, InvalidRequest, ServiceUnavailable, UnknownMessage
 
 __all__ = ["PROBLEM_JSON", "Problem", "problem_middleware", "problem_response"]
 
@@ -115,6 +118,14 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return problem_response(Problem.invalid(exc.problems))
     except UnknownMessage as exc:
         return problem_response(Problem(404, str(exc)))
+    except (
+        ServiceUnavailable, OperationalError, InterfaceError, RedisError, ConnectionError,
+        TimeoutError,
+    ) as exc:  # fmt: skip
+        if not _answers_with_problems(request):
+            raise
+        log.warning("%s %s: a backing service failed: %s", request.method, request.path, exc)
+        return problem_response(Problem(503, "the database or Redis is unavailable; retry later"))
     except web.HTTPException as exc:
         if not _answers_with_problems(request) or exc.status < 400:
             raise

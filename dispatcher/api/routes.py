@@ -26,6 +26,7 @@ def add_api(app: web.Application) -> None:
     route.add_get("/v1/messages", messages.list_messages)
     route.add_get("/v1/messages/{message_id}", messages.get_message)
     route.add_get("/v1/audit/export.csv", export.export_csv)
+    route.add_get("/v1/audit/reads", export.list_reads)
     route.add_put("/v1/debtors/{debtor_ref}", debtors.put_debtor)
     route.add_get("/v1/holds", debtors.list_holds)
     route.add_post("/v1/holds", debtors.set_hold)

@@ -345,6 +345,28 @@ SCHEMAS: Json = {
     "Key": obj(list(KEY_FIELDS), KEY_FIELDS),
     "CreatedKey": obj([*KEY_FIELDS, "secret"], {**KEY_FIELDS, "secret": STRING}),
     "KeyList": items_of("Key"),
+    "AuditReadPage": obj(
+        ["items", "next_cursor"],
+        {
+            "items": {
+                "type": "array",
+                "items": obj(
+                    ["id", "at", "reader", "action", "debtor_ref", "message_id", "filters", "rows"],
+                    {
+                        "id": {"type": "integer"},
+                        "at": TIME,
+                        "reader": STRING,
+                        "action": STRING,
+                        "debtor_ref": nullable("string"),
+                        "message_id": nullable("string"),
+                        "filters": {"type": "object"},
+                        "rows": nullable("integer"),
+                    },
+                ),
+            },
+            "next_cursor": nullable("integer"),
+        },
+    ),
     "Health": obj(
         ["status", "checks"],
         {

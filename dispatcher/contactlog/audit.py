@@ -81,10 +81,15 @@ class AuditLog:
         )
 
     async def messages(
-        self, filters: MessageFilters, *, after: str | None, limit: int
+        self,
+        filters: MessageFilters,
+        *,
+        after: str | None,
+        limit: int,
+        columns: Sequence[Any] = (Message.__table__,),
     ) -> list[Row[Any]]:
         """Up to ``limit`` messages matching ``filters`` whose id follows ``after``."""
-        query = _filtered(select(Message.__table__), filters)
+        query = _filtered(select(*columns), filters)
         if after is not None:
             query = query.where(Message.id > after)
         async with self._reads.connect() as conn:
@@ -96,11 +101,16 @@ class AuditLog:
             return found.first()
 
     async def pages(
-        self, filters: MessageFilters, *, after: str | None = None, page_size: int = 2000
+        self,
+        filters: MessageFilters,
+        *,
+        after: str | None = None,
+        page_size: int = 2000,
+        columns: Sequence[Any] = (Message.__table__,),
     ) -> AsyncIterator[Sequence[Row[Any]]]:
         """Every matching message, one keyset page at a time (constant memory)."""
         while True:
-            page = await self.messages(filters, after=after, limit=page_size)
+            page = await self.messages(filters, after=after, limit=page_size, columns=columns)
             if page:
                 yield page
             if len(page) < page_size:

@@ -1,0 +1,205 @@
+"""Enqueue throughput of the HTTP API, beside a bare arq enqueue of the same count, same run.
+
+    python -m benchmarks.api [--count 10000] [--singles 2000] [--rounds 3]
+                             [--database-url URL] [--redis-url URL]
+
+Starts `dispatcher serve` in its own process (on a fresh PostgreSQL database by default)
+and measures messages accepted per second: single POST /v1/messages requests, one at a
+time and 16 at a time, and batches of 10,000 to POST /v1/messages/batch. Bodies are
+serialised before the clock starts: the figures are the server's (validate, render,
+contact log, queue), not the client's. Target: 10,000 messages/s accepted in batches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from arq import create_pool
+from arq.connections import RedisSettings
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from dispatcher.clock import SystemClock
+from dispatcher.contactlog.database import create_engine
+from dispatcher.contactlog.keys import ApiKeyStore, Role
+from dispatcher.contactlog.migrate import upgrade
+
+VARIABLES = {
+    "company_name": "安信资产",
+    "debtor_name": "王伟",
+    "amount": "3250.00",
+    "currency": "CNY",
+    "due_date": "2026-11-15",
+    "days_overdue": 12,
+    "contact_phone": "400-820-1234",
+}
+
+
+def message(run: str, i: int) -> dict[str, Any]:
+    return {
+        "channel": "sms",
+        "template": "overdue_reminder",
+        "locale": "zh-CN",
+        "destination": "+86 138 0013 8000",
+        "debtor_ref": f"D-{i}",
+        "account_ref": f"A-{i}",
+        "idempotency_key": f"{run}:{i}",
+        "variables": VARIABLES,
+        "campaign": "bench",
+    }
+
+
+async def bare_arq(redis_url: str, count: int) -> float:
+    pool = await create_pool(RedisSettings.from_dsn(redis_url))
+    await pool.flushdb()
+    started = time.perf_counter()
+    for i in range(count):
+        await pool.enqueue_job("noop", str(i))
+    took = time.perf_counter() - started
+    await pool.flushdb()
+    await pool.aclose()
+    return count / took
+
+
+async def singles(http: aiohttp.ClientSession, url: str, count: int, concurrency: int) -> float:
+    run = f"single-{concurrency}-{time.time_ns()}"
+    bodies = [json.dumps(message(run, i)).encode() for i in range(count)]
+    queue = iter(bodies)
+
+    async def send() -> None:
+        for body in queue:
+            async with http.post(url, data=body) as response:
+                assert response.status == 202, await response.text()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(send() for _ in range(concurrency)))
+    return count / (time.perf_counter() - started)
+
+
+async def batch(http: aiohttp.ClientSession, url: str, count: int) -> float:
+    run = f"batch-{time.time_ns()}"
+    body = json.dumps({"messages": [message(run, i) for i in range(count)]}).encode()
+    started = time.perf_counter()
+    async with http.post(url, data=body) as response:
+        answer = await response.json()
+        assert response.status == 202 and answer["created"] == count, answer
+    return count / (time.perf_counter() - started)
+
+
+async def fresh_postgres(admin_url: str) -> str:
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text("DROP DATABASE IF EXISTS dispatcher_bench_api WITH (FORCE)"))
+        await conn.execute(text("CREATE DATABASE dispatcher_bench_api"))
+    await engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + "/dispatcher_bench_api"
+
+
+async def strategy_key(database_url: str) -> str:
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    created = await ApiKeyStore(engine, SystemClock()).create(
+        name=f"bench-{time.time_ns()}", role=Role.STRATEGY, created_by="benchmark"
+    )
+    await engine.dispose()
+    return created.secret
+
+
+def start_server(database_url: str, redis_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "HTTP_PORT": str(port),
+        "DISPATCHER_DATA_DIR": tempfile.mkdtemp(prefix="api-bench-"),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "dispatcher", "serve"],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
+async def wait_until_up(http: aiohttp.ClientSession, base: str) -> None:
+    for _ in range(200):
+        try:
+            async with http.get(base + "/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.05)
+    raise SystemExit("the server did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=10_000, help="messages per batch")
+    parser.add_argument("--singles", type=int, default=2_000, help="single requests per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    args = parser.parse_args()
+
+    database_url = args.database_url
+    if database_url.startswith("postgresql"):
+        database_url = await fresh_postgres(database_url)
+    secret = await strategy_key(database_url)
+    port = free_port()
+    server = start_server(database_url, args.redis_url, port)
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+    figures: dict[str, list[float]] = {k: [] for k in ("arq", "one", "sixteen", "batch")}
+    try:
+        async with aiohttp.ClientSession(headers=headers) as http:
+            await wait_until_up(http, base)
+            for _ in range(args.rounds):
+                figures["arq"].append(await bare_arq(args.redis_url, args.count))
+                figures["one"].append(await singles(http, base + "/v1/messages", args.singles, 1))
+                figures["sixteen"].append(
+                    await singles(http, base + "/v1/messages", args.singles, 16)
+                )
+                figures["batch"].append(await batch(http, base + "/v1/messages/batch", args.count))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        pool = await create_pool(RedisSettings.from_dsn(args.redis_url))
+        await pool.flushdb()
+        await pool.aclose()
+
+    med = {k: statistics.median(v) for k, v in figures.items()}
+    arq = med["arq"]
+    print(
+        f"median of {args.rounds} rounds, {database_url.split(':')[0]}, server in its own process"
+    )
+    print(f"  bare arq enqueue_job, {args.count} one after another  {arq:>9,.0f} messages/s")
+    for key, label in (
+        ("one", f"POST /v1/messages, {args.singles} one at a time"),
+        ("sixteen", f"POST /v1/messages, {args.singles}, 16 at a time"),
+        ("batch", f"POST /v1/messages/batch of {args.count}"),
+    ):
+        print(f"  {label:<46} {med[key]:>9,.0f} messages/s  ({med[key] / arq:.2f}x bare arq)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,109 @@
+"""Debtors, holds, templates and metrics over HTTP."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dispatcher.contactlog.keys import Role
+from dispatcher.contactlog.models import Debtor
+from tests.api.conftest import REMINDER, HttpApi
+
+S, CP = Role.STRATEGY, Role.COMPLIANCE
+
+
+async def test_a_debtor_is_upserted_and_its_fields_checked(api: HttpApi) -> None:
+    body = {"locale": "zh-CN", "time_zone": "Asia/Shanghai", "country": "CN", "packs": ["cn"]}
+    status, stored = await api.call("PUT", "/v1/debtors/D-1", role=S, json_body=body)
+    assert status == 200 and stored == {"debtor_ref": "D-1", "region": None, **body}
+    status, _ = await api.call(
+        "PUT", "/v1/debtors/D-1", role=S, json_body={"country": "US", "region": "MA"}
+    )
+    assert status == 200
+    async with api.stack.log.engine.connect() as conn:
+        row = (await conn.execute(select(Debtor.__table__))).one()
+    assert (row.country, row.region, row.time_zone, row.packs) == ("US", "MA", None, None)
+
+    status, problem = await api.call(
+        "PUT",
+        "/v1/debtors/D-1",
+        role=S,
+        json_body={"time_zone": "Mars/Olympus", "packs": ["nowhere"], "country": "china"},
+    )
+    assert status == 422
+    assert {e["field"] for e in problem["errors"]} == {"time_zone", "packs", "country"}
+
+
+async def test_holds_are_set_listed_and_lifted_and_stop_messages(api: HttpApi) -> None:
+    hold = {"kind": "dispute", "debtor_ref": "D-1", "reason": "disputes the amount"}
+    assert (await api.call("POST", "/v1/holds", role=CP, json_body=hold))[0] == 201
+    assert (await api.call("POST", "/v1/holds", role=CP, json_body=hold))[0] == 200
+    message_id = await api.enqueue()
+    await api.run_worker()
+    assert await api.status_of(message_id) == "blocked"
+
+    _, listed = await api.call("GET", "/v1/holds", role=CP, params={"debtor_ref": "D-1"})
+    assert [(h["kind"], h["set_by"]) for h in listed["items"]] == [
+        ("dispute", "compliance:compliance-1")
+    ]
+    status, lifted = await api.call(
+        "POST", "/v1/holds/lift", role=CP, json_body={"kind": "dispute", "debtor_ref": "D-1"}
+    )
+    assert status == 200 and lifted["lifted"] == 1
+
+    for bad, field in (
+        ({"kind": "vacation", "debtor_ref": "D-1", "reason": "x"}, "kind"),
+        ({"kind": "cease", "reason": "x"}, "debtor_ref"),
+        ({"kind": "cease", "destination": "12", "reason": "x"}, "destination"),
+    ):
+        status, problem = await api.call("POST", "/v1/holds", role=CP, json_body=bad)
+        assert status == 422 and [e["field"] for e in problem["errors"]] == [field]
+
+
+async def test_templates_are_listed_and_previewed(api: HttpApi) -> None:
+    status, listed = await api.call("GET", "/v1/templates", role=S)
+    assert status == 200
+    names = {(t["channel"], t["name"], t["locale"]) for t in listed["items"]}
+    assert ("sms", "overdue_reminder", "zh-CN") in names
+
+    preview = {
+        "channel": "sms",
+        "template": "overdue_reminder",
+        "locale": "en-US",
+        "variables": dict(REMINDER["variables"]),
+    }
+    status, shown = await api.call("POST", "/v1/templates/preview", role=S, json_body=preview)
+    assert status == 200 and "Maria Garcia" in shown["body"]
+    assert shown["segments"]["encoding"] == "GSM-7" and shown["fits"] is True
+
+    del preview["variables"]["amount"]  # type: ignore[attr-defined]
+    status, problem = await api.call("POST", "/v1/templates/preview", role=S, json_body=preview)
+    assert status == 422 and problem["errors"][0]["field"] == "variables.amount"
+
+
+async def test_metrics_count_messages_by_channel_status_and_rule(api: HttpApi) -> None:
+    await api.enqueue(idempotency_key="a")
+    await api.stack.log.add_hold(
+        kind="cease", debtor_ref="D-2", set_by="c", source="api", reason="stop"
+    )
+    await api.enqueue(idempotency_key="b", debtor_ref="D-2")
+    await api.run_worker()
+    await api.enqueue(idempotency_key="c", debtor_ref="D-3")
+
+    status, text = await api.call("GET", "/metrics")
+
+    assert status == 200
+    lines = set(text.splitlines())
+    assert 'dispatcher_messages{channel="sms",status="queued"} 1' in lines
+    assert 'dispatcher_messages{channel="sms",status="blocked"} 1' in lines
+    assert 'dispatcher_messages_by_rule{rule_id="hold.active",status="blocked"} 1' in lines
+    assert "dispatcher_queue_depth 1" in lines
+    assert "dispatcher_active_pauses 0" in lines
+    assert "# TYPE dispatcher_messages gauge" in lines
+
+
+async def test_healthz_and_the_status_webhook_are_unchanged(api: HttpApi) -> None:
+    status, health = await api.call("GET", "/healthz")
+    assert status == 200 and health["status"] == "ok"
+    async with api.http.post(api.base_url + "/webhooks/twilio/status/X", data={}) as response:
+        assert response.status == 403
+        assert response.headers["Content-Type"].startswith("text/plain")
