@@ -13,7 +13,7 @@ from compliance import ComplianceGate, Rule
 from compliance.caps import FrequencyCapRule
 from compliance.civility import CivilityRule, CivilityScanner
 from compliance.hours import ContactHoursRule
-from compliance.rules import HoldsRule, RendersWithinLimit
+from compliance.rules import HoldsRule, RendersWithinLimit, RequiredContentRule
 from dispatcher.api.pausestate import pause_rule
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.contactlog.database import create_engine
@@ -69,6 +69,7 @@ def default_rules(settings: Settings) -> list[Rule]:
     return [
         RendersWithinLimit(max_sms_segments=settings.sms_max_segments),
         CivilityRule(CivilityScanner.from_lexicons()),
+        RequiredContentRule(),
         HoldsRule(),
         ContactHoursRule(),
         FrequencyCapRule(),

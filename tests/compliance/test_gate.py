@@ -130,3 +130,17 @@ async def test_holds_block_by_destination_by_debtor_and_honour_cease_exceptions(
     no_visits = Facts(hold("do_not_visit"))
     assert (await rule.check(subject(facts=no_visits))).decision is Decision.ALLOW
     assert (await rule.check(subject(facts=no_visits, channel="visit"))).decision is Decision.BLOCK
+
+
+async def test_us_texts_must_carry_the_opt_out_instruction() -> None:
+    from compliance.rules import RequiredContentRule
+
+    rule = RequiredContentRule()
+    us = {"packs": ("us-regf", "org")}
+    with_stop = subject(body="Harbor Recovery: please call us. Reply  stop to stop texts.", **us)
+    assert (await rule.check(with_stop)).decision is Decision.ALLOW
+    without = await rule.check(subject(body="Harbor Recovery: please call us.", **us))
+    assert without.decision is Decision.BLOCK
+    assert without.citation == "12 CFR 1006.6(e)" and "Reply STOP" in without.reason
+    chinese = subject(body="【安信资产】请致电400-820-1234。", packs=("cn", "org"))
+    assert (await rule.check(chinese)).decision is Decision.ALLOW
