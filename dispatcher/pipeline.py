@@ -106,12 +106,18 @@ class Pipeline:
             )
             return "blocked"
         if verdict.decision is Decision.DEFER:
+            # The same rule deferring again (a pause re-checked every few seconds) moves the
+            # time on without another event: the log keeps one line per reason, not per poll.
+            again = message.status == MessageStatus.DEFERRED and (
+                (message.verdict or {}).get("rule_id") == summary["rule_id"]
+            )
             await session.move(
                 message.id,
                 expect=PENDING,
                 to=MessageStatus.DEFERRED,
                 detail=summary,
                 at=now,
+                log_event=not again,
                 verdict=record,
                 scheduled_for=verdict.until,
             )

@@ -106,11 +106,12 @@ class DebtorSession:
         to: MessageStatus,
         detail: dict[str, Any],
         at: datetime,
+        log_event: bool = True,
         **changes: Any,
     ) -> bool:
         return await move(
             self.conn, message_id, expect=expect, to=to, source=EventSource.WORKER,
-            detail=detail, at=at, changes=changes,
+            detail=detail, at=at, changes=changes, log_event=log_event,
         )  # fmt: skip
 
 

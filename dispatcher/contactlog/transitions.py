@@ -25,17 +25,21 @@ async def move(
     detail: dict[str, Any],
     at: datetime,
     changes: dict[str, Any],
+    log_event: bool = True,
 ) -> bool:
     """Move a message to ``to`` if it is still in one of ``expect``, and log the event.
 
     Returns False, and writes nothing, when the message has moved on meanwhile. On
     PostgreSQL the update and the event are one statement (one round trip).
+    ``log_event=False`` only for a repeat of the last event (the same rule deferring again).
     """
     moved = (
         update(Message)
         .where(Message.id == message_id, Message.status.in_(list(expect)))
         .values(status=to, updated_at=at, **changes)
     )
+    if not log_event:
+        return (await conn.execute(moved)).rowcount == 1
     if conn.dialect.name != "postgresql":
         if (await conn.execute(moved)).rowcount != 1:
             return False

@@ -81,3 +81,31 @@ async def test_a_deferral_past_the_validity_blocks_as_expired(stack: Stack) -> N
     assert message["status"] == "blocked"
     assert message["verdict"]["rule_id"] == "message.expired"
     assert len(stack.twilio.requests) == 0
+
+
+class DeferTimes:
+    """Defers the first ``times`` checks by a moment each (like a pause being re-checked)."""
+
+    id, citation = "test.pause", "test"
+
+    def __init__(self, times: int) -> None:
+        self.left = times
+
+    async def check(self, subject: CheckSubject) -> RuleResult:
+        if self.left > 0:
+            self.left -= 1
+            return RuleResult.defer(self.id, self.citation, "paused",
+                                    subject.now + timedelta(seconds=0.05))  # fmt: skip
+        return RuleResult.allow(self.id, self.citation)
+
+
+async def test_the_same_rule_deferring_again_logs_one_event_not_one_per_check(
+    stack: Stack,
+) -> None:
+    message_id = await stack.send()
+
+    await stack.run_worker(rules=rules(DeferTimes(4)))
+
+    view = await stack.view(message_id)
+    assert view.status in {"sent", "delivered"}
+    assert [e.status for e in view.events].count("deferred") == 1
