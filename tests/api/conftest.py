@@ -21,29 +21,10 @@ from twilio.request_validator import RequestValidator
 from dispatcher.contactlog.keys import ApiKeyStore, Role
 from dispatcher.contactlog.models import ApiKey, AuditRead, Debtor, Pause
 from dispatcher.worker import DispatcherWorker, create_worker
-from tests.dispatcher.conftest import Stack, stack, stack_options  # noqa: F401
+from tests.dispatcher.conftest import REMINDER, Stack, stack, stack_options  # noqa: F401
 from tests.fakes.fixtures import TEST_AUTH_TOKEN
 
 API_TABLES = (AuditRead, Pause, ApiKey, Debtor)
-
-REMINDER: dict[str, Any] = {
-    "channel": "sms",
-    "template": "overdue_reminder",
-    "locale": "en-US",
-    "destination": "+1 201 555 0123",
-    "debtor_ref": "D-1",
-    "account_ref": "A-1",
-    "variables": {
-        "company_name": "Harbor Recovery",
-        "debtor_name": "Maria Garcia",
-        "amount": "1240.00",
-        "currency": "USD",
-        "due_date": "2026-11-15",
-        "days_overdue": 13,
-        "contact_phone": "(800) 555-0199",
-    },
-}
-
 
 def reminder(**overrides: Any) -> dict[str, Any]:
     """A valid overdue reminder as JSON; override any field."""

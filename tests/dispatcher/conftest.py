@@ -41,25 +41,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# A valid overdue reminder to a New York number, as the strategy module would ask for it.
+REMINDER: dict[str, Any] = {
+    "channel": "sms",
+    "template": "overdue_reminder",
+    "locale": "en-US",
+    "destination": "+1 201 555 0123",
+    "debtor_ref": "D-1",
+    "account_ref": "A-1",
+    "variables": {
+        "company_name": "Harbor Recovery",
+        "debtor_name": "Maria Garcia",
+        "amount": "1240.00",
+        "currency": "USD",
+        "due_date": "2026-11-15",
+        "days_overdue": 13,
+        "contact_phone": "(800) 555-0199",
+    },
+}
+
+
 def reminder(**overrides: Any) -> MessageRequest:
     """A valid overdue reminder to a US number; override any field."""
-    fields: dict[str, Any] = {
-        "channel": "sms",
-        "template": "overdue_reminder",
-        "locale": "en-US",
-        "destination": "+1 201 555 0123",
-        "debtor_ref": "D-1",
-        "account_ref": "A-1",
-        "variables": {
-            "company_name": "Harbor Recovery",
-            "debtor_name": "Maria Garcia",
-            "amount": "1240.00",
-            "currency": "USD",
-            "due_date": "2026-11-15",
-            "days_overdue": 13,
-            "contact_phone": "(800) 555-0199",
-        },
-    }
+    fields = {**REMINDER, "variables": dict(REMINDER["variables"])}
     fields.update(overrides)
     return MessageRequest(**fields)
 
