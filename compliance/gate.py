@@ -88,6 +88,7 @@ class CheckSubject:
     agreed_until: datetime | None = None  # the debtor agreed to contact outside hours until then
     # Local times the debtor named as inconvenient: (weekdays, start, end), Monday = 0.
     inconvenient_times: tuple[tuple[frozenset[int], time, time], ...] = ()
+    requested_by: str | None = None  # who asked: "strategy", "api:key-name#campaign", ...
 
 
 class Rule(Protocol):

@@ -248,6 +248,7 @@ def subject_for(
         destination=message.destination,
         locale=message.locale,
         template_name=message.template_name,
+        requested_by=message.requested_by,
         template_version=rendered.version if rendered else None,
         body=rendered.body if rendered else None,
         render_error=render.error,

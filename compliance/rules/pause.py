@@ -102,6 +102,9 @@ class PauseRule:
         ]  # fmt: skip
         campaigns = [p for p in active if p.scope == "campaign"]
         if campaigns:
-            campaign = campaign_of(await self.pauses.requested_by(subject.message_id))
+            requested_by = subject.requested_by
+            if requested_by is None:  # a subject built without it: ask the log
+                requested_by = await self.pauses.requested_by(subject.message_id)
+            campaign = campaign_of(requested_by)
             applying += [p for p in campaigns if p.target == campaign]
         return applying

@@ -84,7 +84,7 @@ class Message(Base):
     content: Mapped[str | None] = mapped_column(Text)  # the body as rendered for sending
     segments: Mapped[int | None]
     requested_by: Mapped[str] = mapped_column(String(100))  # "strategy", "collector:c-17", ...
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # audit searches by time
     scheduled_for: Mapped[datetime]  # not before this; moved forward by deferrals and retries
     valid_until: Mapped[datetime]  # deferred past this, it is blocked as expired
     updated_at: Mapped[datetime]
