@@ -15,11 +15,14 @@ from aiohttp import web
 from arq import create_pool
 from arq.connections import RedisSettings
 
+from compliance import ComplianceGate
+from dispatcher.clock import SystemClock
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.keys import NameTaken, Role, create_key
 from dispatcher.contactlog.migrate import upgrade
+from dispatcher.contactlog.store import ContactLog
 from dispatcher.demo import run_demo
-from dispatcher.deps import Deps
+from dispatcher.deps import Deps, default_rules
 from dispatcher.errors import DispatcherError, InvalidRequest
 from dispatcher.explain import explain
 from dispatcher.requests import e164
@@ -141,20 +144,19 @@ async def _compliance(settings: Settings, args: argparse.Namespace) -> int:
     at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
     if at.tzinfo is None:
         raise InvalidRequest.of("--at", "needs a UTC offset, e.g. 2026-11-28T20:58:00-05:00")
-    with redis_url_for(settings) as redis_url:
-        redis = await create_pool(RedisSettings.from_dsn(redis_url))
-        deps = Deps.build(settings, redis=redis, channels={})
-        try:
-            verdict = await explain(
-                deps, at=at, message_id=args.message, debtor_ref=args.debtor,
-                destination=e164(args.to) if args.to else None, channel=args.channel,
-                account_ref=args.account,
-            )  # fmt: skip
-        except ValueError as exc:
-            raise InvalidRequest.of("arguments", str(exc)) from None
-        finally:
-            await deps.aclose()
-            await redis.aclose()
+    # Explaining reads the contact log only: no Redis, no provider.
+    engine = create_engine(settings.effective_database_url)
+    try:
+        verdict = await explain(
+            ContactLog(engine, SystemClock()), TemplateCatalog(),
+            ComplianceGate(default_rules(settings)), at=at, message_id=args.message,
+            debtor_ref=args.debtor, destination=e164(args.to) if args.to else None,
+            channel=args.channel, account_ref=args.account,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise InvalidRequest.of("arguments", str(exc)) from None
+    finally:
+        await engine.dispose()
     if args.json:
         print(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
     else:

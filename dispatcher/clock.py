@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 __all__ = ["Clock", "FrozenClock", "ShiftedClock", "SystemClock"]
@@ -25,12 +25,6 @@ class FrozenClock:
 
     def now(self) -> datetime:
         return self._at
-
-    def advance(self, by: timedelta) -> None:
-        self._at += by
-
-    def set(self, at: datetime) -> None:
-        self._at = at
 
 
 class ShiftedClock:

@@ -12,14 +12,17 @@ from typing import Any
 
 from compliance import ComplianceGate, Verdict
 from dispatcher.contactlog.models import Message
-from dispatcher.deps import Deps
+from dispatcher.contactlog.store import ContactLog
 from dispatcher.pipeline import RenderOutcome, render_message, subject_for
+from templates import TemplateCatalog
 
 __all__ = ["explain"]
 
 
 async def explain(
-    deps: Deps,
+    log: ContactLog,
+    catalog: TemplateCatalog,
+    gate: ComplianceGate,
     *,
     at: datetime,
     message_id: str | None = None,
@@ -29,18 +32,15 @@ async def explain(
     account_ref: str | None = None,
 ) -> Verdict:
     if message_id is not None:
-        message = await deps.log.get(message_id)
-        render = render_message(deps.catalog, message)
-        gate = deps.gate
+        message = await log.get(message_id)
+        render = render_message(catalog, message)
     else:
         if not debtor_ref or not destination:
             raise ValueError("give a message id, or a debtor and a destination")
         message = _contact(debtor_ref, destination, channel, account_ref, at)
         render = RenderOutcome(None, None)
-        gate = ComplianceGate(
-            [r for r in deps.gate.rules if not getattr(r, "checks_content", False)]
-        )
-    async with deps.log.debtor_session(message.debtor_ref) as session:
+        gate = ComplianceGate([r for r in gate.rules if not getattr(r, "checks_content", False)])
+    async with log.debtor_session(message.debtor_ref) as session:
         return await gate.evaluate(subject_for(message, render, session, session.debtor, now=at))
 
 

@@ -125,17 +125,6 @@ class ContactLog:
             raise UnknownMessage(message_id)
         return Message(**row._asdict())
 
-    async def find_by_provider_id(self, provider: str, provider_message_id: str) -> str | None:
-        async with self._single.connect() as conn:
-            return (
-                await conn.execute(
-                    select(Message.id).where(
-                        Message.provider == provider,
-                        Message.provider_message_id == provider_message_id,
-                    )
-                )
-            ).scalar_one_or_none()
-
     async def events(self, message_id: str) -> list[MessageEvent]:
         async with self._single.connect() as conn:
             rows = await conn.execute(

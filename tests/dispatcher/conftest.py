@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,7 +76,6 @@ class Stack:
     redis_url: str
     clock: Clock
     channels: dict[str, Channel] | None = None
-    worker_runs: list[Any] = field(default_factory=list)
 
     @property
     def log(self) -> ContactLog:
@@ -94,7 +93,6 @@ class Stack:
             **options,
         )
         await worker.run_until_idle(horizon_s=1.0)  # wait out the tests' short retry backoffs
-        self.worker_runs.append(worker)
 
     async def send(self, **overrides: Any) -> str:
         return (await self.client.send(reminder(**overrides))).message_id
