@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 __all__ = [
     "Channel",
     "ChannelError",
+    "CollectorContact",
     "DeliveryStatus",
     "OutgoingMessage",
     "PermanentChannelError",
+    "PostalAddress",
     "Receipt",
     "TransientChannelError",
 ]
@@ -35,13 +38,47 @@ class DeliveryStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class PostalAddress:
+    """Where a letter goes or a visit happens. Debtor data stays out of ``repr``."""
+
+    name: str = field(repr=False)
+    lines: tuple[str, ...] = field(repr=False)  # below the name, in postal order
+    country: str  # ISO 3166-1 alpha-2
+    postal_code: str | None = field(default=None, repr=False)
+
+    def one_line(self) -> str:
+        return ", ".join((*self.lines, *([self.postal_code] if self.postal_code else [])))
+
+
+@dataclass(frozen=True)
+class CollectorContact:
+    """A collector a call is bridged through or a visit notice is texted to."""
+
+    collector_id: str
+    name: str
+    phone: str  # E.164, or a sip: address
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
-    """Everything an adapter needs to send one message, and nothing more."""
+    """Everything an adapter needs to send one message, and nothing more.
+
+    Channel-specific parts are None where they do not apply: a collector's call has
+    ``collectors`` (one, called first, then bridged to ``destination``); an automated
+    voice reminder has ``voicemail_body``; a letter and a visit have ``address``; a visit
+    has ``collectors`` (two or more) and ``visit_at``.
+    """
 
     message_id: str
-    destination: str  # E.164 for phone channels
+    destination: str  # E.164 for phone channels; "" for letters and visits
     body: str
     status_callback_url: str | None = None
+    locale: str = ""
+    template_name: str = ""
+    collectors: tuple[CollectorContact, ...] = ()
+    voicemail_body: str | None = None
+    address: PostalAddress | None = None
+    visit_at: datetime | None = None
 
 
 @dataclass(frozen=True)

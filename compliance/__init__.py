@@ -3,6 +3,7 @@
 from compliance.gate import (
     AttemptCount,
     CheckSubject,
+    CollectorFact,
     ComplianceGate,
     ContactFacts,
     HoldFact,
@@ -13,6 +14,7 @@ from compliance.verdict import Decision, RuleResult, Verdict
 __all__ = [
     "AttemptCount",
     "CheckSubject",
+    "CollectorFact",
     "ComplianceGate",
     "ContactFacts",
     "Decision",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Protocol
 
 from compliance.verdict import Decision, RuleResult, Verdict
@@ -18,6 +18,7 @@ from compliance.verdict import Decision, RuleResult, Verdict
 __all__ = [
     "AttemptCount",
     "CheckSubject",
+    "CollectorFact",
     "ComplianceGate",
     "ContactFacts",
     "HoldFact",
@@ -38,6 +39,17 @@ class HoldFact:
     source: str
     set_by: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class CollectorFact:
+    """A collector named on a call or visit, as the registry has them at check time."""
+
+    collector_id: str
+    name: str
+    active: bool
+    trained_on: date | None  # training passed on this date (None: never)
+    credential_expires: date | None  # valid through this date (None: no expiry recorded)
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,10 @@ class CheckSubject:
     # Local times the debtor named as inconvenient: (weekdays, start, end), Monday = 0.
     inconvenient_times: tuple[tuple[frozenset[int], time, time], ...] = ()
     requested_by: str | None = None  # who asked: "strategy", "api:key-name#campaign", ...
+    # Calls and visits: the collectors named on the request, and those the registry knows.
+    collector_ids: tuple[str, ...] = ()
+    collectors: tuple[CollectorFact, ...] = ()
+    address_country: str | None = None  # letters and visits: where the address is
 
 
 class Rule(Protocol):

@@ -25,7 +25,7 @@ from dispatcher.demo import run_demo
 from dispatcher.deps import Deps, default_rules
 from dispatcher.errors import DispatcherError, InvalidRequest
 from dispatcher.explain import explain
-from dispatcher.requests import e164
+from dispatcher.phones import e164
 from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
 from dispatcher.web import create_app

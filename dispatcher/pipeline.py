@@ -17,15 +17,17 @@ from typing import Any
 
 from arq import Retry
 
-from channels.base import OutgoingMessage, PermanentChannelError, TransientChannelError
-from compliance import CheckSubject, Decision, RuleResult, Verdict
+from channels.base import PermanentChannelError, TransientChannelError
+from compliance import CheckSubject, CollectorFact, Decision, RuleResult, Verdict
 from compliance.applicable import applicable_packs
 from compliance.hours.zones import UnknownLocation
 from compliance.packs import PackError
-from dispatcher.contactlog.models import Debtor, Message
+from dispatcher.contactlog.collectors import collector_facts
+from dispatcher.contactlog.models import Collector, Debtor, Message
 from dispatcher.contactlog.session import DebtorSession
 from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, EventSource, MessageStatus
+from dispatcher.outgoing import outgoing_for
 from templates import Rendered, TemplateCatalog, TemplateError
 
 __all__ = ["Pipeline", "RenderOutcome", "process_message", "render_message", "subject_for"]
@@ -65,9 +67,11 @@ class Pipeline:
             current = await session.message(message_id)
             if current is None or current.status not in PENDING:
                 return "moved on meanwhile"
+            collectors = await session.collectors(current.collector_ids or ())
             subject = subject_for(
-                current, render, session, session.debtor, now=self.deps.clock.now()
-            )
+                current, render, session, session.debtor, now=self.deps.clock.now(),
+                collectors=collector_facts(collectors),
+            )  # fmt: skip
             verdict = await self.deps.gate.evaluate(subject)
             outcome = await self._record(session, current, render.rendered, verdict)
         if outcome == "deferred":
@@ -77,7 +81,7 @@ class Pipeline:
         if outcome != "claimed":
             return outcome
         assert render.rendered is not None  # the render rule blocks anything that did not render
-        return await self._send(current, render.rendered, job_try)
+        return await self._send(current, render.rendered, job_try, collectors)
 
     async def _record(
         self,
@@ -138,15 +142,18 @@ class Pipeline:
         )
         return "claimed"
 
-    async def _send(self, message: Message, rendered: Rendered, job_try: int) -> str:
-        settings = self.deps.settings
+    async def _send(
+        self,
+        message: Message,
+        rendered: Rendered,
+        job_try: int,
+        collectors: dict[str, Collector],
+    ) -> str:
         channel = self.deps.channels[message.channel]
-        outgoing = OutgoingMessage(
-            message_id=message.id,
-            destination=message.destination,
-            body=rendered.body,
-            status_callback_url=settings.status_callback_url(channel.provider, message.id),
-        )
+        outgoing = outgoing_for(
+            message, rendered, collectors=collectors, provider=channel.provider,
+            settings=self.deps.settings, catalog=self.deps.catalog,
+        )  # fmt: skip
         try:
             receipt = await channel.send(outgoing)
         except TransientChannelError as exc:
@@ -237,6 +244,7 @@ def subject_for(
     debtor: Debtor | None,
     *,
     now: datetime,
+    collectors: tuple[CollectorFact, ...] = (),
 ) -> CheckSubject:
     """The message as the compliance rules see it."""
     rendered = render.rendered
@@ -259,6 +267,9 @@ def subject_for(
         packs=_packs(message, debtor),
         agreed_until=debtor.agreed_contact_until if debtor else None,
         inconvenient_times=_inconvenient(debtor.inconvenient_times if debtor else None),
+        collector_ids=tuple(message.collector_ids or ()),
+        collectors=collectors,
+        address_country=(message.address or {}).get("country"),
     )
 
 

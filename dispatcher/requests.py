@@ -14,14 +14,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import phonenumbers
-
-from dispatcher.domain import ChannelKind, MessageStatus
+from dispatcher.addresses import address_key, checked_address
+from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
 from dispatcher.ids import new_message_id
+from dispatcher.phones import e164
 from templates import TemplateCatalog, TemplateRenderError, UnknownTemplate
 
-__all__ = ["MessageRequest", "e164", "validate_batch"]
+__all__ = ["MessageRequest", "validate_batch"]
 
 MAX_KEY_LENGTH = 200
 MAX_REF_LENGTH = 100
@@ -42,6 +42,12 @@ class MessageRequest:
     send_after: datetime | None = None  # aware datetime; default: now
     valid_until: datetime | None = None  # not sent after this; default: send_after + validity
     requested_by: str = "strategy"
+    # Voice: the collector whose phone rings first and is bridged to the debtor (None: an
+    # automated voice reminder). Visits: two or more collectors in ``collector_ids``.
+    collector_id: str | None = None
+    collector_ids: Sequence[str] = ()
+    # Letters and visits: {"name", "lines": [...], "postal_code"?, "country"} (destination "").
+    address: Mapping[str, Any] | None = None
 
 
 def validate_batch(
@@ -108,11 +114,19 @@ def _row(
         if check(request.valid_until.tzinfo is not None, "valid_until", "needs a time zone"):
             valid_until = request.valid_until
             check(valid_until > scheduled_for, "valid_until", "is not after the time to send")
-    destination = request.destination
-    try:
-        destination = e164(request.destination, request.locale)
-    except InvalidRequest as exc:
-        problems += exc.problems
+    destination, address = request.destination, None
+    if request.channel in PHONE_CHANNELS:
+        try:
+            destination = e164(request.destination, request.locale)
+        except InvalidRequest as exc:
+            problems += exc.problems
+    elif channel_ok:
+        try:
+            address = checked_address(request.address)
+            destination = address_key(address)
+        except InvalidRequest as exc:
+            problems += exc.problems
+    collectors = _collectors(request, problems) if channel_ok else []
     variables = _jsonable(request.variables, problems)
 
     version, segments = "", None
@@ -156,19 +170,28 @@ def _row(
         "updated_at": now,
         "status": MessageStatus.QUEUED,
         "attempts": 0,
+        "collector_id": collectors[0] if collectors else None,
+        "collector_ids": collectors or None,
+        "address": address,
     }
 
 
-def e164(raw: str, locale: str = "") -> str:
-    """A phone number in E.164, read with the locale's country as the default region."""
-    region = locale.rpartition("-")[2].upper() or None
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidRequest.of("destination", f"not a phone number: {exc}") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidRequest.of("destination", f"{raw!r} is not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+def _collectors(request: MessageRequest, problems: list[FieldProblem]) -> list[str]:
+    """The collectors named on a call (one, optional) or a visit (two or more, distinct)."""
+    if request.channel == ChannelKind.VISIT:
+        named = list(dict.fromkeys(request.collector_ids))
+        if request.collector_id and request.collector_id not in named:
+            named.insert(0, request.collector_id)
+        if len(named) < 2:
+            problems.append(
+                FieldProblem("collector_ids", "a visit needs two or more different collectors")
+            )
+        return named
+    if request.collector_ids:
+        problems.append(FieldProblem("collector_ids", "only visits take several collectors"))
+    if request.collector_id is not None and request.channel != ChannelKind.VOICE:
+        problems.append(FieldProblem("collector_id", "only calls and visits take a collector"))
+    return [request.collector_id] if request.collector_id else []
 
 
 def _jsonable(variables: Mapping[str, Any], problems: list[FieldProblem]) -> dict[str, Any] | None:

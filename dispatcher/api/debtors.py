@@ -23,7 +23,7 @@ from dispatcher.api.context import Api
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.domain import ChannelKind
 from dispatcher.errors import InvalidRequest
-from dispatcher.requests import e164
+from dispatcher.phones import e164
 
 __all__ = ["lift_hold", "list_holds", "put_debtor", "set_hold"]
 

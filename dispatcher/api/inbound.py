@@ -27,7 +27,7 @@ from channels.twilio import signature_is_valid
 from dispatcher.api.context import API
 from dispatcher.domain import ChannelKind
 from dispatcher.errors import InvalidRequest
-from dispatcher.requests import e164
+from dispatcher.phones import e164
 
 __all__ = ["HELP_WORDS", "START_WORDS", "STOP_WORDS", "inbound_sms", "keyword"]
 

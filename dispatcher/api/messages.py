@@ -166,8 +166,10 @@ def _message(fields: Fields, key: KeyRecord) -> MessageRequest | None:
     if fields.problems or any(v is None for v in values.values()):
         return None
     requested_by = f"api:{key.name}" + (f"#{campaign}" if campaign else "")
+    text = {k: str(v) for k, v in values.items()}
     return MessageRequest(
-        **{k: str(v) for k, v in values.items()},
+        channel=text["channel"], template=text["template"], locale=text["locale"],
+        destination=text["destination"], debtor_ref=text["debtor_ref"],
         variables=variables, account_ref=account_ref, idempotency_key=idempotency_key,
         send_after=send_after, valid_until=valid_until, requested_by=requested_by,
     )  # fmt: skip

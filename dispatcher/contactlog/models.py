@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "Debtor", "Hold", "Message", "MessageEvent", "UTCDateTime"]
+__all__ = ["Base", "Collector", "Debtor", "Hold", "Message", "MessageEvent", "UTCDateTime"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -97,6 +97,19 @@ class Message(Base):
     error_text: Mapped[str | None] = mapped_column(Text)
     error_retryable: Mapped[bool | None] = mapped_column(Boolean)
     verdict: Mapped[dict[str, Any] | None]
+    # What the attempt came to (domain.ContactResult); None while unknown. Caps count by it.
+    result: Mapped[str | None] = mapped_column(String(16))
+    # Calls and visits: the collector who asked (calls) or leads (visits), and everyone sent.
+    collector_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    collector_ids: Mapped[list[str] | None] = mapped_column(JsonDocument)
+    # Letters and visits: {"name", "lines": [...], "postal_code", "country"}.
+    address: Mapped[dict[str, Any] | None]
+    # Calls: seconds connected, the recording's reference, who answered ("human", "machine").
+    duration_s: Mapped[int | None]
+    recording_ref: Mapped[str | None] = mapped_column(String(200))
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    # Calls and visits: what the collector recorded afterwards ({"kind": "promise_to_pay", ...}).
+    disposition: Mapped[dict[str, Any] | None]
 
     __table_args__ = (
         Index("ix_messages_status_scheduled_for", "status", "scheduled_for"),
@@ -160,6 +173,21 @@ class Debtor(Base):
     # Times the debtor said are inconvenient, local: [{"weekdays": [0..6], "start": "15:00",
     # "end": "17:00"}] (Monday is 0; an end before the start runs past midnight).
     inconvenient_times: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDocument)
+    updated_at: Mapped[datetime]
+
+
+class Collector(Base):
+    """A person who may call debtors or visit them, once trained (the seed's rule)."""
+
+    __tablename__ = "collectors"
+
+    collector_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(200))  # E.164, or a sip: address
+    team: Mapped[str | None] = mapped_column(String(100))  # team or agency
+    trained_on: Mapped[date | None]  # training passed on this date
+    credential_expires: Mapped[date | None]  # the credential is valid through this date
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
 
 

@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from compliance import AttemptCount, HoldFact
+from dispatcher.contactlog.collectors import read_collectors
 from dispatcher.contactlog.holds import active_holds
-from dispatcher.contactlog.models import Debtor, Message
+from dispatcher.contactlog.models import Collector, Debtor, Message
 from dispatcher.contactlog.transitions import move
 from dispatcher.domain import EventSource, MessageStatus
 
@@ -64,6 +65,9 @@ class DebtorSession:
             await self.conn.execute(select(Message.__table__).where(Message.id == message_id))
         ).first()
         return Message(**row._asdict()) if row else None
+
+    async def collectors(self, ids: Iterable[str]) -> dict[str, Collector]:
+        return await read_collectors(self.conn, ids)
 
     async def active_holds(
         self, *, debtor_ref: str, destination: str, channel: str

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatcher.clock import Clock
+from dispatcher.contactlog.collectors import CollectorRegistry
 from dispatcher.contactlog.holds import add_hold, lift_holds
 from dispatcher.contactlog.models import Debtor, Message, MessageEvent
 from dispatcher.contactlog.session import DebtorSession, debtor_session
@@ -44,6 +45,7 @@ class ContactLog:
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
+        self.collectors = CollectorRegistry(engine, clock)
         self._postgres = engine.dialect.name == "postgresql"
         self._insert = postgresql.insert if self._postgres else sqlite.insert
         # Single statements need no BEGIN/ROLLBACK around them: on PostgreSQL that saves two
