@@ -78,18 +78,37 @@ def default_rules(settings: Settings) -> list[Rule]:
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:
-    """Twilio when credentials are set; otherwise the local outbox, which says so."""
-    sms: Channel
-    if settings.twilio_configured:
-        from channels.twilio import TwilioSmsChannel
+    """Real providers where configured; otherwise a local outbox per channel, which says so."""
+    sms = _sms_channel(settings)
+    return {
+        ChannelKind.SMS: sms,
+        ChannelKind.VOICE: _voice_channel(settings),
+        ChannelKind.LETTER: _letter_channel(settings),
+        ChannelKind.VISIT: _visit_channel(settings, sms),
+    }
 
-        sms = TwilioSmsChannel(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token.reveal(),
-            from_number=settings.twilio_from_number,
-            messaging_service_sid=settings.twilio_messaging_service_sid,
-            api_base_url=settings.twilio_api_base_url,
-        )
-    else:
-        sms = OutboxChannel(settings.data_dir / "outbox.jsonl")
-    return {ChannelKind.SMS: sms}
+
+def _sms_channel(settings: Settings) -> Channel:
+    if not settings.twilio_configured:
+        return OutboxChannel(settings.data_dir / "outbox.jsonl")
+    from channels.twilio import TwilioSmsChannel
+
+    return TwilioSmsChannel(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token.reveal(),
+        from_number=settings.twilio_from_number,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        api_base_url=settings.twilio_api_base_url,
+    )
+
+
+def _voice_channel(settings: Settings) -> Channel:
+    return OutboxChannel(settings.data_dir / "outbox-voice.jsonl")
+
+
+def _letter_channel(settings: Settings) -> Channel:
+    return OutboxChannel(settings.data_dir / "outbox-letter.jsonl")
+
+
+def _visit_channel(settings: Settings, sms: Channel) -> Channel:
+    return OutboxChannel(settings.data_dir / "outbox-visit.jsonl")

@@ -43,7 +43,11 @@ def outgoing_for(
         message_id=message.id,
         destination=message.destination,
         body=rendered.body,
-        status_callback_url=settings.status_callback_url(provider, message.id),
+        status_callback_url=(
+            settings.voice_callback_base(message.id)
+            if message.channel == ChannelKind.VOICE
+            else settings.status_callback_url(provider, message.id)
+        ),
         locale=message.locale,
         template_name=message.template_name,
         collectors=tuple(contact_of(c) for c in named),

@@ -79,6 +79,20 @@ class Settings:
     # Only for tests and contract checks (a fake Twilio, Prism); unset in production.
     twilio_api_base_url: str | None = _env("TWILIO_API_BASE_URL", _optional, None)
 
+    # Calls: the number collectors' bridged calls and voice reminders show (default: FROM).
+    twilio_caller_id: str = _env("TWILIO_CALLER_ID", str, "")
+    # Record collector calls (cn: art. 68; keep >= 2 years). Off only where consent is lacking.
+    record_calls: bool = _env("RECORD_CALLS", _bool, True)
+
+    # Letters: "outbox" (local file), "lob" (print-and-mail API) or "print_room" (a folder).
+    letter_provider: str = _env("LETTER_PROVIDER", str, "outbox")
+    lob_api_key: Secret = _env("LOB_API_KEY", Secret, Secret(""))
+    lob_api_base_url: str = _env("LOB_API_BASE_URL", str, "https://api.lob.com/v1")
+    # Shared secret the print-and-mail provider signs its tracking webhooks with.
+    lob_webhook_secret: Secret = _env("LOB_WEBHOOK_SECRET", Secret, Secret(""))
+    # Where the print-room batch writes PDFs and its manifest (default: data_dir/print-room).
+    print_room_dir: Path | None = _env("PRINT_ROOM_DIR", Path, None)
+
     # The address providers call back; status callback URLs are built on it.
     public_base_url: str = _env("PUBLIC_BASE_URL", str, "http://127.0.0.1:8080")
     http_host: str = _env("HTTP_HOST", str, "127.0.0.1")
@@ -133,6 +147,10 @@ class Settings:
 
     def status_callback_url(self, provider: str, message_id: str) -> str:
         return f"{self.public_base_url.rstrip('/')}/webhooks/{provider}/status/{message_id}"
+
+    def voice_callback_base(self, message_id: str) -> str:
+        """Calls call back on several paths under this (status per leg, recording, TwiML)."""
+        return f"{self.public_base_url.rstrip('/')}/webhooks/twilio/voice/{message_id}"
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
