@@ -105,6 +105,8 @@ class CheckSubject:
     collector_ids: tuple[str, ...] = ()
     collectors: tuple[CollectorFact, ...] = ()
     address_country: str | None = None  # letters and visits: where the address is
+    # When the contact itself happens, if not now: a visit's time. Hours are checked for it.
+    contact_at: datetime | None = None
 
 
 class Rule(Protocol):

@@ -26,7 +26,7 @@ from dispatcher.contactlog.collectors import collector_facts
 from dispatcher.contactlog.models import Collector, Debtor, Message
 from dispatcher.contactlog.session import DebtorSession
 from dispatcher.deps import Deps
-from dispatcher.domain import PENDING, EventSource, MessageStatus
+from dispatcher.domain import PENDING, ChannelKind, EventSource, MessageStatus
 from dispatcher.outgoing import outgoing_for
 from templates import Rendered, TemplateCatalog, TemplateError
 
@@ -92,7 +92,9 @@ class Pipeline:
     ) -> str:
         """Write the verdict, and for an allowed message take its slot (queued → sending)."""
         now = self.deps.clock.now()
-        if (
+        if verdict.decision is Decision.DEFER and message.channel == ChannelKind.VISIT:
+            verdict = fixed_time_refused(verdict)
+        elif (
             verdict.decision is Decision.DEFER
             and verdict.until
             and verdict.until > message.valid_until
@@ -270,7 +272,14 @@ def subject_for(
         collector_ids=tuple(message.collector_ids or ()),
         collectors=collectors,
         address_country=(message.address or {}).get("country"),
+        contact_at=_visit_at(message),
     )
+
+
+def _visit_at(message: Message) -> datetime | None:
+    if message.channel != ChannelKind.VISIT:
+        return None
+    return datetime.fromisoformat(str(message.variables["visit_at"]))
 
 
 def _inconvenient(
@@ -303,6 +312,18 @@ def expired(verdict: Verdict, valid_until: datetime) -> Verdict:
         f"the earliest allowed time {verdict.until:%Y-%m-%d %H:%M} UTC is after the message's "
         f"validity ({valid_until:%Y-%m-%d %H:%M} UTC)",
         valid_until=valid_until.isoformat(),
+    )
+    return Verdict(Decision.BLOCK, (*verdict.results, result), verdict.evaluated_at)
+
+
+def fixed_time_refused(verdict: Verdict) -> Verdict:
+    """A visit is booked for a set time: a rule that would move it refuses it instead."""
+    result = RuleResult.block(
+        "visit.fixed_time",
+        "A visit happens at the time agreed with the collectors, or not at all",
+        f"the visit's time is not allowed; the earliest allowed time is "
+        f"{verdict.until:%Y-%m-%d %H:%M} UTC: book the visit again for then or later",
+        earliest_allowed=verdict.until.isoformat() if verdict.until else None,
     )
     return Verdict(Decision.BLOCK, (*verdict.results, result), verdict.evaluated_at)
 

@@ -127,6 +127,8 @@ def _row(
         except InvalidRequest as exc:
             problems += exc.problems
     collectors = _collectors(request, problems) if channel_ok else []
+    if request.channel == ChannelKind.VISIT:
+        _check_visit_at(request.variables.get("visit_at"), now, problems)
     variables = _jsonable(request.variables, problems)
 
     version, segments = "", None
@@ -174,6 +176,19 @@ def _row(
         "collector_ids": collectors or None,
         "address": address,
     }
+
+
+def _check_visit_at(raw: Any, now: datetime, problems: list[FieldProblem]) -> None:
+    """A visit's time: ``variables.visit_at``, an aware ISO 8601 time in the future."""
+    try:
+        at = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    except ValueError:
+        problems.append(FieldProblem("variables.visit_at", "needs an ISO 8601 date and time"))
+        return
+    if at.tzinfo is None:
+        problems.append(FieldProblem("variables.visit_at", "needs a time zone"))
+    elif at <= now:
+        problems.append(FieldProblem("variables.visit_at", "is not in the future"))
 
 
 def _collectors(request: MessageRequest, problems: list[FieldProblem]) -> list[str]:

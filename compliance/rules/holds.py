@@ -20,9 +20,11 @@ HOLD_KINDS = {
     "deceased": "company policy: no collection contact with a deceased debtor",
     "do_not_visit": "seed 4 (risk: violent resistance); company policy",
     "no_work_contact": "12 CFR 1006.6(b)(3)",
+    "wrong_number": "company policy: a number found not to be the debtor's is not called again",
+    "bad_address": "company policy: mail returned to sender; no letters until the address is fixed",
 }
 # Kinds that only concern some channels, whatever channel the hold row names.
-_ONLY_FOR = {"do_not_visit": {"visit"}}
+_ONLY_FOR = {"do_not_visit": {"visit"}, "bad_address": {"letter"}}
 
 
 class HoldsRule:
