@@ -33,6 +33,7 @@ class MessageFilters:
     since: datetime | None = None  # created at or after
     until: datetime | None = None  # created before
     requested_by: str | None = None  # exactly, or followed by "#campaign"
+    collector_id: str | None = None  # the collector who placed the call or leads the visit
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -206,6 +207,25 @@ class AuditLog:
             )
             return [(rule_id, status, int(n)) for rule_id, status, n in rows]
 
+    async def send_delays(self, *, since: datetime, limit: int = 50_000) -> list[tuple[str, float]]:
+        """(channel, seconds) from when each attempt was due to when a worker claimed it.
+
+        A deferred message's due time is the time its deferral ended, so this is how far
+        the workers run behind, not how long a rule held a message back.
+        """
+        async with self._reads.connect() as conn:
+            rows = await conn.execute(
+                select(Message.channel, Message.scheduled_for, Message.attempted_at)
+                .where(Message.attempted_at >= since)
+                .order_by(Message.attempted_at.desc())
+                .limit(limit)
+            )
+            return [
+                (channel, max(0.0, (attempted - due).total_seconds()))
+                for channel, due, attempted in rows
+                if attempted is not None
+            ]
+
 
 def _filtered(query: Select[Any], f: MessageFilters) -> Select[Any]:
     if f.debtor_ref is not None:
@@ -218,6 +238,8 @@ def _filtered(query: Select[Any], f: MessageFilters) -> Select[Any]:
         query = query.where(Message.channel == f.channel)
     if f.rule_id is not None:
         query = query.where(Message.verdict["rule_id"].as_string() == f.rule_id)
+    if f.collector_id is not None:
+        query = query.where(Message.collector_id == f.collector_id)
     if f.since is not None:
         query = query.where(Message.created_at >= f.since)
     if f.until is not None:

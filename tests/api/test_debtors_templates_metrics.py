@@ -99,6 +99,9 @@ async def test_metrics_count_messages_by_channel_status_and_rule(api: HttpApi) -
     assert "dispatcher_queue_depth 1" in lines
     assert "dispatcher_active_pauses 0" in lines
     assert "# TYPE dispatcher_messages gauge" in lines
+    # the one message a worker claimed, due and claimed within the same second
+    assert 'dispatcher_send_delay_seconds_bucket{channel="sms",le="+Inf"} 1' in lines
+    assert 'dispatcher_send_delay_seconds_count{channel="sms"} 1' in lines
 
 
 async def test_healthz_and_the_status_webhook_are_unchanged(api: HttpApi) -> None:
