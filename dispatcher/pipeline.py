@@ -25,6 +25,7 @@ from compliance.packs import PackError
 from dispatcher.contactlog.collectors import collector_facts
 from dispatcher.contactlog.models import Collector, Debtor, Message
 from dispatcher.contactlog.session import DebtorSession
+from dispatcher.crashes import record_crash
 from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, ChannelKind, EventSource, MessageStatus
 from dispatcher.outgoing import outgoing_for
@@ -41,7 +42,13 @@ EARLY_TOLERANCE = timedelta(seconds=1)
 async def process_message(ctx: dict[str, Any], message_id: str) -> str:
     """The arq job. Returns a short word on what happened, for arq's log."""
     deps: Deps = ctx["deps"]
-    return await Pipeline(deps).run(message_id, job_try=ctx.get("job_try", 1))
+    try:
+        return await Pipeline(deps).run(message_id, job_try=ctx.get("job_try", 1))
+    except Retry:
+        raise
+    except Exception as exc:
+        await record_crash(deps, message_id, exc)
+        raise
 
 
 @dataclass(frozen=True)

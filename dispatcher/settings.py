@@ -113,6 +113,8 @@ class Settings:
     # A message left "sending" by a crashed worker longer than this, with no provider
     # callback, is closed as failed/outcome_unknown (never resent: it may have gone out).
     sending_timeout_s: float = _env("SENDING_TIMEOUT_S", float, 900.0)
+    # A message whose job crashes this many times is closed as failed/job_crashed.
+    max_job_crashes: int = _env("MAX_JOB_CRASHES", int, 3)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
