@@ -31,6 +31,7 @@ from dispatcher.settings import Settings
 from dispatcher.web import create_app
 from dispatcher.worker import create_worker
 from templates import TemplateCatalog
+from templates.approvals import DEFAULT_REGISTER, approve_all
 
 __all__ = ["main"]
 
@@ -62,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     explain.add_argument("--at", help="ISO time with offset (default: now)")
     explain.add_argument("--json", action="store_true", help="print the full verdict as JSON")
     compliance_commands.add_parser("lint", help="check every template against the lexicons")
+    approvals = compliance_commands.add_parser(
+        "approvals", help="which template versions compliance approved (templates/approvals.toml)"
+    )
+    approvals.add_argument(
+        "--approve-by", metavar="NAME", help="approve every unapproved version, as NAME"
+    )
     demo = commands.add_parser("demo", help="run the pipeline end to end on the embedded default")
     demo.add_argument("--bulk", type=int, default=200, help="how many reminders to enqueue")
     args = parser.parse_args(argv)
@@ -141,6 +148,9 @@ async def _compliance(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s)")
         return 1 if problems else 0
 
+    if args.compliance_command == "approvals":
+        return _approvals(args.approve_by)
+
     at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
     if at.tzinfo is None:
         raise InvalidRequest.of("--at", "needs a UTC offset, e.g. 2026-11-28T20:58:00-05:00")
@@ -166,6 +176,24 @@ async def _compliance(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  {result.decision.value:<5}  {result.rule_id:<28} {result.reason}{until}")
             print(f"         {'':<28} {result.citation}")
     return 0
+
+
+def _approvals(approve_by: str | None) -> int:
+    catalog = TemplateCatalog()
+    register, templates = catalog.approvals, catalog.list()
+    missing = [
+        t for t in templates if not register.find(t.channel, t.name, t.locale, t.version)
+    ]
+    for t in templates:
+        state = "NOT APPROVED" if t in missing else "approved"
+        print(f"{state:<12}  {t.channel}/{t.locale}/{t.name}  {t.version}")
+    if approve_by and missing:
+        text = approve_all(register, templates, by=approve_by, on=datetime.now(UTC).date())
+        DEFAULT_REGISTER.write_text(text, encoding="utf-8")
+        print(f"approved {len(missing)} version(s) as {approve_by} in {DEFAULT_REGISTER}")
+        return 0
+    print(f"{len(missing)} template version(s) not approved")
+    return 1 if missing else 0
 
 
 async def _serve(settings: Settings) -> None:

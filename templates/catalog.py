@@ -21,6 +21,7 @@ from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from templates.approvals import ApprovalRegister
 from templates.errors import TemplateError, TemplateRenderError, UnknownTemplate
 from templates.filters import filters_for
 from templates.segments import SmsSegments, count_sms_segments
@@ -67,11 +68,23 @@ class TemplateCatalog:
         self._environments: dict[str, ImmutableSandboxedEnvironment] = {}
         self._index: dict[_Key, Path] | None = None
         self._compiled: dict[_Key, _Compiled] = {}
+        self._approvals: ApprovalRegister | None = None
 
     def reload(self) -> None:
         """Forget every cached template so the next use reads the files again."""
         self._index = None
         self._compiled = {}
+        self._approvals = None
+
+    @property
+    def approvals(self) -> ApprovalRegister:
+        """Compliance's register (``approvals.toml`` beside the templates; none: empty)."""
+        if self._approvals is None:
+            path = self.root / "approvals.toml"
+            self._approvals = (
+                ApprovalRegister.load(path) if path.is_file() else ApprovalRegister([])
+            )
+        return self._approvals
 
     @property
     def channels(self) -> list[str]:

@@ -1,0 +1,56 @@
+"""Only a template version compliance approved may be sent."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from compliance.gate import CheckSubject
+from compliance.verdict import RuleResult
+
+__all__ = ["ApprovedTemplateRule", "ApprovedVersions"]
+
+
+class ApprovedVersion(Protocol):
+    @property
+    def approved_by(self) -> str: ...
+
+    @property
+    def approved_on(self) -> date: ...
+
+
+class ApprovedVersions(Protocol):
+    """Compliance's register (``templates.approvals.ApprovalRegister``)."""
+
+    def find(
+        self, channel: str, name: str, locale: str, version: str
+    ) -> ApprovedVersion | None: ...
+
+
+class ApprovedTemplateRule:
+    id = "template.approved"
+    citation = "Company policy: every contact is rendered from a template compliance approved"
+
+    def __init__(self, register: ApprovedVersions) -> None:
+        self.register = register
+
+    async def check(self, subject: CheckSubject) -> RuleResult:
+        label = f"{subject.channel}/{subject.locale}/{subject.template_name}"
+        if subject.template_version is None:
+            return RuleResult.block(self.id, self.citation, f"{label} did not render")
+        found = self.register.find(
+            subject.channel, subject.template_name, subject.locale, subject.template_version
+        )
+        if found is None:
+            return RuleResult.block(
+                self.id,
+                self.citation,
+                f"{label} version {subject.template_version} is not approved by compliance",
+            )
+        return RuleResult.allow(
+            self.id,
+            self.citation,
+            template_version=subject.template_version,
+            approved_by=found.approved_by,
+            approved_on=found.approved_on.isoformat(),
+        )
