@@ -17,7 +17,7 @@ from dispatcher.domain import ChannelKind
 from dispatcher.settings import Settings
 from templates import Rendered, TemplateCatalog, TemplateError
 
-__all__ = ["VOICEMAIL_SUFFIX", "outgoing_for"]
+__all__ = ["VOICEMAIL_SUFFIX", "outgoing_for", "voicemail_body"]
 
 # An automated voice reminder's answering-machine version: "<name>.voicemail" beside it.
 VOICEMAIL_SUFFIX = ".voicemail"
@@ -35,7 +35,7 @@ def outgoing_for(
     named = [collectors[c] for c in message.collector_ids or () if c in collectors]
     voicemail = None
     if message.channel == ChannelKind.VOICE and not named:
-        voicemail = _voicemail(message, catalog)
+        voicemail = voicemail_body(message, catalog)
     visit_at = None
     if message.channel == ChannelKind.VISIT:
         visit_at = datetime.fromisoformat(str(message.variables["visit_at"]))
@@ -57,7 +57,7 @@ def outgoing_for(
     )
 
 
-def _voicemail(message: Message, catalog: TemplateCatalog) -> str | None:
+def voicemail_body(message: Message, catalog: TemplateCatalog) -> str | None:
     """The limited-content version left on an answering machine, if the template has one."""
     try:
         return catalog.render(
