@@ -1,0 +1,182 @@
+"""Calls: a collector (or the strategy module, for a named collector) schedules one, lists
+their due and upcoming calls, and records a disposition after a call.
+
+A collector key acts as the collector whose id is the key's name: it schedules calls for
+that collector only, lists only their calls and records only on their calls. A call is a
+voice message (template ``collector_call`` unless named) through the same enqueue path
+as every message; ``send_after`` schedules it. Before anything is written the collector
+must be known and allowed to work today (trained, active, credential valid): otherwise
+422 naming them and why. The compliance gate checks again when the call is placed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from dispatcher.api.auth import PEOPLE, allow
+from dispatcher.api.bodies import Fields, Query, read_json
+from dispatcher.api.collectors import collector_id_of, credential_problems
+from dispatcher.api.context import Api
+from dispatcher.api.problems import Problem
+from dispatcher.api.views import mask_phone
+from dispatcher.contactlog.calls import CallWindow, collector_calls
+from dispatcher.contactlog.keys import KeyRecord, Role
+from dispatcher.contactlog.models import Message
+from dispatcher.contactlog.store import Accepted
+from dispatcher.dispositions import NotOnTheCall, OutcomeConflict, record_disposition
+from dispatcher.domain import ChannelKind, Disposition
+from dispatcher.errors import UnknownMessage
+from dispatcher.requests import MessageRequest
+
+__all__ = ["accepted_json", "list_calls", "message_id_of", "post_disposition", "schedule_call"]
+
+MESSAGE_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+CURSOR = re.compile(r"(\d{1,17})\.([0-9A-HJKMNP-TV-Z]{26})")
+DEFAULT_TEMPLATE = "collector_call"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+DISPOSITION_FIELDS = ("note", "amount", "currency", "date", "callback_at", "reminder_variables")
+
+
+@allow(Role.STRATEGY, Role.COLLECTOR)
+async def schedule_call(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    fields = Fields(await read_json(request), what="a call")
+    collector_id = fields.text("collector_id", max_length=100, required=key.role is Role.STRATEGY)
+    if key.role is Role.COLLECTOR and collector_id not in (None, key.name):
+        raise Problem(403, f"a collector key schedules calls for its own collector ({key.name})")
+    values = {
+        "locale": fields.text("locale", max_length=10),
+        "destination": fields.text("destination", max_length=64),
+        "debtor_ref": fields.text("debtor_ref", max_length=100),
+    }
+    template = fields.text("template", max_length=100, required=False) or DEFAULT_TEMPLATE
+    account_ref = fields.text("account_ref", max_length=100, required=False, allow_empty=True)
+    idempotency_key = fields.text("idempotency_key", max_length=200, required=False)
+    variables = fields.mapping("variables")
+    send_after = fields.timestamp("send_after")
+    valid_until = fields.timestamp("valid_until")
+    fields.finish()
+    collector = collector_id or key.name
+    problems = await credential_problems(api, [("collector_id", collector)])
+    if problems:
+        raise Problem.invalid(problems)
+    text = {k: str(v) for k, v in values.items()}
+    call = MessageRequest(
+        channel=ChannelKind.VOICE, template=template, variables=variables,
+        account_ref=account_ref, idempotency_key=idempotency_key, send_after=send_after,
+        valid_until=valid_until, requested_by=f"api:{key.name}", collector_id=collector,
+        locale=text["locale"], destination=text["destination"], debtor_ref=text["debtor_ref"],
+    )  # fmt: skip
+    accepted = await api.client.send_many([call])
+    return web.json_response(accepted_json(accepted[0]), status=202)
+
+
+@allow(Role.STRATEGY, Role.COLLECTOR, Role.COMPLIANCE)
+async def list_calls(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    collector_id = collector_id_of(request, missing=404)
+    if key.role is Role.COLLECTOR and collector_id != key.name:
+        raise Problem(403, f"a collector key lists its own collector's calls ({key.name})")
+    query = Query(request)
+    window = query.choice("window", tuple(CallWindow)) or CallWindow.DUE
+    limit = query.integer("limit", default=50, minimum=1, maximum=500)
+    after = _cursor(query)
+    query.finish()
+    rows = await collector_calls(
+        api.deps.log, collector_id, window=CallWindow(window), limit=limit + 1, after=after
+    )
+    more, rows = len(rows) > limit, rows[:limit]
+    if key.role in PEOPLE:
+        await api.audit.record_read(
+            reader=key.label, action="calls.list", rows=len(rows),
+            filters={"collector_id": collector_id, "window": str(window), "limit": limit},
+        )  # fmt: skip
+    full = key.role is not Role.STRATEGY
+    return web.json_response(
+        {
+            "items": [call_json(m, full=full) for m in rows],
+            "next_cursor": _cursor_of(rows[-1]) if more else None,
+        }
+    )
+
+
+@allow(Role.COLLECTOR)
+async def post_disposition(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    message_id = message_id_of(request)
+    fields = Fields(await read_json(request), what="a disposition")
+    kind = fields.choice("kind", tuple(Disposition))
+    details = {
+        name: value
+        for name in DISPOSITION_FIELDS
+        if (value := fields.value(name, required=False)) is not None
+    }
+    fields.finish()
+    assert kind is not None
+    try:
+        recorded = await record_disposition(
+            api.deps, message_id, kind=kind, by_collector=key.name, details=details
+        )
+    except NotOnTheCall as exc:
+        raise Problem(403, str(exc)) from None
+    except OutcomeConflict as exc:
+        raise Problem(409, str(exc)) from None
+    return web.json_response(
+        {
+            "message_id": recorded.message_id,
+            "disposition": recorded.disposition,
+            "result": recorded.result,
+            "follow_ups": [accepted_json(a) for a in recorded.follow_ups],
+            "holds": recorded.holds,
+        }
+    )
+
+
+def message_id_of(request: web.Request) -> str:
+    message_id = request.match_info["message_id"]
+    if not MESSAGE_ID.fullmatch(message_id):
+        raise UnknownMessage(message_id[:40])
+    return message_id
+
+
+def call_json(message: Message, *, full: bool) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "debtor_ref": message.debtor_ref,
+        "account_ref": message.account_ref,
+        "destination": message.destination if full else mask_phone(message.destination),
+        "locale": message.locale,
+        "template_name": message.template_name,
+        "collector_id": message.collector_id,
+        "status": message.status,
+        "scheduled_for": message.scheduled_for.isoformat(),
+        "valid_until": message.valid_until.isoformat(),
+        "requested_by": message.requested_by,
+    }
+
+
+def accepted_json(accepted: Accepted) -> dict[str, Any]:
+    return {
+        "id": accepted.message_id,
+        "idempotency_key": accepted.idempotency_key,
+        "created": accepted.created,
+        "status": str(accepted.status),
+        "scheduled_for": accepted.scheduled_for.isoformat(),
+    }
+
+
+def _cursor(query: Query) -> tuple[datetime, str] | None:
+    raw = query.text("cursor", max_length=50)
+    if raw is None:
+        return None
+    found = CURSOR.fullmatch(raw)
+    if found is None:
+        query.fail("cursor", "not a cursor this API returned")
+        return None
+    return EPOCH + timedelta(microseconds=int(found[1])), found[2]
+
+
+def _cursor_of(message: Message) -> str:
+    micros = (message.scheduled_for - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}.{message.id}"

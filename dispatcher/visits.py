@@ -1,0 +1,163 @@
+"""On-site visits: planning one as a message, and recording how it went.
+
+    request = await visit_request(log, debtor_ref="D-1", address={...}, visit_at=at,
+                                  collector_ids=["c-1", "c-2"], locale="zh-CN",
+                                  variables={"debtor_name": "王伟"}, requested_by="api:ops")
+    accepted = await client.send(request)          # the pipeline texts each collector
+
+The visit notice (``templates/visit/<locale>/visit_notice.j2``) says when and where:
+``visit_time_local`` is the visit's time in the debtor's recorded time zone (else in the
+offset it was given with), ``address_text`` the address on one line.
+
+    await record_visit_outcome(log, message_id, by="c-1", went=["c-1", "c-2"],
+                               result="visited", recording_ref="rec/2026/11/30/1.mp4")
+
+A collector on the visit records its outcome once, after the notice went out: the result
+(``visited`` or ``not_met``), who went, the recording's reference and a note (checked by
+the civility filter). The visit's status becomes ``delivered``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from compliance.civility import CivilityScanner
+from dispatcher.addresses import checked_address, postal_address
+from dispatcher.contactlog.models import Debtor, Message
+from dispatcher.contactlog.store import ContactLog
+from dispatcher.dispositions import NotOnTheCall, OutcomeConflict, default_scanner, note_problems
+from dispatcher.domain import ChannelKind, ContactResult, Disposition, EventSource, MessageStatus
+from dispatcher.errors import FieldProblem, InvalidRequest
+from dispatcher.requests import MessageRequest
+
+__all__ = ["VISIT_RESULTS", "VISIT_TEMPLATE", "record_visit_outcome", "visit_request"]
+
+VISIT_TEMPLATE = "visit_notice"
+VISIT_RESULTS = {
+    ContactResult.VISITED: Disposition.RIGHT_PARTY,  # the collectors met the debtor
+    ContactResult.NOT_MET: Disposition.NO_CONTACT,
+}
+MAX_REF = 200
+
+
+async def visit_request(
+    log: ContactLog,
+    *,
+    debtor_ref: str,
+    address: Mapping[str, Any],
+    visit_at: datetime,
+    collector_ids: Sequence[str],
+    locale: str,
+    variables: Mapping[str, Any] | None = None,
+    account_ref: str | None = None,
+    idempotency_key: str | None = None,
+    requested_by: str = "strategy",
+) -> MessageRequest:
+    """A visit as a message request; validation happens where every request's does."""
+    zone = await _recorded_zone(log, debtor_ref)
+    local = visit_at.astimezone(zone) if zone and visit_at.tzinfo else visit_at
+    try:
+        address_text = postal_address(checked_address(address)).one_line()
+    except InvalidRequest:
+        address_text = ""  # the request's validation names what is wrong with it
+    return MessageRequest(
+        channel=ChannelKind.VISIT, template=VISIT_TEMPLATE, locale=locale, destination="",
+        debtor_ref=debtor_ref, account_ref=account_ref, idempotency_key=idempotency_key,
+        requested_by=requested_by, collector_ids=tuple(collector_ids), address=address,
+        variables={
+            **(variables or {}),
+            "visit_at": visit_at.isoformat(),
+            "visit_time_local": f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".strip(),
+            "address_text": address_text,
+        },
+    )  # fmt: skip
+
+
+async def _recorded_zone(log: ContactLog, debtor_ref: str) -> ZoneInfo | None:
+    async with log.engine.connect() as conn:
+        name = (
+            await conn.execute(select(Debtor.time_zone).where(Debtor.debtor_ref == debtor_ref))
+        ).scalar()
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+async def record_visit_outcome(
+    log: ContactLog,
+    message_id: str,
+    *,
+    by: str,
+    went: Sequence[str],
+    result: str,
+    recording_ref: str | None = None,
+    note: str | None = None,
+    scanner: CivilityScanner | None = None,
+) -> dict[str, Any]:
+    """Record what a visit came to; returns the disposition as stored."""
+    message = await log.get(message_id)
+    on_visit = list(message.collector_ids or ())
+    if message.channel != ChannelKind.VISIT:
+        raise OutcomeConflict(f"message {message_id} is a {message.channel} message, not a visit")
+    if by not in on_visit:
+        raise NotOnTheCall(f"collector {by} is not on visit {message_id}")
+    _check_open(message)
+    problems = _problems(went, on_visit, result, recording_ref)
+    problems += note_problems(note, scanner or default_scanner())
+    if problems:
+        raise InvalidRequest(problems)
+    now = log.clock.now()
+    disposition: dict[str, Any] = {
+        "kind": VISIT_RESULTS[ContactResult(result)].value,
+        "result": result,
+        "by": by,
+        "at": now.isoformat(),
+        "went": list(dict.fromkeys(went)),
+        **({"note": note} if note else {}),
+        **({"recording_ref": recording_ref} if recording_ref else {}),
+    }
+    moved = await log.transition(
+        message_id, expect={MessageStatus.SENT}, to=MessageStatus.DELIVERED,
+        source=EventSource.API, detail={"visit_outcome": disposition},
+        result=result, recording_ref=recording_ref, disposition=disposition,
+    )  # fmt: skip
+    if not moved:
+        raise OutcomeConflict(f"visit {message_id} took an outcome or moved on meanwhile")
+    return disposition
+
+
+def _check_open(message: Message) -> None:
+    if message.disposition is not None:
+        raise OutcomeConflict(
+            f"visit {message.id} has an outcome already ({message.disposition.get('result')}, "
+            f"by {message.disposition.get('by')}); an outcome is recorded once"
+        )
+    if message.status != MessageStatus.SENT:
+        raise OutcomeConflict(
+            f"visit {message.id} is {message.status}: only a visit whose notice went out "
+            "(sent) takes an outcome"
+        )
+
+
+def _problems(
+    went: Sequence[str], on_visit: list[str], result: str, recording_ref: str | None
+) -> list[FieldProblem]:
+    problems = []
+    if result not in VISIT_RESULTS:
+        problems.append(FieldProblem("result", f"unknown {result!r}; known: visited, not_met"))
+    if not went:
+        problems.append(FieldProblem("went", "name at least one collector who went"))
+    strangers = [c for c in went if c not in on_visit]
+    if strangers:
+        problems.append(
+            FieldProblem("went", f"not on this visit: {', '.join(map(str, strangers))}")
+        )
+    if recording_ref is not None and not 1 <= len(recording_ref) <= MAX_REF:
+        problems.append(FieldProblem("recording_ref", f"must be 1 to {MAX_REF} characters"))
+    return problems
