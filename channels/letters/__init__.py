@@ -6,13 +6,18 @@
     receipt = await LobStyleLetters(...).send(letter)      # or PrintRoomBatch(root).send(letter)
     event = parse_tracking_event(body, signature, secret, timestamp=...)   # webhooks
 
+The pipeline uses all of this through one ``Channel``: ``LetterMailChannel(PrintRoomBatch(
+root))`` renders each message's HTML for its address (paper by country, the address in
+the window) and posts it with the message id as idempotency key.
+
 Modules: ``markup`` (the HTML subset), ``pdf`` (rendering), ``pages`` (page sizes and
 window positions), ``fonts``, ``outside`` (what the envelope may show), ``base``
 (``OutgoingLetter``), ``lob`` and ``lob_events`` (print-and-mail provider),
-``print_room`` (PDFs and a manifest in a folder).
+``print_room`` (PDFs and a manifest in a folder), ``channel`` (the pipeline's channel).
 """
 
 from channels.letters.base import LetterChannel, OutgoingLetter
+from channels.letters.channel import LetterMailChannel
 from channels.letters.errors import (
     LetterLayoutError,
     LetterMarkupError,
@@ -29,6 +34,7 @@ __all__ = [
     "InvalidSignature",
     "LetterChannel",
     "LetterLayoutError",
+    "LetterMailChannel",
     "LetterMarkupError",
     "LetterRenderError",
     "LetterRenderer",

@@ -30,6 +30,10 @@ class OutgoingLetter:
     pdf: bytes = field(repr=False)
     pages: int
     idempotency_key: str
+    # The letter's own return address (its letterhead), for a provider that prints one on
+    # the envelope and has none configured: a neutral name, then postal lines.
+    return_name: str = field(default="", repr=False)
+    return_lines: tuple[str, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         problems = []

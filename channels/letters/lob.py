@@ -74,17 +74,19 @@ class LobStyleLetters:
     """Posts letters through a Lob-style print-and-mail API. Built once per worker.
 
     ``sender_*`` is the return address printed on the envelope: a neutral name only
-    (12 CFR 1006.22(f)), checked here. ``address_placement="top_first_page"`` has the
-    provider print the address block over the top of page 1: render those PDFs with
-    ``address_block=False``. ``timeout_s`` bounds a whole send.
+    (12 CFR 1006.22(f)), checked here. Without ``sender_name``, each letter's own return
+    address (``OutgoingLetter.return_name`` and ``return_lines``: its letterhead) is used.
+    ``address_placement="top_first_page"`` has the provider print the address block over
+    the top of page 1: render those PDFs with ``address_block=False``. ``timeout_s``
+    bounds a whole send.
     """
 
     def __init__(
         self,
         api_key: str,
         *,
-        sender_name: str,
-        sender_address_lines: Sequence[str],
+        sender_name: str = "",
+        sender_address_lines: Sequence[str] = (),
         sender_country: str = "US",
         base_url: str = "https://api.lob.com",
         timeout_s: float = 30.0,
@@ -102,8 +104,12 @@ class LobStyleLetters:
             raise ValueError(f"the return address would show {word!r} on the envelope")
         # HTTP Basic: the API key is the user name, the password is empty.
         self._authorization = "Basic " + base64.b64encode(f"{api_key}:".encode()).decode()
-        self._sender = lob_address(sender_name, sender_address_lines, sender_country)
-        self._url = base_url.rstrip("/") + "/v1/letters"
+        # No configured sender: each letter's own return address (its letterhead) is used.
+        self._sender = (
+            lob_address(sender_name, sender_address_lines, sender_country) if sender_name else None
+        )
+        # "https://api.lob.com" and "https://api.lob.com/v1" both mean the same API.
+        self._url = base_url.rstrip("/").removesuffix("/v1") + "/v1/letters"
         self._timeout_s = timeout_s
         self._options = {
             "use_type": use_type,
@@ -127,7 +133,7 @@ class LobStyleLetters:
             recipient = lob_address(letter.recipient_name, letter.address_lines, letter.country)
         except ValueError as exc:
             raise PermanentChannelError("address_invalid", str(exc)) from exc
-        form = self._form(letter, recipient)
+        form = self._form(letter, recipient, self._sender_for(letter))
         headers = {"Authorization": self._authorization, "Idempotency-Key": letter.idempotency_key}
         session = self._get_session()
         try:
@@ -148,10 +154,25 @@ class LobStyleLetters:
         if session is not None:
             await session.close()
 
-    def _form(self, letter: OutgoingLetter, recipient: dict[str, str]) -> aiohttp.FormData:
+    def _sender_for(self, letter: OutgoingLetter) -> dict[str, str]:
+        if self._sender is not None:
+            return self._sender
+        if not letter.return_name:
+            raise PermanentChannelError("no_return_address", "no sender configured or given")
+        word = collection_word(" ".join((letter.return_name, *letter.return_lines)))
+        if word is not None:
+            raise PermanentChannelError("return_address", f"would show {word!r} on the envelope")
+        try:
+            return lob_address(letter.return_name, letter.return_lines, letter.country)
+        except ValueError as exc:
+            raise PermanentChannelError("return_address_invalid", str(exc)) from exc
+
+    def _form(
+        self, letter: OutgoingLetter, recipient: dict[str, str], sender: dict[str, str]
+    ) -> aiohttp.FormData:
         form = aiohttp.FormData()
         form.add_field("description", f"message {letter.message_id}")
-        for prefix, address in (("to", recipient), ("from", self._sender)):
+        for prefix, address in (("to", recipient), ("from", sender)):
             for key, value in address.items():
                 form.add_field(f"{prefix}[{key}]", value)
         for key, value in self._options.items():

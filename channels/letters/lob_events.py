@@ -66,6 +66,7 @@ class TrackingEvent:
     raw_event: str  # the provider's own word, for the contact log's audit trail
     occurred_at: datetime | None
     address_bad: bool  # returned to sender: do not post to this address again
+    message_id: str | None = None  # our id, from the letter's ``metadata[message_id]``
 
 
 def sign_tracking_event(body: bytes, secret: str, timestamp: str) -> str:
@@ -115,7 +116,14 @@ def parse_tracking_event(
         raw_event=raw,
         occurred_at=_datetime(event.get("date_created")),
         address_bad=raw == "letter.returned_to_sender",
+        message_id=_metadata_message_id(letter),
     )
+
+
+def _metadata_message_id(letter: object) -> str | None:
+    metadata = letter.get("metadata") if isinstance(letter, dict) else None
+    value = metadata.get("message_id") if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def _verify(

@@ -69,9 +69,14 @@ class LetterRenderer:
         the subset, an address that does not fit the window, a character no font has, or
         collection words on the outside.
         """
+        return self.render_document(parse_letter(html), page_size, address_block=address_block)
+
+    def render_document(
+        self, letter: LetterDocument, page_size: PageSize | str, *, address_block: bool = True
+    ) -> RenderedPdf:
+        """The PDF for a parsed letter, e.g. one whose recipient was replaced (see ``render``)."""
         size = PageSize(page_size)
         layout = LAYOUTS[size]
-        letter = parse_letter(html)
         check_outside(letter)
         page_one = _PageOne(self.fonts, layout, letter, address_block)
         page_one.check()

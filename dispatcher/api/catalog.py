@@ -1,9 +1,14 @@
-"""Templates: list the approved ones, and preview a render with sample variables."""
+"""Templates: list them with their approval, and preview a render with sample variables
+and what the civility filter says of it."""
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from aiohttp import web
 
+from compliance.civility import CivilityScanner
 from dispatcher.api.auth import allow
 from dispatcher.api.bodies import Fields, read_json
 from dispatcher.api.context import Api
@@ -25,6 +30,7 @@ async def list_templates(request: web.Request, api: Api, key: KeyRecord) -> web.
             "locale": t.locale,
             "version": t.version,
             "required_variables": sorted(t.required_variables),
+            "approval": _approval(api, t.channel, t.name, t.locale, t.version),
         }
         for t in api.deps.catalog.list()
     ]
@@ -65,5 +71,39 @@ async def preview_template(request: web.Request, api: Api, key: KeyRecord) -> we
         "segments": counted,
         "max_segments": max_segments,
         "fits": segments is None or segments.segments <= max_segments,
+        "approval": _approval(api, channel, name, locale, rendered.version),
+        "civility": _civility(api, name, rendered.body),
     }
     return web.json_response(preview)
+
+
+def _approval(api: Api, channel: str, name: str, locale: str, version: str) -> Any:
+    found = api.deps.catalog.approvals.find(channel, name, locale, version)
+    if found is None:
+        return None
+    return {
+        "approved_by": found.approved_by,
+        "approved_on": found.approved_on.isoformat(),
+        "lawful_action": found.lawful_action,
+        "allowed_after_cease": found.allowed_after_cease,
+    }
+
+
+def _civility(api: Api, name: str, body: str) -> dict[str, Any]:
+    """What the civility filter would say of this text when it is sent."""
+    lawful = name in api.deps.catalog.approvals.lawful_action_templates
+    findings = _scanner().scan(body, lawful_action=lawful)
+    return {
+        "clean": not findings,
+        "lawful_action": lawful,
+        "findings": [
+            {"phrase": f.phrase, "category": str(f.category), "text": body[f.start : f.end],
+             "start": f.start, "end": f.end}
+            for f in findings
+        ],
+    }  # fmt: skip
+
+
+@functools.cache
+def _scanner() -> CivilityScanner:
+    return CivilityScanner.from_lexicons()

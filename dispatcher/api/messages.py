@@ -26,7 +26,7 @@ from dispatcher.api.views import event_json, message_json
 from dispatcher.contactlog.audit import MessageFilters
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.contactlog.store import Accepted
-from dispatcher.domain import ChannelKind, MessageStatus
+from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
 from dispatcher.requests import MessageRequest, validate_batch
 
@@ -152,9 +152,9 @@ def _message(fields: Fields, key: KeyRecord) -> MessageRequest | None:
         "channel": fields.text("channel", max_length=16),
         "template": fields.text("template", max_length=100),
         "locale": fields.text("locale", max_length=10),
-        "destination": fields.text("destination", max_length=64),
         "debtor_ref": fields.text("debtor_ref", max_length=100),
     }
+    destination, address = _recipient(fields, values["channel"])
     account_ref = fields.text("account_ref", max_length=100, required=False, allow_empty=True)
     idempotency_key = fields.text("idempotency_key", max_length=200, required=False)
     variables = fields.mapping("variables")
@@ -169,10 +169,29 @@ def _message(fields: Fields, key: KeyRecord) -> MessageRequest | None:
     text = {k: str(v) for k, v in values.items()}
     return MessageRequest(
         channel=text["channel"], template=text["template"], locale=text["locale"],
-        destination=text["destination"], debtor_ref=text["debtor_ref"],
+        destination=destination or "", debtor_ref=text["debtor_ref"], address=address,
         variables=variables, account_ref=account_ref, idempotency_key=idempotency_key,
         send_after=send_after, valid_until=valid_until, requested_by=requested_by,
     )  # fmt: skip
+
+
+def _recipient(fields: Fields, channel: str | None) -> tuple[str | None, dict[str, Any] | None]:
+    """Texts and calls go to ``destination`` (a phone number); letters and visits to ``address``.
+
+    The address's own fields are checked with the rest of the request (``requests``).
+    """
+    phone = channel in PHONE_CHANNELS
+    postal = channel in (ChannelKind.LETTER, ChannelKind.VISIT)
+    destination = fields.text("destination", max_length=64, required=phone)
+    address = fields.value("address", required=postal)
+    if address is not None and not isinstance(address, dict):
+        fields.fail("address", "must be an object with name, lines, country and postal_code")
+        address = None
+    if postal and destination is not None:
+        fields.fail("destination", "letters and visits go to their address: leave it out")
+    if phone and address is not None:
+        fields.fail("address", "only letters and visits take an address")
+    return destination, address
 
 
 def _problems_of(api: Api, messages: Sequence[tuple[int, MessageRequest]]) -> list[FieldProblem]:

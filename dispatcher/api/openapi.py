@@ -369,6 +369,32 @@ def paths() -> Json:
                 parameters=[path("message_id", {"type": "string"})],
             )
         },
+        "/webhooks/lob/events": {"post": _lob_webhook()},
+    }
+
+
+def _lob_webhook() -> Json:
+    signed = ("Lob-Signature", "Lob-Signature-Timestamp")
+    return {
+        "operationId": "lobTrackingEvent",
+        "summary": "A letter tracking event from the print-and-mail provider",
+        "description": "Signed: Lob-Signature is the hex HMAC-SHA256, keyed with "
+        "LOB_WEBHOOK_SECRET, of '{Lob-Signature-Timestamp}.{body}'; at most 5 minutes old.",
+        "security": [],
+        "parameters": [
+            {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+            for name in signed
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        "responses": {
+            "204": {"description": "Recorded (or a replay or stale, changing nothing)"},
+            "400": _plain("Not a letter tracking event we know"),
+            "401": _plain("Bad, missing or stale signature"),
+            "404": _plain("Unknown letter"),
+        },
     }
 
 
@@ -450,11 +476,110 @@ def build() -> Json:
             "title": "Collections communication dispatcher",
             "version": "1",
             "description": "Enqueue messages, search and export the contact log, set holds, "
-            "pause sending. Errors are RFC 9457 problem details.",
+            "pause sending. Errors are RFC 9457 problem details. Collectors schedule calls, "
+            "record dispositions and visit outcomes: a collector key acts as the collector "
+            "whose collector_id is the key's name.",
         },
         "security": [{"bearer": []}],
-        "paths": paths(),
+        "paths": {**paths(), **work_paths()},
         "components": components(),
+    }
+
+
+def work_paths() -> Json:
+    """Collectors (admin), calls (collectors, strategy) and visits."""
+    collector = path("collector_id", TEXT100)
+    message = [path("message_id", {"type": "string"})]
+    return {
+        "/v1/collectors": {
+            "get": operation(
+                "Collectors, by id",
+                (Role.ADMIN,),
+                {"200": json_response("Collectors", "CollectorList")},
+                operation_id="listCollectors",
+            )
+        },
+        "/v1/collectors/{collector_id}": {
+            "put": operation(
+                "Create or replace a collector",
+                (Role.ADMIN,),
+                {"200": json_response("Stored", "Collector")},
+                operation_id="putCollector",
+                request="CollectorRequest",
+                parameters=[collector],
+            ),
+            "get": operation(
+                "One collector",
+                (Role.ADMIN,),
+                {"200": json_response("The collector", "Collector")},
+                operation_id="getCollector",
+                errors=("404",),
+                parameters=[collector],
+            ),
+        },
+        "/v1/collectors/{collector_id}/calls": {
+            "get": operation(
+                "A collector's pending calls, due now or upcoming, by time (a collector: "
+                "their own only)",
+                (Role.STRATEGY, Role.COLLECTOR, Role.COMPLIANCE),
+                {"200": json_response("A page", "CallPage")},
+                operation_id="listCollectorCalls",
+                errors=("404", "422"),
+                parameters=[
+                    collector,
+                    query(
+                        "window", {"type": "string", "enum": ["due", "upcoming"]}, "Default due."
+                    ),
+                    query(
+                        "limit",
+                        {"type": "integer", "minimum": 1, "maximum": 500},
+                        "Page size (default 50).",
+                    ),
+                    query("cursor", {"type": "string", "maxLength": 50}, "next_cursor."),
+                ],
+            )
+        },
+        "/v1/calls": {
+            "post": operation(
+                "Schedule a collector's call (a collector key: as that collector; the strategy "
+                "role: for a named collector_id)",
+                (Role.STRATEGY, Role.COLLECTOR),
+                {"202": json_response("Accepted (or already known, created=false)", "Accepted")},
+                operation_id="scheduleCall",
+                request="CallRequest",
+            )
+        },
+        "/v1/calls/{message_id}/disposition": {
+            "post": operation(
+                "Record what came of a placed call (once; the call's own collector)",
+                (Role.COLLECTOR,),
+                {"200": json_response("Recorded", "DispositionRecorded")},
+                operation_id="recordDisposition",
+                request="DispositionRequest",
+                errors=("404", "409"),
+                parameters=message,
+            )
+        },
+        "/v1/visits": {
+            "post": operation(
+                "Plan an on-site visit by two or more credentialed collectors",
+                (Role.STRATEGY, Role.ADMIN),
+                {"202": json_response("Accepted (or already known, created=false)", "Accepted")},
+                operation_id="planVisit",
+                request="VisitRequest",
+            )
+        },
+        "/v1/visits/{message_id}/outcome": {
+            "post": operation(
+                "Record how a visit went (once; a collector on the visit)",
+                (Role.COLLECTOR,),
+                {"200": json_response("Recorded", "VisitOutcome")},
+                operation_id="recordVisitOutcome",
+                request="VisitOutcomeRequest",
+                errors=("404", "409"),
+                parameters=message,
+            )
+        },
     }
 
 

@@ -6,7 +6,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from dispatcher.api import catalog, debtors, export, keys, messages, pauses
+from dispatcher.api import (
+    calls,
+    catalog,
+    collectors,
+    debtors,
+    export,
+    keys,
+    messages,
+    pauses,
+    visits,
+)
 from dispatcher.api.context import API, Api
 from dispatcher.api.inbound import inbound_sms
 from dispatcher.api.metrics import metrics
@@ -39,6 +49,14 @@ def add_api(app: web.Application) -> None:
     route.add_get("/v1/keys", keys.list_keys)
     route.add_post("/v1/keys", keys.create_key)
     route.add_delete("/v1/keys/{key_id}", keys.revoke_key)
+    route.add_get("/v1/collectors", collectors.list_collectors)
+    route.add_put("/v1/collectors/{collector_id}", collectors.put_collector)
+    route.add_get("/v1/collectors/{collector_id}", collectors.get_collector)
+    route.add_get("/v1/collectors/{collector_id}/calls", calls.list_calls)
+    route.add_post("/v1/calls", calls.schedule_call)
+    route.add_post("/v1/calls/{message_id}/disposition", calls.post_disposition)
+    route.add_post("/v1/visits", visits.plan_visit)
+    route.add_post("/v1/visits/{message_id}/outcome", visits.visit_outcome)
     route.add_get("/metrics", metrics)
     route.add_get("/openapi.json", openapi)
     route.add_post("/webhooks/twilio/inbound", inbound_sms)

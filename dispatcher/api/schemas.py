@@ -7,7 +7,7 @@ from typing import Any
 from compliance.rules import HOLD_KINDS
 from compliance.rules.pause import PAUSE_SCOPES
 from dispatcher.contactlog.keys import Role
-from dispatcher.domain import ChannelKind, MessageStatus
+from dispatcher.domain import ChannelKind, ContactResult, Disposition, MessageStatus
 
 __all__ = ["SCHEMAS"]
 
@@ -53,13 +53,58 @@ CAMPAIGN = {"type": ["string", "null"], "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0
 KEY_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"}
 VERDICT = nullable("object")
 
+# A template version's approval by compliance; null: not approved, so it cannot be sent.
+APPROVAL = {
+    "type": ["object", "null"],
+    "required": ["approved_by", "approved_on", "lawful_action", "allowed_after_cease"],
+    "properties": {
+        "approved_by": STRING,
+        "approved_on": {"type": "string", "format": "date"},
+        "lawful_action": {"type": "boolean"},
+        "allowed_after_cease": {"type": "boolean"},
+    },
+    "additionalProperties": False,
+}
+CIVILITY = obj(
+    ["clean", "lawful_action", "findings"],
+    {
+        "clean": {"type": "boolean"},
+        "lawful_action": {"type": "boolean"},
+        "findings": {
+            "type": "array",
+            "items": obj(
+                ["phrase", "category", "text", "start", "end"],
+                {
+                    "phrase": STRING, "category": STRING, "text": STRING,
+                    "start": {"type": "integer"}, "end": {"type": "integer"},
+                },
+            ),
+        },
+    },
+)  # fmt: skip
+ADDRESS = obj(
+    ["name", "lines", "country"],
+    {
+        "name": text(200),
+        "lines": {"type": "array", "minItems": 1, "maxItems": 5, "items": text(200)},
+        "postal_code": {"type": ["string", "null"], "maxLength": 20},
+        "country": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1"},
+    },
+)
 MESSAGE_REQUEST = obj(
-    ["channel", "template", "locale", "destination", "debtor_ref"],
+    ["channel", "template", "locale", "debtor_ref"],
     {
         "channel": {**enum(ChannelKind), "maxLength": 16},
         "template": text(100),
         "locale": text(10),
-        "destination": {**text(64), "description": "A phone number; E.164 or national"},
+        "destination": {
+            **text(64),
+            "description": "sms and voice (required there): a phone number, E.164 or national",
+        },
+        "address": {
+            **ref("Address"),
+            "description": "letter and visit (required there): where it goes",
+        },
         "debtor_ref": text(100),
         "account_ref": text(100, nullable=True, min_length=0),
         "idempotency_key": text(200, nullable=True),
@@ -90,6 +135,10 @@ _MESSAGE_FIELDS: Json = {
     "template_version": STRING,
     "locale": STRING,
     "destination": {**STRING, "description": "Masked for the strategy role"},
+    "address": {
+        "type": ["object", "null"],
+        "description": "Letters and visits; name and lines masked for the strategy role",
+    },
     "content": nullable("string", description="Only for compliance and collectors"),
     "segments": nullable("integer"),
     "requested_by": STRING,
@@ -223,6 +272,7 @@ SCHEMAS: Json = {
         },
     ),
     "MessageRequest": MESSAGE_REQUEST,
+    "Address": ADDRESS,
     "BatchRequest": obj(
         ["messages"],
         {
@@ -290,13 +340,14 @@ SCHEMAS: Json = {
     "Hold": HOLD,
     "HoldList": items_of("Hold"),
     "Template": obj(
-        ["channel", "name", "locale", "version", "required_variables"],
+        ["channel", "name", "locale", "version", "required_variables", "approval"],
         {
             "channel": STRING,
             "name": STRING,
             "locale": STRING,
             "version": STRING,
             "required_variables": {"type": "array", "items": STRING},
+            "approval": APPROVAL,
         },
     ),
     "TemplateList": items_of("Template"),
@@ -310,8 +361,13 @@ SCHEMAS: Json = {
         },
     ),
     "Preview": obj(
-        ["channel", "template", "locale", "version", "body", "segments", "max_segments", "fits"],
+        [
+            "channel", "template", "locale", "version", "body", "segments", "max_segments",
+            "fits", "approval", "civility",
+        ],
         {
+            "approval": APPROVAL,
+            "civility": CIVILITY,
             "channel": STRING,
             "template": STRING,
             "locale": STRING,
@@ -372,6 +428,138 @@ SCHEMAS: Json = {
         {
             "status": enum(["ok", "degraded"]),
             "checks": {"type": "object", "additionalProperties": STRING},
+        },
+    ),
+}
+
+# Collectors, calls and visits (dispatcher/api/collectors.py, calls.py, visits.py).
+DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
+_COLLECTOR_FIELDS: Json = {
+    "collector_id": STRING,
+    "name": STRING,
+    "phone": STRING,
+    "team": nullable("string"),
+    "trained_on": nullable("string", format="date"),
+    "credential_expires": nullable("string", format="date"),
+    "active": {"type": "boolean"},
+    "updated_at": TIME,
+}
+_CALL_FIELDS: Json = {
+    "id": STRING,
+    "debtor_ref": STRING,
+    "account_ref": nullable("string"),
+    "destination": {**STRING, "description": "Masked for the strategy role"},
+    "locale": STRING,
+    "template_name": STRING,
+    "collector_id": nullable("string"),
+    "status": enum(MessageStatus),
+    "scheduled_for": TIME,
+    "valid_until": TIME,
+    "requested_by": STRING,
+}
+COLLECTOR_IDS = {"type": "array", "minItems": 2, "maxItems": 10, "items": text(100)}
+SCHEMAS |= {
+    "CollectorRequest": obj(
+        ["name", "phone"],
+        {
+            "name": text(200),
+            "phone": {**text(200), "description": "E.164, or a sip: address"},
+            "team": text(100, nullable=True),
+            "trained_on": {**DATE_OR_NULL, "description": "Training passed on this date"},
+            "credential_expires": {**DATE_OR_NULL, "description": "Valid through this date"},
+            "active": nullable("boolean", description="Default true"),
+        },
+    ),
+    "Collector": obj(list(_COLLECTOR_FIELDS), _COLLECTOR_FIELDS),
+    "CollectorList": items_of("Collector"),
+    "CallRequest": obj(
+        ["debtor_ref", "destination", "locale"],
+        {
+            "collector_id": {
+                **text(100, nullable=True),
+                "description": "Required for the strategy role; a collector key calls as itself",
+            },
+            "template": {**text(100, nullable=True), "description": "Default collector_call"},
+            "destination": {**text(64), "description": "The debtor's number; E.164 or national"},
+            "debtor_ref": text(100),
+            "locale": text(10),
+            "account_ref": text(100, nullable=True, min_length=0),
+            "idempotency_key": text(200, nullable=True),
+            "variables": nullable("object", description="The template's variables"),
+            "send_after": {**TIME_OR_NULL, "description": "Schedule the call for this time"},
+            "valid_until": TIME_OR_NULL,
+        },
+    ),
+    "Call": obj(list(_CALL_FIELDS), _CALL_FIELDS),
+    "CallPage": obj(
+        ["items", "next_cursor"],
+        {
+            "items": {"type": "array", "items": ref("Call")},
+            "next_cursor": nullable("string", description="null: nothing more"),
+        },
+    ),
+    "DispositionRequest": obj(
+        ["kind"],
+        {
+            "kind": enum(Disposition),
+            "note": {**text(2000, nullable=True, min_length=0), "description": "Civility-checked"},
+            "amount": {
+                "type": ["string", "number", "null"],
+                "description": "promise_to_pay: greater than 0",
+            },
+            "currency": {
+                **text(3, nullable=True),
+                "description": "promise_to_pay; default: the call's currency variable",
+            },
+            "date": {**DATE_OR_NULL, "description": "promise_to_pay: today or later"},
+            "callback_at": {**TIME_OR_NULL, "description": "callback_requested: in the future"},
+            "reminder_variables": nullable(
+                "object", description="promise_to_pay: variables for the reminder text"
+            ),
+        },
+    ),
+    "DispositionRecorded": obj(
+        ["message_id", "disposition", "result", "follow_ups", "holds"],
+        {
+            "message_id": STRING,
+            "disposition": {"type": "object"},
+            "result": nullable("string"),
+            "follow_ups": {"type": "array", "items": ref("Accepted")},
+            "holds": {"type": "array", "items": STRING},
+        },
+    ),
+    "VisitRequest": obj(
+        ["debtor_ref", "address", "visit_at", "collector_ids", "locale"],
+        {
+            "debtor_ref": text(100),
+            "address": {
+                "type": "object",
+                "description": "{name, lines: [1 to 5], country (ISO 3166), postal_code?}",
+            },
+            "visit_at": TIME,
+            "collector_ids": COLLECTOR_IDS,
+            "locale": text(10),
+            "account_ref": text(100, nullable=True, min_length=0),
+            "idempotency_key": text(200, nullable=True),
+            "variables": nullable("object", description="The notice's variables (debtor_name)"),
+        },
+    ),
+    "VisitOutcomeRequest": obj(
+        ["result", "went"],
+        {
+            "result": enum([ContactResult.VISITED, ContactResult.NOT_MET]),
+            "went": {"type": "array", "minItems": 1, "maxItems": 10, "items": text(100)},
+            "recording_ref": text(200, nullable=True),
+            "note": {**text(2000, nullable=True, min_length=0), "description": "Civility-checked"},
+        },
+    ),
+    "VisitOutcome": obj(
+        ["message_id", "status", "result", "disposition"],
+        {
+            "message_id": STRING,
+            "status": enum(MessageStatus),
+            "result": STRING,
+            "disposition": {"type": "object"},
         },
     ),
 }

@@ -1,7 +1,8 @@
 """Messages as the API shows them, in full or masked, depending on who asks.
 
 Masked (the strategy role): destinations and any phone number inside verdicts, events
-and errors become ``+86*********00``; the rendered content is left out. Compliance and
+and errors become ``+86*********00``; a postal address keeps only its country (the name
+becomes ``W***``, each line ``***``); the rendered content is left out. Compliance and
 collectors see everything.
 """
 
@@ -14,15 +15,23 @@ from typing import Any
 
 from compliance.rules.pause import campaign_of
 
-__all__ = ["event_json", "mask_phone", "masked", "message_json", "verdict_summary"]
+__all__ = [
+    "event_json",
+    "mask_address",
+    "mask_phone",
+    "masked",
+    "message_json",
+    "verdict_summary",
+]
 
 _PHONE = re.compile(r"\+\d{6,15}")
 
 _FIELDS = (
     "id", "idempotency_key", "debtor_ref", "account_ref", "channel", "template_name",
-    "template_version", "locale", "destination", "content", "segments", "requested_by",
-    "created_at", "scheduled_for", "valid_until", "updated_at", "status", "attempts",
-    "provider", "provider_message_id", "error_code", "error_text", "error_retryable",
+    "template_version", "locale", "destination", "address", "content", "segments",
+    "requested_by", "created_at", "scheduled_for", "valid_until", "updated_at", "status",
+    "attempts", "provider", "provider_message_id", "error_code", "error_text",
+    "error_retryable",
 )  # fmt: skip
 
 
@@ -30,6 +39,20 @@ def mask_phone(number: str) -> str:
     if len(number) < 6:
         return "*" * len(number)
     return number[:3] + "*" * (len(number) - 5) + number[-2:]
+
+
+def mask_address(address: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A letter's or visit's address as the strategy role sees it: the country, no more."""
+    if address is None:
+        return None
+    name = str(address.get("name") or "")
+    code = address.get("postal_code")
+    return {
+        "name": name[:1] + "***" if name else "",
+        "lines": ["***" for _ in address.get("lines") or ()],
+        "postal_code": None if code is None else "***",
+        "country": address.get("country"),
+    }
 
 
 def masked(value: Any) -> Any:
@@ -54,6 +77,7 @@ def message_json(row: Mapping[Any, Any], *, full: bool, verdict: str) -> dict[st
     if full:
         return shown
     shown["content"] = None
+    shown["address"] = mask_address(shown["address"])
     return dict(masked(shown))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from dispatcher.api.problems import problem_middleware
 from dispatcher.api.routes import add_api
 from dispatcher.deps import Deps
-from dispatcher.web import twilio_webhooks
+from dispatcher.web import letter_webhooks, twilio_voice, twilio_webhooks
 from dispatcher.web.keys import DEPS
 
 __all__ = ["DEPS", "create_app"]
@@ -23,6 +23,8 @@ def create_app(deps: Deps) -> web.Application:
     app[DEPS] = deps
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/webhooks/twilio/status/{message_id}", twilio_webhooks.message_status)
+    twilio_voice.add_voice_routes(app)
+    letter_webhooks.add_letter_routes(app)
     add_api(app)
     return app
 

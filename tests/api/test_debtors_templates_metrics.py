@@ -74,6 +74,15 @@ async def test_templates_are_listed_and_previewed(api: HttpApi) -> None:
     status, shown = await api.call("POST", "/v1/templates/preview", role=S, json_body=preview)
     assert status == 200 and "Maria Garcia" in shown["body"]
     assert shown["segments"]["encoding"] == "GSM-7" and shown["fits"] is True
+    assert shown["civility"] == {"clean": True, "lawful_action": False, "findings": []}
+    assert shown["approval"]["approved_by"]  # shipped templates are in compliance's register
+
+    # a sample value with a forbidden phrase: the preview says what the filter would refuse
+    rude = {**preview, "variables": {**REMINDER["variables"], "debtor_name": "老赖 Maria"}}
+    status, shown = await api.call("POST", "/v1/templates/preview", role=S, json_body=rude)
+    assert status == 200 and shown["civility"]["clean"] is False
+    [finding] = shown["civility"]["findings"]
+    assert finding["text"] == "老赖" and finding["category"] == "insult_profanity"
 
     del preview["variables"]["amount"]  # type: ignore[attr-defined]
     status, problem = await api.call("POST", "/v1/templates/preview", role=S, json_body=preview)

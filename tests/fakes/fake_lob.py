@@ -9,6 +9,7 @@ honours idempotency keys, can be scripted to fail, and sends signed tracking web
         fake.respond_next(status=422, code="invalid")
         fake.letters["ltr_..."].file                  # the PDF it received
         await fake.send_tracking_event(letter_id, "letter.delivered", url=receiver_url)
+        await fake.replay(fake.webhooks[0])           # the same signed request, again
 
 Routes:
 
@@ -214,6 +215,15 @@ class FakeLob:
             raise
         self.webhooks.append(WebhookAttempt(url, body, headers, response.status))
         return response.status
+
+    async def replay(self, attempt: WebhookAttempt) -> int:
+        """POST an earlier webhook again, byte for byte (as the provider's retries do)."""
+        if self._session is None:
+            raise RuntimeError("FakeLob is not started")
+        async with self._session.post(attempt.url, data=attempt.body, headers=attempt.headers) as r:
+            await r.read()
+        self.webhooks.append(WebhookAttempt(attempt.url, attempt.body, attempt.headers, r.status))
+        return r.status
 
     # -- HTTP handlers -----------------------------------------------------------------
 
