@@ -1,7 +1,11 @@
 """Verdict latency: every rule plus the atomic reservation, against PostgreSQL holding
 10,000 and then 1,000,000 contact-log rows. The cost must not grow with the log.
 
-    python -m benchmarks.compliance [--database-url URL] [--samples 2000]
+    python -m benchmarks.compliance [--database-url URL] [--samples 2000] [--sizes 10000]
+
+Two kinds of message are measured: a text (as before), and a collector's call under
+Reg F, which also counts the debt's calls (what counts: answered, unanswered, voicemail,
+and calls in flight) and looks for a conversation in the past 7 days (the quiet period).
 
 Each sample is what a worker does per message: take the debtor's lock, load the debtor,
 run the whole gate (holds, hours, caps, content rules), write the verdict's claim — and
@@ -15,7 +19,7 @@ import argparse
 import asyncio
 import statistics
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -70,7 +74,43 @@ async def grow_log(engine: AsyncEngine, rows: int) -> None:
         await conn.execute(text("ANALYZE messages"))
 
 
-async def sample_verdicts(engine: AsyncEngine, samples: int) -> list[float]:
+async def add_calls(engine: AsyncEngine) -> None:
+    """The benchmark debtor's recent calls: 5 counted this week, a busy one, an old
+    conversation (outside the quiet period) and one that reached a wrong number."""
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM messages WHERE idempotency_key LIKE 'call-%'"))
+        for i, (days, result, disposition) in enumerate(
+            [(1, "unanswered", None), (2, "voicemail", None), (2, "answered", None),
+             (3, "unanswered", None), (4, "unanswered", None), (4, "busy", None),
+             (9, "conversation", None), (5, "answered", '{"kind": "wrong_number"}')]
+        ):  # fmt: skip
+            await conn.execute(
+                text(
+                    """
+                    INSERT INTO messages (id, idempotency_key, debtor_ref, account_ref,
+                        channel, template_name, template_version, locale, variables,
+                        destination, requested_by, created_at, scheduled_for, valid_until,
+                        updated_at, status, attempts, attempted_at, result, disposition)
+                    VALUES (:id, :key, 'D-7', 'A-7', 'voice', 'collector_call', 'v', 'en-US',
+                        '{}', '+12125550007', 'bench', :at, :at, :at, :at, 'delivered', 1,
+                        :at, :result, CAST(:disposition AS jsonb))
+                    """
+                ),
+                {"id": f"call-{i:021d}", "key": f"call-{i}", "result": result,
+                 "at": NOW - timedelta(days=days), "disposition": disposition},
+            )  # fmt: skip
+
+
+def call_message(message: Message) -> Message:
+    """The benchmark's text, as an automated voice reminder about the same debt."""
+    fields = {c.key: getattr(message, c.key) for c in Message.__table__.columns}
+    return Message(**{**fields, "id": "bench-call", "idempotency_key": "kc",
+                      "channel": "voice", "template_name": "payment_reminder"})  # fmt: skip
+
+
+async def sample_verdicts(
+    engine: AsyncEngine, samples: int, *, channel: str = "sms"
+) -> list[float]:
     log = ContactLog(engine, FrozenClock(NOW))
     catalog = TemplateCatalog()
     gate = ComplianceGate(
@@ -89,6 +129,8 @@ async def sample_verdicts(engine: AsyncEngine, samples: int) -> list[float]:
         created_at=NOW, scheduled_for=NOW, valid_until=NOW, updated_at=NOW,
         status="queued", attempts=0,
     )  # fmt: skip
+    if channel == "voice":
+        message = call_message(message)
     render = render_message(catalog, message)
     timings = []
     for _ in range(samples):
@@ -131,21 +173,28 @@ async def main() -> None:
     )
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--database-name", default="dispatcher_bench_compliance")
     args = parser.parse_args()
 
-    url = await fresh_database(args.database_url, "dispatcher_bench_compliance")
+    url = await fresh_database(args.database_url, args.database_name)
     engine = create_engine(url)
     await upgrade(engine)
     results = {}
     for size in (int(s) for s in args.sizes.split(",")):
         started = time.perf_counter()
         await grow_log(engine, size)
+        await add_calls(engine)
         print(f"contact log with {size:,} rows (filled in {time.perf_counter() - started:.1f} s)")
         await sample_verdicts(engine, 200)  # warm up: prepared statements, caches
+        await sample_verdicts(engine, 200, channel="voice")
         summary("floor: BEGIN; SELECT 1; COMMIT", await sample_floor(engine, args.samples))
         results[size] = summary(
             "verdict: lock, debtor, all rules, claim, end",
             await sample_verdicts(engine, args.samples),
+        )
+        summary(
+            "call verdict: + Reg F count, quiet period",
+            await sample_verdicts(engine, args.samples, channel="voice"),
         )
     sizes = sorted(results)
     if len(sizes) > 1:

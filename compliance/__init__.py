@@ -2,6 +2,7 @@
 
 from compliance.gate import (
     AttemptCount,
+    AttemptFact,
     CheckSubject,
     CollectorFact,
     ComplianceGate,
@@ -13,6 +14,7 @@ from compliance.verdict import Decision, RuleResult, Verdict
 
 __all__ = [
     "AttemptCount",
+    "AttemptFact",
     "CheckSubject",
     "CollectorFact",
     "ComplianceGate",

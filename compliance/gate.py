@@ -17,6 +17,7 @@ from compliance.verdict import Decision, RuleResult, Verdict
 
 __all__ = [
     "AttemptCount",
+    "AttemptFact",
     "CheckSubject",
     "CollectorFact",
     "ComplianceGate",
@@ -58,6 +59,14 @@ class AttemptCount:
     oldest_at: datetime | None  # the earliest counted attempt: when a rolling window frees up
 
 
+@dataclass(frozen=True)
+class AttemptFact:
+    """One attempt from the log, as a quiet period sees it."""
+
+    at: datetime  # when it was claimed for sending (``attempted_at``)
+    result: str | None  # domain.ContactResult; None while the attempt is still in flight
+
+
 class ContactFacts(Protocol):
     """What rules may ask the contact log. The dispatcher provides it, inside the same
     transaction (and per-debtor lock) in which an allowed message is claimed for sending,
@@ -71,11 +80,28 @@ class ContactFacts(Protocol):
         self,
         *,
         debtor_ref: str,
-        channels: frozenset[str],
+        counts: frozenset[str],
         since: datetime,
         account_ref: str | None = None,
         destination: str | None = None,
-    ) -> AttemptCount: ...
+    ) -> AttemptCount:
+        """Attempts since ``since`` that are one of the event kinds ``counts`` (the packs'
+        words: "call.answered", "sms.sent", ...). An attempt still in flight counts toward
+        every call kind it could turn out to be; one that reached a wrong number does not."""
+        ...
+
+    async def latest_attempt(
+        self,
+        *,
+        debtor_ref: str,
+        counts: frozenset[str],
+        since: datetime,
+        account_ref: str | None = None,
+        destination: str | None = None,
+    ) -> AttemptFact | None:
+        """The latest attempt since ``since`` counted as one of ``counts`` (same reading as
+        ``count_attempts``, in-flight attempts included), or None."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Postal addresses as the dispatcher stores them, and the key holds and caps use for one.
 
-A letter's or visit's ``destination`` is the address's key (``addr:`` and a digest of its
-normalised lines), so an opt-out, a "returned to sender" or a do-not-visit on one address
-works like one on a phone number.
+A letter's or visit's ``destination`` is the address's key (``addr:``, the country and a
+digest of its normalised lines), so an opt-out, a "returned to sender" or a do-not-visit
+on one address works like one on a phone number.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def address_key(address: Mapping[str, Any]) -> str:
     normal = "|".join(
         " ".join(unicodedata.normalize("NFKC", part).casefold().split()) for part in parts
     )
-    return "addr:" + hashlib.blake2b(normal.encode(), digest_size=12).hexdigest()
+    digest = hashlib.blake2b(normal.encode(), digest_size=12).hexdigest()
+    return f"addr:{address['country']}:{digest}"
 
 
 def postal_address(stored: Mapping[str, Any]) -> PostalAddress:

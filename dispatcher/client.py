@@ -40,6 +40,8 @@ _VIEW_FIELDS = (
     "template_version", "locale", "destination", "content", "segments", "requested_by",
     "created_at", "scheduled_for", "updated_at", "status", "attempts", "provider",
     "provider_message_id", "error_code", "error_text", "error_retryable", "verdict",
+    "result", "collector_id", "collector_ids", "address", "duration_s", "recording_ref",
+    "answered_by", "disposition",
 )  # fmt: skip
 
 

@@ -1,8 +1,9 @@
 """`dispatcher demo`: the whole pipeline on the embedded default, start to finish.
 
 Creates the contact log, loads sample debtors (Chinese and English), enqueues a batch
-of reminders through the Python client, runs a worker until the queue is empty, and
-prints what the contact log says happened to each.
+of reminders through the Python client — with a collector's call, a letter and visits —
+runs a worker until the queue is empty, and prints what the contact log says happened
+to each.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import timedelta
 
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.migrate import upgrade
+from dispatcher.demo_channels import channel_requests, promise_after_the_call, register_collectors
 from dispatcher.requests import MessageRequest
 from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
@@ -70,6 +72,8 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
     if not settings.database_url:  # the embedded default: start from a clean slate each run
         settings = replace(settings, data_dir=settings.data_dir / "demo")
         shutil.rmtree(settings.data_dir, ignore_errors=True)
+    if settings.letter_provider == "outbox":  # show a real PDF, as the print room gets it
+        settings = replace(settings, letter_provider="print_room")
     with redis_url_for(settings) as redis_url:
         client = await DispatcherClient.connect(settings, redis_url=redis_url)
         async with client:
@@ -83,6 +87,9 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
                 source="inbound:STOP",
                 reason="replied STOP",
             )
+            now = client.log.clock.now()
+            await register_collectors(client, now.date())
+            channel_requests_ = await channel_requests(client, now)
             requests = _requests(bulk)
             # One message is scheduled for later: it stays queued, with its time.
             requests.append(
@@ -96,6 +103,7 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
             accepted = await client.send_many(requests)
             enqueued_s = time.perf_counter() - started
             again = await client.send_many(requests)
+            others = await client.send_many(channel_requests_)
 
             worker = create_worker(
                 settings, redis_url=redis_url, poll_delay=0.005, handle_signals=False
@@ -105,6 +113,8 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
             worked_s = time.perf_counter() - started
 
             views = [await client.get(a.message_id) for a in accepted]
+            promise = await promise_after_the_call(client, others[0].message_id, now.date())
+            other_views = [await client.get(a.message_id) for a in others]
 
     print(
         f"\nEnqueued {len(accepted)} messages in one call: {enqueued_s * 1000:.0f} ms "
@@ -131,6 +141,23 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
             for v in shown
         ],
     )
+    print("\nA collector's call, one by a collector whose credential expired, a letter, and "
+          "two visits:")  # fmt: skip
+    _print_table(
+        ["message", "channel", "collector(s)", "status", "provider", "why / when"],
+        [
+            [
+                v.message["id"][-8:],
+                v.message["channel"],
+                ", ".join(v.message["collector_ids"] or ()),
+                v.status,
+                v.message["provider"] or "",
+                _why(v.message),
+            ]
+            for v in other_views
+        ],
+    )
+    print(f"After the call: {promise}")
     totals = Counter(v.status for v in views)
     print("\nAll messages by status: " + ", ".join(f"{s} {n}" for s, n in sorted(totals.items())))
     print(f"First text, as sent: {views[0].message['content']}")
@@ -138,8 +165,12 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
     if not settings.twilio_configured:
         print(
             f"No Twilio credentials: texts went to the local outbox "
-            f"{settings.data_dir / 'outbox.jsonl'} (status 'sent', provider 'outbox')."
+            f"{settings.data_dir / 'outbox.jsonl'} (status 'sent', provider 'outbox'), "
+            f"calls to {settings.data_dir / 'outbox-voice.jsonl'}."
         )
+    letters = sorted((settings.print_room_dir or settings.data_dir / "print-room").rglob("*.pdf"))
+    if letters:
+        print(f"The letter, as the print room gets it: {letters[0]}")
 
 
 def _why(message: dict[str, object]) -> str:

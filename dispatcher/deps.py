@@ -10,10 +10,16 @@ from arq.connections import ArqRedis
 from channels.base import Channel
 from channels.outbox import OutboxChannel
 from compliance import ComplianceGate, Rule
-from compliance.caps import FrequencyCapRule
+from compliance.caps import ConversationQuietPeriodRule, FrequencyCapRule
 from compliance.civility import CivilityRule, CivilityScanner
 from compliance.hours import ContactHoursRule
-from compliance.rules import HoldsRule, RendersWithinLimit, RequiredContentRule
+from compliance.rules import (
+    CollectorCredentialRule,
+    HoldsRule,
+    RendersWithinLimit,
+    RequiredContentRule,
+)
+from compliance.rules.approved import ApprovedTemplateRule
 from dispatcher.api.pausestate import pause_rule
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.contactlog.database import create_engine
@@ -22,6 +28,7 @@ from dispatcher.domain import ChannelKind
 from dispatcher.queue import JobQueue
 from dispatcher.settings import Settings
 from templates import TemplateCatalog
+from templates.approvals import ApprovalRegister
 
 __all__ = ["Deps", "build_channels", "default_rules"]
 
@@ -49,12 +56,15 @@ class Deps:
     ) -> Deps:
         clock = clock or SystemClock()
         engine = create_engine(settings.effective_database_url, **engine_options)
+        catalog = TemplateCatalog()
         return cls(
             settings=settings,
             clock=clock,
             log=ContactLog(engine, clock),
-            catalog=TemplateCatalog(),
-            gate=ComplianceGate(rules if rules is not None else default_rules(settings)),
+            catalog=catalog,
+            gate=ComplianceGate(
+                rules if rules is not None else default_rules(settings, catalog.approvals)
+            ),
             queue=JobQueue(redis),
             channels=channels if channels is not None else build_channels(settings),
         )
@@ -65,14 +75,23 @@ class Deps:
         await self.log.engine.dispose()
 
 
-def default_rules(settings: Settings) -> list[Rule]:
+def default_rules(settings: Settings, approvals: ApprovalRegister | None = None) -> list[Rule]:
+    """Every rule, in order. ``approvals``: compliance's register (default: the shipped one),
+    which also marks the templates allowed after a cease or describing a lawful action."""
+    register = approvals if approvals is not None else ApprovalRegister.load()
     return [
         RendersWithinLimit(max_sms_segments=settings.sms_max_segments),
-        CivilityRule(CivilityScanner.from_lexicons()),
+        ApprovedTemplateRule(register),
+        CivilityRule(
+            CivilityScanner.from_lexicons(),
+            lawful_action_templates=register.lawful_action_templates,
+        ),
         RequiredContentRule(),
-        HoldsRule(),
+        HoldsRule(allowed_after_cease=register.allowed_after_cease),
         ContactHoursRule(),
         FrequencyCapRule(),
+        ConversationQuietPeriodRule(),  # Reg F: no call within 7 days after a conversation
+        CollectorCredentialRule(),  # calls and visits: trained collectors, valid credentials
         pause_rule(settings),  # operations.pause: emergency stop, set with POST /v1/pause
     ]
 
@@ -103,12 +122,44 @@ def _sms_channel(settings: Settings) -> Channel:
 
 
 def _voice_channel(settings: Settings) -> Channel:
-    return OutboxChannel(settings.data_dir / "outbox-voice.jsonl")
+    if not settings.twilio_configured:
+        return OutboxChannel(settings.data_dir / "outbox-voice.jsonl")
+    from channels.twilio import TwilioVoiceChannel
+
+    return TwilioVoiceChannel(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token.reveal(),
+        from_number=settings.twilio_from_number,
+        caller_id=settings.twilio_caller_id,
+        record_calls=settings.record_calls,
+        api_base_url=settings.twilio_api_base_url,
+    )
 
 
 def _letter_channel(settings: Settings) -> Channel:
-    return OutboxChannel(settings.data_dir / "outbox-letter.jsonl")
+    """LETTER_PROVIDER: "outbox" (a local file), "lob" (print and mail) or "print_room"."""
+    provider = settings.letter_provider
+    if provider == "outbox":
+        return OutboxChannel(settings.data_dir / "outbox-letter.jsonl")
+    from dispatcher.errors import InvalidRequest
+
+    if provider not in ("lob", "print_room"):
+        raise InvalidRequest.of("LETTER_PROVIDER", f"{provider!r}: use outbox, lob or print_room")
+    from channels.letters import LobStyleLetters, PrintRoomBatch
+    from channels.letters.channel import LetterMailChannel
+
+    if provider == "print_room":
+        root = settings.print_room_dir or settings.data_dir / "print-room"
+        return LetterMailChannel(PrintRoomBatch(root))
+    if not settings.lob_api_key:
+        raise InvalidRequest.of("LOB_API_KEY", "must be set when LETTER_PROVIDER is lob")
+    # The provider prints the address over the top of page 1: the window is left blank.
+    lob = LobStyleLetters(settings.lob_api_key.reveal(), base_url=settings.lob_api_base_url)
+    return LetterMailChannel(lob, address_block=False)
 
 
 def _visit_channel(settings: Settings, sms: Channel) -> Channel:
-    return OutboxChannel(settings.data_dir / "outbox-visit.jsonl")
+    # A visit's "send" texts its notice to each collector, through the SMS channel.
+    from channels.visit import VisitNoticeChannel
+
+    return VisitNoticeChannel(sms)

@@ -27,13 +27,15 @@ from dispatcher.contactlog.models import Collector, Debtor, Message
 from dispatcher.contactlog.session import DebtorSession
 from dispatcher.crashes import record_crash
 from dispatcher.deps import Deps
-from dispatcher.domain import PENDING, ChannelKind, EventSource, MessageStatus
+from dispatcher.domain import PENDING, ChannelKind, ContactResult, EventSource, MessageStatus
 from dispatcher.outgoing import outgoing_for
 from templates import Rendered, TemplateCatalog, TemplateError
 
 __all__ = ["Pipeline", "RenderOutcome", "process_message", "render_message", "subject_for"]
 
 log = logging.getLogger(__name__)
+
+HANDED_OVER = frozenset({ChannelKind.SMS, ChannelKind.LETTER})
 
 # arq may start a deferred job a little early; anything earlier than this waits for its own job.
 EARLY_TOLERANCE = timedelta(seconds=1)
@@ -183,6 +185,8 @@ class Pipeline:
 
         fields = {"provider": receipt.provider, "provider_message_id": receipt.provider_message_id}
         detail = {**fields, **receipt.detail}
+        # A text or letter handed over is its result; a call's or visit's result comes later.
+        handed_over = {"result": ContactResult.SENT} if message.channel in HANDED_OVER else {}
         sent = await self.log.transition(
             message.id,
             expect={MessageStatus.SENDING},
@@ -190,9 +194,12 @@ class Pipeline:
             source=EventSource.WORKER,
             detail=detail,
             **fields,
+            **handed_over,
         )
         if not sent:  # the provider's callback arrived before us: keep its status
-            await self.log.note(message.id, source=EventSource.WORKER, detail=detail, **fields)
+            await self.log.note(
+                message.id, source=EventSource.WORKER, detail=detail, **fields, **handed_over
+            )
         return f"sent via {receipt.provider}"
 
     async def _after_transient_error(

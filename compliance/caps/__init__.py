@@ -1,3 +1,4 @@
+from compliance.caps.quiet import ConversationQuietPeriodRule
 from compliance.caps.rule import FrequencyCapRule
 
-__all__ = ["FrequencyCapRule"]
+__all__ = ["ConversationQuietPeriodRule", "FrequencyCapRule"]

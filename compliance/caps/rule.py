@@ -18,13 +18,38 @@ from zoneinfo import ZoneInfo
 
 from compliance.gate import CheckSubject
 from compliance.hours.zones import UnknownLocation, debtor_zones
-from compliance.packs import CapRule, NumberKind, PackError, PackSet, Scope, load_packs
+from compliance.packs import NumberKind, PackError, PackSet, Scope, load_packs
 from compliance.verdict import RuleResult
 
-__all__ = ["FrequencyCapRule"]
+__all__ = [
+    "AGREEMENT_EXEMPTIONS",
+    "FrequencyCapRule",
+    "agreement_exempts",
+    "local_midnight",
+    "zones_for",
+]
 
-# Counted events by the channel whose messages carry them ("sms.sent" → sms messages).
+# Which channel's messages carry each counted event ("call.answered" → voice messages).
 _EVENT_CHANNEL = {"sms": "sms", "call": "voice", "email": "email"}
+# Exemptions that a debtor's standing agreement (``CheckSubject.agreed_until``) grants.
+AGREEMENT_EXEMPTIONS = frozenset({"consumer_consent_7_days", "debtor_agreed"})
+
+
+def counted_channels(counts: Iterable[str]) -> frozenset[str]:
+    """The channels whose messages the counted events ``counts`` are about."""
+    prefixes = {e.split(".")[0] for e in counts}
+    return frozenset(_EVENT_CHANNEL[p] for p in prefixes if p in _EVENT_CHANNEL)
+
+
+def agreement_exempts(
+    exemptions: frozenset[str], subject: CheckSubject, at: datetime
+) -> str | None:
+    """Why the debtor's agreement exempts a rule with ``exemptions`` at ``at``, or None."""
+    agreed = subject.agreed_until
+    used = sorted(exemptions & AGREEMENT_EXEMPTIONS)
+    if not used or agreed is None or agreed <= at:
+        return None
+    return f"{', '.join(used)}: the debtor agreed to contact until {agreed.isoformat()}"
 
 
 class FrequencyCapRule:
@@ -42,44 +67,48 @@ class FrequencyCapRule:
         except PackError as exc:
             return RuleResult.block(self.id, self.citation, f"no rule packs: {exc}")
         inputs: dict[str, Any] = {"packs": list(packs.ids), "pack_versions": packs.versions}
-        checked, full = [], []
+        checked: list[dict[str, Any]] = []
+        exempt: list[dict[str, Any]] = []
+        full = []
         for cap in packs.strictest_caps(subject.channel):
-            channels = frozenset(
-                _EVENT_CHANNEL[e.split(".")[0]]
-                for e in cap.counts
-                if e.split(".")[0] in _EVENT_CHANNEL
-            )
-            if subject.channel not in channels:
+            if subject.channel not in counted_channels(cap.counts):
                 continue  # e.g. a call cap that texts do not count toward
             if cap.numbers is NumberKind.OTHER:
                 # Destinations count as personal numbers (mobile, residence) until the
                 # debtor's record can mark a number as work or other.
                 continue
+            why = agreement_exempts(cap.exemptions, subject, subject.now)
+            if why is not None:
+                exempt.append({"cap": cap.ref, "exempt": why, "citation": cap.citation})
+                continue
             try:
-                zones = _zones(cap, subject)
+                zones = zones_for(cap.time_zone, subject)
             except UnknownLocation as exc:
                 return RuleResult.block(self.id, cap.citation, str(exc), **inputs)
             since = min(
-                _local_midnight(subject.now, z, days_back=cap.period_days - 1) for z in zones
+                local_midnight(subject.now, z, days_back=cap.period_days - 1) for z in zones
             )
             count = await subject.facts.count_attempts(
                 debtor_ref=subject.debtor_ref,
-                channels=channels,
+                counts=cap.counts,
                 since=since,
                 account_ref=subject.account_ref if cap.scope is Scope.DEBT else None,
                 destination=subject.destination if cap.scope is Scope.PHONE_NUMBER else None,
             )
-            entry = {
+            entry: dict[str, Any] = {
                 "cap": cap.ref, "limit": cap.limit, "period_days": cap.period_days,
-                "scope": cap.scope.value, "count": count.count, "since": since.isoformat(),
-                "zones": [z.key for z in zones], "citation": cap.citation,
+                "scope": cap.scope.value, "counts": sorted(cap.counts), "count": count.count,
+                "since": since.isoformat(), "zones": [z.key for z in zones],
+                "citation": cap.citation,
             }  # fmt: skip
             checked.append(entry)
             if count.count >= cap.limit:
                 oldest = count.oldest_at or subject.now
-                frees = max(_local_midnight(oldest, z, days_back=-cap.period_days) for z in zones)
+                frees = max(local_midnight(oldest, z, days_back=-cap.period_days) for z in zones)
                 full.append((frees, cap, entry))
         inputs["caps"] = checked
+        if exempt:
+            inputs["exempt"] = exempt
         if not full:
             return RuleResult.allow(self.id, self.citation, **inputs)
         until, cap, entry = max(full, key=lambda f: f[0])
@@ -87,20 +116,21 @@ class FrequencyCapRule:
             self.id,
             cap.citation,
             f"{cap.ref}: {entry['count']} of {cap.limit} contacts per {cap.period_days} day(s) "
-            f"per {cap.scope.value} already made",
+            f"per {cap.scope.value} already made (counting {', '.join(sorted(cap.counts))})",
             until,
             **inputs,
         )
 
 
-def _zones(cap: CapRule, subject: CheckSubject) -> list[ZoneInfo]:
-    if cap.time_zone:
-        return [ZoneInfo(cap.time_zone)]
+def zones_for(time_zone: str | None, subject: CheckSubject) -> list[ZoneInfo]:
+    """The pack's fixed zone, else every zone the debtor may be in."""
+    if time_zone:
+        return [ZoneInfo(time_zone)]
     names, _ = debtor_zones(subject.destination, subject.debtor_time_zone)
     return [ZoneInfo(name) for name in names]
 
 
-def _local_midnight(instant: datetime, zone: ZoneInfo, *, days_back: int) -> datetime:
+def local_midnight(instant: datetime, zone: ZoneInfo, *, days_back: int) -> datetime:
     """Local midnight ``days_back`` days before the local date of ``instant``, in UTC."""
     day = instant.astimezone(zone).date() - timedelta(days=days_back)
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(instant.tzinfo)

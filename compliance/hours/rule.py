@@ -3,8 +3,10 @@
 Which packs: ``subject.packs``, or the defaults for the destination number's country.
 Which zones: zones a pack fixes (cn: Asia/Shanghai for the whole country), plus — for
 packs that measure at the debtor's location — the debtor's time zone on record, or else
-every zone the phone number indicates. Allowed now: allow. Otherwise: defer to the first
-instant the window is open in every zone at once, or block when that never happens.
+every zone the phone number indicates. The time checked is the contact's own
+(``contact_at``: a visit's booked time) or else now. Allowed then: allow. Otherwise:
+defer to the first instant the window is open in every zone at once, or block when that
+never happens. (The pipeline refuses a visit rather than move it: its time is booked.)
 """
 
 from __future__ import annotations
@@ -86,22 +88,24 @@ class ContactHoursRule:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             return RuleResult.block(self.id, hours.citation, f"unknown time zone: {exc}", **inputs)
         agreed = agreed_until if hours.agreed_times_override else None
+        at = subject.contact_at or subject.now
         inputs |= {
             "zones": list(names),
             "zone_source": zone_source,
-            "local_times": _local_times(subject.now, zones),
+            "checked_at": at.isoformat(),
+            "local_times": _local_times(at, zones),
             "agreed_until": agreed.isoformat() if agreed else None,
             "agreed_until_ignored": agreed_until is not None and agreed is None,
             "inconvenient": [_shown(x) for x in inconvenient],
         }
         until = first_allowed_instant(
-            subject.now, zones, window, agreed_until=agreed, inconvenient=inconvenient
+            at, zones, window, agreed_until=agreed, inconvenient=inconvenient
         )
-        return self._decide(subject.now, until, hours, zones, inputs)
+        return self._decide(at, until, hours, zones, inputs)
 
     def _decide(
         self,
-        now: datetime,
+        at: datetime,
         until: datetime | None,
         hours: AllowedHours,
         zones: Sequence[ZoneInfo],
@@ -115,7 +119,7 @@ class ContactHoursRule:
                 f"the allowed hours {hours} are never open in all of {names} at the same time",
                 **inputs,
             )
-        if until == now:
+        if until == at:
             return RuleResult.allow(
                 self.id, hours.citation, f"within the allowed hours {hours}", **inputs
             )

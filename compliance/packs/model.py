@@ -45,6 +45,7 @@ EVENTS: dict[str, str] = {
     "call.unconnected": "it did not connect (number not in service, network error)",
     "call.failed": "our provider never placed it",
     "call.conversation": "the collector talked with the debtor (an effective conversation)",
+    "call.robot_answered": "a person listened to an automated voice reminder",
     "sms.sent": "a text message was sent",
     "email.sent": "an email was sent",
 }

@@ -1,7 +1,14 @@
 """The rules shipped with the dispatcher core; rule packs add more."""
 
+from compliance.rules.collectors import CollectorCredentialRule
 from compliance.rules.content import RequiredContentRule
 from compliance.rules.holds import HOLD_KINDS, HoldsRule
 from compliance.rules.renders import RendersWithinLimit
 
-__all__ = ["HOLD_KINDS", "HoldsRule", "RendersWithinLimit", "RequiredContentRule"]
+__all__ = [
+    "HOLD_KINDS",
+    "CollectorCredentialRule",
+    "HoldsRule",
+    "RendersWithinLimit",
+    "RequiredContentRule",
+]

@@ -1,12 +1,33 @@
-"""Collectors: only a trained collector with a valid credential may call or visit (org pack)."""
+"""Collectors: only a trained collector with a valid credential may call or visit (org pack).
+
+A call that names collectors (a collector's bridged call) and every visit must name only
+collectors the registry knows, each active, trained and with an unexpired credential on
+the local date of the contact. A visit needs at least as many valid collectors as the
+packs' staffing rules ask (org: two), and never fewer than two. An automated voice
+reminder names no collector and passes.
+
+The local date: the contact's time (``contact_at`` for a visit, else now) in Beijing time
+for debtors under the ``cn`` pack, else in the debtor's time zone (on record, or every
+zone the phone number indicates). Where neither is known, every date the contact could
+be local to anywhere (UTC-12 .. UTC+14): the credential must hold on all of them.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from compliance.gate import CollectorFact
+from compliance.gate import CheckSubject, CollectorFact
+from compliance.hours.zones import UnknownLocation, debtor_zones
+from compliance.packs import PackError, PackSet, load_packs
+from compliance.verdict import RuleResult
 
-__all__ = ["credential_problem"]
+__all__ = ["MIN_VISIT_COLLECTORS", "CollectorCredentialRule", "credential_problem"]
+
+MIN_VISIT_COLLECTORS = 2  # company policy (seed), whatever the packs say
+_BEIJING = "Asia/Shanghai"
 
 
 def credential_problem(fact: CollectorFact, *, on: date) -> str | None:
@@ -20,3 +41,65 @@ def credential_problem(fact: CollectorFact, *, on: date) -> str | None:
     if fact.credential_expires is not None and fact.credential_expires < on:
         return f"collector {fact.collector_id}'s credential expired on {fact.credential_expires}"
     return None
+
+
+class CollectorCredentialRule:
+    id = "collector.credential"
+    citation = "Company policy (seed): collectors start work only after passing training"
+
+    def __init__(self, *, pack_loader: Callable[[Iterable[str]], PackSet] = load_packs) -> None:
+        self.pack_loader = pack_loader
+
+    async def check(self, subject: CheckSubject) -> RuleResult:
+        if subject.channel not in ("voice", "visit"):
+            return RuleResult.allow(self.id, self.citation, "no collectors on this channel")
+        if subject.channel == "voice" and not subject.collector_ids:
+            return RuleResult.allow(self.id, self.citation, "automated call: no collector")
+        try:
+            staffing = self.pack_loader(subject.packs).staffing(subject.channel)
+        except PackError as exc:
+            return RuleResult.block(self.id, self.citation, f"no rule packs: {exc}")
+        at = subject.contact_at or subject.now
+        dates, where = local_dates(at, subject)
+        known = {c.collector_id: c for c in subject.collectors}
+        problems: dict[str, str] = {}
+        for collector_id in dict.fromkeys(subject.collector_ids):
+            fact = known.get(collector_id)
+            if fact is None:
+                problems[collector_id] = f"collector {collector_id} is not in the registry"
+                continue
+            found = [p for p in (credential_problem(fact, on=d) for d in dates) if p]
+            if found:
+                problems[collector_id] = found[-1]  # the latest date: an expiry shows there
+        valid = [c for c in dict.fromkeys(subject.collector_ids) if c not in problems]
+        inputs: dict[str, Any] = {
+            "collector_ids": list(subject.collector_ids), "valid": valid,
+            "problems": problems, "local_dates": [d.isoformat() for d in dates],
+            "dates_from": where, "staffing": [s.ref for s in staffing],
+        }  # fmt: skip
+        citation = "; ".join(dict.fromkeys(s.citation for s in staffing)) or self.citation
+        if problems:
+            return RuleResult.block(self.id, citation, "; ".join(problems.values()), **inputs)
+        if subject.channel == "visit":
+            needed = max([MIN_VISIT_COLLECTORS, *(s.min_collectors for s in staffing)])
+            inputs["min_collectors"] = needed
+            if len(valid) < needed:
+                return RuleResult.block(
+                    self.id, citation,
+                    f"a visit needs {needed} or more collectors with a valid credential; "
+                    f"{len(valid)} named", **inputs,
+                )  # fmt: skip
+        return RuleResult.allow(self.id, citation, **inputs)
+
+
+def local_dates(at: datetime, subject: CheckSubject) -> tuple[list[date], str]:
+    """The local dates of ``at`` the credential must hold on, and where they came from."""
+    if "cn" in subject.packs:
+        return [at.astimezone(ZoneInfo(_BEIJING)).date()], f"Beijing time ({_BEIJING})"
+    try:
+        names, source = debtor_zones(subject.destination, subject.debtor_time_zone)
+        zones = [ZoneInfo(name) for name in names]
+    except (UnknownLocation, ValueError, KeyError):
+        span = {(at + timedelta(hours=h)).date() for h in (-12, 14)}
+        return sorted(span), "any zone (the debtor's location is unknown)"
+    return sorted({at.astimezone(z).date() for z in zones}), source

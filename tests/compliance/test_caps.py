@@ -25,7 +25,7 @@ class Attempts:
         return []
 
     async def count_attempts(
-        self, *, debtor_ref: str, channels: frozenset[str], since: datetime,
+        self, *, debtor_ref: str, counts: frozenset[str], since: datetime,
         account_ref: str | None = None, destination: str | None = None,
     ) -> AttemptCount:  # fmt: skip
         times = [t for a, t in self.sent if t >= since and account_ref in (None, a)]

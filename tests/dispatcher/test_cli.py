@@ -20,6 +20,9 @@ def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[st
     )  # fmt: skip
 
 
+COLLECTOR_PHONES = {"+8613900001717", "+8613900002121"}
+
+
 def test_the_demo_runs_on_the_embedded_default(tmp_path: Path) -> None:
     done = run_cli("demo", "--bulk", "60", cwd=tmp_path)
 
@@ -34,7 +37,13 @@ def test_the_demo_runs_on_the_embedded_default(tmp_path: Path) -> None:
     assert totals["blocked"] == 10  # the opted-out debtor, whatever the hour
     assert set(totals) <= {"sent", "deferred", "blocked", "queued"}
     outbox = read_outbox(tmp_path / "var" / "demo" / "outbox.jsonl")
-    assert len(outbox) == totals.get("sent", 0)
+    notices = [m for m in outbox if m["destination"] in COLLECTOR_PHONES]  # of the visit
+    assert len(outbox) - len(notices) == totals.get("sent", 0)
+    # a collector's call, an expired collector refused, a letter PDF, visits checked
+    assert "collector.credential: collector c-99's credential expired" in out
+    pdfs = list((tmp_path / "var" / "demo" / "print-room").rglob("*.pdf"))
+    assert len(pdfs) == (1 if "print_room" in out else 0)  # unless quiet hours defer it
+    assert ("The letter, as the print room gets it:" in out) == bool(pdfs)
     assert not (tmp_path / "var" / "demo" / "redis.sock").exists()  # its Redis was stopped
 
 

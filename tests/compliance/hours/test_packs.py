@@ -67,7 +67,7 @@ def test_cn_caps_3_conversations_per_debtor_and_6_unanswered_per_number_a_day() 
     conversations = caps["effective_conversations"]
     assert (conversations.limit, conversations.period_days) == (3, 1)
     assert conversations.scope is Scope.DEBTOR
-    assert conversations.counts == {"call.conversation"}
+    assert conversations.counts == {"call.conversation", "call.robot_answered"}
     unanswered = caps["unanswered_attempts"]
     assert (unanswered.limit, unanswered.period_days) == (6, 1)
     assert unanswered.scope is Scope.PHONE_NUMBER
@@ -196,7 +196,7 @@ def test_a_pack_id_cannot_reach_outside_the_pack_directories() -> None:
 def test_an_override_directory_wins_over_the_built_in_packs(tmp_path: Path) -> None:
     text = (BUILTIN_DIR / "cn.toml").read_text(encoding="utf-8")
     (tmp_path / "cn.toml").write_text(
-        text.replace('version = "2026.1"', 'version = "2026.1-local"').replace(
+        text.replace('version = "2026.2"', 'version = "2026.1-local"').replace(
             "limit = 6", "limit = 4"
         ),
         encoding="utf-8",
