@@ -11,17 +11,11 @@ Two kinds of call, told apart by ``OutgoingMessage.collectors``:
 
 Status callbacks go to ``{callback base}/status/{collector|debtor}``; the callback base is
 ``OutgoingMessage.status_callback_url``. Errors are mapped as for SMS
-(``channels.twilio.errors``); the SDK's own retries stay off.
+(``channels.twilio.client``); the SDK's own retries stay off.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-
-import aiohttp
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
-from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 from twilio.rest.api.v2010.account.call import CallInstance
 
@@ -32,7 +26,7 @@ from channels.base import (
     Receipt,
     TransientChannelError,
 )
-from channels.twilio.errors import channel_error_from_twilio, network_error
+from channels.twilio.client import TwilioApi
 from channels.twilio.twiml import CALL_PROGRESS_EVENTS, bridge_twiml
 
 __all__ = ["TwilioVoiceChannel"]
@@ -62,25 +56,17 @@ class TwilioVoiceChannel:
         api_base_url: str | None = None,
         timeout_s: float = 10.0,
     ) -> None:
-        if not account_sid or not auth_token:
-            raise ValueError("Twilio needs an account SID and an auth token")
         if not caller_id and not from_number:
             raise ValueError("Twilio calls need a caller_id or a from_number")
-        if timeout_s <= 0:
-            raise ValueError(f"timeout_s must be positive, not {timeout_s}")
-        self._account_sid = account_sid
-        self._auth_token = auth_token
+        self._api = TwilioApi(
+            account_sid, auth_token, api_base_url=api_base_url, timeout_s=timeout_s
+        )
         self._caller_id = caller_id or from_number
         self._record_calls = record_calls
-        self._api_base_url = api_base_url.rstrip("/") if api_base_url else None
-        self._timeout_s = timeout_s
-        self._client: Client | None = None
-        self._http: AsyncTwilioHttpClient | None = None
-        self._closed = False
 
     def __repr__(self) -> str:  # never show the auth token
         return (
-            f"TwilioVoiceChannel(account_sid={self._account_sid!r}, "
+            f"TwilioVoiceChannel(account_sid={self._api.account_sid!r}, "
             f"caller_id={self._caller_id!r}, record_calls={self._record_calls!r})"
         )
 
@@ -97,29 +83,18 @@ class TwilioVoiceChannel:
         base = message.status_callback_url.rstrip("/")
         if len(message.collectors) > 1:
             raise PermanentChannelError("too_many_collectors", "a call bridges one collector")
-        client = self._get_client()
-        try:
-            async with asyncio.timeout(self._timeout_s):
-                if message.collectors:
-                    created = await self._bridge(client, message, base)
-                    leg = "collector"
-                else:
-                    created = await self._reminder(client, message, base)
-                    leg = "debtor"
-        except (TwilioRestException, TwilioServiceException) as exc:
-            raise channel_error_from_twilio(exc) from exc
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise network_error(exc) from exc
-        except json.JSONDecodeError as exc:
-            raise TransientChannelError("bad_response", f"Twilio answered non-JSON: {exc}") from exc
+        async with self._api.request() as client:
+            if message.collectors:
+                created = await self._bridge(client, message, base)
+                leg = "collector"
+            else:
+                created = await self._reminder(client, message, base)
+                leg = "debtor"
         return _receipt(created.sid, created.status, leg)
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP session. The channel cannot send afterwards."""
-        self._closed = True
-        http, self._http, self._client = self._http, None, None
-        if http is not None:
-            await http.close()
+        await self._api.aclose()
 
     async def _bridge(self, client: Client, message: OutgoingMessage, base: str) -> CallInstance:
         collector = message.collectors[0]
@@ -155,21 +130,6 @@ class TwilioVoiceChannel:
             status_callback_event=list(CALL_PROGRESS_EVENTS),
             status_callback_method="POST",
         )
-
-    def _get_client(self) -> Client:
-        if self._closed:
-            raise RuntimeError("TwilioVoiceChannel is closed")
-        if self._client is None:
-            # As in TwilioSmsChannel: no SDK retries, no environment edge/region rewriting,
-            # and asyncio.timeout() in send() because the SDK ignores the client's timeout.
-            http = AsyncTwilioHttpClient(max_retries=None)
-            client = Client(self._account_sid, self._auth_token, http_client=http)
-            client.edge = None
-            client.region = None
-            if self._api_base_url is not None:
-                client.api.base_url = self._api_base_url
-            self._http, self._client = http, client
-        return self._client
 
 
 def _receipt(sid: str | None, twilio_status: str | None, leg: str) -> Receipt:
