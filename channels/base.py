@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 __all__ = [
     "Channel",
@@ -24,6 +24,7 @@ __all__ = [
     "PermanentChannelError",
     "PostalAddress",
     "Receipt",
+    "SentLookup",
     "TransientChannelError",
 ]
 
@@ -115,6 +116,16 @@ class PermanentChannelError(ChannelError):
         super().__init__(code, text, http_status=http_status)
         # The provider says the recipient unsubscribed (Twilio 21610): record an opt-out.
         self.recipient_opted_out = recipient_opted_out
+
+
+@runtime_checkable
+class SentLookup(Protocol):
+    """A channel that can ask its provider whether a message was taken (after a crash)."""
+
+    async def find_sent(self, destination: str, body: str, *, since: datetime) -> Receipt | None:
+        """The provider's record of ``body`` to ``destination`` created at or after
+        ``since``, or None if it has none. Raises ``ChannelError`` if it cannot tell."""
+        ...
 
 
 class Channel(Protocol):

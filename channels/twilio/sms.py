@@ -7,6 +7,8 @@ from the ``TransientChannelError`` / ``PermanentChannelError`` raised here.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from twilio.base import values
 
 from channels.base import DeliveryStatus, OutgoingMessage, Receipt, TransientChannelError
@@ -14,6 +16,9 @@ from channels.twilio.client import TwilioApi
 from channels.twilio.status import TWILIO_STATUSES
 
 __all__ = ["TwilioSmsChannel"]
+
+# How many of a number's newest messages a lookup reads: a crash leaves one attempt open.
+LOOKUP_LIMIT = 20
 
 
 class TwilioSmsChannel:
@@ -62,6 +67,19 @@ class TwilioSmsChannel:
                 status_callback=message.status_callback_url or values.unset,
             )
         return _receipt(created.sid, created.status, created.num_segments)
+
+    async def find_sent(self, destination: str, body: str, *, since: datetime) -> Receipt | None:
+        """Twilio's record of this text, if it took it: the newest messages to the number,
+        matched on the body and a creation time no earlier than ``since``."""
+        async with self._api.request() as client:
+            recent = await client.messages.list_async(
+                to=destination, limit=LOOKUP_LIMIT, page_size=LOOKUP_LIMIT
+            )
+        for found in recent:
+            created = found.date_created
+            if found.body == body and created is not None and created >= since:
+                return _receipt(found.sid, found.status, found.num_segments)
+        return None
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP session. The channel cannot send afterwards."""

@@ -135,6 +135,7 @@ async def stack(
     # 08:30 in New York and 21:30 in Beijing: inside both countries' allowed hours.
     clock: Clock = options.pop("clock", ShiftedClock(ALLOWED_EVERYWHERE))
     async with FakeTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, auto_callbacks=auto_callbacks) as fake:
+        fake.now = clock.now  # Twilio's records carry the test's time, like ours
         settings = stack_settings(
             tmp_path, database_url, redis_url, twilio_api_base_url=fake.base_url, **options
         )

@@ -75,6 +75,57 @@ async def test_a_message_left_sending_by_a_crash_is_never_resent(stack: Stack) -
     assert (message["status"], message["error_code"]) == ("failed", "outcome_unknown")
 
 
+async def sweep_with_channels(stack: Stack) -> str:
+    """The sweep as a worker runs it: with the channels, so it can ask Twilio."""
+    redis = await create_pool(RedisSettings.from_dsn(stack.redis_url))
+    deps = Deps.build(stack.settings, redis=redis, clock=stack.clock)
+    try:
+        return await sweep({"deps": deps})
+    finally:
+        await deps.aclose()
+        await redis.aclose()
+
+
+async def test_a_crash_after_twilio_took_the_text_is_settled_as_sent(stack: Stack) -> None:
+    # Given a text Twilio took, whose worker died before recording it (left "sending")
+    message_id = await stack.send()
+    await stack.run_worker()
+    sid = (await stack.view(message_id)).message["provider_message_id"]
+    await stack.log.transition(
+        message_id, expect={MessageStatus.SENT, MessageStatus.DELIVERED},
+        to=MessageStatus.SENDING, source=EventSource.WORKER, provider_message_id=None,
+    )  # fmt: skip
+
+    # When the sweep finds it stuck, it asks Twilio instead of giving up
+    await sweep_with_channels(stack)
+
+    view = await stack.view(message_id)
+    assert (view.status, view.message["provider_message_id"]) == ("sent", sid)
+    assert view.events[-1].detail["reconciled"] == "found at the provider"
+    assert len([r for r in stack.twilio.requests if r.method == "POST"]) == 1  # never resent
+
+
+async def test_a_crash_before_twilio_took_the_text_queues_it_again(stack: Stack) -> None:
+    # Given a text claimed for sending, whose worker died before calling Twilio
+    message_id = await stack.send()
+    claimed = await stack.log.transition(
+        message_id, expect=PENDING, to=MessageStatus.SENDING, source=EventSource.WORKER,
+        content="Hello", attempted_at=stack.clock.now(),
+    )  # fmt: skip
+    assert claimed
+
+    # When the sweep asks Twilio, which has no such text, it is queued again and then sent
+    await sweep_with_channels(stack)
+    assert (await stack.view(message_id)).status == "queued"
+    await stack.run_worker()
+
+    view = await stack.view(message_id)
+    assert view.status in {"sent", "delivered"}
+    assert len([r for r in stack.twilio.requests if r.method == "POST"]) == 1  # sent once
+    assert any(e.detail.get("reconciled", "").startswith("the provider never took it")
+               for e in view.events)  # fmt: skip
+
+
 async def test_a_late_callback_settles_an_unknown_outcome(stack: Stack) -> None:
     message_id = await stack.send()
     await stack.run_worker()

@@ -38,7 +38,7 @@ import re
 import secrets
 import xml.etree.ElementTree as ET
 from collections import deque
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -206,6 +206,8 @@ class FakeTwilio:
         # "no-answer" or "fail". A call answered talks for ``call_duration_s``.
         self.call_plan: dict[str, str] = {}
         self.call_duration_s = 37
+        # Twilio's clock, for date_created (a test may make it the dispatcher's clock).
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._state = _State()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -217,6 +219,7 @@ class FakeTwilio:
         app = web.Application()
         prefix = f"/{API_VERSION}/Accounts/{{account_sid}}/Messages"
         app.router.add_post(f"{prefix}.json", self._create_message)
+        app.router.add_get(f"{prefix}.json", self._list_messages)
         app.router.add_get(f"{prefix}/{{message_sid}}.json", self._fetch_message)
         calls = f"/{API_VERSION}/Accounts/{{account_sid}}/Calls.json"
         app.router.add_post(calls, self._create_call)
@@ -416,6 +419,29 @@ class FakeTwilio:
             return error_response(404, 20404)
         return web.json_response(message.resource())
 
+    async def _list_messages(self, request: web.Request) -> web.StreamResponse:
+        """The account's messages, newest first, filtered by To like Twilio's list."""
+        account_sid = request.match_info["account_sid"]
+        self.requests.append(
+            RecordedRequest(request.method, request.path, account_sid, dict(request.query),
+                            dict(request.headers))
+        )  # fmt: skip
+        failure = self._authenticate(request, account_sid)
+        if failure is not None:
+            return failure
+        to = request.query.get("To")
+        size = int(request.query.get("PageSize", "50"))
+        found = [m for m in self.messages.values() if to is None or m.to == to]
+        found.sort(key=lambda m: m.date_created, reverse=True)
+        uri = request.path_qs
+        return web.json_response(
+            {
+                "messages": [m.resource() for m in found[:size]], "uri": uri,
+                "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
+                "page": 0, "page_size": size, "start": 0, "end": max(0, len(found[:size]) - 1),
+            }
+        )  # fmt: skip
+
     def _authenticate(self, request: web.Request, account_sid: str) -> web.Response | None:
         if basic_credentials(request.headers.get("Authorization", "")) != (
             self.account_sid,
@@ -440,7 +466,7 @@ class FakeTwilio:
             body=form.get("Body", ""),
             status="accepted" if service and not from_ else "queued",
             status_callback=form.get("StatusCallback") or None,
-            date_created=datetime.now(UTC).replace(microsecond=0),
+            date_created=self.now().replace(microsecond=0),
         )
         self.messages[message.sid] = message
         return message
@@ -483,7 +509,7 @@ class FakeTwilio:
             sid="CA" + secrets.token_hex(16),
             account_sid=account_sid,
             events=frozenset(events | {"completed"}),
-            date_created=datetime.now(UTC).replace(microsecond=0),
+            date_created=self.now().replace(microsecond=0),
             parent_sid=parent_sid,
             **fields,
         )
