@@ -8,6 +8,10 @@ and measures messages accepted per second: single POST /v1/messages requests, on
 time and 16 at a time, and batches of 10,000 to POST /v1/messages/batch. Bodies are
 serialised before the clock starts: the figures are the server's (validate, render,
 contact log, queue), not the client's. Target: 10,000 messages/s accepted in batches.
+
+Every message goes to its own phone number, new in each run and round, and owes its own
+amount: the server remembers numbers it has read (an LRU), and a benchmark that sent
+10,000 messages to one number would measure that cache, not the work.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -47,18 +52,25 @@ VARIABLES = {
 }
 
 
-def message(run: str, i: int) -> dict[str, Any]:
+def message(run: str, i: int, numbers: int) -> dict[str, Any]:
+    """Message ``i`` of a run, to the number ``numbers + i`` (China Mobile, 138 xxxx xxxx)."""
+    n = (numbers + i) % 10**8
     return {
         "channel": "sms",
         "template": "overdue_reminder",
         "locale": "zh-CN",
-        "destination": "+86 138 0013 8000",
+        "destination": f"+86 138 {n // 10**4:04d} {n % 10**4:04d}",
         "debtor_ref": f"D-{i}",
         "account_ref": f"A-{i}",
         "idempotency_key": f"{run}:{i}",
-        "variables": VARIABLES,
+        "variables": {**VARIABLES, "amount": f"{1000 + i % 9000}.{i % 100:02d}"},
         "campaign": "bench",
     }
+
+
+def fresh_numbers() -> int:
+    """Where this round's phone numbers start: none the server has seen in this run."""
+    return random.randrange(10**8)
 
 
 async def bare_arq(redis_url: str, count: int) -> float:
@@ -75,7 +87,8 @@ async def bare_arq(redis_url: str, count: int) -> float:
 
 async def singles(http: aiohttp.ClientSession, url: str, count: int, concurrency: int) -> float:
     run = f"single-{concurrency}-{time.time_ns()}"
-    bodies = [json.dumps(message(run, i)).encode() for i in range(count)]
+    numbers = fresh_numbers()
+    bodies = [json.dumps(message(run, i, numbers)).encode() for i in range(count)]
     queue = iter(bodies)
 
     async def send() -> None:
@@ -90,7 +103,8 @@ async def singles(http: aiohttp.ClientSession, url: str, count: int, concurrency
 
 async def batch(http: aiohttp.ClientSession, url: str, count: int) -> float:
     run = f"batch-{time.time_ns()}"
-    body = json.dumps({"messages": [message(run, i) for i in range(count)]}).encode()
+    numbers = fresh_numbers()
+    body = json.dumps({"messages": [message(run, i, numbers) for i in range(count)]}).encode()
     started = time.perf_counter()
     async with http.post(url, data=body) as response:
         answer = await response.json()

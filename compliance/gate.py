@@ -84,10 +84,14 @@ class ContactFacts(Protocol):
         since: datetime,
         account_ref: str | None = None,
         destination: str | None = None,
+        destinations: tuple[str, ...] | None = None,
+        excluding: tuple[str, ...] = (),
     ) -> AttemptCount:
         """Attempts since ``since`` that are one of the event kinds ``counts`` (the packs'
         words: "call.answered", "sms.sent", ...). An attempt still in flight counts toward
-        every call kind it could turn out to be; one that reached a wrong number does not."""
+        every call kind it could turn out to be; one that reached a wrong number does not.
+        ``destinations``: only attempts to these numbers; ``excluding``: none to these (a
+        Massachusetts cap counts personal and other numbers apart)."""
         ...
 
     async def latest_attempt(
@@ -133,6 +137,15 @@ class CheckSubject:
     address_country: str | None = None  # letters and visits: where the address is
     # When the contact itself happens, if not now: a visit's time. Hours are checked for it.
     contact_at: datetime | None = None
+    # The destination number as the debtor's record types it: "mobile", "home", "work",
+    # "other"; None when the number is not on record (or has no type).
+    destination_type: str | None = None
+    destination_consent: bool = False  # prior express consent to automated calls and texts
+    # The debtor's numbers on record typed "work" or "other": caps count them apart.
+    other_numbers: tuple[str, ...] = ()
+    # Where the debtor's postal address on record is (hours hold in its zones too).
+    debtor_address_country: str | None = None
+    debtor_address_region: str | None = None  # state or province ("CA", "ON")
 
 
 class Rule(Protocol):

@@ -23,6 +23,7 @@ from arq.connections import ArqRedis, RedisSettings
 from redis.exceptions import RedisError
 
 from dispatcher.clock import Clock, SystemClock
+from dispatcher.contactlog.approvals import TemplateApprovals
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import Accepted, ContactLog
@@ -79,6 +80,7 @@ class DispatcherClient:
         self.redis = redis
         self.queue = JobQueue(redis)
         self.catalog = catalog or TemplateCatalog()
+        self.approvals = TemplateApprovals(contact_log.engine, contact_log.clock, self.catalog)
 
     @classmethod
     async def connect(
@@ -92,6 +94,7 @@ class DispatcherClient:
         return (await self.send_many([request]))[0]
 
     async def send_many(self, requests: Sequence[MessageRequest]) -> list[Accepted]:
+        await self.approvals.refresh()  # a template compliance approved a moment ago can go
         rows = validate_batch(
             requests,
             catalog=self.catalog,

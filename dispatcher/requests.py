@@ -25,6 +25,9 @@ __all__ = ["MessageRequest", "validate_batch"]
 
 MAX_KEY_LENGTH = 200
 MAX_REF_LENGTH = 100
+_CHANNELS = frozenset(ChannelKind)
+# Values that come back from a JSON round trip as they went in (exact types: not subclasses).
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 @dataclass(frozen=True)
@@ -93,11 +96,10 @@ def _row(
             problems.append(FieldProblem(field_name, problem))
         return ok
 
-    channel_ok = check(
-        request.channel in set(ChannelKind),
-        "channel",
-        f"unknown channel {request.channel!r}; known: {', '.join(ChannelKind)}",
-    )
+    channel_ok = request.channel in _CHANNELS
+    if not channel_ok:
+        known = ", ".join(ChannelKind)
+        check(False, "channel", f"unknown channel {request.channel!r}; known: {known}")
     check(bool(request.debtor_ref.strip()), "debtor_ref", "must not be empty")
     check(len(request.debtor_ref) <= MAX_REF_LENGTH, "debtor_ref", "longer than 100 characters")
     if request.account_ref is not None:
@@ -130,12 +132,21 @@ def _row(
     if request.channel == ChannelKind.VISIT:
         _check_visit_at(request.variables.get("visit_at"), now, problems)
     variables = _jsonable(request.variables, problems)
+    if request.channel == ChannelKind.LETTER and address and variables is not None:
+        # The letter's recipient block is the address it is posted to, unless given apart.
+        variables.setdefault("consumer_name", address["name"])
+        postal = [address["postal_code"]] if address.get("postal_code") else []
+        variables.setdefault("consumer_address_lines", [*address["lines"], *postal])
 
     version, segments = "", None
     if channel_ok and variables is not None:
         try:
             rendered = catalog.render(request.channel, request.template, request.locale, variables)
             version, segments = rendered.version, rendered.segments
+            if not catalog.approvals.find(*_key(request), version):
+                label = f"{request.channel}/{request.locale}/{request.template}"
+                problem = f"{label} version {version} is not approved by compliance"
+                problems.append(FieldProblem("template", problem))
         except UnknownTemplate as exc:
             problems.append(FieldProblem("template", str(exc)))
         except TemplateRenderError as exc:
@@ -176,6 +187,10 @@ def _row(
         "collector_ids": collectors or None,
         "address": address,
     }
+
+
+def _key(request: MessageRequest) -> tuple[str, str, str]:
+    return request.channel, request.template, request.locale
 
 
 def _check_visit_at(raw: Any, now: datetime, problems: list[FieldProblem]) -> None:
@@ -219,6 +234,8 @@ def _jsonable(variables: Mapping[str, Any], problems: list[FieldProblem]) -> dic
             return str(value)
         raise TypeError(f"{type(value).__name__} cannot be stored")
 
+    if all(type(k) is str and type(v) in _JSON_SCALARS for k, v in variables.items()):
+        return dict(variables)  # what the round trip below would return, for far less
     try:
         return dict(json.loads(json.dumps(dict(variables), default=convert)))
     except (TypeError, ValueError) as exc:

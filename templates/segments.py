@@ -15,6 +15,7 @@ The empty text counts as 0 units in 1 segment: sending it still costs a message.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,6 +36,8 @@ _GSM7_BASIC = frozenset(
 )
 _GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 _GSM7 = _GSM7_BASIC | _GSM7_EXTENSION
+_EXTENDED = re.compile("[" + re.escape("".join(sorted(_GSM7_EXTENSION))) + "]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # two UTF-16 code units each
 
 # encoding -> (units in a single message, units per concatenated segment)
 _LIMITS: dict[Encoding, tuple[int, int]] = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
@@ -49,8 +52,20 @@ class SmsSegments:
 
 def count_sms_segments(text: str) -> SmsSegments:
     """Return the encoding, size and number of segments that ``text`` needs."""
-    encoding, weights = _weights(text)
-    return SmsSegments(encoding, sum(weights), len(_segment_starts(encoding, weights)))
+    if _GSM7.issuperset(text):
+        encoding: Encoding = "GSM-7"
+        doubles = sum(map(text.count, _GSM7_EXTENSION)) if _EXTENDED.search(text) else 0
+    else:
+        encoding = "UCS-2"
+        doubles = len(_ASTRAL.findall(text))
+    units = len(text) + doubles
+    single, per_segment = _LIMITS[encoding]
+    if units <= single:
+        return SmsSegments(encoding, units, 1)
+    if not doubles:  # every character one unit: segments of exactly per_segment
+        return SmsSegments(encoding, units, -(-units // per_segment))
+    weights = _weights(text)[1]  # a two-unit character never straddles two segments
+    return SmsSegments(encoding, units, len(_segment_starts(encoding, weights)))
 
 
 def split_sms(text: str) -> list[str]:

@@ -33,7 +33,7 @@ POSTGRES_URL = os.environ.get(
 )
 TABLES = (
     "message_events", "messages", "holds", "debtors", "api_keys", "audit_reads", "pauses",
-    "collectors",
+    "collectors", "template_approvals", "accounts",
 )  # fmt: skip
 
 

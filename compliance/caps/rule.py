@@ -4,6 +4,10 @@ The log is the single source of truth: the count an auditor sees is the count th
 used. The pipeline runs this rule inside the transaction (and per-debtor lock) in which
 an allowed message is claimed, so the check and the taking of the slot are one step.
 
+A cap may cover only some numbers (``numbers`` in the pack): Massachusetts caps personal
+numbers (mobile, home, or a number the record does not type) and other numbers (work,
+other) apart, each counting only attempts to numbers of its kind.
+
 A cap of N "in any run of D consecutive calendar days" counts attempts since local
 midnight D-1 days ago; when full, the message is deferred to the local midnight on which
 the oldest counted attempt leaves the window, and checked again then.
@@ -23,14 +27,19 @@ from compliance.verdict import RuleResult
 
 __all__ = [
     "AGREEMENT_EXEMPTIONS",
+    "OTHER_TYPES",
     "FrequencyCapRule",
     "agreement_exempts",
+    "covers_destination",
     "local_midnight",
+    "numbers_filter",
     "zones_for",
 ]
 
 # Which channel's messages carry each counted event ("call.answered" → voice messages).
 _EVENT_CHANNEL = {"sms": "sms", "call": "voice", "email": "email"}
+# Number types (the debtor's record) that are not personal numbers (940 CMR 7.04(1)(f)).
+OTHER_TYPES = frozenset({"work", "other"})
 # Exemptions that a debtor's standing agreement (``CheckSubject.agreed_until``) grants.
 AGREEMENT_EXEMPTIONS = frozenset({"consumer_consent_7_days", "debtor_agreed"})
 
@@ -69,13 +78,14 @@ class FrequencyCapRule:
         inputs: dict[str, Any] = {"packs": list(packs.ids), "pack_versions": packs.versions}
         checked: list[dict[str, Any]] = []
         exempt: list[dict[str, Any]] = []
+        skipped: list[dict[str, Any]] = []
         full = []
         for cap in packs.strictest_caps(subject.channel):
             if subject.channel not in counted_channels(cap.counts):
                 continue  # e.g. a call cap that texts do not count toward
-            if cap.numbers is NumberKind.OTHER:
-                # Destinations count as personal numbers (mobile, residence) until the
-                # debtor's record can mark a number as work or other.
+            if not covers_destination(cap.numbers, subject):
+                skipped.append({"cap": cap.ref, "numbers": cap.numbers.value,
+                                "destination_type": subject.destination_type})  # fmt: skip
                 continue
             why = agreement_exempts(cap.exemptions, subject, subject.now)
             if why is not None:
@@ -94,12 +104,13 @@ class FrequencyCapRule:
                 since=since,
                 account_ref=subject.account_ref if cap.scope is Scope.DEBT else None,
                 destination=subject.destination if cap.scope is Scope.PHONE_NUMBER else None,
+                **numbers_filter(cap.numbers, subject),
             )
             entry: dict[str, Any] = {
                 "cap": cap.ref, "limit": cap.limit, "period_days": cap.period_days,
                 "scope": cap.scope.value, "counts": sorted(cap.counts), "count": count.count,
                 "since": since.isoformat(), "zones": [z.key for z in zones],
-                "citation": cap.citation,
+                "numbers": cap.numbers.value, "citation": cap.citation,
             }  # fmt: skip
             checked.append(entry)
             if count.count >= cap.limit:
@@ -107,6 +118,8 @@ class FrequencyCapRule:
                 frees = max(local_midnight(oldest, z, days_back=-cap.period_days) for z in zones)
                 full.append((frees, cap, entry))
         inputs["caps"] = checked
+        if skipped:
+            inputs["other_kind_of_number"] = skipped
         if exempt:
             inputs["exempt"] = exempt
         if not full:
@@ -126,8 +139,34 @@ def zones_for(time_zone: str | None, subject: CheckSubject) -> list[ZoneInfo]:
     """The pack's fixed zone, else every zone the debtor may be in."""
     if time_zone:
         return [ZoneInfo(time_zone)]
-    names, _ = debtor_zones(subject.destination, subject.debtor_time_zone)
+    names, _ = debtor_zones(
+        subject.destination,
+        subject.debtor_time_zone,
+        address_country=subject.debtor_address_country,
+        address_region=subject.debtor_address_region,
+    )
     return [ZoneInfo(name) for name in names]
+
+
+def covers_destination(numbers: NumberKind, subject: CheckSubject) -> bool:
+    """Whether a cap on ``numbers`` covers this destination. A number typed work or other
+    is an "other" number; mobile, home, or not typed at all (the conservative reading) is
+    a personal one."""
+    if numbers is NumberKind.ANY:
+        return True
+    other = subject.destination_type in OTHER_TYPES
+    return other if numbers is NumberKind.OTHER else not other
+
+
+def numbers_filter(numbers: NumberKind, subject: CheckSubject) -> dict[str, Any]:
+    """How a cap on ``numbers`` narrows the count: attempts to the debtor's other numbers
+    only, or to any number but those. (Nothing is passed when nothing narrows.)"""
+    others = tuple(dict.fromkeys(subject.other_numbers))
+    if numbers is NumberKind.OTHER:
+        return {"destinations": tuple(dict.fromkeys((*others, subject.destination)))}
+    if numbers is NumberKind.PERSONAL and others:
+        return {"excluding": others}
+    return {}
 
 
 def local_midnight(instant: datetime, zone: ZoneInfo, *, days_back: int) -> datetime:

@@ -7,15 +7,25 @@ from compliance.hours.instant import (
     is_allowed,
 )
 from compliance.hours.rule import ContactHoursRule
-from compliance.hours.zones import UnknownLocation, country_of, debtor_zones
+from compliance.hours.zones import (
+    DebtorLocation,
+    UnknownLocation,
+    address_zones,
+    country_of,
+    debtor_zones,
+    locate,
+)
 
 __all__ = [
     "DEFAULT_HORIZON",
     "ContactHoursRule",
+    "DebtorLocation",
     "InconvenientTime",
     "UnknownLocation",
+    "address_zones",
     "country_of",
     "debtor_zones",
     "first_allowed_instant",
     "is_allowed",
+    "locate",
 ]

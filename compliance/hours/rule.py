@@ -3,10 +3,12 @@
 Which packs: ``subject.packs``, or the defaults for the destination number's country.
 Which zones: zones a pack fixes (cn: Asia/Shanghai for the whole country), plus — for
 packs that measure at the debtor's location — the debtor's time zone on record, or else
-every zone the phone number indicates. The time checked is the contact's own
-(``contact_at``: a visit's booked time) or else now. Allowed then: allow. Otherwise:
-defer to the first instant the window is open in every zone at once, or block when that
-never happens. (The pipeline refuses a visit rather than move it: its time is booked.)
+every zone the phone number indicates and every zone the debtor's postal address
+indicates (``zone_origins`` in the inputs says which zone came from where). The time
+checked is the contact's own (``contact_at``: a visit's booked time) or else now.
+Allowed then: allow. Otherwise: defer to the first instant the window is open in every
+zone at once, or block when that never happens. (The pipeline refuses a visit rather
+than move it: its time is booked.)
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compliance.gate import CheckSubject
 from compliance.hours.instant import InconvenientTime, first_allowed_instant
-from compliance.hours.zones import UnknownLocation, country_of, debtor_zones
+from compliance.hours.zones import UnknownLocation, country_of, locate
 from compliance.packs import AllowedHours, PackError, PackSet, load_packs, packs_for
 from compliance.verdict import RuleResult
 
@@ -81,7 +83,7 @@ class ContactHoursRule:
                 **inputs,
             )
         try:
-            names, zone_source = self._zone_names(subject, hours)
+            names, zone_source, origins = self._zone_names(subject, hours)
             zones = [ZoneInfo(name) for name in names]
         except UnknownLocation as exc:
             return RuleResult.block(self.id, hours.citation, str(exc), **inputs)
@@ -92,6 +94,7 @@ class ContactHoursRule:
         inputs |= {
             "zones": list(names),
             "zone_source": zone_source,
+            "zone_origins": origins,
             "checked_at": at.isoformat(),
             "local_times": _local_times(at, zones),
             "agreed_until": agreed.isoformat() if agreed else None,
@@ -139,13 +142,25 @@ class ContactHoursRule:
         return subject.packs or packs_for(country_of(subject.destination))
 
     @staticmethod
-    def _zone_names(subject: CheckSubject, hours: AllowedHours) -> tuple[tuple[str, ...], str]:
+    def _zone_names(
+        subject: CheckSubject, hours: AllowedHours
+    ) -> tuple[tuple[str, ...], str, dict[str, list[str]]]:
+        """The zones, where they came from in a word, and each zone's own sources."""
+        fixed = {zone: ["pack"] for zone in hours.fixed_zones}
         if not hours.debtor_local:
-            return hours.fixed_zones, "pack"
-        zones, source = debtor_zones(subject.destination, subject.debtor_time_zone)
+            return hours.fixed_zones, "pack", fixed
+        where = locate(
+            subject.destination,
+            subject.debtor_time_zone,
+            address_country=subject.debtor_address_country,
+            address_region=subject.debtor_address_region,
+        )
         if not hours.fixed_zones:
-            return zones, source
-        return tuple(dict.fromkeys((*hours.fixed_zones, *zones))), f"pack and {source}"
+            return where.zones, where.source, where.origins
+        origins = fixed
+        for zone, sources in where.origins.items():
+            origins[zone] = [*origins.get(zone, []), *sources]
+        return tuple(origins), f"pack and {where.source}", origins
 
 
 def _local_times(instant: datetime, zones: Sequence[ZoneInfo]) -> dict[str, str]:

@@ -21,7 +21,9 @@ from compliance.packs.model import (
     DEBTOR_LOCAL,
     EVENTS,
     EXEMPTIONS,
+    PHONE_TYPES,
     CapRule,
+    ConsentRule,
     ContentRule,
     HoursRule,
     HoursWindow,
@@ -111,6 +113,7 @@ def read_pack(path: Path) -> Pack:
         content=_rules(top, pack_id, "content", _content, seen),
         records=_rules(top, pack_id, "records", _records, seen),
         staffing=_rules(top, pack_id, "staffing", _staffing, seen),
+        consent=_rules(top, pack_id, "consent", _consent, seen),
     )
 
 
@@ -364,6 +367,13 @@ def _staffing(t: _Table, common: dict[str, Any]) -> StaffingRule:
     )
 
 
+def _consent(t: _Table, common: dict[str, Any]) -> ConsentRule:
+    unsupported = set(common["channels"]) - {"voice", "sms"}
+    if unsupported:
+        t.fail("channels", f"consent rules cover voice and sms only, not {sorted(unsupported)}")
+    return ConsentRule(**common, number_types=t.names("number_types", PHONE_TYPES))
+
+
 _ALLOWED: dict[str, set[str]] = {
     "hours": _COMMON | {"start", "end", "time_zone", "agreed_times_override"},
     "caps": _COMMON
@@ -374,4 +384,5 @@ _ALLOWED: dict[str, set[str]] = {
     "content": _COMMON | {"must_contain", "required_elements", "example"},
     "records": _COMMON | {"records", "must_record", "media", "keep_years", "kept_from"},
     "staffing": _COMMON | {"min_collectors", "credential"},
+    "consent": _COMMON | {"number_types"},
 }

@@ -16,7 +16,9 @@ __all__ = [
     "DEBTOR_LOCAL",
     "EVENTS",
     "EXEMPTIONS",
+    "PHONE_TYPES",
     "CapRule",
+    "ConsentRule",
     "ContentRule",
     "HoursRule",
     "HoursWindow",
@@ -57,6 +59,9 @@ EXEMPTIONS: dict[str, str] = {
     ),
     "debtor_agreed": "attempts the debtor agreed to (e.g. a callback the debtor asked for)",
 }
+
+# How a debtor's record types a phone number (``Debtor.phones[].type``).
+PHONE_TYPES = ("mobile", "home", "work", "other")
 
 # ``time_zone = "debtor"`` in a pack: the debtor's local time (every zone indicated).
 DEBTOR_LOCAL = "debtor"
@@ -182,6 +187,16 @@ class StaffingRule(PackRule):
     credential: str | None  # what each collector must hold, None: nothing
 
 
+@dataclass(frozen=True, kw_only=True)
+class ConsentRule(PackRule):
+    """Automated contacts to numbers of ``number_types`` need the debtor's prior express
+    consent on record (TCPA). On ``voice`` an automated contact is a call no collector
+    places (a prerecorded reminder); on ``sms`` every text counts as automated, since a
+    dispatcher platform sends it — listed only where a pack chooses that reading."""
+
+    number_types: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Pack:
     id: str
@@ -195,6 +210,7 @@ class Pack:
     content: tuple[ContentRule, ...] = ()
     records: tuple[RecordsRule, ...] = ()
     staffing: tuple[StaffingRule, ...] = ()
+    consent: tuple[ConsentRule, ...] = ()
 
     @property
     def rules(self) -> tuple[PackRule, ...]:
@@ -205,4 +221,5 @@ class Pack:
             *self.content,
             *self.records,
             *self.staffing,
+            *self.consent,
         )

@@ -12,6 +12,7 @@ from datetime import time
 
 from compliance.packs.model import (
     CapRule,
+    ConsentRule,
     ContentRule,
     HoursRule,
     HoursWindow,
@@ -111,6 +112,9 @@ class PackSet:
 
     def staffing(self, channel: str) -> tuple[StaffingRule, ...]:
         return tuple(s for p in self.packs for s in p.staffing if channel in s.channels)
+
+    def consent(self, channel: str) -> tuple[ConsentRule, ...]:
+        return tuple(c for p in self.packs for c in p.consent if channel in c.channels)
 
 
 _CapKey = tuple[Scope, frozenset[str], str, str | None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Protocol
 
@@ -31,8 +32,8 @@ class ApprovedTemplateRule:
     id = "template.approved"
     citation = "Company policy: every contact is rendered from a template compliance approved"
 
-    def __init__(self, register: ApprovedVersions) -> None:
-        self.register = register
+    def __init__(self, current: Callable[[], ApprovedVersions]) -> None:
+        self.current = current  # the register as it is now (approvals change at run time)
 
     async def check(self, subject: CheckSubject) -> RuleResult:
         label = f"{subject.channel}/{subject.locale}/{subject.template_name}"
@@ -40,7 +41,7 @@ class ApprovedTemplateRule:
             # Nothing rendered (a failed render, which template.renders_within_limit blocks,
             # or `compliance explain` asking about a debtor without a message).
             return RuleResult.allow(self.id, self.citation, checked=False)
-        found = self.register.find(
+        found = self.current().find(
             subject.channel, subject.template_name, subject.locale, subject.template_version
         )
         if found is None:

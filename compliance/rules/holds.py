@@ -2,6 +2,12 @@
 
 A cease-communication hold still lets through templates compliance marked as allowed
 after a cease (e.g. the letter confirming that collection stops, 12 CFR 1006.6(c)).
+
+A ``no_work_contact`` hold on the debtor ("not at work", 12 CFR 1006.6(b)(1) and (b)(3))
+stops calls and texts to a number the debtor's record types ``work`` — and, failing
+closed, to a number whose type is not on record — but not to a mobile, home or other
+number. On a destination it stops that number. Letters and visits go to the home address
+on record, so it does not stop them.
 """
 
 from __future__ import annotations
@@ -24,7 +30,15 @@ HOLD_KINDS = {
     "bad_address": "company policy: mail returned to sender; no letters until the address is fixed",
 }
 # Kinds that only concern some channels, whatever channel the hold row names.
-_ONLY_FOR = {"do_not_visit": {"visit"}, "bad_address": {"letter"}}
+_ONLY_FOR = {
+    "do_not_visit": {"visit"},
+    "bad_address": {"letter"},
+    "no_work_contact": {"voice", "sms", "email"},
+}
+# Channels whose destination is a phone number the debtor's record may type.
+_PHONE_CHANNELS = frozenset({"voice", "sms"})
+# Number types a debtor-wide no_work_contact hold does not stop.
+_NOT_WORK = frozenset({"mobile", "home", "other"})
 
 
 class HoldsRule:
@@ -42,9 +56,14 @@ class HoldsRule:
         )
         stopping = [h for h in holds if self._stops(h, subject)]
         if not stopping:
-            return RuleResult.allow(self.id, self.citation, holds_checked=len(holds))
+            return RuleResult.allow(
+                self.id, self.citation, holds_checked=len(holds),
+                destination_type=subject.destination_type,
+            )  # fmt: skip
         first = stopping[0]
         scope = f"destination {first.destination}" if first.destination else "the debtor"
+        if first.kind == "no_work_contact" and first.destination is None:
+            scope += f"; {subject.destination} is typed {subject.destination_type or 'nothing'}"
         return RuleResult.block(
             self.id,
             HOLD_KINDS.get(first.kind, self.citation),
@@ -62,4 +81,10 @@ class HoldsRule:
             return False
         if hold.kind == "cease" and subject.template_name in self.allowed_after_cease:
             return False
+        if (
+            hold.kind == "no_work_contact"
+            and hold.destination is None
+            and subject.channel in _PHONE_CHANNELS
+        ):
+            return subject.destination_type not in _NOT_WORK
         return True

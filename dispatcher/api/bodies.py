@@ -21,6 +21,7 @@ __all__ = ["MAX_BODY_BYTES", "Fields", "Query", "read_json"]
 
 MAX_BODY_BYTES = 1024**2  # every body but a batch's
 _CHUNK = 64 * 1024
+_RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 # Times outside these are mistakes, and far-future ones would overflow a validity period.
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9000, 1, 1, tzinfo=UTC)
@@ -36,14 +37,27 @@ async def read_json(request: web.Request, *, max_bytes: int = MAX_BODY_BYTES) ->
         if size > max_bytes:
             raise _too_large(max_bytes)
         chunks.append(chunk)
+    raw = b"".join(chunks)
     try:
-        document = json.loads(b"".join(chunks), parse_constant=_no_constants)
+        document = json.loads(raw, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError too
         raise Problem(400, f"the body is not valid JSON: {exc}") from None
-    bad = _bad_string(document, "")
+    bad = None if _plainly_storable(raw) else _bad_string(document, "")
     if bad is not None:
         raise Problem.field(bad or "(body)", "contains a NUL character or a lone surrogate")
     return document
+
+
+def _plainly_storable(raw: bytes) -> bool:
+    """True if no string in this JSON can hold a NUL or a lone surrogate; no walk needed.
+
+    Without a zero byte the body is UTF-8 (``json.loads`` would detect UTF-16 or 32 by
+    their zero bytes). Strict JSON refuses raw control characters in strings, so a NUL
+    or a surrogate can only come from an escape (``\\u0000``, ``\\uD800``-``\\uDFFF``; a
+    pair is walked too), or (surrogates, which ``json`` decodes with ``surrogatepass``)
+    from UTF-8 bytes led by 0xED. Else: walk the document.
+    """
+    return b"\x00" not in raw and b"\xed" not in raw and _RISKY_ESCAPE.search(raw) is None
 
 
 def _too_large(max_bytes: int) -> Problem:

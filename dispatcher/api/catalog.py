@@ -13,16 +13,18 @@ from dispatcher.api.auth import allow
 from dispatcher.api.bodies import Fields, read_json
 from dispatcher.api.context import Api
 from dispatcher.api.problems import Problem
+from dispatcher.contactlog.approvals import ApprovalDecision
 from dispatcher.contactlog.keys import KeyRecord, Role
 from templates import TemplateRenderError, UnknownTemplate
 
-__all__ = ["list_templates", "preview_template"]
+__all__ = ["decide_approval", "list_templates", "preview_template"]
 
 EVERYONE = (Role.STRATEGY, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN)
 
 
 @allow(*EVERYONE)
 async def list_templates(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    await api.deps.approvals.refresh()
     items = [
         {
             "channel": t.channel,
@@ -39,6 +41,7 @@ async def list_templates(request: web.Request, api: Api, key: KeyRecord) -> web.
 
 @allow(*EVERYONE)
 async def preview_template(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    await api.deps.approvals.refresh()
     fields = Fields(await read_json(request), what="a preview request")
     channel = fields.text("channel", max_length=16)
     name = fields.text("template", max_length=100)
@@ -102,6 +105,47 @@ def _civility(api: Api, name: str, body: str) -> dict[str, Any]:
             for f in findings
         ],
     }  # fmt: skip
+
+
+@allow(Role.COMPLIANCE)
+async def decide_approval(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    """Compliance approves the current version of a template, or revokes any version."""
+    fields = Fields(await read_json(request), what="an approval")
+    channel = fields.text("channel", max_length=16)
+    name = fields.text("template", max_length=100)
+    locale = fields.text("locale", max_length=10)
+    version = fields.text("version", max_length=16)
+    approved = fields.value("approved", required=True)
+    if approved is not None and not isinstance(approved, bool):
+        fields.fail("approved", "must be true (approve) or false (revoke)")
+    reason = fields.text("reason", max_length=2000, required=False)
+    fields.finish()
+    assert channel is not None and name is not None and locale is not None
+    assert version is not None and isinstance(approved, bool)
+    try:
+        current = api.deps.catalog.get(channel, name, locale)
+    except UnknownTemplate as exc:
+        raise Problem.field("template", str(exc)) from None
+    except TemplateRenderError as exc:
+        raise Problem.field("template", exc.problem) from None
+    if approved and version != current.version:
+        raise Problem.field(
+            "version",
+            f"{channel}/{locale}/{name} is at version {current.version}: only the version in "
+            "use can be approved (it is what compliance read)",
+        )
+    approvals = api.deps.approvals
+    await approvals.decide(
+        ApprovalDecision(channel, locale, name, version, approved, by=key.label, reason=reason)
+    )
+    return web.json_response(
+        {
+            "channel": channel, "template": name, "locale": locale, "version": version,
+            "current_version": current.version,
+            "approval": _approval(api, channel, name, locale, version),
+        },
+        status=201,
+    )  # fmt: skip
 
 
 @functools.cache

@@ -1,7 +1,11 @@
-"""Debtors' contact data (strategy, compliance) and holds (compliance).
+"""Debtors' contact data (strategy, compliance), their accounts (strategy) and holds
+(compliance).
 
 ``PUT /v1/debtors/{debtor_ref}`` replaces what the contact rules know of a debtor: a
-field left out is cleared. Holds are set and lifted, never deleted; setting one that
+field left out is cleared. Its phones and home address are answered in full to
+compliance and masked to strategy, which sends them but has no need to read them back.
+``PUT /v1/debtors/{debtor_ref}/accounts/{account_ref}`` replaces one debt's amount,
+currency and days overdue. Holds are set and lifted, never deleted; setting one that
 is already active changes nothing (200 instead of 201).
 """
 
@@ -10,8 +14,9 @@ from __future__ import annotations
 import functools
 import re
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -20,30 +25,39 @@ from compliance.rules import HOLD_KINDS
 from dispatcher.api.auth import allow
 from dispatcher.api.bodies import Fields, Query, read_json
 from dispatcher.api.context import Api
+from dispatcher.api.views import debtor_contact_json
+from dispatcher.contact_data import checked_home_address, checked_phones
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.domain import ChannelKind
 from dispatcher.errors import InvalidRequest
 from dispatcher.phones import e164
 
-__all__ = ["lift_hold", "list_holds", "put_debtor", "set_hold"]
+__all__ = ["lift_hold", "list_holds", "put_account", "put_debtor", "set_hold"]
 
 LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 COUNTRY = re.compile(r"[A-Z]{2}")
 REGION = re.compile(r"[A-Z0-9]{1,8}")
 DEBTOR_REF_MAX = 100
+T = TypeVar("T")
+AMOUNT = re.compile(r"-?[0-9]{1,16}(\.[0-9]{1,2})?")
+CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @allow(Role.STRATEGY, Role.COMPLIANCE)
 async def put_debtor(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     debtor_ref = request.match_info["debtor_ref"]
     fields = Fields(await read_json(request), what="a debtor")
-    if not debtor_ref.strip() or len(debtor_ref) > DEBTOR_REF_MAX or "\x00" in debtor_ref:
-        fields.fail("debtor_ref", f"must be 1 to {DEBTOR_REF_MAX} characters")
+    _check_ref(debtor_ref, "debtor_ref", fields)
     locale = fields.pattern("locale", LOCALE, required=False, hint="like zh-CN or en-US")
     time_zone = fields.text("time_zone", max_length=64, required=False)
     country = fields.pattern("country", COUNTRY, required=False, hint="ISO 3166 like CN")
     region = fields.pattern("region", REGION, required=False, hint="a code like MA")
     packs = fields.string_list("packs", max_items=20, max_length=40)
+    phones = _checked(fields, lambda: checked_phones(fields.value("phones", required=False),
+                                                     locale=locale or ""))  # fmt: skip
+    address = _checked(
+        fields, lambda: checked_home_address(fields.value("address", required=False))
+    )
     if time_zone is not None and time_zone not in _zones():
         fields.fail("time_zone", f"unknown time zone {time_zone!r} (use an IANA name)")
     if packs is not None:
@@ -54,13 +68,34 @@ async def put_debtor(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
     fields.finish()
     await api.deps.log.upsert_debtor(
         debtor_ref, locale=locale, time_zone=time_zone, country=country, region=region,
-        packs=packs,
+        packs=packs, phones=phones, address=address,
     )  # fmt: skip
     stored = {
         "debtor_ref": debtor_ref, "locale": locale, "time_zone": time_zone,
         "country": country, "region": region, "packs": packs,
+        **debtor_contact_json(phones, address, full=key.role is not Role.STRATEGY),
     }  # fmt: skip
     return web.json_response(stored)
+
+
+@allow(Role.STRATEGY)
+async def put_account(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    debtor_ref = request.match_info["debtor_ref"]
+    account_ref = request.match_info["account_ref"]
+    fields = Fields(await read_json(request), what="an account")
+    _check_ref(debtor_ref, "debtor_ref", fields)
+    _check_ref(account_ref, "account_ref", fields)
+    amount = fields.pattern("amount", AMOUNT, hint="a decimal string like 3250.00")
+    currency = fields.pattern("currency", CURRENCY, hint="an ISO 4217 code like USD")
+    days_overdue = fields.value("days_overdue", required=True)
+    fields.finish()
+    stored = await api.deps.log.upsert_account(
+        debtor_ref, account_ref, amount=str(amount), currency=str(currency),
+        days_overdue=days_overdue,
+    )  # fmt: skip
+    return web.json_response(
+        {**stored, "amount": str(stored["amount"]), "updated_at": stored["updated_at"].isoformat()}
+    )
 
 
 @allow(Role.COMPLIANCE)
@@ -102,6 +137,21 @@ async def list_holds(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
         filters={"debtor_ref": debtor_ref, "destination": destination, "active": active_only},
     )  # fmt: skip
     return web.json_response({"items": [_hold_json(asdict(h)) for h in holds]})
+
+
+def _check_ref(ref: str, name: str, fields: Fields) -> None:
+    if not ref.strip() or len(ref) > DEBTOR_REF_MAX or "\x00" in ref:
+        fields.fail(name, f"must be 1 to {DEBTOR_REF_MAX} characters")
+
+
+def _checked(fields: Fields, check: Callable[[], T]) -> T | None:
+    """``check()``, its problems added to ``fields`` (named as it names them)."""
+    try:
+        return check()
+    except InvalidRequest as exc:
+        for problem in exc.problems:
+            fields.fail(problem.field, problem.problem)
+        return None
 
 
 def _hold_target(fields: Fields) -> dict[str, Any]:

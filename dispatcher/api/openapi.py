@@ -198,6 +198,16 @@ def paths() -> Json:
                 parameters=[path("debtor_ref", TEXT100)],
             )
         },
+        "/v1/debtors/{debtor_ref}/accounts/{account_ref}": {
+            "put": operation(
+                "Create or replace one debt of a debtor",
+                (Role.STRATEGY,),
+                {"200": json_response("Stored", "Account")},
+                operation_id="putAccount",
+                request="AccountRequest",
+                parameters=[path("debtor_ref", TEXT100), path("account_ref", TEXT100)],
+            )
+        },
         "/v1/holds": {
             "get": operation(
                 "Holds on a debtor or a destination",
@@ -250,6 +260,15 @@ def paths() -> Json:
                 {"200": json_response("The rendered text", "Preview")},
                 operation_id="previewTemplate",
                 request="PreviewRequest",
+            )
+        },
+        "/v1/templates/approvals": {
+            "post": operation(
+                "Approve the version of a template in use, or revoke any version",
+                (Role.COMPLIANCE,),
+                {"201": json_response("Recorded", "ApprovalDecided")},
+                operation_id="decideApproval",
+                request="ApprovalRequest",
             )
         },
         "/v1/pause": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from compliance.packs import PHONE_TYPES
 from compliance.rules import HOLD_KINDS
 from compliance.rules.pause import PAUSE_SCOPES
 from dispatcher.contactlog.keys import Role
@@ -65,6 +66,38 @@ APPROVAL = {
     },
     "additionalProperties": False,
 }
+# A debtor's number: consent is prior express consent to automated calls and texts (TCPA).
+PHONE = obj(
+    ["number", "type"],
+    {
+        "number": {**text(32), "description": "E.164, or national in the debtor's locale"},
+        "type": enum(PHONE_TYPES),
+        "consent": {"type": "boolean"},
+        "consent_at": {**TIME_OR_NULL, "description": "When consent was given (needs consent)"},
+    },
+)
+PHONE_SHOWN = obj(
+    ["number", "type", "consent"],
+    {"number": STRING, "type": STRING, "consent": {"type": "boolean"}, "consent_at": STRING},
+)
+HOME_ADDRESS = obj(
+    ["lines", "country"],
+    {
+        "lines": {"type": "array", "minItems": 1, "maxItems": 5, "items": text(200)},
+        "postal_code": {"type": ["string", "null"], "maxLength": 20},
+        "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+        "region": {"type": ["string", "null"], "pattern": "^[A-Z0-9]{1,8}$"},
+    },
+)
+HOME_ADDRESS_SHOWN = obj(
+    ["lines", "postal_code", "country", "region"],
+    {
+        "lines": {"type": "array", "items": STRING},
+        "postal_code": nullable("string"),
+        "country": STRING,
+        "region": nullable("string"),
+    },
+)
 CIVILITY = obj(
     ["clean", "lawful_action", "findings"],
     {
@@ -315,10 +348,12 @@ SCHEMAS: Json = {
                 "maxItems": 20,
                 "items": {"type": "string", "maxLength": 40},
             },
+            "phones": {"type": ["array", "null"], "maxItems": 20, "items": PHONE},
+            "address": {**HOME_ADDRESS, "type": ["object", "null"]},
         },
     ),
     "Debtor": obj(
-        ["debtor_ref", "locale", "time_zone", "country", "region", "packs"],
+        ["debtor_ref", "locale", "time_zone", "country", "region", "packs", "phones", "address"],
         {
             "debtor_ref": STRING,
             "locale": nullable("string"),
@@ -326,6 +361,31 @@ SCHEMAS: Json = {
             "country": nullable("string"),
             "region": nullable("string"),
             "packs": {"type": ["array", "null"], "items": STRING},
+            "phones": {"type": ["array", "null"], "items": PHONE_SHOWN},
+            "address": {**HOME_ADDRESS_SHOWN, "type": ["object", "null"]},
+        },
+    ),
+    "AccountRequest": obj(
+        ["amount", "currency", "days_overdue"],
+        {
+            "amount": {
+                "type": "string",
+                "pattern": "^-?[0-9]{1,16}(\\.[0-9]{1,2})?$",
+                "description": "Exact decimal, e.g. 3250.00",
+            },
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            "days_overdue": {"type": "integer", "minimum": 0, "maximum": 36500},
+        },
+    ),
+    "Account": obj(
+        ["debtor_ref", "account_ref", "amount", "currency", "days_overdue", "updated_at"],
+        {
+            "debtor_ref": STRING,
+            "account_ref": STRING,
+            "amount": STRING,
+            "currency": STRING,
+            "days_overdue": {"type": "integer"},
+            "updated_at": TIME,
         },
     ),
     "HoldRequest": obj(["kind", "reason"], {**HOLD_FIELDS, "reason": text(2000)}),
@@ -351,6 +411,28 @@ SCHEMAS: Json = {
         },
     ),
     "TemplateList": items_of("Template"),
+    "ApprovalRequest": obj(
+        ["channel", "template", "locale", "version", "approved"],
+        {
+            "channel": text(16),
+            "template": text(100),
+            "locale": text(10),
+            "version": text(16),
+            "approved": {"type": "boolean"},
+            "reason": text(2000, nullable=True),
+        },
+    ),
+    "ApprovalDecided": obj(
+        ["channel", "template", "locale", "version", "current_version", "approval"],
+        {
+            "channel": STRING,
+            "template": STRING,
+            "locale": STRING,
+            "version": STRING,
+            "current_version": STRING,
+            "approval": APPROVAL,
+        },
+    ),
     "PreviewRequest": obj(
         ["channel", "template", "locale"],
         {

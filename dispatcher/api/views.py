@@ -2,8 +2,8 @@
 
 Masked (the strategy role): destinations and any phone number inside verdicts, events
 and errors become ``+86*********00``; a postal address keeps only its country (the name
-becomes ``W***``, each line ``***``); the rendered content is left out. Compliance and
-collectors see everything.
+becomes ``W***``, each line ``***``; a debtor's home address also keeps its region); the
+rendered content is left out. Compliance and collectors see everything.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from compliance.rules.pause import campaign_of
 
 __all__ = [
+    "debtor_contact_json",
     "event_json",
     "mask_address",
     "mask_phone",
@@ -53,6 +54,28 @@ def mask_address(address: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "postal_code": None if code is None else "***",
         "country": address.get("country"),
     }
+
+
+def debtor_contact_json(
+    phones: list[dict[str, Any]] | None, address: Mapping[str, Any] | None, *, full: bool
+) -> dict[str, Any]:
+    """A debtor's phones and home address; masked (strategy): each number as ``+12*******34``
+    with its type and consent, the address down to its country and region."""
+    if full:
+        return {"phones": phones, "address": None if address is None else dict(address)}
+    shown_phones = (
+        None if phones is None else [{**p, "number": mask_phone(p["number"])} for p in phones]
+    )
+    shown_address = None
+    if address is not None:
+        code = address.get("postal_code")
+        shown_address = {
+            "lines": ["***" for _ in address.get("lines") or ()],
+            "postal_code": None if code is None else "***",
+            "country": address.get("country"),
+            "region": address.get("region"),
+        }
+    return {"phones": shown_phones, "address": shown_address}
 
 
 def masked(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -22,7 +24,17 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "Collector", "Debtor", "Hold", "Message", "MessageEvent", "UTCDateTime"]
+__all__ = [
+    "Account",
+    "Base",
+    "Collector",
+    "Debtor",
+    "Hold",
+    "Message",
+    "MessageEvent",
+    "TemplateApproval",
+    "UTCDateTime",
+]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -43,6 +55,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Money(TypeDecorator[Decimal]):
+    """An exact decimal amount: NUMERIC(18, 2) on PostgreSQL; text on SQLite, which has no
+    exact decimal type (its NUMERIC would round-trip through a float)."""
+
+    impl = Numeric(18, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(18, 2))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
 
 
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -173,6 +206,24 @@ class Debtor(Base):
     # Times the debtor said are inconvenient, local: [{"weekdays": [0..6], "start": "15:00",
     # "end": "17:00"}] (Monday is 0; an end before the start runs past midnight).
     inconvenient_times: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDocument)
+    # The debtor's numbers: [{"number": E.164, "type": "mobile" | "home" | "work" | "other",
+    # "consent": bool (prior express consent to automated calls and texts), "consent_at"?}].
+    phones: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDocument)
+    # Where the debtor lives: {"lines": [...], "postal_code", "country", "region"}.
+    address: Mapped[dict[str, Any] | None]
+    updated_at: Mapped[datetime]
+
+
+class Account(Base):
+    """One debt of a debtor, as the strategy module last reported it (upserted, never deleted)."""
+
+    __tablename__ = "accounts"
+
+    debtor_ref: Mapped[str] = mapped_column(String(100), primary_key=True)
+    account_ref: Mapped[str] = mapped_column(String(100), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    currency: Mapped[str] = mapped_column(String(3))  # ISO 4217
+    days_overdue: Mapped[int]
     updated_at: Mapped[datetime]
 
 
@@ -189,6 +240,27 @@ class Collector(Base):
     credential_expires: Mapped[date | None]  # the credential is valid through this date
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
+
+
+class TemplateApproval(Base):
+    """Compliance approved (or revoked) one template version over the API.
+
+    The latest row for a version wins over ``templates/approvals.toml``: a revocation here
+    stops a version the file approves. Rows are appended, never updated. The marks
+    (lawful action, allowed after a cease) stay in the reviewed file, by template name.
+    """
+
+    __tablename__ = "template_approvals"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(16))
+    approved: Mapped[bool] = mapped_column(Boolean)  # False: a revocation
+    by: Mapped[str] = mapped_column(String(100))  # "compliance:ann"
+    at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiKey(Base):

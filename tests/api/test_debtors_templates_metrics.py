@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from dispatcher.contactlog.keys import Role
 from dispatcher.contactlog.models import Debtor
-from tests.api.conftest import REMINDER, HttpApi
+from tests.api.conftest import REMINDER, HttpApi, reminder
 
 S, CP = Role.STRATEGY, Role.COMPLIANCE
 
@@ -14,7 +14,8 @@ S, CP = Role.STRATEGY, Role.COMPLIANCE
 async def test_a_debtor_is_upserted_and_its_fields_checked(api: HttpApi) -> None:
     body = {"locale": "zh-CN", "time_zone": "Asia/Shanghai", "country": "CN", "packs": ["cn"]}
     status, stored = await api.call("PUT", "/v1/debtors/D-1", role=S, json_body=body)
-    assert status == 200 and stored == {"debtor_ref": "D-1", "region": None, **body}
+    assert status == 200
+    assert stored == {"debtor_ref": "D-1", "region": None, "phones": None, "address": None, **body}
     status, _ = await api.call(
         "PUT", "/v1/debtors/D-1", role=S, json_body={"country": "US", "region": "MA"}
     )
@@ -119,3 +120,34 @@ async def test_healthz_and_the_status_webhook_are_unchanged(api: HttpApi) -> Non
     async with api.http.post(api.base_url + "/webhooks/twilio/status/X", data={}) as response:
         assert response.status == 403
         assert response.headers["Content-Type"].startswith("text/plain")
+
+
+async def test_compliance_approves_and_revokes_template_versions(api: HttpApi) -> None:
+    listed = (await api.call("GET", "/v1/templates", role=S))[1]["items"]
+    [shown] = [t for t in listed if (t["channel"], t["name"], t["locale"]) ==
+               ("sms", "overdue_reminder", "en-US")]  # fmt: skip
+    decision = {"channel": "sms", "template": "overdue_reminder", "locale": "en-US",
+                "version": shown["version"], "approved": False, "reason": "review"}  # fmt: skip
+
+    # only compliance decides
+    status, _ = await api.call("POST", "/v1/templates/approvals", role=S, json_body=decision)
+    assert status == 403
+    # a revocation stops the version the register file approves: refused at enqueue
+    status, answer = await api.call("POST", "/v1/templates/approvals", role=CP, json_body=decision)
+    assert status == 201 and answer["approval"] is None
+    status, problem = await api.call(
+        "POST", "/v1/messages", role=S, json_body=reminder(idempotency_key="after-revocation")
+    )
+    assert status == 422 and problem["errors"][0]["field"] == "template"
+    assert "not approved by compliance" in problem["errors"][0]["problem"]
+
+    # approving it again lets it go, and says who approved it
+    approve = {**decision, "approved": True, "reason": "reviewed"}
+    status, answer = await api.call("POST", "/v1/templates/approvals", role=CP, json_body=approve)
+    assert status == 201 and answer["approval"]["approved_by"].startswith("compliance:")
+    await api.enqueue(idempotency_key="after-approval")
+
+    # only the version in use can be approved; the field is named
+    stale = {**approve, "version": "0" * 16}
+    status, problem = await api.call("POST", "/v1/templates/approvals", role=CP, json_body=stale)
+    assert status == 422 and problem["errors"][0]["field"] == "version"

@@ -97,7 +97,7 @@ def test_approving_again_keeps_the_marks_of_the_earlier_version(tmp_path: Path) 
 
 async def test_the_gate_rule_blocks_a_version_no_one_approved(tmp_path: Path) -> None:
     catalog = catalog_at(tmp_path, approved=True)
-    rule = ApprovedTemplateRule(catalog.approvals)
+    rule = ApprovedTemplateRule(lambda: catalog.approvals)
     [info] = catalog.list()
     approved = await rule.check(
         subject(template_name="hello", template_version=info.version, now=NOW)

@@ -1,4 +1,5 @@
-"""messages: result, collectors, address, call details, disposition; collectors table
+"""messages: result, collectors, address, call details, disposition; collectors and
+template approvals tables
 
 Revision ID: 0006
 Revises: 0005
@@ -43,7 +44,23 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "template_approvals",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("locale", sa.String(10), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("version", sa.String(16), nullable=False),
+        sa.Column("approved", sa.Boolean(), nullable=False),
+        sa.Column("by", sa.String(100), nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_template_approvals")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("template_approvals")
     op.drop_table("collectors")
     op.drop_index(op.f("ix_messages_collector_id"), table_name="messages")
     with op.batch_alter_table("messages") as batch:

@@ -97,8 +97,13 @@ class FakeLog:
     async def count_attempts(
         self, *, debtor_ref: str, counts: frozenset[str], since: datetime,
         account_ref: str | None = None, destination: str | None = None,
+        destinations: tuple[str, ...] | None = None, excluding: tuple[str, ...] = (),
     ) -> AttemptCount:  # fmt: skip
-        found = self._matching(debtor_ref, counts, since, account_ref, destination)
+        found = [
+            a for a in self._matching(debtor_ref, counts, since, account_ref, destination)
+            if (destinations is None or a.destination in destinations)
+            and a.destination not in excluding
+        ]  # fmt: skip
         return AttemptCount(len(found), min((a.at for a in found), default=None))
 
     async def latest_attempt(
