@@ -131,6 +131,7 @@ def message_filters(query: Query, key: KeyRecord) -> MessageFilters:
         status=query.choice("status", tuple(MessageStatus)),
         channel=query.choice("channel", tuple(ChannelKind)),
         rule_id=query.text("rule_id"),
+        collector_id=query.text("collector_id"),
         since=query.timestamp("since"),
         until=query.timestamp("until"),
         # A collector sees what they asked for; the others see every message.

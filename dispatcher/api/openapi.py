@@ -98,6 +98,7 @@ FILTERS = [
     query("status", {"type": "string", "enum": list(MessageStatus)}, "Current status."),
     query("channel", {"type": "string", "enum": list(ChannelKind)}, "Channel."),
     query("rule_id", TEXT100, "The rule that decided the verdict (e.g. hold.active)."),
+    query("collector_id", TEXT100, "Calls placed or visits led by this collector."),
     query("since", TIME, "Created at or after (with a UTC offset)."),
     query("until", TIME, "Created before (with a UTC offset)."),
     query(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dispatcher.contactlog.keys import Role
+from dispatcher.requests import MessageRequest
 from tests.api.conftest import HttpApi
 
 CP = Role.COMPLIANCE
@@ -89,3 +90,21 @@ async def test_bad_filters_are_422_naming_the_parameter(api: HttpApi) -> None:
         status, problem = await api.call("GET", "/v1/messages", role=CP, params=params)
         assert status == 422, params
         assert [e["field"] for e in problem["errors"]] == [field]
+
+
+async def test_messages_are_found_by_the_collector_who_placed_the_call(api: HttpApi) -> None:
+    today = api.stack.clock.now().date()
+    for collector_id in ("c-1", "c-2"):
+        await api.stack.log.collectors.upsert(
+            collector_id, name=collector_id, phone="+12025550100", trained_on=today
+        )
+    call = {"channel": "voice", "template": "collector_call", "locale": "en-US",
+            "destination": "+12015550123", "debtor_ref": "D-1",
+            "variables": {"company_name": "Harbor"}}  # fmt: skip
+    c1 = await api.stack.client.send(MessageRequest(**call, collector_id="c-1"))
+    await api.stack.client.send(MessageRequest(**call, collector_id="c-2"))
+    await api.enqueue(idempotency_key="a text")
+
+    _, page = await api.call("GET", "/v1/messages", role=CP, params={"collector_id": "c-1"})
+
+    assert [m["id"] for m in page["items"]] == [c1.message_id]
