@@ -114,6 +114,23 @@ async def test_the_rules_see_the_number_type_consent_and_address(log: ContactLog
     assert (seen.debtor_address_country, seen.debtor_address_region) == ("US", "CA")
     assert (to_work.destination_type, to_work.destination_consent) == ("work", False)
     assert (unknown.destination_type, unknown.destination_consent) == (None, False)
+    assert seen.packs == ("us-regf", "org")  # a California home: Reg F and company policy
+
+
+async def test_a_massachusetts_home_address_brings_the_massachusetts_pack(log: ContactLog) -> None:
+    await log.upsert_debtor(
+        "D-1", locale="en-US", phones=PHONES, address={**ADDRESS, "region": "MA"}
+    )
+    message = Message(
+        id="01M8H5STQR0ACD1X2WSFEHS8P5", idempotency_key="k", debtor_ref="D-1",
+        account_ref="A-1", channel="sms", template_name="overdue_reminder",
+        template_version="v", locale="en-US", destination="+12125550134",
+        created_at=NOW, scheduled_for=NOW, valid_until=NOW, updated_at=NOW, status="queued",
+        attempts=0, requested_by="strategy", variables={}, collector_ids=None, address=None,
+    )  # fmt: skip
+    async with log.debtor_session("D-1") as session:
+        subject = subject_for(message, RenderOutcome(None, "x"), session, session.debtor, now=NOW)
+    assert "us-ma" in subject.packs
 
 
 def _columns(message: Message) -> dict[str, Any]:
