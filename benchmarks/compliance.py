@@ -7,10 +7,13 @@ Two kinds of message are measured: a text (as before), and a collector's call un
 Reg F, which also counts the debt's calls (what counts: answered, unanswered, voicemail,
 and calls in flight) and looks for a conversation in the past 7 days (the quiet period).
 
-Each sample is what a worker does per message: take the debtor's lock, load the debtor,
-run the whole gate (holds, hours, caps, content rules), write the verdict's claim — and
-here roll it back, so the log stays the same size. Beside it, in the same run: a bare
-transaction doing SELECT 1 on the same engine, as the floor.
+Each sample is what a worker does per message (``Pipeline.run``): take the debtor's lock,
+load the debtor and the message, run the whole gate (holds, hours, caps, content rules),
+claim the message (queued → sending, with its event) — and here roll it back, so the log
+stays the same size. Beside it, in the same run: a bare transaction doing SELECT 1 on the
+same engine, as the floor. ``--unfolded`` opens the session without the message's id, so
+the message and the holds are read in statements of their own (as before they were folded
+into the lock's statement).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import delete, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from compliance import ComplianceGate
@@ -32,6 +35,7 @@ from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.session import debtor_session
 from dispatcher.contactlog.store import ContactLog
 from dispatcher.deps import default_rules
+from dispatcher.domain import PENDING, MessageStatus
 from dispatcher.pipeline import render_message, subject_for
 from dispatcher.settings import Settings
 from templates import TemplateCatalog
@@ -109,7 +113,7 @@ def call_message(message: Message) -> Message:
 
 
 async def sample_verdicts(
-    engine: AsyncEngine, samples: int, *, channel: str = "sms"
+    engine: AsyncEngine, samples: int, *, channel: str = "sms", folded: bool = True
 ) -> list[float]:
     log = ContactLog(engine, FrozenClock(NOW))
     catalog = TemplateCatalog()
@@ -132,17 +136,30 @@ async def sample_verdicts(
     if channel == "voice":
         message = call_message(message)
     render = render_message(catalog, message)
+    assert render.rendered is not None, render.error
+    async with engine.begin() as conn:  # queued in the log, as the pipeline finds it
+        await conn.execute(delete(Message).where(Message.id == message.id))
+        await conn.execute(
+            insert(Message).values({c.key: getattr(message, c.key) for c in Message.__table__.c})
+        )
     timings = []
     for _ in range(samples):
         started = time.perf_counter()
-        async with debtor_session(engine, "D-7") as session:
+        prefetch = {"message_id": message.id} if folded else {}
+        async with debtor_session(engine, "D-7", **prefetch) as session:
+            current = await session.message(message.id)
+            assert current is not None and current.status in PENDING
             verdict = await gate.evaluate(
-                subject_for(message, render, session, session.debtor, now=NOW)
+                subject_for(current, render, session, session.debtor, now=NOW)
             )
             assert verdict.decision.value == "allow", verdict.to_json()
-            await session.conn.execute(
-                text("UPDATE messages SET attempted_at = :now WHERE id = 'none'"), {"now": NOW}
-            )
+            claimed = await session.move(
+                current.id, expect=PENDING, to=MessageStatus.SENDING, at=NOW,
+                detail={"attempt": 1, "template_version": render.rendered.version},
+                content=render.rendered.body, template_version=render.rendered.version,
+                verdict=verdict.to_json(), attempts=1, attempted_at=NOW,
+            )  # fmt: skip
+            assert claimed
             await session.conn.rollback()
         timings.append(time.perf_counter() - started)
     return timings
@@ -174,35 +191,40 @@ async def main() -> None:
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--database-name", default="dispatcher_bench_compliance")
+    parser.add_argument(
+        "--unfolded", action="store_true", help="read the message and holds separately"
+    )
     args = parser.parse_args()
+    folded = not args.unfolded
 
     url = await fresh_database(args.database_url, args.database_name)
     engine = create_engine(url)
     await upgrade(engine)
-    results = {}
+    results, calls = {}, {}
     for size in (int(s) for s in args.sizes.split(",")):
         started = time.perf_counter()
         await grow_log(engine, size)
         await add_calls(engine)
         print(f"contact log with {size:,} rows (filled in {time.perf_counter() - started:.1f} s)")
-        await sample_verdicts(engine, 200)  # warm up: prepared statements, caches
-        await sample_verdicts(engine, 200, channel="voice")
+        await sample_verdicts(engine, 200, folded=folded)  # warm up: prepared statements
+        await sample_verdicts(engine, 200, channel="voice", folded=folded)
         summary("floor: BEGIN; SELECT 1; COMMIT", await sample_floor(engine, args.samples))
         results[size] = summary(
             "verdict: lock, debtor, all rules, claim, end",
-            await sample_verdicts(engine, args.samples),
+            await sample_verdicts(engine, args.samples, folded=folded),
         )
-        summary(
+        calls[size] = summary(
             "call verdict: + Reg F count, quiet period",
-            await sample_verdicts(engine, args.samples, channel="voice"),
+            await sample_verdicts(engine, args.samples, channel="voice", folded=folded),
         )
     sizes = sorted(results)
     if len(sizes) > 1:
-        small, large = results[sizes[0]], results[sizes[-1]]
-        print(
-            f"ratio {sizes[-1]:,} / {sizes[0]:,} rows: p50 {large[0] / small[0]:.2f}, "
-            f"p99 {large[1] / small[1]:.2f}"
-        )
+        for label, measured in (("texts", results), ("calls", calls)):
+            small, large = measured[sizes[0]], measured[sizes[-1]]
+            print(
+                f"ratio {sizes[-1]:,} / {sizes[0]:,} rows, {label}: "
+                f"p50 {large[0] / small[0]:.2f}, p99 {large[1] / small[1]:.2f}"
+            )
     await engine.dispose()
 
 

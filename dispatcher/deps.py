@@ -75,6 +75,10 @@ class Deps:
     async def aclose(self) -> None:
         for channel in self.channels.values():
             await channel.aclose()
+        for rule in self.gate.rules:
+            closer = getattr(rule, "aclose", None)  # rules that keep a connection (pauses)
+            if closer is not None:
+                await closer()
         await self.log.engine.dispose()
 
 

@@ -22,6 +22,7 @@ from compliance import CheckSubject, CollectorFact, Decision, RuleResult, Verdic
 from compliance.applicable import applicable_packs
 from compliance.hours.zones import UnknownLocation
 from compliance.packs import PackError
+from dispatcher.contact_data import subject_fields
 from dispatcher.contactlog.collectors import collector_facts
 from dispatcher.contactlog.models import Collector, Debtor, Message
 from dispatcher.contactlog.session import DebtorSession
@@ -71,8 +72,9 @@ class Pipeline:
         if message.scheduled_for > self.deps.clock.now() + EARLY_TOLERANCE:
             return "not due yet"
 
+        await self.deps.approvals.refresh()  # at most one read every 2 s per process
         render = render_message(self.deps.catalog, message)
-        async with self.log.debtor_session(message.debtor_ref) as session:
+        async with self.log.debtor_session(message.debtor_ref, message_id=message_id) as session:
             current = await session.message(message_id)
             if current is None or current.status not in PENDING:
                 return "moved on meanwhile"
@@ -138,7 +140,7 @@ class Pipeline:
             )
             return "deferred"
         assert rendered is not None
-        await session.move(
+        claimed = await session.move(
             message.id,
             expect=PENDING,
             to=MessageStatus.SENDING,
@@ -151,7 +153,9 @@ class Pipeline:
             attempts=message.attempts + 1,
             attempted_at=now,
         )
-        return "claimed"
+        # The row was read under the debtor's lock, so this holds; if it ever does not,
+        # someone else moved the message and it must not be sent from here.
+        return "claimed" if claimed else "moved on meanwhile"
 
     async def _send(
         self,
@@ -287,6 +291,7 @@ def subject_for(
         collectors=collectors,
         address_country=(message.address or {}).get("country"),
         contact_at=_visit_at(message),
+        **(subject_fields(debtor.phones, debtor.address, message.destination) if debtor else {}),
     )
 
 
@@ -306,13 +311,17 @@ def _inconvenient(
 
 
 def _packs(message: Message, debtor: Debtor | None) -> tuple[str, ...]:
-    """The debtor's rule packs; none if they cannot be told (the rules then block)."""
+    """The debtor's rule packs; none if they cannot be told (the rules then block).
+
+    Country and region: the debtor's record, else their home address (a Massachusetts
+    address brings us-ma), else the destination's country."""
+    home = (debtor.address if debtor else None) or {}
     try:
         return applicable_packs(
             destination=message.destination,
             recorded=debtor.packs if debtor else None,
-            country=debtor.country if debtor else None,
-            region=debtor.region if debtor else None,
+            country=(debtor.country if debtor else None) or home.get("country"),
+            region=(debtor.region if debtor else None) or home.get("region"),
         )
     except (PackError, UnknownLocation):
         return ()

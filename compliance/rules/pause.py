@@ -55,6 +55,10 @@ class PauseSource(Protocol):
         """Who asked for the message (``who#campaign``); asked only when a campaign is paused."""
         ...
 
+    async def aclose(self) -> None:
+        """Let go of any connection kept between reads."""
+        ...
+
 
 def campaign_of(requested_by: str | None) -> str | None:
     """The campaign a message belongs to: what follows ``#`` in its ``requested_by``."""
@@ -70,6 +74,9 @@ class PauseRule:
     def __init__(self, pauses: PauseSource, *, recheck: timedelta = timedelta(seconds=2)) -> None:
         self.pauses = pauses
         self.recheck = recheck
+
+    async def aclose(self) -> None:
+        await self.pauses.aclose()
 
     async def check(self, subject: CheckSubject) -> RuleResult:
         until = subject.now + self.recheck

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import JSON, Table, and_, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from compliance import HoldFact
 from dispatcher.contactlog.models import Hold
 
-__all__ = ["active_holds", "add_hold", "lift_holds"]
+__all__ = ["active_holds", "add_hold", "holds_around", "lift_holds", "pick_holds"]
 
 
 async def active_holds(
@@ -34,6 +38,43 @@ async def active_holds(
         HoldFact(h.kind, h.channel, h.destination, h.reason, h.source, h.set_by, h.created_at)
         for h in rows
     ]
+
+
+def holds_around(
+    debtor_ref: ColumnElement[str], destination: ColumnElement[str]
+) -> ScalarSelect[Any]:
+    """PostgreSQL: every active hold of the debtor or on the destination, as one JSON array
+    (oldest first) — a superset of what ``active_holds`` answers for them on any channel,
+    for another statement to read in its own round trip; ``pick_holds`` then filters it."""
+    holds = Hold.__table__
+    assert isinstance(holds, Table)
+    return (
+        select(func.json_agg(aggregate_order_by(holds.table_valued(), holds.c.id), type_=JSON))
+        .where(
+            holds.c.lifted_at.is_(None),
+            or_(holds.c.debtor_ref == debtor_ref, holds.c.destination == destination),
+        )
+        .scalar_subquery()
+    )
+
+
+def pick_holds(
+    rows: Iterable[dict[str, Any]], *, debtor_ref: str, destination: str, channel: str
+) -> list[HoldFact]:
+    """``active_holds``' answer from the rows ``holds_around`` read: the same filter."""
+    return [
+        HoldFact(
+            h["kind"], h["channel"], h["destination"], h["reason"], h["source"], h["set_by"],
+            datetime.fromisoformat(h["created_at"]).astimezone(UTC),
+        )
+        for h in rows
+        if h["lifted_at"] is None
+        and (h["channel"] is None or h["channel"] == channel)
+        and (
+            (h["debtor_ref"] == debtor_ref and h["destination"] is None)
+            or h["destination"] == destination
+        )
+    ]  # fmt: skip
 
 
 async def add_hold(

@@ -8,20 +8,23 @@ acting on one message.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, time
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import JSON, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatcher.clock import Clock
+from dispatcher.contact_data import checked_account, checked_home_address, checked_phones
 from dispatcher.contactlog.collectors import CollectorRegistry
 from dispatcher.contactlog.holds import add_hold, lift_holds
-from dispatcher.contactlog.models import Debtor, Message, MessageEvent
+from dispatcher.contactlog.models import Account, Debtor, Message, MessageEvent, UTCDateTime
 from dispatcher.contactlog.session import DebtorSession, debtor_session
 from dispatcher.contactlog.transitions import move, record_event
 from dispatcher.domain import EventSource, MessageStatus
@@ -42,6 +45,10 @@ class Accepted:
 
 
 class ContactLog:
+    # On PostgreSQL, batches of this many rows or more are COPYed (see ``add_queued``):
+    # below it, the COPY's extra round trips cost more than they save.
+    COPY_FROM_ROWS = 50
+
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
@@ -58,33 +65,18 @@ class ContactLog:
         """Insert new messages (status queued) and their first events, all or nothing.
 
         A row whose idempotency key already exists is not inserted again: the answer
-        carries the existing message's id with ``created=False``.
+        carries the existing message's id with ``created=False``. On PostgreSQL a batch of
+        ``COPY_FROM_ROWS`` or more is copied into a temporary table and inserted from there
+        with its events in one statement (``_copy_queued``); the result is the same.
         """
         if not rows:
             return []
         now = self.clock.now()
-        statement = (
-            self._insert(Message)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(Message.id)
-        )
         async with self.engine.begin() as conn:
-            inserted = set((await conn.execute(statement, list(rows))).scalars())
-            if inserted:
-                await conn.execute(
-                    insert(MessageEvent),
-                    [
-                        {
-                            "message_id": row["id"],
-                            "at": now,
-                            "source": EventSource.API,
-                            "status": MessageStatus.QUEUED,
-                            "detail": {"requested_by": row["requested_by"]},
-                        }
-                        for row in rows
-                        if row["id"] in inserted
-                    ],
-                )
+            if self._postgres and len(rows) >= self.COPY_FROM_ROWS:
+                inserted = await _copy_queued(conn, rows, now)
+            else:
+                inserted = await self._insert_queued(conn, rows, now)
             existing = await self._existing(conn, [r for r in rows if r["id"] not in inserted])
         answers = []
         for row in rows:
@@ -101,6 +93,33 @@ class ContactLog:
             else:
                 answers.append(existing[row["idempotency_key"]])
         return answers
+
+    async def _insert_queued(
+        self, conn: AsyncConnection, rows: Sequence[dict[str, Any]], now: datetime
+    ) -> set[str]:
+        """The plain path (SQLite, small batches): INSERT … ON CONFLICT DO NOTHING, events."""
+        statement = (
+            self._insert(Message)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(Message.id)
+        )
+        inserted = set((await conn.execute(statement, list(rows))).scalars())
+        if inserted:
+            await conn.execute(
+                insert(MessageEvent),
+                [
+                    {
+                        "message_id": row["id"],
+                        "at": now,
+                        "source": EventSource.API,
+                        "status": MessageStatus.QUEUED,
+                        "detail": {"requested_by": row["requested_by"]},
+                    }
+                    for row in rows
+                    if row["id"] in inserted
+                ],
+            )
+        return inserted
 
     async def _existing(
         self, conn: AsyncConnection, rows: list[dict[str, Any]]
@@ -254,18 +273,25 @@ class ContactLog:
         packs: list[str] | None = None,
         agreed_contact_until: datetime | None = None,
         inconvenient_times: list[dict[str, Any]] | None = None,
-    ) -> None:
-        """Create or replace what the contact rules know about a debtor.
+        phones: list[dict[str, Any]] | None = None,
+        address: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Create or replace what the contact rules know about a debtor; returns the row.
 
         ``inconvenient_times``: ``[{"weekdays": [0, 1, 2, 3, 4], "start": "15:00",
         "end": "17:00"}]`` — local times the debtor asked not to be contacted (Monday = 0).
+        ``phones``: ``[{"number": "+12125550134", "type": "mobile", "consent": True,
+        "consent_at": "2026-01-05T10:00:00+00:00"}]`` (type mobile, home, work or other);
+        ``address``: ``{"lines": [...], "postal_code", "country", "region"}``. Every
+        problem is named (``phones[1].type``) in one ``InvalidRequest``.
         """
+        contact = _checked_contact(phones, address, locale or "")
         values = {
             "debtor_ref": debtor_ref, "locale": locale, "time_zone": time_zone,
             "country": country, "region": region, "packs": packs,
             "agreed_contact_until": agreed_contact_until,
             "inconvenient_times": _checked_inconvenient(inconvenient_times),
-            "updated_at": self.clock.now(),
+            **contact, "updated_at": self.clock.now(),
         }  # fmt: skip
         statement = self._insert(Debtor).values(**values)
         statement = statement.on_conflict_do_update(
@@ -274,10 +300,115 @@ class ContactLog:
         )
         async with self.engine.begin() as conn:
             await conn.execute(statement)
+        return values
 
-    def debtor_session(self, debtor_ref: str) -> AbstractAsyncContextManager[DebtorSession]:
-        """The transaction, under the debtor's lock, in which a message is decided and claimed."""
-        return debtor_session(self.engine, debtor_ref)
+    async def upsert_account(
+        self,
+        debtor_ref: str,
+        account_ref: str,
+        *,
+        amount: Decimal | str | int,
+        currency: str,
+        days_overdue: int,
+    ) -> dict[str, Any]:
+        """Create or replace one debt of a debtor (the strategy module's view); returns the row.
+
+        ``amount`` is exact: a ``Decimal``, an integer or a decimal string, at most 2 decimals.
+        """
+        value, currency, days_overdue = checked_account(amount, currency, days_overdue)
+        values = {
+            "debtor_ref": debtor_ref, "account_ref": account_ref, "amount": value,
+            "currency": currency, "days_overdue": days_overdue, "updated_at": self.clock.now(),
+        }  # fmt: skip
+        statement = self._insert(Account).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["debtor_ref", "account_ref"],
+            set_={k: v for k, v in values.items() if k not in ("debtor_ref", "account_ref")},
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(statement)
+        return values
+
+    def debtor_session(
+        self, debtor_ref: str, *, message_id: str | None = None
+    ) -> AbstractAsyncContextManager[DebtorSession]:
+        """The transaction, under the debtor's lock, in which a message is decided and claimed.
+        ``message_id``: the message to decide, read with the lock (see ``debtor_session``)."""
+        return debtor_session(self.engine, debtor_ref, message_id=message_id)
+
+
+# A session's scratch table for COPY: emptied at every commit, gone with a rollback.
+_COPY_TABLE = "queued_messages_in"
+_CREATE_COPY_TABLE = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_COPY_TABLE} "
+    "(LIKE messages INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+)
+_JSON_COLUMNS = frozenset(c.name for c in Message.__table__.c if isinstance(c.type, JSON))
+_json_text = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps, no spaces
+_TIME_COLUMNS = frozenset(c.name for c in Message.__table__.c if isinstance(c.type, UTCDateTime))
+
+
+async def _copy_queued(
+    conn: AsyncConnection, rows: Sequence[dict[str, Any]], now: datetime
+) -> set[str]:
+    """COPY ``rows`` into a temporary table, then one INSERT … SELECT for messages and events.
+
+    Stores exactly what ``_insert_queued`` stores: JSON columns serialised the way
+    SQLAlchemy's JSON type does (``None`` is JSON null), aware times only.
+    """
+    columns = list(rows[0])
+    # Through SQLAlchemy first: that is what opens the transaction the driver then joins.
+    await conn.execute(text(_CREATE_COPY_TABLE))
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None and driver.is_in_transaction()
+    await driver.copy_records_to_table(
+        _COPY_TABLE, records=_records(rows, columns), columns=columns
+    )
+    names = ", ".join(columns)
+    statement = (
+        f"WITH new AS (INSERT INTO messages ({names}) SELECT {names} FROM {_COPY_TABLE} "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, requested_by), "
+        "events AS (INSERT INTO message_events (message_id, at, source, status, detail) "
+        "SELECT id, $1, $2, $3, jsonb_build_object('requested_by', requested_by) FROM new) "
+        "SELECT id FROM new"
+    )
+    found = await driver.fetch(statement, now, str(EventSource.API), str(MessageStatus.QUEUED))
+    return {record[0] for record in found}
+
+
+def _records(rows: Sequence[dict[str, Any]], columns: list[str]) -> list[tuple[Any, ...]]:
+    json_at = [i for i, c in enumerate(columns) if c in _JSON_COLUMNS]
+    time_at = [i for i, c in enumerate(columns) if c in _TIME_COLUMNS]
+    dumps = _json_text
+    records = []
+    for row in rows:
+        values = [row[c] for c in columns]
+        for i in json_at:
+            values[i] = dumps(values[i])
+        for i in time_at:
+            if values[i] is not None and values[i].tzinfo is None:
+                raise ValueError("naive datetime given to the contact log; use an aware UTC time")
+        records.append(tuple(values))
+    return records
+
+
+def _checked_contact(
+    phones: list[dict[str, Any]] | None, address: dict[str, Any] | None, locale: str
+) -> dict[str, Any]:
+    """Phones and address as stored; the problems of both in one ``InvalidRequest``."""
+    problems = []
+    checked: dict[str, Any] = {"phones": None, "address": None}
+    for name, check in (
+        ("phones", lambda: checked_phones(phones, locale=locale)),
+        ("address", lambda: checked_home_address(address)),
+    ):
+        try:
+            checked[name] = check()
+        except InvalidRequest as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidRequest(problems)
+    return checked
 
 
 def _checked_inconvenient(times: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
