@@ -24,7 +24,7 @@ from sqlalchemy.sql.selectable import LateralFromClause, Select
 from compliance import AttemptCount, AttemptFact, HoldFact
 from dispatcher.contactlog.collectors import read_collectors
 from dispatcher.contactlog.holds import active_holds, holds_around, pick_holds
-from dispatcher.contactlog.models import Collector, Debtor, Message
+from dispatcher.contactlog.models import Collector, Debtor, Message, UTCDateTime
 from dispatcher.contactlog.transitions import move
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, EventSource, MessageStatus
 
@@ -110,10 +110,12 @@ class DebtorSession:
     ) -> AttemptCount:
         """One indexed query (debtor, channel, attempted_at) per cap; see ``counted``.
         ``destinations`` / ``excluding``: only attempts to these numbers / to none of these."""
-        query = select(func.count(), func.min(Message.attempted_at)).where(
-            *_attempts(debtor_ref, counts, since, account_ref, destination, destinations, excluding)
-        )
-        count, oldest = (await self.conn.execute(query)).one()
+        query, params = _attempts_query(
+            "count", counts, account_ref=account_ref, destination=destination,
+            destinations=destinations, excluding=excluding,
+        )  # fmt: skip
+        params |= {"debtor_ref": debtor_ref, "since": since}
+        count, oldest = (await self.conn.execute(query, params)).one()
         if oldest is not None and oldest.tzinfo is None:  # SQLite's MIN() loses the type
             oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=since.tzinfo)
         elif isinstance(oldest, str):
@@ -129,13 +131,11 @@ class DebtorSession:
         account_ref: str | None = None,
         destination: str | None = None,
     ) -> AttemptFact | None:
-        query = (
-            select(Message.attempted_at, Message.result)
-            .where(*_attempts(debtor_ref, counts, since, account_ref, destination))
-            .order_by(Message.attempted_at.desc())
-            .limit(1)
+        query, params = _attempts_query(
+            "latest", counts, account_ref=account_ref, destination=destination
         )
-        row = (await self.conn.execute(query)).first()
+        params |= {"debtor_ref": debtor_ref, "since": since}
+        row = (await self.conn.execute(query, params)).first()
         return AttemptFact(row.attempted_at, row.result) if row else None
 
     async def move(
@@ -221,33 +221,69 @@ def counted(kinds: frozenset[str]) -> tuple[tuple[str, ...], ColumnElement[bool]
     )
 
 
-def _attempts(
-    debtor_ref: str,
+def _attempts_query(
+    shape: str,
     kinds: frozenset[str],
-    since: datetime,
+    *,
     account_ref: str | None,
     destination: str | None,
     destinations: tuple[str, ...] | None = None,
     excluding: tuple[str, ...] = (),
-) -> list[ColumnElement[bool]]:
-    """WHERE clauses for a debtor's counted attempts; ix_messages_debtor_channel_attempted.
+) -> tuple[Select[Any, Any], dict[str, Any]]:
+    """A debtor's counted attempts (ix_messages_debtor_channel_attempted), as a statement
+    built once per shape and its parameters. Binds ``debtor_ref`` and ``since`` to fill.
     ``destinations``: only attempts to these numbers (None: any); ``excluding``: not these."""
+    query = _attempts_statement(
+        shape, kinds, account_ref is not None, destination is not None,
+        None if destinations is None else bool(destinations), bool(excluding),
+    )  # fmt: skip
+    params: dict[str, Any] = {}
+    if account_ref is not None:
+        params["account_ref"] = account_ref
+    if destination is not None:
+        params["destination"] = destination
+    if destinations:
+        params["destinations"] = list(destinations)
+    if excluding:
+        params["excluding"] = list(excluding)
+    return query, params
+
+
+@functools.lru_cache(maxsize=256)
+def _attempts_statement(
+    shape: str,
+    kinds: frozenset[str],
+    by_account: bool,
+    by_destination: bool,
+    by_destinations: bool | None,
+    excluding: bool,
+) -> Select[Any, Any]:
+    # Built once per shape, with bind parameters: building the statement per call cost
+    # more than running it (SQLAlchemy's coercion and cache key).
     channels, condition = counted(kinds)
     where = [
-        Message.debtor_ref == debtor_ref,
+        Message.debtor_ref == bindparam("debtor_ref"),
         Message.channel.in_(channels),
-        Message.attempted_at >= since,
+        Message.attempted_at >= bindparam("since", type_=UTCDateTime()),
         condition,
     ]
-    if account_ref is not None:
-        where.append(Message.account_ref == account_ref)
-    if destination is not None:
-        where.append(Message.destination == destination)
-    if destinations is not None:
-        where.append(Message.destination.in_(destinations) if destinations else false())
+    if by_account:
+        where.append(Message.account_ref == bindparam("account_ref"))
+    if by_destination:
+        where.append(Message.destination == bindparam("destination"))
+    if by_destinations is not None:
+        where.append(Message.destination.in_(bindparam("destinations")) if by_destinations
+                     else false())  # fmt: skip
     if excluding:
-        where.append(Message.destination.not_in(excluding))
-    return where
+        where.append(Message.destination.not_in(bindparam("excluding")))
+    if shape == "count":
+        return select(func.count(), func.min(Message.attempted_at)).where(*where)
+    return (
+        select(Message.attempted_at, Message.result)
+        .where(*where)
+        .order_by(Message.attempted_at.desc())
+        .limit(1)
+    )
 
 
 def _lock_key(debtor_ref: str) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import String, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import Executable
 
 from dispatcher.contactlog.models import JsonDocument, Message, MessageEvent, UTCDateTime
 from dispatcher.domain import EventSource, MessageStatus
@@ -33,30 +35,48 @@ async def move(
     PostgreSQL the update and the event are one statement (one round trip).
     ``log_event=False`` only for a repeat of the last event (the same rule deferring again).
     """
+    params = {
+        "m_id": message_id, "m_expect": [str(e) for e in expect], "m_to": str(to), "m_at": at,
+        "e_source": str(source), "e_detail": detail,
+        **{f"c_{key}": value for key, value in changes.items()},
+    }  # fmt: skip
+    postgres = conn.dialect.name == "postgresql"
+    statement = _statement(tuple(sorted(changes)), log_event=log_event and postgres)
+    if not log_event or postgres:
+        return (await conn.execute(statement, params)).rowcount == 1
+    if (await conn.execute(statement, params)).rowcount != 1:
+        return False
+    await record_event(conn, message_id, at=at, source=source, status=to, detail=detail)
+    return True
+
+
+@functools.lru_cache(maxsize=128)
+def _statement(changed: tuple[str, ...], *, log_event: bool) -> Executable:
+    """The move for one set of changed columns, with bind parameters, built once: building
+    it per call cost more than the database's work (SQLAlchemy's cache key and coercion)."""
     moved = (
         update(Message)
-        .where(Message.id == message_id, Message.status.in_(list(expect)))
-        .values(status=to, updated_at=at, **changes)
+        .where(Message.id == bindparam("m_id"), Message.status.in_(bindparam("m_expect")))
+        .values(
+            status=bindparam("m_to"),
+            updated_at=bindparam("m_at"),
+            **{key: bindparam(f"c_{key}") for key in changed},
+        )
     )
     if not log_event:
-        return (await conn.execute(moved)).rowcount == 1
-    if conn.dialect.name != "postgresql":
-        if (await conn.execute(moved)).rowcount != 1:
-            return False
-        await record_event(conn, message_id, at=at, source=source, status=to, detail=detail)
-        return True
+        return moved
+    # PostgreSQL: the update and its event in one statement (one round trip).
     moved_ids = moved.returning(Message.id).cte("moved")
-    event = insert(MessageEvent).from_select(
+    return insert(MessageEvent).from_select(
         ["message_id", "at", "source", "status", "detail"],
         select(
             moved_ids.c.id,
-            literal(at, UTCDateTime()),
-            literal(str(source)),
-            literal(str(to)),
-            literal(detail, JsonDocument),
+            bindparam("m_at", type_=UTCDateTime()),
+            bindparam("e_source", type_=String()),
+            bindparam("m_to", type_=String()),
+            bindparam("e_detail", type_=JsonDocument),
         ),
     )
-    return (await conn.execute(event)).rowcount == 1
 
 
 async def record_event(
