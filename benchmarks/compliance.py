@@ -74,8 +74,12 @@ async def grow_log(engine: AsyncEngine, rows: int) -> None:
             ),
             {"first": have + 1, "last": rows, "now": NOW},
         )
+    # Measure the steady state, not the aftermath of the bulk fill: vacuum (so autovacuum
+    # does not start mid-run) and checkpoint (so the writes are not flushed mid-run).
     async with engine.connect() as conn:
-        await conn.execute(text("ANALYZE messages"))
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM (ANALYZE) messages"))
+        await conn.execute(text("CHECKPOINT"))
 
 
 async def add_calls(engine: AsyncEngine) -> None:
