@@ -1,11 +1,12 @@
 """Enqueue throughput of the HTTP API, beside a bare arq enqueue of the same count, same run.
 
-    python -m benchmarks.api [--count 10000] [--singles 2000] [--rounds 3]
+    python -m benchmarks.api [--count 10000] [--singles 2000] [--rounds 3] [--processes 2]
                              [--database-url URL] [--redis-url URL]
 
-Starts `dispatcher serve` in its own process (on a fresh PostgreSQL database by default)
-and measures messages accepted per second: single POST /v1/messages requests, one at a
-time and 16 at a time, and batches of 10,000 to POST /v1/messages/batch. Bodies are
+Starts `dispatcher serve` (HTTP_PROCESSES server processes sharing the port) on a fresh
+PostgreSQL database by default, and measures messages accepted per second: single POST
+/v1/messages requests, one at a time and 16 at a time, one batch of 10,000 to POST
+/v1/messages/batch, and as many batches at once as there are server processes. Bodies are
 serialised before the clock starts: the figures are the server's (validate, render,
 contact log, queue), not the client's. Target: 10,000 messages/s accepted in batches.
 
@@ -112,6 +113,27 @@ async def batch(http: aiohttp.ClientSession, url: str, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+async def batches_at_once(
+    http: aiohttp.ClientSession, url: str, count: int, at_once: int
+) -> float:
+    """``at_once`` batches sent together, as several strategy jobs would: messages/s in all."""
+    run = f"batches-{time.time_ns()}"
+    bodies = []
+    for b in range(at_once):
+        numbers = fresh_numbers()
+        items = [message(f"{run}-{b}", i, numbers) for i in range(count)]
+        bodies.append(json.dumps({"messages": items}).encode())
+
+    async def send(body: bytes) -> None:
+        async with http.post(url, data=body) as response:
+            answer = await response.json()
+            assert response.status == 202 and answer["created"] == count, answer
+
+    started = time.perf_counter()
+    await asyncio.gather(*(send(body) for body in bodies))
+    return at_once * count / (time.perf_counter() - started)
+
+
 async def fresh_postgres(admin_url: str) -> str:
     engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with engine.connect() as conn:
@@ -131,12 +153,15 @@ async def strategy_key(database_url: str) -> str:
     return created.secret
 
 
-def start_server(database_url: str, redis_url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    database_url: str, redis_url: str, port: int, processes: int
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "HTTP_PORT": str(port),
+        "HTTP_PROCESSES": str(processes),
         "DISPATCHER_DATA_DIR": tempfile.mkdtemp(prefix="api-bench-"),
     }
     return subprocess.Popen(
@@ -173,6 +198,9 @@ async def main() -> None:
         "--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="server processes (HTTP_PROCESSES)"
+    )
     args = parser.parse_args()
 
     database_url = args.database_url
@@ -180,10 +208,11 @@ async def main() -> None:
         database_url = await fresh_postgres(database_url)
     secret = await strategy_key(database_url)
     port = free_port()
-    server = start_server(database_url, args.redis_url, port)
+    server = start_server(database_url, args.redis_url, port, args.processes)
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
-    figures: dict[str, list[float]] = {k: [] for k in ("arq", "one", "sixteen", "batch")}
+    keys = ("arq", "one", "sixteen", "batch", "batches")
+    figures: dict[str, list[float]] = {k: [] for k in keys}
     try:
         async with aiohttp.ClientSession(headers=headers) as http:
             await wait_until_up(http, base)
@@ -194,6 +223,11 @@ async def main() -> None:
                     await singles(http, base + "/v1/messages", args.singles, 16)
                 )
                 figures["batch"].append(await batch(http, base + "/v1/messages/batch", args.count))
+                figures["batches"].append(
+                    await batches_at_once(
+                        http, base + "/v1/messages/batch", args.count, args.processes
+                    )
+                )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -204,13 +238,15 @@ async def main() -> None:
     med = {k: statistics.median(v) for k, v in figures.items()}
     arq = med["arq"]
     print(
-        f"median of {args.rounds} rounds, {database_url.split(':')[0]}, server in its own process"
+        f"median of {args.rounds} rounds, {database_url.split(':')[0]}, server in its own "
+        f"process(es): HTTP_PROCESSES={args.processes}"
     )
     print(f"  bare arq enqueue_job, {args.count} one after another  {arq:>9,.0f} messages/s")
     for key, label in (
         ("one", f"POST /v1/messages, {args.singles} one at a time"),
         ("sixteen", f"POST /v1/messages, {args.singles}, 16 at a time"),
         ("batch", f"POST /v1/messages/batch of {args.count}"),
+        ("batches", f"{args.processes} such batches at once"),
     ):
         print(f"  {label:<46} {med[key]:>9,.0f} messages/s  ({med[key] / arq:.2f}x bare arq)")
 

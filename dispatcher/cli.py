@@ -11,10 +11,6 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-from aiohttp import web
-from arq import create_pool
-from arq.connections import RedisSettings
-
 from compliance import ComplianceGate
 from dispatcher.clock import SystemClock
 from dispatcher.contactlog.database import create_engine
@@ -22,13 +18,13 @@ from dispatcher.contactlog.keys import NameTaken, Role, create_key
 from dispatcher.contactlog.migrate import upgrade
 from dispatcher.contactlog.store import ContactLog
 from dispatcher.demo import run_demo
-from dispatcher.deps import Deps, default_rules
+from dispatcher.deps import default_rules
 from dispatcher.errors import DispatcherError, InvalidRequest
 from dispatcher.explain import explain
 from dispatcher.phones import e164
 from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
-from dispatcher.web import create_app
+from dispatcher.web.serve import serve
 from dispatcher.worker import create_worker
 from templates import TemplateCatalog
 from templates.approvals import DEFAULT_REGISTER, approve_all
@@ -86,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "worker":
             _worker(settings, burst=args.burst)
         elif args.command == "serve":
-            asyncio.run(_serve(settings))
+            asyncio.run(_migrate_quietly(settings))
+            serve(settings)
         elif args.command == "keys":
             asyncio.run(_create_key(settings, name=args.name, role=Role(args.role)))
         elif args.command == "compliance":
@@ -194,20 +191,3 @@ def _approvals(approve_by: str | None) -> int:
         return 0
     print(f"{len(missing)} template version(s) not approved")
     return 1 if missing else 0
-
-
-async def _serve(settings: Settings) -> None:
-    with redis_url_for(settings) as redis_url:
-        await _migrate_quietly(settings)
-        redis = await create_pool(RedisSettings.from_dsn(redis_url))
-        deps = Deps.build(settings, redis=redis, channels={})
-        runner = web.AppRunner(create_app(deps))
-        await runner.setup()
-        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-        print(f"listening on http://{settings.http_host}:{settings.http_port}")
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
-            await deps.aclose()
-            await redis.aclose()

