@@ -16,7 +16,7 @@ from typing import Any
 from channels.base import PostalAddress
 from dispatcher.errors import FieldProblem, InvalidRequest
 
-__all__ = ["address_key", "checked_address", "postal_address"]
+__all__ = ["address_key", "checked_address", "place_problems", "postal_address"]
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_LINES = 5
@@ -34,18 +34,7 @@ def checked_address(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     postal_code = raw.get("postal_code")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_LINE:
         problems.append(FieldProblem("address.name", "must be 1 to 200 characters"))
-    if (
-        not isinstance(lines, list)
-        or not 1 <= len(lines) <= MAX_LINES
-        or not all(isinstance(x, str) and x.strip() and len(x) <= MAX_LINE for x in lines)
-    ):
-        problems.append(
-            FieldProblem("address.lines", "must be 1 to 5 non-empty lines of up to 200 characters")
-        )
-    if not isinstance(country, str) or not _COUNTRY.match(country):
-        problems.append(FieldProblem("address.country", "must be an ISO 3166-1 code like US, CN"))
-    if postal_code is not None and (not isinstance(postal_code, str) or len(postal_code) > 20):
-        problems.append(FieldProblem("address.postal_code", "must be a string of up to 20"))
+    problems += place_problems(lines, country, postal_code)
     unknown = sorted(set(raw) - {"name", "lines", "country", "postal_code"})
     if unknown:
         problems.append(FieldProblem("address", f"unknown field(s): {', '.join(unknown)}"))
@@ -58,6 +47,24 @@ def checked_address(raw: Mapping[str, Any] | None) -> dict[str, Any]:
         "country": country,
         "postal_code": postal_code.strip() if isinstance(postal_code, str) else None,
     }
+
+
+def place_problems(lines: Any, country: Any, postal_code: Any) -> list[FieldProblem]:
+    """What is wrong with an address's lines, country and postal code (any address)."""
+    problems = []
+    if (
+        not isinstance(lines, list)
+        or not 1 <= len(lines) <= MAX_LINES
+        or not all(isinstance(x, str) and x.strip() and len(x) <= MAX_LINE for x in lines)
+    ):
+        problems.append(
+            FieldProblem("address.lines", "must be 1 to 5 non-empty lines of up to 200 characters")
+        )
+    if not isinstance(country, str) or not _COUNTRY.match(country):
+        problems.append(FieldProblem("address.country", "must be an ISO 3166-1 code like US, CN"))
+    if postal_code is not None and (not isinstance(postal_code, str) or len(postal_code) > 20):
+        problems.append(FieldProblem("address.postal_code", "must be a string of up to 20"))
+    return problems
 
 
 def address_key(address: Mapping[str, Any]) -> str:

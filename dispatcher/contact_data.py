@@ -18,6 +18,7 @@ from typing import Any
 
 from compliance.hours.zones import UnknownLocation, region_zones, zones_of_country
 from compliance.packs import PHONE_TYPES
+from dispatcher.addresses import place_problems
 from dispatcher.errors import FieldProblem, InvalidRequest
 from dispatcher.phones import e164
 
@@ -32,8 +33,6 @@ __all__ = [
 
 MAX_PHONES = 20
 MAX_NUMBER = 32  # characters, as given (spaces and dashes included)
-MAX_LINES = 5
-MAX_LINE = 200
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _REGION = re.compile(r"[A-Z0-9]{1,8}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -128,23 +127,11 @@ def checked_home_address(raw: Any) -> dict[str, Any] | None:
         return None
     if not isinstance(raw, Mapping):
         raise InvalidRequest.of("address", "must be an object with lines and country")
-    problems = []
     lines, country = raw.get("lines"), raw.get("country")
     postal_code, region = raw.get("postal_code"), raw.get("region")
-    if (
-        not isinstance(lines, list)
-        or not 1 <= len(lines) <= MAX_LINES
-        or not all(isinstance(x, str) and x.strip() and len(x) <= MAX_LINE for x in lines)
-    ):
-        problems.append(
-            FieldProblem("address.lines", "must be 1 to 5 non-empty lines of up to 200 characters")
-        )
-    if not isinstance(country, str) or not _COUNTRY.fullmatch(country):
-        problems.append(FieldProblem("address.country", "must be an ISO 3166-1 code like US, CN"))
-    elif not _has_zones(country):
+    problems = place_problems(lines, country, postal_code)
+    if isinstance(country, str) and _COUNTRY.fullmatch(country) and not _has_zones(country):
         problems.append(FieldProblem("address.country", f"no time zones known for {country}"))
-    if postal_code is not None and (not isinstance(postal_code, str) or len(postal_code) > 20):
-        problems.append(FieldProblem("address.postal_code", "must be a string of up to 20"))
     if region is not None and (not isinstance(region, str) or not _REGION.fullmatch(region)):
         problems.append(FieldProblem("address.region", "must be a code like MA or ON"))
     elif (
