@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from compliance.caps.rule import agreement_exempts, local_midnight, zones_for
+from compliance.caps.rule import agreement_exempts, local_midnight, packs_or_refusal, zones_for
 from compliance.gate import CheckSubject
 from compliance.hours.zones import UnknownLocation
-from compliance.packs import PackError, PackSet, QuietPeriodRule, Scope, load_packs
+from compliance.packs import PackSet, QuietPeriodRule, Scope, load_packs
 from compliance.verdict import RuleResult
 
 __all__ = ["ConversationQuietPeriodRule"]
@@ -40,12 +40,9 @@ class ConversationQuietPeriodRule:
         self.recheck = recheck
 
     async def check(self, subject: CheckSubject) -> RuleResult:
-        if not subject.packs:
-            return RuleResult.block(self.id, self.citation, "no rule packs apply to this debtor")
-        try:
-            packs = self.pack_loader(subject.packs)
-        except PackError as exc:
-            return RuleResult.block(self.id, self.citation, f"no rule packs: {exc}")
+        packs = packs_or_refusal(self, subject, self.pack_loader)
+        if isinstance(packs, RuleResult):
+            return packs
         inputs: dict[str, Any] = {"packs": list(packs.ids), "pack_versions": packs.versions}
         checked: list[dict[str, Any]] = []
         exempt: list[dict[str, Any]] = []

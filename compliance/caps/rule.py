@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from compliance.gate import CheckSubject
@@ -61,6 +61,23 @@ def agreement_exempts(
     return f"{', '.join(used)}: the debtor agreed to contact until {agreed.isoformat()}"
 
 
+class _Cited(Protocol):
+    id: str
+    citation: str
+
+
+def packs_or_refusal(
+    rule: _Cited, subject: CheckSubject, loader: Callable[[Iterable[str]], PackSet]
+) -> PackSet | RuleResult:
+    """The debtor's packs, or the rule's refusal when there are none (fail closed)."""
+    if not subject.packs:
+        return RuleResult.block(rule.id, rule.citation, "no rule packs apply to this debtor")
+    try:
+        return loader(subject.packs)
+    except PackError as exc:
+        return RuleResult.block(rule.id, rule.citation, f"no rule packs: {exc}")
+
+
 class FrequencyCapRule:
     id = "frequency.cap"
     citation = "Contact-frequency caps of the debtor's rule packs (12 CFR 1006.14(b); 940 CMR 7.04)"
@@ -69,12 +86,9 @@ class FrequencyCapRule:
         self.pack_loader = pack_loader
 
     async def check(self, subject: CheckSubject) -> RuleResult:
-        if not subject.packs:
-            return RuleResult.block(self.id, self.citation, "no rule packs apply to this debtor")
-        try:
-            packs = self.pack_loader(subject.packs)
-        except PackError as exc:
-            return RuleResult.block(self.id, self.citation, f"no rule packs: {exc}")
+        packs = packs_or_refusal(self, subject, self.pack_loader)
+        if isinstance(packs, RuleResult):
+            return packs
         inputs: dict[str, Any] = {"packs": list(packs.ids), "pack_versions": packs.versions}
         checked: list[dict[str, Any]] = []
         exempt: list[dict[str, Any]] = []
