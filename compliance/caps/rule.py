@@ -33,6 +33,7 @@ __all__ = [
     "covers_destination",
     "local_midnight",
     "numbers_filter",
+    "packs_or_refusal",
     "zones_for",
 ]
 
