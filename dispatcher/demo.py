@@ -160,7 +160,9 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
     print(f"After the call: {promise}")
     totals = Counter(v.status for v in views)
     print("\nAll messages by status: " + ", ".join(f"{s} {n}" for s, n in sorted(totals.items())))
-    print(f"First text, as sent: {views[0].message['content']}")
+    sent = next((v for v in views if v.message["content"]), None)
+    if sent is not None:
+        print(f"First text, as sent: {sent.message['content']}")
     print(f"Contact log: {settings.effective_database_url}")
     if not settings.twilio_configured:
         print(

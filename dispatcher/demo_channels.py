@@ -7,7 +7,7 @@ room folder; the visit notices go to the SMS outbox.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,36 @@ from dispatcher.visits import visit_request
 
 __all__ = ["channel_requests", "promise_after_the_call", "register_collectors"]
 
+
 BEIJING = ZoneInfo("Asia/Shanghai")
+NEW_YORK = ZoneInfo("America/New_York")
+# Whom collector c-17 calls: the Chinese debtor in Beijing's daytime, else the American
+# one in New York's (so the demo shows a placed call at most hours), with what a promise
+# reminder then says.
+CALLEES: dict[str, dict[str, Any]] = {
+    "zh-CN": {
+        "call": {"destination": "+86 139 1234 5678", "debtor_ref": "D-1002",
+                 "account_ref": "A-1002", "variables": {"company_name": "安信资产"}},
+        "reminder": {"company_name": "安信资产", "debtor_name": "李娜",
+                     "contact_phone": "400-820-1234"},
+        "promise": {"amount": "5000.00", "currency": "CNY", "note": "本周五先还5000元"},
+    },
+    "en-US": {
+        "call": {"destination": "+1 201 555 0123", "debtor_ref": "D-2001",
+                 "account_ref": "A-2001", "variables": {"company_name": "Harbor Recovery"}},
+        "reminder": {"company_name": "Harbor Recovery", "debtor_name": "Maria Garcia",
+                     "contact_phone": "(800) 555-0199"},
+        "promise": {"amount": "400.00", "currency": "USD", "note": "pays part on Friday"},
+    },
+}  # fmt: skip
+
+
+def callee_locale(now: datetime) -> str:
+    if 8 <= now.astimezone(BEIJING).hour < 21:
+        return "zh-CN"
+    return "en-US" if 8 <= now.astimezone(NEW_YORK).hour < 20 else "zh-CN"
+
+
 HOME = {"name": "李娜", "lines": ["上海市徐汇区衡山路88弄6号302室"], "postal_code": "200031",
         "country": "CN"}  # fmt: skip
 LETTER = {
@@ -54,9 +83,9 @@ async def register_collectors(client: DispatcherClient, today: date) -> None:
 
 async def channel_requests(client: DispatcherClient, now: datetime) -> list[MessageRequest]:
     """A collector's call, one by an expired collector, a letter, and two visits."""
-    call: dict[str, Any] = {"channel": "voice", "template": "collector_call", "locale": "zh-CN",
-            "destination": "+86 139 1234 5678", "debtor_ref": "D-1002", "account_ref": "A-1002",
-            "variables": {"company_name": "安信资产"}}  # fmt: skip
+    locale = callee_locale(now)
+    call: dict[str, Any] = {"channel": "voice", "template": "collector_call", "locale": locale,
+                            **CALLEES[locale]["call"]}  # fmt: skip
     tomorrow_10 = datetime.combine(now.astimezone(BEIJING).date() + timedelta(days=1),
                                    time(10), tzinfo=BEIJING)  # fmt: skip
     tonight = tomorrow_10.replace(hour=22, minute=30) - timedelta(days=1)
@@ -102,19 +131,18 @@ async def channel_requests(client: DispatcherClient, now: datetime) -> list[Mess
 
 async def promise_after_the_call(client: DispatcherClient, call_id: str, today: date) -> str:
     """Collector c-17 records that the debtor promised to pay: a reminder is scheduled."""
+    callee = CALLEES[(await client.log.get(call_id)).locale]
     try:
         recorded = await record_disposition(
             client, call_id, kind="promise_to_pay", by_collector="c-17",
-            details={"amount": "5000.00", "currency": "CNY",
-                     "date": (today + timedelta(days=5)).isoformat(),
-                     "note": "本周五先还5000元",
-                     "reminder_variables": {"company_name": "安信资产", "debtor_name": "李娜",
-                                            "contact_phone": "400-820-1234"}},
+            details={**callee["promise"], "date": (today + timedelta(days=5)).isoformat(),
+                     "reminder_variables": callee["reminder"]},
         )  # fmt: skip
     except OutcomeConflict as exc:
         return f"no disposition: {exc}"
     [reminder] = recorded.follow_ups
     return (
         f"disposition promise_to_pay → result {recorded.result}; reminder text "
-        f"{reminder.message_id[-8:]} scheduled for {reminder.scheduled_for:%Y-%m-%d %H:%M} UTC"
+        f"{reminder.message_id[-8:]} scheduled for "
+        f"{reminder.scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     )
