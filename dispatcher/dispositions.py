@@ -40,10 +40,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from compliance.civility import CivilityScanner, check_free_text
 from compliance.hours.zones import UnknownLocation, debtor_zones
-from dispatcher.contactlog.calls import insert_follow_ups
 from dispatcher.contactlog.holds import add_hold
 from dispatcher.contactlog.models import Debtor, Message
-from dispatcher.contactlog.store import Accepted, ContactLog
+from dispatcher.contactlog.store import Accepted, ContactLog, queue_rows
 from dispatcher.contactlog.transitions import record_event
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, EventSource, MessageStatus
 from dispatcher.errors import DispatcherError, FieldProblem, InvalidRequest
@@ -174,7 +173,7 @@ async def record_disposition(
     async with deps.log.engine.begin() as conn:
         await _store(conn, message, document, result, now)
         holds = await _holds(conn, message, disposition_kind, by_collector, now, disposition)
-        follow_ups = await insert_follow_ups(
+        follow_ups = await queue_rows(
             conn, rows, at=now, detail={"disposition_of": message_id, "kind": kind}
         )
     await enqueue_follow_ups(deps, follow_ups)

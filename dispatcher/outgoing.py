@@ -17,7 +17,12 @@ from dispatcher.domain import ChannelKind
 from dispatcher.settings import Settings
 from templates import Rendered, TemplateCatalog, TemplateError
 
-__all__ = ["VOICEMAIL_SUFFIX", "outgoing_for", "voicemail_body"]
+__all__ = [
+    "VOICEMAIL_SUFFIX",
+    "outgoing_for",
+    "visit_time",
+    "voicemail_body",
+]
 
 # An automated voice reminder's answering-machine version: "<name>.voicemail" beside it.
 VOICEMAIL_SUFFIX = ".voicemail"
@@ -36,9 +41,6 @@ def outgoing_for(
     voicemail = None
     if message.channel == ChannelKind.VOICE and not named:
         voicemail = voicemail_body(message, catalog)
-    visit_at = None
-    if message.channel == ChannelKind.VISIT:
-        visit_at = datetime.fromisoformat(str(message.variables["visit_at"]))
     return OutgoingMessage(
         message_id=message.id,
         destination=message.destination,
@@ -53,8 +55,15 @@ def outgoing_for(
         collectors=tuple(contact_of(c) for c in named),
         voicemail_body=voicemail,
         address=postal_address(message.address) if message.address else None,
-        visit_at=visit_at,
+        visit_at=visit_time(message),
     )
+
+
+def visit_time(message: Message) -> datetime | None:
+    """When a visit happens (its ``visit_at``, checked at enqueue); None for other channels."""
+    if message.channel != ChannelKind.VISIT:
+        return None
+    return datetime.fromisoformat(str(message.variables["visit_at"]))
 
 
 def voicemail_body(message: Message, catalog: TemplateCatalog) -> str | None:

@@ -29,7 +29,7 @@ from dispatcher.contactlog.session import DebtorSession
 from dispatcher.crashes import record_crash
 from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, ChannelKind, ContactResult, EventSource, MessageStatus
-from dispatcher.outgoing import outgoing_for
+from dispatcher.outgoing import outgoing_for, visit_time
 from templates import Rendered, TemplateCatalog, TemplateError
 
 __all__ = ["Pipeline", "RenderOutcome", "process_message", "render_message", "subject_for"]
@@ -290,15 +290,9 @@ def subject_for(
         collector_ids=tuple(message.collector_ids or ()),
         collectors=collectors,
         address_country=(message.address or {}).get("country"),
-        contact_at=_visit_at(message),
+        contact_at=visit_time(message),
         **(subject_fields(debtor.phones, debtor.address, message.destination) if debtor else {}),
     )
-
-
-def _visit_at(message: Message) -> datetime | None:
-    if message.channel != ChannelKind.VISIT:
-        return None
-    return datetime.fromisoformat(str(message.variables["visit_at"]))
 
 
 def _inconvenient(

@@ -30,7 +30,7 @@ from dispatcher.contactlog.transitions import move, record_event
 from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.errors import InvalidRequest, UnknownMessage
 
-__all__ = ["Accepted", "ContactLog"]
+__all__ = ["Accepted", "ContactLog", "queue_rows"]
 
 
 @dataclass(frozen=True)
@@ -71,71 +71,9 @@ class ContactLog:
         """
         if not rows:
             return []
-        now = self.clock.now()
+        copy = self._postgres and len(rows) >= self.COPY_FROM_ROWS
         async with self.engine.begin() as conn:
-            if self._postgres and len(rows) >= self.COPY_FROM_ROWS:
-                inserted = await _copy_queued(conn, rows, now)
-            else:
-                inserted = await self._insert_queued(conn, rows, now)
-            existing = await self._existing(conn, [r for r in rows if r["id"] not in inserted])
-        answers = []
-        for row in rows:
-            if row["id"] in inserted:
-                answers.append(
-                    Accepted(
-                        row["id"],
-                        row["idempotency_key"],
-                        True,
-                        MessageStatus.QUEUED,
-                        row["scheduled_for"],
-                    )
-                )
-            else:
-                answers.append(existing[row["idempotency_key"]])
-        return answers
-
-    async def _insert_queued(
-        self, conn: AsyncConnection, rows: Sequence[dict[str, Any]], now: datetime
-    ) -> set[str]:
-        """The plain path (SQLite, small batches): INSERT … ON CONFLICT DO NOTHING, events."""
-        statement = (
-            self._insert(Message)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(Message.id)
-        )
-        inserted = set((await conn.execute(statement, list(rows))).scalars())
-        if inserted:
-            await conn.execute(
-                insert(MessageEvent),
-                [
-                    {
-                        "message_id": row["id"],
-                        "at": now,
-                        "source": EventSource.API,
-                        "status": MessageStatus.QUEUED,
-                        "detail": {"requested_by": row["requested_by"]},
-                    }
-                    for row in rows
-                    if row["id"] in inserted
-                ],
-            )
-        return inserted
-
-    async def _existing(
-        self, conn: AsyncConnection, rows: list[dict[str, Any]]
-    ) -> dict[str, Accepted]:
-        if not rows:
-            return {}
-        keys = [r["idempotency_key"] for r in rows]
-        found = await conn.execute(
-            select(
-                Message.id, Message.idempotency_key, Message.status, Message.scheduled_for
-            ).where(Message.idempotency_key.in_(keys))
-        )
-        return {
-            key: Accepted(mid, key, False, MessageStatus(status), scheduled_for)
-            for mid, key, status, scheduled_for in found
-        }
+            return await queue_rows(conn, rows, at=self.clock.now(), copy=copy)
 
     async def get(self, message_id: str) -> Message:
         async with self._single.connect() as conn:
@@ -374,6 +312,82 @@ async def _copy_queued(
     )
     found = await driver.fetch(statement, now, str(EventSource.API), str(MessageStatus.QUEUED))
     return {record[0] for record in found}
+
+
+async def queue_rows(
+    conn: AsyncConnection,
+    rows: Sequence[dict[str, Any]],
+    *,
+    at: datetime,
+    detail: dict[str, Any] | None = None,
+    copy: bool = False,
+) -> list[Accepted]:
+    """Insert validated rows as queued messages with their first events, on ``conn`` (the
+    caller's transaction, so that what else it writes commits with them or not at all).
+
+    A row whose idempotency key exists already is answered with the existing message
+    (``created=False``). ``detail`` is added to each new event; ``copy`` takes the COPY path
+    (PostgreSQL, events carrying only ``requested_by``).
+    """
+    if not rows:
+        return []
+    if copy:
+        assert not detail, "the COPY path writes events with requested_by only"
+        inserted = await _copy_queued(conn, rows, at)
+    else:
+        inserted = await _insert_queued(conn, rows, at, detail or {})
+    existing = await _existing(conn, [r for r in rows if r["id"] not in inserted])
+    return [
+        Accepted(row["id"], row["idempotency_key"], True, MessageStatus.QUEUED,
+                 row["scheduled_for"])
+        if row["id"] in inserted
+        else existing[row["idempotency_key"]]
+        for row in rows
+    ]  # fmt: skip
+
+
+async def _insert_queued(
+    conn: AsyncConnection, rows: Sequence[dict[str, Any]], at: datetime, detail: dict[str, Any]
+) -> set[str]:
+    """The plain path (SQLite, small batches): INSERT … ON CONFLICT DO NOTHING, events."""
+    make_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        make_insert(Message)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(Message.id)
+    )
+    inserted = set((await conn.execute(statement, list(rows))).scalars())
+    if inserted:
+        await conn.execute(
+            insert(MessageEvent),
+            [
+                {
+                    "message_id": row["id"],
+                    "at": at,
+                    "source": EventSource.API,
+                    "status": MessageStatus.QUEUED,
+                    "detail": {"requested_by": row["requested_by"], **detail},
+                }
+                for row in rows
+                if row["id"] in inserted
+            ],
+        )
+    return inserted
+
+
+async def _existing(conn: AsyncConnection, rows: list[dict[str, Any]]) -> dict[str, Accepted]:
+    if not rows:
+        return {}
+    keys = [r["idempotency_key"] for r in rows]
+    found = await conn.execute(
+        select(Message.id, Message.idempotency_key, Message.status, Message.scheduled_for).where(
+            Message.idempotency_key.in_(keys)
+        )
+    )
+    return {
+        key: Accepted(mid, key, False, MessageStatus(status), scheduled_for)
+        for mid, key, status, scheduled_for in found
+    }
 
 
 def _records(rows: Sequence[dict[str, Any]], columns: list[str]) -> list[tuple[Any, ...]]:

@@ -23,6 +23,7 @@ What an answered reminder says depends on machine detection's ``AnsweredBy``:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -61,32 +62,18 @@ def add_voice_routes(app: web.Application) -> None:
 
 
 async def leg_status(request: web.Request) -> web.Response:
-    form = await _verified_form(request)
-    try:
-        progress = parse_call_status(form, parse_leg(request.match_info["leg"]))
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from None
-    await _apply(request, progress, form)
+    leg = request.match_info["leg"]
+    await _record(request, lambda form: parse_call_status(form, parse_leg(leg)))
     return web.Response(status=204)
 
 
 async def recording(request: web.Request) -> web.Response:
-    form = await _verified_form(request)
-    try:
-        progress = parse_recording(form)
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from None
-    await _apply(request, progress, form)
+    await _record(request, parse_recording)
     return web.Response(status=204)
 
 
 async def dial_ended(request: web.Request) -> web.Response:
-    form = await _verified_form(request)
-    try:
-        progress = parse_dial_action(form)
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from None
-    await _apply(request, progress, form)
+    await _record(request, parse_dial_action)
     # The collector's leg continues with this TwiML once the bridge ends: hang it up.
     return _twiml(hangup_twiml())
 
@@ -132,7 +119,15 @@ async def _verified_form(request: web.Request) -> dict[str, str]:
     return form
 
 
-async def _apply(request: web.Request, progress: CallProgress, form: dict[str, str]) -> None:
+async def _record(
+    request: web.Request, parse: Callable[[dict[str, str]], CallProgress]
+) -> None:
+    """A signed callback, read and recorded: 403 unsigned, 400 unreadable, 404 unknown."""
+    form = await _verified_form(request)
+    try:
+        progress = parse(form)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
     try:
         await apply_call_progress(
             request.app[DEPS].log, request.match_info["message_id"], progress, form
