@@ -33,7 +33,7 @@ POSTGRES_URL = os.environ.get(
 )
 TABLES = (
     "message_events", "messages", "holds", "debtors", "api_keys", "audit_reads", "pauses",
-    "collectors", "template_approvals", "accounts",
+    "collectors", "template_approvals", "accounts", "inbound_messages",
 )  # fmt: skip
 
 

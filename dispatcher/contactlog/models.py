@@ -308,3 +308,25 @@ class Pause(Base):
     lifted_at: Mapped[datetime | None] = mapped_column(index=True)
     lifted_by: Mapped[str | None] = mapped_column(String(100))
     lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class InboundMessage(Base):
+    """An inbound SMS as Twilio delivered it, recorded in the transaction that applied it.
+
+    One row per ``MessageSid``: a replay finds its row and changes nothing (it is counted).
+    Only the keyword is kept, never the rest of a reply's text.
+    """
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)  # Twilio's "SM…"
+    sender: Mapped[str] = mapped_column(String(64), index=True)  # From: E.164 or a short code
+    recipient: Mapped[str] = mapped_column(String(64))  # To: our number
+    keyword: Mapped[str | None] = mapped_column(String(8))  # STOP, START, HELP; None: other
+    word: Mapped[str | None] = mapped_column(String(32))  # the keyword as matched: "退订"
+    received_at: Mapped[datetime]  # its first arrival
+    applied: Mapped[str] = mapped_column(String(32))  # what it did: see api/inbound.py
+    hold_ids: Mapped[list[int]] = mapped_column(JsonDocument)  # the holds it set, kept or lifted
+    replays: Mapped[int] = mapped_column(default=0)  # later arrivals of the same MessageSid
+    last_replay_at: Mapped[datetime | None]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,9 +73,18 @@ class HttpApi:
         assert status == 202, body
         return str(body["id"])
 
-    async def inbound(self, body: str, *, sender: str = "+12015550123", signed: bool = True) -> int:
+    async def inbound(
+        self,
+        body: str,
+        *,
+        sender: str = "+12015550123",
+        signed: bool = True,
+        sid: str | None = None,
+    ) -> int:
+        """Post an inbound SMS as Twilio would: a new ``MessageSid`` unless ``sid`` is given."""
         url = self.base_url + "/webhooks/twilio/inbound"
-        form = {"From": sender, "To": "+15005550006", "Body": body, "MessageSid": "SM" + "0" * 32}
+        sid = sid or "SM" + uuid.uuid4().hex
+        form = {"From": sender, "To": "+15005550006", "Body": body, "MessageSid": sid}
         headers = {}
         if signed:
             headers["X-Twilio-Signature"] = RequestValidator(TEST_AUTH_TOKEN).compute_signature(
