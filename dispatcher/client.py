@@ -7,6 +7,10 @@
 A batch is all or nothing: if any item is invalid, ``InvalidBatch`` lists every problem
 (index, field, reason) and nothing is written. Once the contact-log transaction commits
 the messages are safe: if Redis is unreachable at that instant, the sweep enqueues them.
+
+Redis is never a reason to refuse: ``connect`` does not wait for it (a warning says when
+it is not answering), and each send tries it afresh (``redis_pool.lazy_redis``). A send
+while Redis is down commits, logs a warning and returns the messages ``queued``.
 """
 
 from __future__ import annotations
@@ -18,8 +22,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from arq import create_pool
-from arq.connections import ArqRedis, RedisSettings
+from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
 from dispatcher.clock import Clock, SystemClock
@@ -28,6 +31,7 @@ from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import Accepted, ContactLog
 from dispatcher.queue import JobQueue
+from dispatcher.redis_pool import lazy_redis, redis_reachable, where
 from dispatcher.requests import MessageRequest, validate_batch
 from dispatcher.settings import Settings
 from templates import TemplateCatalog
@@ -86,8 +90,10 @@ class DispatcherClient:
     async def connect(
         cls, settings: Settings, *, redis_url: str, clock: Clock | None = None
     ) -> DispatcherClient:
+        """A client on the contact log and on Redis, whether Redis answers now or not."""
         engine = create_engine(settings.effective_database_url)
-        redis = await create_pool(RedisSettings.from_dsn(redis_url))
+        redis = lazy_redis(redis_url)
+        await redis_reachable(redis)  # only to warn early: sends try again each time
         return cls(settings, contact_log=ContactLog(engine, clock or SystemClock()), redis=redis)
 
     async def send(self, request: MessageRequest) -> Accepted:
@@ -109,8 +115,9 @@ class DispatcherClient:
         except (RedisError, OSError) as exc:
             # Committed is safe: the sweep enqueues due messages that have no job.
             log.warning(
-                "Redis unavailable (%s); %d messages wait for the sweep", exc, len(new_jobs)
-            )
+                "Redis at %s unavailable (%s: %s); %d messages committed, waiting for the sweep",
+                where(self.redis), type(exc).__name__, exc, len(new_jobs),
+            )  # fmt: skip
         return accepted
 
     async def get(self, message_id: str) -> MessageView:

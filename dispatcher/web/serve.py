@@ -14,11 +14,10 @@ import signal
 import sys
 
 from aiohttp import web
-from arq import create_pool
-from arq.connections import RedisSettings
 
 from dispatcher.deps import Deps
 from dispatcher.embedded import stop_with_parent
+from dispatcher.redis_pool import lazy_redis, redis_reachable
 from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
 from dispatcher.web.app import create_app
@@ -58,7 +57,8 @@ def _child(settings: Settings, redis_url: str) -> None:
 async def _run(
     settings: Settings, redis_url: str, *, reuse_port: bool, announce: bool = True
 ) -> None:
-    redis = await create_pool(RedisSettings.from_dsn(redis_url))
+    redis = lazy_redis(redis_url)  # Redis down: serve all the same (/healthz says degraded)
+    await redis_reachable(redis)
     deps = Deps.build(settings, redis=redis, channels={})
     runner = web.AppRunner(create_app(deps))
     await runner.setup()
