@@ -67,12 +67,12 @@ def _letter_channel(settings: Settings) -> Channel:
 
     if provider == "print_room":
         root = settings.print_room_dir or settings.data_dir / "print-room"
-        return LetterMailChannel(PrintRoomBatch(root))
+        return LetterMailChannel(PrintRoomBatch(root), font_dirs=settings.letter_font_dirs)
     if not settings.lob_api_key:
         raise InvalidRequest.of("LOB_API_KEY", "must be set when LETTER_PROVIDER is lob")
     # The provider prints the address over the top of page 1: the window is left blank.
     lob = LobStyleLetters(settings.lob_api_key.reveal(), base_url=settings.lob_api_base_url)
-    return LetterMailChannel(lob, address_block=False)
+    return LetterMailChannel(lob, address_block=False, font_dirs=settings.letter_font_dirs)
 
 
 def _visit_channel(settings: Settings, sms: Channel) -> Channel:

@@ -62,6 +62,11 @@ def _optional(raw: str) -> str | None:
     return raw or None
 
 
+def _paths(raw: str) -> tuple[Path, ...]:
+    """Directories separated like PATH (``:``); empty: none at all."""
+    return tuple(Path(part) for part in raw.split(os.pathsep) if part.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     # Where the embedded default keeps its SQLite file, Redis socket and local outbox.
@@ -92,6 +97,10 @@ class Settings:
     lob_webhook_secret: Secret = _env("LOB_WEBHOOK_SECRET", Secret, Secret(""))
     # Where the print-room batch writes PDFs and its manifest (default: data_dir/print-room).
     print_room_dir: Path | None = _env("PRINT_ROOM_DIR", Path, None)
+    # Where letters' fonts are looked for (DejaVu, WenQuanYi); else the ones shipped with us.
+    letter_font_dirs: tuple[Path, ...] = _env(
+        "LETTER_FONT_DIRS", _paths, (Path("/usr/share/fonts"),)
+    )
 
     # The address providers call back; status callback URLs are built on it.
     public_base_url: str = _env("PUBLIC_BASE_URL", str, "http://127.0.0.1:8080")

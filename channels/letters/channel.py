@@ -19,17 +19,23 @@ The idempotency key is the message id, so a retried job never posts a letter twi
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 
 from channels.base import OutgoingMessage, PermanentChannelError, PostalAddress, Receipt
 from channels.letters.base import LetterChannel, OutgoingLetter
 from channels.letters.errors import LetterRenderError
+from channels.letters.fonts import FontFiles, FontsMissing, LetterFonts
 from channels.letters.markup import LetterDocument, parse_letter
 from channels.letters.pages import PageSize
 from channels.letters.pdf import LetterRenderer, RenderedPdf
 
 __all__ = ["LETTER_SIZE_COUNTRIES", "LetterMailChannel", "page_size_for", "postal_lines"]
+
+log = logging.getLogger(__name__)
 
 # Where US Letter is the paper in use (and US territories); everywhere else gets A4.
 LETTER_SIZE_COUNTRIES = frozenset(
@@ -65,7 +71,12 @@ class LetterMailChannel:
     """The pipeline's channel for letters: renders each one, then hands it to ``letters``.
 
     ``address_block=False`` leaves the window empty, for a provider that prints the
-    address itself (Lob's ``address_placement="top_first_page"``).
+    address itself (Lob's ``address_placement="top_first_page"``). ``font_dirs``: where
+    the system's fonts are looked for (``LETTER_FONT_DIRS``).
+
+    Without any font to set letters in, the channel still starts — a worker is never kept
+    from sending texts by a missing font — and says so in one log line; each letter then
+    fails as ``letter_fonts_missing`` rather than being printed with characters missing.
     """
 
     def __init__(
@@ -74,9 +85,17 @@ class LetterMailChannel:
         *,
         renderer: LetterRenderer | None = None,
         address_block: bool = True,
+        font_dirs: Sequence[Path] | None = None,
     ) -> None:
         self._letters = letters
-        self._renderer = renderer or LetterRenderer()  # loads the fonts: once per worker
+        self._fonts_missing: str | None = None
+        self._renderer: LetterRenderer | None = renderer
+        if renderer is None:  # loads the fonts: once per worker
+            try:
+                self._renderer = LetterRenderer(LetterFonts(FontFiles.discover(dirs=font_dirs)))
+            except FontsMissing as exc:
+                self._fonts_missing = str(exc)
+                log.warning("letters cannot be sent until fonts are installed: %s", exc)
         self._address_block = address_block
 
     def __repr__(self) -> str:
@@ -90,6 +109,8 @@ class LetterMailChannel:
         address = message.address
         if address is None:
             raise PermanentChannelError("no_address", "a letter needs a postal address")
+        if self._fonts_missing is not None:
+            raise PermanentChannelError("letter_fonts_missing", self._fonts_missing)
         lines = postal_lines(address)
         loop = asyncio.get_running_loop()
         try:
@@ -119,5 +140,6 @@ class LetterMailChannel:
     ) -> tuple[LetterDocument, RenderedPdf]:
         document = replace(parse_letter(html), recipient=(address.name, *lines))
         size = page_size_for(address.country)
+        assert self._renderer is not None, "send() refuses letters when no font was found"
         pdf = self._renderer.render_document(document, size, address_block=self._address_block)
         return document, pdf

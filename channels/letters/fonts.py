@@ -9,11 +9,22 @@ PDF carries the glyphs it uses, so any viewer and any printer shows them.
 The CJK font has one weight: Chinese inside ``<strong>`` is set regular (Latin and
 digits in it are bold). A character no font has is refused (``LetterLayoutError``)
 rather than printed as an empty box — a debtor's name must never lose a character.
+
+Where the system has no such font (a bare machine, a slim container), letters need
+nothing but ``pip install``: DejaVu Sans and DejaVu Sans Bold ship with the project
+(``shipped_fonts/``, the files Debian installs, under their free licence), and
+WenQuanYi Micro Hei comes from the ``paperang-p2-fonts-cjk`` wheel (byte for byte the
+file Debian's ``fonts-wqy-microhei`` installs; the tests check its hash): the same
+glyphs, embedded the same way. ``LETTER_FONT_DIRS`` says where the system's fonts are
+looked for (default ``/usr/share/fonts``); ``FontFiles.fallbacks`` says which were not
+found there, and building ``LetterFonts`` logs it in one line.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import logging
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,16 +38,24 @@ from reportlab.pdfbase.ttfonts import TTFont
 
 from channels.letters.errors import LetterLayoutError
 
-__all__ = ["FontFiles", "FontsMissing", "LetterFonts"]
+__all__ = ["SYSTEM_FONT_DIRS", "FontFiles", "FontsMissing", "LetterFonts"]
 
-_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
-_SANS = (_DEJAVU / "DejaVuSans.ttf",)
-_SANS_BOLD = (_DEJAVU / "DejaVuSans-Bold.ttf",)
+log = logging.getLogger(__name__)
+
+#: Where the system's fonts are looked for, unless LETTER_FONT_DIRS says otherwise.
+SYSTEM_FONT_DIRS = (Path("/usr/share/fonts"),)
+
+# Each font's place under a font directory (Debian's layout); the bare file name is
+# looked for too, so LETTER_FONT_DIRS may name a flat folder of font files.
+_SANS = ("truetype/dejavu/DejaVuSans.ttf",)
+_SANS_BOLD = ("truetype/dejavu/DejaVuSans-Bold.ttf",)
 _CJK = (
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-    Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+    "truetype/wqy/wqy-microhei.ttc",
+    "truetype/wqy/wqy-zenhei.ttc",
+    "truetype/droid/DroidSansFallbackFull.ttf",
 )
+_SHIPPED = Path(__file__).parent / "shipped_fonts"
+_CJK_PACKAGE = "paperang_p2_fonts_cjk"
 
 
 class FontsMissing(RuntimeError):
@@ -44,33 +63,87 @@ class FontsMissing(RuntimeError):
 
 
 @dataclass(frozen=True)
+class _Role:
+    what: str
+    candidates: tuple[str, ...]
+    package: str  # the Debian package that installs it
+
+
+_ROLES = {
+    "sans": _Role("DejaVu Sans", _SANS, "fonts-dejavu-core"),
+    "sans_bold": _Role("DejaVu Sans Bold", _SANS_BOLD, "fonts-dejavu-core"),
+    "cjk": _Role("a CJK font", _CJK, "fonts-wqy-microhei"),
+}
+
+
+@dataclass(frozen=True)
 class FontFiles:
     sans: Path
     sans_bold: Path
     cjk: Path
+    # One phrase per font taken from a Python package because the system had none.
+    fallbacks: tuple[str, ...] = ()
 
     @classmethod
     def discover(
-        cls, *, sans: Path | None = None, sans_bold: Path | None = None, cjk: Path | None = None
+        cls,
+        *,
+        sans: Path | None = None,
+        sans_bold: Path | None = None,
+        cjk: Path | None = None,
+        dirs: Sequence[Path] | None = None,
     ) -> FontFiles:
-        """The given files, else the first installed of the Debian defaults."""
-        return cls(
-            sans=_first(sans, _SANS, "fonts-dejavu-core"),
-            sans_bold=_first(sans_bold, _SANS_BOLD, "fonts-dejavu-core"),
-            cjk=_first(cjk, _CJK, "fonts-wqy-microhei"),
-        )
+        """The given files, else the first found under ``dirs`` (default: the system's),
+        else the ones that come with the Python packages."""
+        search = tuple(Path(d) for d in (SYSTEM_FONT_DIRS if dirs is None else dirs))
+        given = {"sans": sans, "sans_bold": sans_bold, "cjk": cjk}
+        found: dict[str, Path] = {}
+        fallbacks: list[str] = []
+        for role, spec in _ROLES.items():
+            path = _given(given[role]) or _on_system(spec.candidates, search)
+            if path is None:
+                path = _packaged(role)
+                if path is None:
+                    tried = ", ".join(str(d) for d in search) or "no directory"
+                    raise FontsMissing(
+                        f"no font for letters: {spec.what} is neither under {tried} "
+                        f"(LETTER_FONT_DIRS; Debian package {spec.package}) nor in a "
+                        f"Python package ({_packaged_hint(role)})"
+                    )
+                fallbacks.append(f"{spec.what} → {path.name}")
+            found[role] = path
+        return cls(found["sans"], found["sans_bold"], found["cjk"], tuple(fallbacks))
 
 
-def _first(given: Path | None, candidates: Sequence[Path], package: str) -> Path:
-    if given is not None:
-        if not Path(given).is_file():
-            raise FontsMissing(f"font file {given} does not exist")
-        return Path(given)
-    for path in candidates:
-        if path.is_file():
-            return path
-    tried = ", ".join(str(p) for p in candidates)
-    raise FontsMissing(f"no font found (tried {tried}); install the Debian package {package}")
+def _given(path: Path | None) -> Path | None:
+    if path is not None and not Path(path).is_file():
+        raise FontsMissing(f"font file {path} does not exist")
+    return None if path is None else Path(path)
+
+
+def _on_system(candidates: Sequence[str], dirs: Sequence[Path]) -> Path | None:
+    for directory in dirs:
+        for relative in candidates:
+            for path in (directory / relative, directory / Path(relative).name):
+                if path.is_file():
+                    return path
+    return None
+
+
+def _packaged(role: str) -> Path | None:
+    """The font a Python package ships for ``role``, if that package is installed."""
+    if role == "cjk":
+        spec = importlib.util.find_spec(_CJK_PACKAGE)
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "wqy-microhei.ttc"
+    else:
+        path = _SHIPPED / Path(_ROLES[role].candidates[0]).name
+    return path if path.is_file() else None
+
+
+def _packaged_hint(role: str) -> str:
+    return "pip install paperang-p2-fonts-cjk" if role == "cjk" else f"shipped in {_SHIPPED}"
 
 
 class LetterFonts:
@@ -78,6 +151,12 @@ class LetterFonts:
 
     def __init__(self, files: FontFiles | None = None) -> None:
         self.files = files or FontFiles.discover()
+        if self.files.fallbacks:
+            log.info(
+                "letters: no system font for %s; using the ones shipped with the "
+                "project and its Python packages (embedded like any other)",
+                ", ".join(self.files.fallbacks),
+            )
         self.regular = _register(self.files.sans)
         self.bold = _register(self.files.sans_bold)
         self.cjk = _register(self.files.cjk)
