@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # SIGTERM unwinds like Ctrl-C, so an embedded Redis this process started is stopped.
+    # `worker` and `serve` replace this while they run, to stop gracefully instead.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         settings = Settings.from_env()
@@ -108,11 +109,17 @@ async def _migrate(settings: Settings) -> None:
 def _worker(settings: Settings, *, burst: bool) -> None:
     with redis_url_for(settings) as redis_url:
         asyncio.run(_migrate_quietly(settings))
-        worker = create_worker(settings, redis_url=redis_url)
-        if burst:
-            asyncio.run(worker.run_until_idle())
-        else:
-            worker.run()
+        asyncio.run(_run_worker(settings, redis_url=redis_url, burst=burst))
+
+
+async def _run_worker(settings: Settings, *, redis_url: str, burst: bool) -> None:
+    # Built inside the running loop: arq's Worker takes the current loop for its tasks and
+    # signal handlers (SIGTERM: finish running jobs within WORKER_STOP_GRACE_S, then exit).
+    worker = create_worker(settings, redis_url=redis_url)
+    if burst:
+        await worker.run_until_idle()
+    else:
+        await worker.run_until_stopped()
 
 
 async def _migrate_quietly(settings: Settings) -> None:

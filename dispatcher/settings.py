@@ -108,6 +108,13 @@ class Settings:
     http_port: int = _env("HTTP_PORT", int, 8080)
     # Server processes sharing the port (SO_REUSEPORT); more take more batches at once.
     http_processes: int = _env("HTTP_PROCESSES", int, 1)
+    # A connection is closed once it has been idle, or still sending its request line and
+    # headers, this long (from connect or its last answer). Keep a proxy's idle time below it.
+    http_idle_timeout_s: float = _env("HTTP_IDLE_TIMEOUT_S", float, 15.0)
+    # A request body must have fully arrived this long after its headers, or it is dropped.
+    http_read_timeout_s: float = _env("HTTP_READ_TIMEOUT_S", float, 30.0)
+    # On SIGTERM the server stops accepting and lets requests in flight finish, this long at most.
+    http_stop_grace_s: float = _env("HTTP_STOP_GRACE_S", float, 30.0)
 
     # Longer texts are refused: every segment is billed and arrives as one long message.
     sms_max_segments: int = _env("SMS_MAX_SEGMENTS", int, 6)
@@ -118,6 +125,8 @@ class Settings:
     send_max_tries: int = _env("SEND_MAX_TRIES", int, 5)
     retry_backoff_s: float = _env("RETRY_BACKOFF_S", float, 2.0)
     worker_max_jobs: int = _env("WORKER_MAX_JOBS", int, 50)
+    # On SIGTERM a worker takes no new job and lets running ones finish, this long at most.
+    worker_stop_grace_s: float = _env("WORKER_STOP_GRACE_S", float, 30.0)
     # The sweep re-enqueues committed messages whose job never reached Redis.
     sweep_interval_s: float = _env("SWEEP_INTERVAL_S", float, 30.0)
     sweep_grace_s: float = _env("SWEEP_GRACE_S", float, 60.0)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import signal
 import time
 from typing import Any
 
 from arq import Worker, cron, func
-from arq.connections import RedisSettings
 
 from channels.base import Channel
 from compliance import Rule
@@ -16,50 +17,165 @@ from dispatcher.clock import Clock
 from dispatcher.deps import Deps
 from dispatcher.pipeline import process_message
 from dispatcher.queue import PROCESS_MESSAGE
+from dispatcher.redis_outage import REDIS_DOWN, RedisOutage
+from dispatcher.redis_pool import lazy_redis
 from dispatcher.settings import Settings
 from dispatcher.sweeper import sweep
 
 __all__ = ["DispatcherWorker", "create_worker"]
 
+log = logging.getLogger(__name__)
+
 JOB_TIMEOUT_S = 120
 
 
 class DispatcherWorker(Worker):
-    """arq's worker, plus a way to run it until nothing is due (the demo, tests, --burst).
+    """arq's worker, made to stay up and to stop gracefully.
 
-    arq's own burst mode waits for every queued job, including ones deferred to
-    tomorrow; ``run_until_idle`` stops once no job is due and none is running.
+    - **Redis outages** (a restart, a network cut) are ridden out: the poll loop, a job's
+      start and finish, and start-up wait with backoff (``RedisOutage``) instead of
+      ending the worker. The contact log, not Redis, says what each message still needs;
+      the sweep re-enqueues whatever a flushed Redis forgot.
+    - **SIGTERM / SIGINT**: no new job is taken; running jobs get ``job_completion_wait``
+      seconds to finish and record their outcome, then the rest are cancelled (to run
+      again). A second signal stops at once.
+    - ``run_until_idle``: arq's own burst mode waits for every queued job, including ones
+      deferred to tomorrow; this stops once no job is due and none is running.
     """
 
-    polls = 0
+    polls = 0  # poll iterations that reached Redis
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.redis_outage = RedisOutage()
+
+    async def main(self) -> None:
+        await self._wait_for_redis()
+        await super().main()
+
+    async def run_until_stopped(self) -> None:
+        """Run until a signal stops the worker (or start-up fails), then close it."""
+        self.main_task = asyncio.create_task(self.main())
+        try:
+            await asyncio.wait({self.main_task})
+            if not self.main_task.cancelled():
+                self.main_task.result()  # a start-up failure is raised here
+        finally:
+            await self.close()
+
+    async def _wait_for_redis(self) -> None:
+        while True:
+            try:
+                await self.pool.ping()
+            except REDIS_DOWN as exc:
+                await self.redis_outage.lost(exc)
+            else:
+                self.redis_outage.over()
+                return
+
+    # -- riding out Redis outages ------------------------------------------------------
 
     async def _poll_iteration(self) -> None:
-        await super()._poll_iteration()
-        self.polls += 1
+        try:
+            await super()._poll_iteration()
+        except REDIS_DOWN as exc:
+            await self.redis_outage.lost(exc)
+        else:
+            self.redis_outage.over()
+            self.polls += 1
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        for job_id in job_ids:
+            if self.job_counter >= self.max_jobs:
+                return
+            try:
+                await super().start_jobs([job_id])
+            except REDIS_DOWN:
+                # arq counted the job as started (semaphore and counter) before Redis
+                # failed; without this a few outages would leave it picking nothing.
+                self._release_sem_dec_counter_on_complete()
+                raise
+
+    async def run_job(self, job_id: str, score: int) -> None:
+        try:
+            await super().run_job(job_id, score)
+        except REDIS_DOWN as exc:
+            # Redis failed as the job started or finished. What the job did is in the
+            # contact log; if the job is still queued it runs again once its lock expires
+            # and finds nothing left to do.
+            log.warning(
+                "job %s: Redis failed around it (%s: %s); it runs again if still queued",
+                job_id, type(exc).__name__, exc,
+            )  # fmt: skip
+
+    async def close(self) -> None:
+        """arq's ``close``, but one that still runs ``on_shutdown`` with Redis gone."""
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)
+        if not self._pool:
+            return
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        with contextlib.suppress(*REDIS_DOWN):
+            await self.pool.delete(self.health_check_key)
+        if self.on_shutdown:
+            await self.on_shutdown(self.ctx)
+        await self.pool.aclose(close_connection_pool=True)
+        self._pool = None
+
+    # -- stopping gracefully -----------------------------------------------------------
+
+    def handle_sig_wait_for_completion(self, signum: signal.Signals) -> None:
+        if not self.allow_pick_jobs:
+            log.warning("second %s: stopping now, running jobs are cancelled", signum.name)
+            self.handle_sig(signum)
+            return
+        running = sum(not task.done() for task in self.tasks.values())
+        log.info(
+            "%s: taking no new jobs; waiting up to %s s for %d running",
+            signal.Signals(signum).name, self._job_completion_wait, running,
+        )  # fmt: skip
+        super().handle_sig_wait_for_completion(signum)
+
+    async def _sleep_until_tasks_complete(self) -> None:
+        # arq waits for self.tasks to empty, which only its poll loop does (not while
+        # Redis is down); what matters is that the jobs are done.
+        while running := [task for task in self.tasks.values() if not task.done()]:
+            await asyncio.wait(running)
+
+    # -- running until idle ------------------------------------------------------------
 
     async def run_until_idle(self, *, horizon_s: float = 0.0, check_every_s: float = 0.01) -> None:
         """Run until no job is due within ``horizon_s`` and none is running."""
-        main = asyncio.create_task(self.main())
+        self.main_task = main = asyncio.create_task(self.main())
         try:
             idle_since = None
             while not main.done():
                 await asyncio.sleep(check_every_s)
                 if "deps" not in self.ctx:
                     continue  # still starting
-                horizon_ms = (time.time() + horizon_s) * 1000
-                due = await self.pool.zcount(self.queue_name, "-inf", horizon_ms)
-                busy = any(not task.done() for task in self.tasks.values())
-                if due or busy:
+                if await self._busy(horizon_s):
                     idle_since = None
                 elif idle_since is None:
                     idle_since = self.polls
                 elif self.polls >= idle_since + 2:  # two full polls saw nothing to do
                     break
+            if main.done() and not main.cancelled():
+                main.result()  # a start-up failure is raised here
         finally:
             main.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await main
             await self.close()
+
+    async def _busy(self, horizon_s: float) -> bool:
+        """A job is running or due within ``horizon_s`` (or Redis cannot say)."""
+        if any(not task.done() for task in self.tasks.values()):
+            return True
+        horizon_ms = (time.time() + horizon_s) * 1000
+        try:
+            return bool(await self.pool.zcount(self.queue_name, "-inf", horizon_ms))
+        except REDIS_DOWN:
+            return True
 
 
 def create_worker(
@@ -89,12 +205,15 @@ def create_worker(
         # Send retries are counted by the pipeline; the margin covers crashes and restarts.
         "max_tries": settings.send_max_tries + 3,
         "job_timeout": JOB_TIMEOUT_S,
+        # On SIGTERM, running jobs may finish (and record their outcomes) for this long.
+        "job_completion_wait": settings.worker_stop_grace_s,
         **worker_options,
     }
     return DispatcherWorker(
         functions=[func(process_message, name=PROCESS_MESSAGE)],
         cron_jobs=[cron(sweep, second=set(range(0, 60, every)), run_at_startup=True)],
-        redis_settings=RedisSettings.from_dsn(redis_url),
+        # Connects on first use, with bounded timeouts: a worker waits out a Redis outage.
+        redis_pool=lazy_redis(redis_url),
         on_startup=on_startup,
         on_shutdown=on_shutdown,
         **options,

@@ -183,7 +183,8 @@ class PauseReader:
                 self._engine = create_async_engine(self.database_url, poolclass=NullPool)
             else:
                 self._engine = create_async_engine(
-                    self.database_url, pool_size=1, max_overflow=1, pool_recycle=1800
+                    self.database_url, pool_size=1, max_overflow=1, pool_recycle=1800,
+                    pool_pre_ping=True,  # its kept connection may have died with a restart
                 )
         return self._engine
 

@@ -17,6 +17,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("pool_recycle", 1800)
+        # A pooled connection may have died with a server restart: test it at checkout
+        # (one round trip) and reconnect, instead of failing the first call after a restart.
+        kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(url, **kwargs)
 
     if parsed.database and parsed.database != ":memory:":
