@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from dispatcher.requests import MessageRequest
 __all__ = [
     "REMINDER_VARIABLES",
     "daytime_zone",
+    "identical_texts",
     "number_for",
     "record_debtors",
     "texts",
@@ -102,7 +103,3 @@ def voice_reminders(run: str, count: int, *, first: int = 0) -> list[MessageRequ
         )
         for i in range(count)
     ]  # fmt: skip
-
-
-def later(seconds: float) -> datetime:
-    return datetime.now(UTC) + timedelta(seconds=seconds)
