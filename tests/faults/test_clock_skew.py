@@ -10,6 +10,7 @@ wall-clock window, sends nothing twice and claims nothing the provider never got
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,8 @@ SKEWS_S = (-600.0, 600.0)
 
 async def crash_mid_send(trial: Trial, first: int) -> None:
     """Send ``EACH`` texts, kill every worker while the provider holds them all, restart."""
-    held = {"per_message": 1, "hold_s": HOLD_S}
-    await trial.provider.plan(
-        FaultPlan("hold_before", rate=0.5, **held), FaultPlan("create_then_hold", **held)
-    )
+    held = FaultPlan("create_then_hold", per_message=1, hold_s=HOLD_S)
+    await trial.provider.plan(replace(held, kind="hold_before", rate=0.5), held)
     await trial.enqueue(texts(trial.run, EACH, first=first))
     await trial.wait_until(
         "all in flight", lambda c: c.get("sending", 0) == EACH, timeout_s=HOLD_S - 1

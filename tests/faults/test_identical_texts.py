@@ -11,6 +11,7 @@ recorded ``sent`` with another message's provider id.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,11 +39,8 @@ async def test_identical_texts_with_a_worker_killed_mid_send_are_never_mixed_up(
             await trial.wait_until("sent", lambda c: c.get("sent", 0) == ALREADY_SENT)
 
             # When more are in flight, half never created, and every worker is killed
-            held = {"per_message": 1, "hold_s": HOLD_S}
-            await trial.provider.plan(
-                FaultPlan("hold_before", rate=0.5, **held),
-                FaultPlan("create_then_hold", **held),
-            )
+            held = FaultPlan("create_then_hold", per_message=1, hold_s=HOLD_S)
+            await trial.provider.plan(replace(held, kind="hold_before", rate=0.5), held)
             await trial.enqueue(requests[ALREADY_SENT:])
             await trial.wait_until(
                 "all in flight", lambda c: c.get("sending", 0) == IN_FLIGHT, timeout_s=HOLD_S - 1

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -39,11 +40,11 @@ async def test_refusal_storms_retry_within_the_limit_of_tries(
         async with open_trial(
             private_servers, "storm-429-503", tmp_path, settings=lagging
         ) as trial:
-            await trial.provider.plan(FaultPlan("refuse", status=429, rate=0.8))
-            await trial.enqueue(texts(trial.run, 200))
-            await asyncio.sleep(8)
-            await trial.provider.plan(FaultPlan("refuse", status=503, rate=0.8))
-            await asyncio.sleep(8)
+            await trial.provider.plan(FaultPlan("refuse", status=429, rate=0.9))
+            await trial.enqueue(texts(trial.run, 120))
+            await asyncio.sleep(10)
+            await trial.provider.plan(FaultPlan("refuse", status=503, rate=0.9))
+            await asyncio.sleep(10)
             await trial.provider.plan()
 
             report = await trial.finish(summaries, settle_s=90)
@@ -58,13 +59,13 @@ async def test_ambiguous_answers_and_timeouts_never_send_twice(
         async with open_trial(private_servers, "ambiguous", tmp_path) as trial:
             # Callbacks come late: after the timeouts, and after the first lookups.
             await trial.provider.callbacks(enabled=True, delay_s=8.0)
-            once = {"per_message": 1, "hold_s": PAST_CLIENT_TIMEOUT_S}
+            once = FaultPlan(per_message=1, hold_s=PAST_CLIENT_TIMEOUT_S)
             await trial.provider.plan(
-                FaultPlan("hold_before", rate=0.15, **once),
-                FaultPlan("create_then_hold", rate=0.2, **once),
-                FaultPlan("create_then_error", status=500, rate=0.2, **once),
-                FaultPlan("create_then_error", status=504, rate=0.15, **once),
-                FaultPlan("create_then_drop", rate=0.25, **once),
+                replace(once, kind="hold_before", rate=0.15),
+                replace(once, kind="create_then_hold", rate=0.2),
+                replace(once, kind="create_then_error", status=500, rate=0.2),
+                replace(once, kind="create_then_error", status=504, rate=0.15),
+                replace(once, kind="create_then_drop", rate=0.25),
             )
             await trial.enqueue(texts(trial.run, 150))
 
