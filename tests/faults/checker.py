@@ -90,8 +90,10 @@ class TrialReport:
                 shown = "\n    ".join(self.details.get(i, i) for i in ids[:8])
                 more = f"\n    ... and {len(ids) - 8} more" if len(ids) > 8 else ""
                 found.append(f"{len(ids)} {name.replace('_', ' ')}:\n    {shown}{more}")
-        if self.dead_workers:
-            found.append(f"workers that died without being killed: {self.dead_workers}")
+        for name in self.dead_workers:
+            last_lines = self.details.get(name, "").splitlines()[-6:]
+            shown = "\n    ".join(line[:300] for line in last_lines)
+            found.append(f"{name} died without being killed; its log ends:\n    {shown}")
         return found
 
 

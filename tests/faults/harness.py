@@ -33,7 +33,16 @@ from tests.faults.provider import ProviderProcess
 from tests.faults.servers import PrivatePostgres, PrivateRedis, free_port
 from tests.faults.workload import daytime_zone, record_debtors
 
-__all__ = ["BASE_DATABASE", "FAST_SETTINGS", "PrivateServers", "Trial", "open_trial"]
+__all__ = [
+    "BASE_DATABASE",
+    "FAST_SETTINGS",
+    "PrivateServers",
+    "Trial",
+    "World",
+    "attach",
+    "open_trial",
+    "start_world",
+]
 
 BASE_DATABASE = "dispatcher_base"  # migrated once; each trial's log is a copy of it
 # Short intervals, so that what the sweep and retries do happens within a trial.
@@ -59,16 +68,45 @@ class PrivateServers:
 
 
 @dataclass
-class Trial:
+class World:
+    """A trial's processes and its own contact log: they run whether a test watches or not."""
+
     name: str
     run: str  # a prefix unique to this trial: debtor refs, idempotency keys
     servers: PrivateServers
     env: dict[str, str]
     provider: ProviderProcess
     processes: DispatcherProcesses
+
+    def stop(self) -> None:
+        self.processes.stop_all()
+        self.provider.stop()
+
+
+@dataclass
+class Trial:
+    """A world, seen and driven from a test's event loop (the client, the log's engine)."""
+
+    world: World
     client: DispatcherClient
     engine: AsyncEngine
     zone: str = field(default_factory=daytime_zone)
+
+    @property
+    def name(self) -> str:
+        return self.world.name
+
+    @property
+    def run(self) -> str:
+        return self.world.run
+
+    @property
+    def provider(self) -> ProviderProcess:
+        return self.world.provider
+
+    @property
+    def processes(self) -> DispatcherProcesses:
+        return self.world.processes
 
     @property
     def settings(self) -> Settings:
@@ -183,6 +221,51 @@ def trial_env(
     }
 
 
+def start_world(
+    servers: PrivateServers,
+    name: str,
+    work_dir: Path,
+    *,
+    settings: dict[str, str] | None = None,
+    serve: bool = True,
+    workers: int = 2,
+) -> World:
+    """A fresh contact log, Redis flushed, a provider, ``serve`` and workers, all running."""
+    run = f"{name}-{uuid.uuid4().hex[:6]}"
+    database = f"trial_{run.replace('-', '_')}"
+    if not servers.redis.answers():
+        servers.redis.start()
+    servers.redis.flushall()
+    servers.postgres.psql(f'CREATE DATABASE "{database}" TEMPLATE {BASE_DATABASE}')
+    provider = ProviderProcess(work_dir / "provider.log")
+    env = {**trial_env(servers, database, provider.base_url, work_dir), **(settings or {})}
+    world = World(name, run, servers, env, provider, DispatcherProcesses(env, work_dir))
+    try:
+        if serve:
+            world.processes.serve()
+        for _ in range(workers):
+            world.processes.worker()
+    except BaseException:
+        world.stop()
+        raise
+    return world
+
+
+@asynccontextmanager
+async def attach(world: World) -> AsyncIterator[Trial]:
+    """A client and an engine on ``world``, for as long as the block runs."""
+    engine = create_engine(world.env["DATABASE_URL"], pool_size=2)
+    client = await DispatcherClient.connect(
+        Settings.from_env(world.env), redis_url=world.env["REDIS_URL"]
+    )
+    try:
+        yield Trial(world, client, engine)
+    finally:
+        await client.aclose()
+        await world.provider.close_session()
+        await engine.dispose()
+
+
 @asynccontextmanager
 async def open_trial(
     servers: PrivateServers,
@@ -194,28 +277,9 @@ async def open_trial(
     workers: int = 2,
 ) -> AsyncIterator[Trial]:
     """A fresh world for one trial; everything it started is stopped on the way out."""
-    run = f"{name}-{uuid.uuid4().hex[:6]}"
-    database = f"trial_{run.replace('-', '_')}"
-    if not servers.redis.answers():
-        servers.redis.start()
-    servers.redis.flushall()
-    servers.postgres.psql(f'CREATE DATABASE "{database}" TEMPLATE {BASE_DATABASE}')
-    provider = ProviderProcess(work_dir / "provider.log")
-    env = {**trial_env(servers, database, provider.base_url, work_dir), **(settings or {})}
-    processes = DispatcherProcesses(env, work_dir)
-    client: DispatcherClient | None = None
-    engine = create_engine(env["DATABASE_URL"], pool_size=2)
+    world = start_world(servers, name, work_dir, settings=settings, serve=serve, workers=workers)
     try:
-        if serve:
-            processes.serve()
-        for _ in range(workers):
-            processes.worker()
-        client_settings = Settings.from_env(env)
-        client = await DispatcherClient.connect(client_settings, redis_url=env["REDIS_URL"])
-        yield Trial(name, run, servers, env, provider, processes, client, engine)
+        async with attach(world) as trial:
+            yield trial
     finally:
-        if client is not None:
-            await client.aclose()
-        processes.stop_all()
-        await provider.aclose()
-        await engine.dispose()
+        world.stop()

@@ -81,6 +81,7 @@ class ProviderProcess:
         return self.process.poll() is None
 
     def stop(self) -> None:
+        """Stop the process (its control session, if any, belongs to a test's loop)."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -90,11 +91,11 @@ class ProviderProcess:
                 self.process.wait(timeout=10)
         self._log.close()
 
-    async def aclose(self) -> None:
+    async def close_session(self) -> None:
+        """Close the control session of this event loop (a later one opens its own)."""
         if self._session is not None:
             await self._session.close()
             self._session = None
-        self.stop()
 
     # -- control -----------------------------------------------------------------------
 

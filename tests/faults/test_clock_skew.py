@@ -22,7 +22,7 @@ from tests.faults.workload import texts
 pytestmark = pytest.mark.faults
 
 EACH = 20
-HOLD_S = 6.0
+HOLD_S = 5.0
 SKEWS_S = (-600.0, 600.0)
 
 
@@ -47,7 +47,7 @@ async def test_a_skewed_provider_clock_with_a_crash_mid_send_sends_each_text_onc
             for wave, skew_s in enumerate(SKEWS_S):
                 await trial.provider.clock(skew_s)
                 await crash_mid_send(trial, first=wave * EACH)
-                await trial.settle(timeout_s=45)
+                await trial.settle(timeout_s=45, quiet_s=3)
 
             report = await trial.finish(summaries, settle_s=30)
 
