@@ -61,6 +61,7 @@ class TrialReport:
     messages: int
     kills: int
     provider_creates: int
+    provider_lookups: int
     statuses: Counter[str]
     duplicates: list[str] = field(default_factory=list)
     phantom_sends: list[str] = field(default_factory=list)
@@ -75,7 +76,8 @@ class TrialReport:
         statuses = " ".join(f"{k}={v}" for k, v in sorted(self.statuses.items()))
         return (
             f"[faults] {self.trial}: messages={self.messages} kills={self.kills} "
-            f"provider_creates={self.provider_creates} duplicates={len(self.duplicates)} "
+            f"provider_creates={self.provider_creates} lookups={self.provider_lookups} "
+            f"duplicates={len(self.duplicates)} "
             f"phantom_sends={len(self.phantom_sends)} hidden_sends={len(self.hidden_sends)} "
             f"lost={len(self.lost)} unknown={self.statuses.get('unknown', 0)} "
             f"max_tries_seen={self.max_tries_seen} over_max_tries={len(self.too_many_tries)} "
@@ -114,6 +116,7 @@ def check_trial(
         messages=len(logged),
         kills=kills,
         provider_creates=sum(len(v) for v in requests.values()),
+        provider_lookups=provider.lookups,
         statuses=Counter(m.status for m in logged.values()),
         dead_workers=dead_workers or [],
     )

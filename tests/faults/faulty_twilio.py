@@ -150,16 +150,22 @@ class FaultyTwilio(FakeTwilio):
         to = form.get("To", "")
         self.creates.append(CreateRecord(our_id, channel, time.time(), label, sid, to))
 
-    async def _before_create(self, fault: FaultPlan | None) -> web.Response | None:
-        """The answer of a fault that creates nothing, or None to go on and create."""
-        if fault is None:
-            return None
-        if fault.kind == "refuse":
+    async def _refused(
+        self, request: web.Request, channel: str, form: dict[str, str], fault: FaultPlan | None
+    ) -> web.Response | None:
+        """The answer when nothing is created (a refusing fault, bad auth or input), noted
+        on arrival: a request held is on record while it is held."""
+        if fault is not None and fault.kind in ("refuse", "hold_before"):
+            self._note(channel, form, fault, None)
+            if fault.kind == "hold_before":
+                await asyncio.sleep(fault.hold_s)
+                return error_response(504, None, "Gateway Timeout")
             return error_response(fault.status, DEFAULT_CODES.get(fault.status))
-        if fault.kind == "hold_before":
-            await asyncio.sleep(fault.hold_s)
-            return error_response(504, None, "Gateway Timeout")
-        return None
+        validate = validate_create if channel == "sms" else validate_call_create
+        refused = self._authenticate(request, request.match_info["account_sid"]) or validate(form)
+        if refused is not None:
+            self._note(channel, form, None, None)
+        return refused
 
     async def _after_create(
         self, request: web.Request, fault: FaultPlan | None, body: dict[str, Any]
@@ -188,11 +194,8 @@ class FaultyTwilio(FakeTwilio):
         form = {key: str(value) for key, value in (await request.post()).items()}
         self._record(request, account_sid, form)
         fault = self._fault_for("sms", our_message_id(form.get("StatusCallback")))
-        refused = await self._before_create(fault)
-        if refused is None:
-            refused = self._authenticate(request, account_sid) or validate_create(form)
+        refused = await self._refused(request, "sms", form, fault)
         if refused is not None:
-            self._note("sms", form, fault, None)
             return refused
         message = self._new_message(account_sid, form)
         self._note("sms", form, fault, message.sid)
@@ -206,11 +209,8 @@ class FaultyTwilio(FakeTwilio):
         form = {key: str(value) for key, value in posted.items()}
         self._record(request, account_sid, form)
         fault = self._fault_for("voice", our_message_id(form.get("StatusCallback")))
-        refused = await self._before_create(fault)
-        if refused is None:
-            refused = self._authenticate(request, account_sid) or validate_call_create(form)
+        refused = await self._refused(request, "voice", form, fault)
         if refused is not None:
-            self._note("voice", form, fault, None)
             return refused
         events = {str(v).lower() for v in posted.getall("StatusCallbackEvent", [])}
         call = self._new_call(
