@@ -148,17 +148,33 @@ class Trial:
         return {row[0]: int(row[1]) for row in rows}
 
     async def wait_until(
-        self, what: str, done: Callable[[dict[str, int]], bool], *, timeout_s: float = 30.0
+        self,
+        what: str,
+        done: Callable[[dict[str, int]], bool],
+        *,
+        timeout_s: float = 30.0,
+        required: bool = True,
     ) -> dict[str, int]:
-        """Poll the status counts until ``done(counts)``; fail after ``timeout_s``."""
+        """Poll the status counts until ``done(counts)``. After ``timeout_s``: fail, or
+        (``required=False``) go on, and let the check say what went wrong."""
         deadline = time.monotonic() + timeout_s
         while True:
             counts = await self.status_counts()
             if done(counts):
                 return counts
             if time.monotonic() > deadline:
+                if not required:
+                    return counts
                 raise AssertionError(f"{self.name}: never {what} within {timeout_s} s: {counts}")
             await asyncio.sleep(0.1)
+
+    async def all_in_flight(
+        self, done: Callable[[dict[str, int]], bool], *, hold_s: float
+    ) -> dict[str, int]:
+        """Wait for the first send (workers may still be starting), then until ``done``
+        within the provider's hold, so that a kill finds every send in flight."""
+        await self.wait_until("a first send", lambda c: "sending" in c, timeout_s=60)
+        return await self.wait_until("all in flight", done, timeout_s=hold_s - 1)
 
     async def settle(self, *, timeout_s: float, quiet_s: float = 5.0) -> dict[str, int]:
         """Wait until nothing is queued, deferred or sending, and the log has been still

@@ -22,7 +22,7 @@ from tests.faults.workload import texts
 pytestmark = pytest.mark.faults
 
 EACH = 20
-HOLD_S = 5.0
+HOLD_S = 8.0
 SKEWS_S = (-600.0, 600.0)
 
 
@@ -31,9 +31,7 @@ async def crash_mid_send(trial: Trial, first: int) -> None:
     held = FaultPlan("create_then_hold", per_message=1, hold_s=HOLD_S)
     await trial.provider.plan(replace(held, kind="hold_before", rate=0.5), held)
     await trial.enqueue(texts(trial.run, EACH, first=first))
-    await trial.wait_until(
-        "all in flight", lambda c: c.get("sending", 0) == EACH, timeout_s=HOLD_S - 1
-    )
+    await trial.all_in_flight(lambda c: c.get("sending", 0) == EACH, hold_s=HOLD_S)
     trial.kill_workers(restart=2)
     await trial.provider.plan()
 

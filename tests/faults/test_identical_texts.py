@@ -24,7 +24,7 @@ pytestmark = pytest.mark.faults
 
 ALREADY_SENT = 10
 IN_FLIGHT = 20
-HOLD_S = 6.0  # long enough to kill every worker while all are held, short of the timeout
+HOLD_S = 8.0  # long enough to kill every worker while all are held, short of the timeout
 
 
 async def test_identical_texts_with_a_worker_killed_mid_send_are_never_mixed_up(
@@ -42,9 +42,7 @@ async def test_identical_texts_with_a_worker_killed_mid_send_are_never_mixed_up(
             held = FaultPlan("create_then_hold", per_message=1, hold_s=HOLD_S)
             await trial.provider.plan(replace(held, kind="hold_before", rate=0.5), held)
             await trial.enqueue(requests[ALREADY_SENT:])
-            await trial.wait_until(
-                "all in flight", lambda c: c.get("sending", 0) == IN_FLIGHT, timeout_s=HOLD_S - 1
-            )
+            await trial.all_in_flight(lambda c: c.get("sending", 0) == IN_FLIGHT, hold_s=HOLD_S)
             trial.kill_workers(restart=2)
             await trial.provider.plan()
 

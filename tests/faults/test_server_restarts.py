@@ -26,6 +26,7 @@ async def some_went_out(trial: Trial, count: int) -> None:
         f"{count} sent",
         lambda c: c.get("sent", 0) + c.get("delivered", 0) >= count,
         timeout_s=60,
+        required=False,  # stalled: the check says why (a worker that died, say)
     )
 
 
