@@ -8,26 +8,39 @@ A cap may cover only some numbers (``numbers`` in the pack): Massachusetts caps 
 numbers (mobile, home, or a number the record does not type) and other numbers (work,
 other) apart, each counting only attempts to numbers of its kind.
 
-A cap of N "in any run of D consecutive calendar days" counts attempts since local
-midnight D-1 days ago; when full, the message is deferred to the local midnight on which
-the oldest counted attempt leaves the window, and checked again then.
+A cap of N in D days is read as a rolling window by default: it counts the attempts of
+the last D × 24 hours of elapsed time (DST changes nothing), and when full the message
+is deferred to the instant the oldest counted attempt is a full period old. A pack may
+choose the calendar-day reading for a cap (``window = "calendar_days"``, with its
+citation): attempts since local midnight D-1 days ago, a slot freeing at a local
+midnight. The verdict names the reading each cap used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from compliance.gate import CheckSubject
 from compliance.hours.zones import UnknownLocation, debtor_zones
-from compliance.packs import NumberKind, PackError, PackSet, Scope, load_packs
+from compliance.packs import (
+    CapRule,
+    CapWindow,
+    NumberKind,
+    PackError,
+    PackSet,
+    Scope,
+    load_packs,
+)
 from compliance.verdict import RuleResult
 
 __all__ = [
     "AGREEMENT_EXEMPTIONS",
     "OTHER_TYPES",
+    "CapPeriod",
     "FrequencyCapRule",
     "agreement_exempts",
     "covers_destination",
@@ -94,7 +107,7 @@ class FrequencyCapRule:
         checked: list[dict[str, Any]] = []
         exempt: list[dict[str, Any]] = []
         skipped: list[dict[str, Any]] = []
-        full = []
+        full: list[tuple[datetime, CapRule, dict[str, Any]]] = []
         for cap in packs.strictest_caps(subject.channel):
             if subject.channel not in counted_channels(cap.counts):
                 continue  # e.g. a call cap that texts do not count toward
@@ -107,30 +120,12 @@ class FrequencyCapRule:
                 exempt.append({"cap": cap.ref, "exempt": why, "citation": cap.citation})
                 continue
             try:
-                zones = zones_for(cap.time_zone, subject)
+                window = CapPeriod.of(cap, subject)
             except UnknownLocation as exc:
                 return RuleResult.block(self.id, cap.citation, str(exc), **inputs)
-            since = min(
-                local_midnight(subject.now, z, days_back=cap.period_days - 1) for z in zones
-            )
-            count = await subject.facts.count_attempts(
-                debtor_ref=subject.debtor_ref,
-                counts=cap.counts,
-                since=since,
-                account_ref=subject.account_ref if cap.scope is Scope.DEBT else None,
-                destination=subject.destination if cap.scope is Scope.PHONE_NUMBER else None,
-                **numbers_filter(cap.numbers, subject),
-            )
-            entry: dict[str, Any] = {
-                "cap": cap.ref, "limit": cap.limit, "period_days": cap.period_days,
-                "scope": cap.scope.value, "counts": sorted(cap.counts), "count": count.count,
-                "since": since.isoformat(), "zones": [z.key for z in zones],
-                "numbers": cap.numbers.value, "citation": cap.citation,
-            }  # fmt: skip
+            entry, frees = await _count(cap, window, subject)
             checked.append(entry)
-            if count.count >= cap.limit:
-                oldest = count.oldest_at or subject.now
-                frees = max(local_midnight(oldest, z, days_back=-cap.period_days) for z in zones)
+            if frees is not None:
                 full.append((frees, cap, entry))
         inputs["caps"] = checked
         if skipped:
@@ -144,10 +139,77 @@ class FrequencyCapRule:
             self.id,
             cap.citation,
             f"{cap.ref}: {entry['count']} of {cap.limit} contacts per {cap.period_days} day(s) "
-            f"per {cap.scope.value} already made (counting {', '.join(sorted(cap.counts))})",
+            f"per {cap.scope.value} already made (counting {', '.join(sorted(cap.counts))}; "
+            f"{_READING[cap.window]})",
             until,
             **inputs,
         )
+
+
+_READING = {
+    CapWindow.ROLLING: "rolling window: a slot frees when the oldest counted contact is a "
+    "full period old",
+    CapWindow.CALENDAR_DAYS: "calendar days: a slot frees at local midnight",
+}
+
+
+@dataclass(frozen=True)
+class CapPeriod:
+    """The stretch of time a cap counts, read as its pack says (``CapWindow``)."""
+
+    cap: CapRule
+    since: datetime  # counted: attempts at or after this instant
+    zones: tuple[ZoneInfo, ...]  # calendar days only: whose midnights
+
+    @classmethod
+    def of(cls, cap: CapRule, subject: CheckSubject) -> CapPeriod:
+        if cap.window is CapWindow.ROLLING:
+            # Elapsed time, in UTC (DST-proof). An attempt exactly a full period old no
+            # longer counts, hence one tick after ``now - period``.
+            since = subject.now.astimezone(UTC) - timedelta(days=cap.period_days) + _TICK
+            return cls(cap, since, ())
+        zones = tuple(zones_for(cap.time_zone, subject))
+        since = min(local_midnight(subject.now, z, days_back=cap.period_days - 1) for z in zones)
+        return cls(cap, since, zones)
+
+    def frees_at(self, oldest: datetime) -> datetime:
+        """When the attempt at ``oldest`` stops counting."""
+        if self.cap.window is CapWindow.ROLLING:
+            return oldest.astimezone(UTC) + timedelta(days=self.cap.period_days)
+        return max(local_midnight(oldest, z, days_back=-self.cap.period_days) for z in self.zones)
+
+
+# The contact log's time resolution (microseconds, on SQLite and PostgreSQL alike).
+_TICK = timedelta(microseconds=1)
+
+
+async def _count(
+    cap: CapRule, window: CapPeriod, subject: CheckSubject
+) -> tuple[dict[str, Any], datetime | None]:
+    """The cap's count as the verdict shows it, and when a slot frees if it is full."""
+    count = await subject.facts.count_attempts(
+        debtor_ref=subject.debtor_ref,
+        counts=cap.counts,
+        since=window.since,
+        account_ref=subject.account_ref if cap.scope is Scope.DEBT else None,
+        destination=subject.destination if cap.scope is Scope.PHONE_NUMBER else None,
+        **numbers_filter(cap.numbers, subject),
+    )
+    entry: dict[str, Any] = {
+        "cap": cap.ref, "limit": cap.limit, "period_days": cap.period_days,
+        "window": cap.window.value, "scope": cap.scope.value, "counts": sorted(cap.counts),
+        "count": count.count, "since": window.since.isoformat(),
+        "numbers": cap.numbers.value, "citation": cap.citation,
+    }  # fmt: skip
+    if cap.window is CapWindow.CALENDAR_DAYS:
+        entry["zones"] = [z.key for z in window.zones]
+        entry["window_citation"] = cap.window_citation
+    if count.count < cap.limit:
+        return entry, None
+    frees = window.frees_at(count.oldest_at or subject.now)
+    entry["oldest_counted"] = count.oldest_at.isoformat() if count.oldest_at else None
+    entry["frees_at"] = frees.isoformat()
+    return entry, frees
 
 
 def zones_for(time_zone: str | None, subject: CheckSubject) -> list[ZoneInfo]:

@@ -23,6 +23,7 @@ from compliance.packs.model import (
     EXEMPTIONS,
     PHONE_TYPES,
     CapRule,
+    CapWindow,
     ConsentRule,
     ContentRule,
     HoursRule,
@@ -316,7 +317,19 @@ def _cap(t: _Table, common: dict[str, Any]) -> CapRule:
         numbers=NumberKind(t.choice("numbers", [n.value for n in NumberKind], "any")),
         time_zone=t.zone("time_zone", required=False),
         exemptions=frozenset(t.names("exemptions", EXEMPTIONS, required=False)),
+        **_cap_window(t),
     )
+
+
+def _cap_window(t: _Table) -> dict[str, Any]:
+    """Rolling unless the pack chooses calendar days, and then only with a citation."""
+    window = CapWindow(t.choice("window", [w.value for w in CapWindow], CapWindow.ROLLING.value))
+    basis = t.optional_text("window_citation")
+    if window is CapWindow.CALENDAR_DAYS and basis is None:
+        t.fail("window_citation", "missing: a calendar_days window must cite its basis")
+    if window is CapWindow.ROLLING and basis is not None:
+        t.fail("window_citation", "only a calendar_days window takes a citation of its own")
+    return {"window": window, "window_citation": basis}
 
 
 def _quiet_period(t: _Table, common: dict[str, Any]) -> QuietPeriodRule:
@@ -378,7 +391,7 @@ _ALLOWED: dict[str, set[str]] = {
     "hours": _COMMON | {"start", "end", "time_zone", "agreed_times_override"},
     "caps": _COMMON
     | {"limit", "period_days", "scope", "counts", "not_counted", "numbers", "time_zone"}
-    | {"exemptions"},
+    | {"exemptions", "window", "window_citation"},
     "quiet_periods": _COMMON
     | {"after", "days", "event_day_is_day_one", "scope", "time_zone", "exemptions"},
     "content": _COMMON | {"must_contain", "required_elements", "example"},

@@ -18,6 +18,7 @@ __all__ = [
     "EXEMPTIONS",
     "PHONE_TYPES",
     "CapRule",
+    "CapWindow",
     "ConsentRule",
     "ContentRule",
     "HoursRule",
@@ -88,6 +89,19 @@ class Scope(enum.StrEnum):
     CHANNEL = "channel"  # one debtor on one channel
 
 
+class CapWindow(enum.StrEnum):
+    """How a cap reads "N days" (RULES.md, "How windows are read").
+
+    ``rolling`` (the default): N × 24 hours of elapsed time before now, whatever the
+    clocks do (DST); a slot frees when the oldest counted contact is a full period old.
+    It never allows what the calendar reading forbids. ``calendar_days``: the local
+    calendar day of now and the N-1 before it; a slot frees at a local midnight. A pack
+    chooses it only with a citation for that reading (``window_citation``)."""
+
+    ROLLING = "rolling"
+    CALENDAR_DAYS = "calendar_days"
+
+
 class NumberKind(enum.StrEnum):
     """Which destination numbers a cap covers (Massachusetts treats them differently)."""
 
@@ -146,13 +160,15 @@ class HoursRule(PackRule):
 @dataclass(frozen=True, kw_only=True)
 class CapRule(PackRule):
     limit: int  # at most this many counted events ...
-    period_days: int  # ... in any run of this many consecutive calendar days
+    period_days: int  # ... in any period of this many days (read as ``window`` says)
     scope: Scope
     counts: frozenset[str]  # events that count toward the limit
     not_counted: frozenset[str]  # events named as not counting (documentation)
     numbers: NumberKind
     time_zone: str | None  # whose calendar days; None: the debtor's
     exemptions: frozenset[str]
+    window: CapWindow = CapWindow.ROLLING
+    window_citation: str | None = None  # why a pack reads calendar days (required then)
 
 
 @dataclass(frozen=True, kw_only=True)

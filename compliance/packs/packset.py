@@ -12,6 +12,7 @@ from datetime import time
 
 from compliance.packs.model import (
     CapRule,
+    CapWindow,
     ConsentRule,
     ContentRule,
     HoursRule,
@@ -147,4 +148,12 @@ def strictest_caps(caps: tuple[CapRule, ...]) -> tuple[CapRule, ...]:
 
 def _implies(a: CapRule, b: CapRule) -> bool:
     """Whether keeping to ``a`` always keeps to ``b`` (both count the same events)."""
-    return a.limit <= b.limit and a.period_days >= b.period_days and a.exemptions <= b.exemptions
+    # A rolling window of N days covers the calendar reading's N days and more: it counts at
+    # least as many events, so a rolling cap implies a calendar one with the same numbers.
+    same_or_wider = a.window is b.window or a.window is CapWindow.ROLLING
+    return (
+        same_or_wider
+        and a.limit <= b.limit
+        and a.period_days >= b.period_days
+        and a.exemptions <= b.exemptions
+    )

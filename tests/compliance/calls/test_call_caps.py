@@ -28,14 +28,14 @@ async def test_the_eighth_call_in_seven_days_is_deferred_until_the_first_leaves(
     log = FakeLog(calls(*["unanswered"] * 3, "voicemail", "answered", "conversation", "unanswered"))
     # When an eighth call is due on Thursday
     result = await FrequencyCapRule().check(subject(MONDAY + timedelta(days=3), log))
-    # Then it waits for the local midnight on which Monday leaves the 7 days
+    # Then it waits until the first call is a full 7 × 24 h old (a rolling window)
     assert result.decision is Decision.DEFER
-    assert result.until is not None
-    assert result.until.astimezone(NEW_YORK) == datetime(2026, 12, 7, 0, 0, tzinfo=NEW_YORK)
+    assert result.until == MONDAY + timedelta(days=7)
     assert "us-regf:call_frequency: 7 of 7" in result.reason
     assert result.citation == "12 CFR 1006.14(b)"
     [cap] = result.inputs["caps"]
     assert cap["counts"] == ["call.answered", "call.unanswered", "call.voicemail"]
+    assert cap["window"] == "rolling"
 
 
 async def test_busy_unconnected_and_failed_calls_and_texts_do_not_count_under_reg_f() -> None:
@@ -91,13 +91,13 @@ async def test_massachusetts_counts_calls_and_texts_together() -> None:
 CN_MORNING = datetime(2026, 11, 30, 9, 0, tzinfo=BEIJING)
 
 
-async def test_cn_a_fourth_conversation_in_a_day_waits_for_beijing_midnight() -> None:
+async def test_cn_a_fourth_conversation_in_a_day_waits_24_hours_after_the_first() -> None:
     log = FakeLog(calls(*["conversation"] * 3, "unanswered", start=CN_MORNING,
                         destination=BEIJING_NUMBER))  # fmt: skip
     result = await FrequencyCapRule().check(cn_subject(CN_MORNING + timedelta(hours=5), log))
     assert result.decision is Decision.DEFER
     assert "cn:effective_conversations: 3 of 3" in result.reason
-    assert result.until == datetime(2026, 12, 1, 0, 0, tzinfo=BEIJING)
+    assert result.until == CN_MORNING + timedelta(days=1)
     # Two conversations leave room for a third
     log.attempts.pop(0)
     again = await FrequencyCapRule().check(cn_subject(CN_MORNING + timedelta(hours=5), log))
