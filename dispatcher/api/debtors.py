@@ -11,32 +11,26 @@ is already active changes nothing (200 instead of 201).
 
 from __future__ import annotations
 
-import functools
 import re
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, TypeVar
 
 from aiohttp import web
 
-from compliance.packs import PackError, load_packs
 from compliance.rules import HOLD_KINDS
 from dispatcher.api.auth import allow
 from dispatcher.api.bodies import Fields, Query, read_json
 from dispatcher.api.context import Api
 from dispatcher.api.views import debtor_contact_json
-from dispatcher.contact_data import checked_home_address, checked_phones
 from dispatcher.contactlog.keys import KeyRecord, Role
+from dispatcher.debtor_record import COUNTRY, LOCALE, REGION, checked_debtor
 from dispatcher.domain import ChannelKind
 from dispatcher.errors import InvalidRequest
 from dispatcher.phones import e164
 
 __all__ = ["lift_hold", "list_holds", "put_account", "put_debtor", "set_hold"]
 
-LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
-COUNTRY = re.compile(r"[A-Z]{2}")
-REGION = re.compile(r"[A-Z0-9]{1,8}")
 DEBTOR_REF_MAX = 100
 T = TypeVar("T")
 AMOUNT = re.compile(r"-?[0-9]{1,16}(\.[0-9]{1,2})?")
@@ -53,18 +47,13 @@ async def put_debtor(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
     country = fields.pattern("country", COUNTRY, required=False, hint="ISO 3166 like CN")
     region = fields.pattern("region", REGION, required=False, hint="a code like MA")
     packs = fields.string_list("packs", max_items=20, max_length=40)
-    phones = _checked(fields, lambda: checked_phones(fields.value("phones", required=False),
-                                                     locale=locale or ""))  # fmt: skip
-    address = _checked(
-        fields, lambda: checked_home_address(fields.value("address", required=False))
-    )
-    if time_zone is not None and time_zone not in _zones():
-        fields.fail("time_zone", f"unknown time zone {time_zone!r} (use an IANA name)")
-    if packs is not None:
-        try:
-            load_packs(packs)
-        except PackError as exc:
-            fields.fail("packs", str(exc))
+    phones_given = fields.value("phones", required=False)
+    address_given = fields.value("address", required=False)
+    checked = _checked(fields, lambda: checked_debtor(
+        locale=locale, time_zone=time_zone, country=country, region=region, packs=packs,
+        phones=phones_given, address=address_given,
+    ))  # fmt: skip
+    phones, address = (checked or {}).get("phones"), (checked or {}).get("address")
     fields.finish()
     await api.deps.log.upsert_debtor(
         debtor_ref, locale=locale, time_zone=time_zone, country=country, region=region,
@@ -178,8 +167,3 @@ def _destination(raw: str | None, fail: Any) -> str | None:
 
 def _hold_json(hold: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in hold.items()}
-
-
-@functools.cache
-def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,14 +21,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatcher.clock import Clock
-from dispatcher.contact_data import checked_account, checked_home_address, checked_phones
+from dispatcher.contact_data import checked_account
 from dispatcher.contactlog.collectors import CollectorRegistry
 from dispatcher.contactlog.holds import add_hold, lift_holds
 from dispatcher.contactlog.models import Account, Debtor, Message, MessageEvent, UTCDateTime
 from dispatcher.contactlog.session import DebtorSession, debtor_session
 from dispatcher.contactlog.transitions import move, record_event
+from dispatcher.debtor_record import checked_debtor
 from dispatcher.domain import EventSource, MessageStatus
-from dispatcher.errors import InvalidRequest, UnknownMessage
+from dispatcher.errors import UnknownMessage
 
 __all__ = ["Accepted", "ContactLog", "queue_rows"]
 
@@ -221,16 +222,15 @@ class ContactLog:
         ``phones``: ``[{"number": "+12125550134", "type": "mobile", "consent": True,
         "consent_at": "2026-01-05T10:00:00+00:00"}]`` (type mobile, home, work or other);
         ``address``: ``{"lines": [...], "postal_code", "country", "region"}``. Every
-        problem is named (``phones[1].type``) in one ``InvalidRequest``.
+        problem is named (``time_zone``, ``phones[1].type``) in one ``InvalidRequest``,
+        by the same check the HTTP API uses (``dispatcher.debtor_record``).
         """
-        contact = _checked_contact(phones, address, locale or "")
-        values = {
-            "debtor_ref": debtor_ref, "locale": locale, "time_zone": time_zone,
-            "country": country, "region": region, "packs": packs,
-            "agreed_contact_until": agreed_contact_until,
-            "inconvenient_times": _checked_inconvenient(inconvenient_times),
-            **contact, "updated_at": self.clock.now(),
-        }  # fmt: skip
+        checked = checked_debtor(
+            locale=locale, time_zone=time_zone, country=country, region=region, packs=packs,
+            agreed_contact_until=agreed_contact_until, inconvenient_times=inconvenient_times,
+            phones=phones, address=address,
+        )  # fmt: skip
+        values = {"debtor_ref": debtor_ref, **checked, "updated_at": self.clock.now()}
         statement = self._insert(Debtor).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=["debtor_ref"],
@@ -404,41 +404,3 @@ def _records(rows: Sequence[dict[str, Any]], columns: list[str]) -> list[tuple[A
                 raise ValueError("naive datetime given to the contact log; use an aware UTC time")
         records.append(tuple(values))
     return records
-
-
-def _checked_contact(
-    phones: list[dict[str, Any]] | None, address: dict[str, Any] | None, locale: str
-) -> dict[str, Any]:
-    """Phones and address as stored; the problems of both in one ``InvalidRequest``."""
-    problems = []
-    checked: dict[str, Any] = {"phones": None, "address": None}
-    for name, check in (
-        ("phones", lambda: checked_phones(phones, locale=locale)),
-        ("address", lambda: checked_home_address(address)),
-    ):
-        try:
-            checked[name] = check()
-        except InvalidRequest as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InvalidRequest(problems)
-    return checked
-
-
-def _checked_inconvenient(times: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    if times is None:
-        return None
-    checked = []
-    for index, entry in enumerate(times):
-        field = f"inconvenient_times[{index}]"
-        try:
-            weekdays = sorted({int(d) for d in entry["weekdays"]})
-            start, end = time.fromisoformat(entry["start"]), time.fromisoformat(entry["end"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidRequest.of(
-                field, f"needs weekdays, start and end (HH:MM): {exc}"
-            ) from None
-        if not weekdays or not all(0 <= d <= 6 for d in weekdays):
-            raise InvalidRequest.of(f"{field}.weekdays", "must be days 0 (Monday) to 6 (Sunday)")
-        checked.append({"weekdays": weekdays, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"})
-    return checked
