@@ -2,7 +2,7 @@
 
 Texts delivered with their callbacks in order get every callback again, shuffled, twice:
 nothing changes. Texts whose callbacks never came get them late and backwards
-("delivered" before "sent"): they end delivered, each with one delivered event, and a
+("delivered" before "sent"): they end delivered, each moved to delivered once, and a
 late "sent" or "queued" never moves one back.
 """
 
@@ -23,7 +23,7 @@ EACH = 80
 SNAPSHOT = """
 SELECT m.id, m.status, m.provider_message_id,
        (SELECT count(*) FROM message_events e WHERE e.message_id = m.id
-        AND e.status = 'delivered') AS delivered_events
+        AND e.source = 'webhook' AND e.status = 'delivered') AS delivered_events
 FROM messages m
 """
 
