@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from compliance import ComplianceGate
 from dispatcher.clock import SystemClock
+from dispatcher.contactlog.approvals import TemplateApprovals
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.keys import NameTaken, Role, create_key
 from dispatcher.contactlog.migrate import upgrade
@@ -159,13 +160,15 @@ async def _compliance(settings: Settings, args: argparse.Namespace) -> int:
     if at.tzinfo is None:
         raise InvalidRequest.of("--at", "needs a UTC offset, e.g. 2026-11-28T20:58:00-05:00")
     # Explaining reads the contact log only: no Redis, no provider.
-    engine = create_engine(settings.effective_database_url)
+    # The worker's gate: one catalog for the rules and the approvals given over the API.
+    engine, clock = create_engine(settings.effective_database_url), SystemClock()
+    catalog = TemplateCatalog()
     try:
         verdict = await explain(
-            ContactLog(engine, SystemClock()), TemplateCatalog(),
-            ComplianceGate(default_rules(settings)), at=at, message_id=args.message,
-            debtor_ref=args.debtor, destination=e164(args.to) if args.to else None,
-            channel=args.channel, account_ref=args.account,
+            ContactLog(engine, clock), catalog, ComplianceGate(default_rules(settings, catalog)),
+            at=at, message_id=args.message, debtor_ref=args.debtor,
+            destination=e164(args.to) if args.to else None, channel=args.channel,
+            account_ref=args.account, approvals=TemplateApprovals(engine, clock, catalog),
         )  # fmt: skip
     except ValueError as exc:
         raise InvalidRequest.of("arguments", str(exc)) from None
