@@ -1,9 +1,11 @@
 """What the trials send: texts and calls the compliance gate allows now, at any hour.
 
-Every debtor is a US debtor (packs us-regf and org: no cap on texts) whose time zone on
-record is one where it is about midday now, so the 08:00-21:00 window is open for the
-whole trial wherever and whenever the suite runs. Each debtor gets a number of its own,
-so the sweep's lookups by number see one debtor's messages only.
+Every debtor is a US debtor on record with Regulation F's pack only (``us-regf``: no cap
+on texts; the company's own caps, which would stop the identical texts of trial 5, are
+not what these trials are about), in a time zone where it is about midday now, so the
+08:00-21:00 window is open for the whole trial wherever and whenever the suite runs.
+Each debtor gets a number of its own, so the sweep's lookups by number see one
+debtor's messages only (but for trial 5's, which all go to one number on purpose).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ REMINDER_VARIABLES: dict[str, Any] = {
     "days_overdue": 13,
     "contact_phone": "(800) 555-0199",
 }
+TRIAL_PACKS = ("us-regf",)
 CALL_VARIABLES = {k: v for k, v in REMINDER_VARIABLES.items() if k != "days_overdue"}
 
 
@@ -62,7 +65,10 @@ async def record_debtors(log: ContactLog, debtor_refs: Sequence[str], zone: str)
     refs = sorted(set(debtor_refs))
     for start in range(0, len(refs), 50):
         await asyncio.gather(
-            *(log.upsert_debtor(ref, time_zone=zone) for ref in refs[start : start + 50])
+            *(
+                log.upsert_debtor(ref, time_zone=zone, packs=list(TRIAL_PACKS))
+                for ref in refs[start : start + 50]
+            )
         )
 
 
