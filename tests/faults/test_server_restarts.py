@@ -30,7 +30,7 @@ async def some_went_out(trial: Trial, count: int) -> None:
     )
 
 
-async def test_redis_restarted_then_flushed_mid_batch(
+async def test_redis_restarted_twice_then_flushed_mid_batch(
     private_servers: PrivateServers, tmp_path: Path, summaries: list[str]
 ) -> None:
     async with asyncio.timeout(TRIAL_TIMEOUT_S):
@@ -39,7 +39,9 @@ async def test_redis_restarted_then_flushed_mid_batch(
             await some_went_out(trial, TEXTS // 5)
 
             private_servers.redis.restart(down_s=2.0)
-            await some_went_out(trial, TEXTS // 2)
+            await some_went_out(trial, TEXTS * 2 // 5)
+            private_servers.redis.restart(down_s=0.5)
+            await some_went_out(trial, TEXTS * 3 // 5)
             private_servers.redis.flushall()
 
             await trial.finish(summaries, settle_s=90)
