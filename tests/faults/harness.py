@@ -176,10 +176,13 @@ class Trial:
         await self.wait_until("a first send", lambda c: "sending" in c, timeout_s=60)
         return await self.wait_until("all in flight", done, timeout_s=hold_s - 1)
 
-    async def settle(self, *, timeout_s: float, quiet_s: float = 5.0) -> dict[str, int]:
+    async def settle(
+        self, *, timeout_s: float, quiet_s: float = 5.0, unknown_quiet_s: float | None = None
+    ) -> dict[str, int]:
         """Wait until nothing is queued, deferred or sending, and the log has been still
-        for ``quiet_s`` (an ``unknown`` may yet be settled by a lookup or a callback).
-        Returns the last status counts; the check says what was left unsettled."""
+        for ``quiet_s`` — or for ``unknown_quiet_s`` while a send is ``unknown`` (a lookup
+        or a callback may yet settle it). Returns the last status counts; the check says
+        what was left unsettled."""
         deadline = time.monotonic() + timeout_s
         last, still_since = None, time.monotonic()
         while time.monotonic() < deadline:
@@ -188,15 +191,20 @@ class Trial:
             snapshot = tuple(sorted((r[0], int(r[1]), str(r[2])) for r in rows))
             if snapshot != last:
                 last, still_since = snapshot, time.monotonic()
-            pending = any(r[0] in UNSETTLED for r in rows)
-            if not pending and time.monotonic() - still_since >= quiet_s:
+            statuses = {r[0] for r in rows}
+            needed = quiet_s
+            if "unknown" in statuses and unknown_quiet_s is not None:
+                needed = unknown_quiet_s
+            if not statuses & set(UNSETTLED) and time.monotonic() - still_since >= needed:
                 break
             await asyncio.sleep(0.5)
         return {status: count for status, count, _ in last or ()}
 
-    async def finish(self, summaries: list[str], *, settle_s: float) -> TrialReport:
+    async def finish(
+        self, summaries: list[str], *, settle_s: float, unknown_quiet_s: float | None = None
+    ) -> TrialReport:
         """Settle, check every message, print the summary; fail on any broken invariant."""
-        await self.settle(timeout_s=settle_s)
+        await self.settle(timeout_s=settle_s, unknown_quiet_s=unknown_quiet_s)
         report = await self.check()
         summaries.append(report.summary())
         print(report.summary())

@@ -46,7 +46,7 @@ async def test_calls_are_never_placed_twice_after_a_crash_or_a_timeout(
             )
             await trial.enqueue(voice_reminders(trial.run, EACH, first=EACH))
 
-            report = await trial.finish(summaries, settle_s=60)
+            report = await trial.finish(summaries, settle_s=60, unknown_quiet_s=12)
 
     assert report.kills == 2
     assert report.messages == 2 * EACH

@@ -47,6 +47,6 @@ async def test_identical_texts_with_a_worker_killed_mid_send_are_never_mixed_up(
             await trial.provider.plan()
 
             # Then none is recorded sent with another's provider id, none goes twice
-            report = await trial.finish(summaries, settle_s=60)
+            report = await trial.finish(summaries, settle_s=60, unknown_quiet_s=12)
 
     assert report.kills == 2

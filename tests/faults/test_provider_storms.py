@@ -69,6 +69,8 @@ async def test_ambiguous_answers_and_timeouts_never_send_twice(
             )
             await trial.enqueue(texts(trial.run, 150))
 
-            report = await trial.finish(summaries, settle_s=100)
+            report = await trial.finish(summaries, settle_s=100, unknown_quiet_s=20)
 
-    assert report.provider_creates > report.messages - report.statuses.get("failed", 0)
+    assert report.provider_creates > report.messages  # the faults did bite
+    # Every ambiguous send was settled, by a (late) callback or by the sweep's lookup
+    assert "unknown" not in report.statuses
