@@ -162,6 +162,8 @@ class Trial:
             counts = await self.status_counts()
             if done(counts):
                 return counts
+            if not required and not self.processes.running_workers():
+                return counts  # nothing will move: the check says why
             if time.monotonic() > deadline:
                 if not required:
                     return counts
@@ -197,6 +199,8 @@ class Trial:
                 needed = unknown_quiet_s
             if not statuses & set(UNSETTLED) and time.monotonic() - still_since >= needed:
                 break
+            if not self.processes.running_workers():
+                break  # nothing will settle: the check says why
             await asyncio.sleep(0.5)
         return {status: count for status, count, _ in last or ()}
 

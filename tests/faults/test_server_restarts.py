@@ -19,6 +19,7 @@ pytestmark = pytest.mark.faults
 
 TEXTS = 300
 TRIAL_TIMEOUT_S = 150
+REDIS_RESTARTS = 4
 
 
 async def some_went_out(trial: Trial, count: int) -> None:
@@ -30,18 +31,16 @@ async def some_went_out(trial: Trial, count: int) -> None:
     )
 
 
-async def test_redis_restarted_twice_then_flushed_mid_batch(
+async def test_redis_restarted_four_times_then_flushed_mid_batch(
     private_servers: PrivateServers, tmp_path: Path, summaries: list[str]
 ) -> None:
     async with asyncio.timeout(TRIAL_TIMEOUT_S):
         async with open_trial(private_servers, "redis-restart-flushall", tmp_path) as trial:
             await trial.enqueue(texts(trial.run, TEXTS))
-            await some_went_out(trial, TEXTS // 5)
-
-            private_servers.redis.restart(down_s=2.0)
-            await some_went_out(trial, TEXTS * 2 // 5)
-            private_servers.redis.restart(down_s=0.5)
-            await some_went_out(trial, TEXTS * 3 // 5)
+            for restart in range(REDIS_RESTARTS):
+                await some_went_out(trial, TEXTS * (restart + 1) // (REDIS_RESTARTS + 2))
+                private_servers.redis.restart(down_s=2.0 if restart == 0 else 0.3)
+            await some_went_out(trial, TEXTS * (REDIS_RESTARTS + 1) // (REDIS_RESTARTS + 2))
             private_servers.redis.flushall()
 
             await trial.finish(summaries, settle_s=90)
