@@ -65,12 +65,20 @@ async def test_another_debt_of_the_same_debtor_has_its_own_cap() -> None:
     assert (await rule.check(subject(now, facts, account="A-2"))).decision is Decision.ALLOW
 
 
-async def test_packs_without_a_text_cap_allow_and_no_packs_blocks() -> None:
+async def test_reg_f_does_not_cap_texts_the_company_does_and_no_packs_blocks() -> None:
     facts, rule = Attempts(), FrequencyCapRule()
     now = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)
-    facts.sent += [("A-1", now - timedelta(hours=h)) for h in range(1, 30)]
-    allowed = await rule.check(subject(now, facts, packs=("us-regf", "org")))
+    facts.sent += [("A-1", now - timedelta(hours=h)) for h in range(1, 3)]
+    allowed = await rule.check(subject(now, facts, packs=("us-regf",)))
     assert allowed.decision is Decision.ALLOW  # Reg F's call cap does not count texts
+    assert allowed.inputs["caps"] == []
+    # The company's own cap (org): at most 3 texts per debtor in any 24 hours
+    facts.sent.append(("A-2", now - timedelta(hours=23)))
+    capped = await rule.check(subject(now, facts, packs=("us-regf", "org")))
+    assert capped.decision is Decision.DEFER
+    assert "org:texts_per_day: 3 of 3" in capped.reason
+    assert capped.until == now + timedelta(hours=1)
+    assert capped.citation == "Company policy: text frequency (per day)"
     assert (await rule.check(subject(now, facts, packs=()))).decision is Decision.BLOCK
 
 

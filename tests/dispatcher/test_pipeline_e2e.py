@@ -58,6 +58,7 @@ async def test_a_batch_of_mixed_locales_all_goes_out(stack: Stack) -> None:
     ] + [
         reminder(
             idempotency_key=f"batch-zh-{i}",
+            debtor_ref=f"D-zh-{i}",  # one text each: the org pack caps texts per debtor
             locale="zh-CN",
             destination="+86 138 0013 8000",
             variables={

@@ -144,7 +144,7 @@ def test_versions_name_every_pack_once() -> None:
     }
 
 
-def test_massachusetts_caps_add_to_reg_f_for_calls_and_alone_cap_texts() -> None:
+def test_massachusetts_caps_add_to_reg_f_for_calls_and_to_the_company_text_caps() -> None:
     packs = load_packs(packs_for("US", "MA"))
 
     voice = {c.ref for c in packs.strictest_caps("voice")}
@@ -152,7 +152,10 @@ def test_massachusetts_caps_add_to_reg_f_for_calls_and_alone_cap_texts() -> None
 
     # Different things counted (Reg F: calls; MA: calls and texts, by kind of number).
     assert voice == {"us-regf:call_frequency", "us-ma:personal_numbers", "us-ma:other_numbers"}
-    assert sms == {"us-ma:personal_numbers", "us-ma:other_numbers"}
+    assert sms == {
+        "us-ma:personal_numbers", "us-ma:other_numbers",
+        "org:texts_per_day", "org:texts_per_week",  # company policy: per debtor
+    }  # fmt: skip
 
 
 def cap_packs(tmp_path: Path, caps: list[tuple[str, int, int, str, str]]) -> PackSet:
