@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from compliance.gate import CheckSubject
-from compliance.packs import PackError, PackSet, load_packs
+from compliance.packs import ContentRule, PackError, PackSet, load_packs
 from compliance.verdict import RuleResult
 
-__all__ = ["RequiredContentRule"]
+__all__ = ["RequiredContentRule", "missing_phrases"]
 
 
 class RequiredContentRule:
@@ -29,13 +29,12 @@ class RequiredContentRule:
             packs = self.pack_loader(subject.packs)
         except PackError as exc:
             return RuleResult.block(self.id, self.citation, f"no rule packs: {exc}")
-        text = _folded(subject.body)
         required = [
             (rule, phrase)
             for rule in packs.content(subject.channel)
             for phrase in rule.must_contain
         ]
-        missing = [(rule, phrase) for rule, phrase in required if _folded(phrase) not in text]
+        missing = missing_phrases(packs, subject.channel, subject.body)
         inputs: dict[str, Any] = {"packs": list(packs.ids), "required": [p for _, p in required]}
         if not missing:
             return RuleResult.allow(self.id, self.citation, **inputs)
@@ -47,6 +46,18 @@ class RequiredContentRule:
             **inputs,
             missing=[p for _, p in missing],
         )
+
+
+def missing_phrases(packs: PackSet, channel: str, body: str) -> list[tuple[ContentRule, str]]:
+    """The phrases the packs require on ``channel`` that ``body`` lacks (case, width and
+    spacing folded), each with its rule. Also what approving a template checks."""
+    text = _folded(body)
+    return [
+        (rule, phrase)
+        for rule in packs.content(channel)
+        for phrase in rule.must_contain
+        if _folded(phrase) not in text
+    ]
 
 
 def _folded(text: str) -> str:

@@ -1,5 +1,6 @@
 """Templates: list them with their approval, and preview a render with sample variables
-and what the civility filter says of it."""
+and what the civility filter says of it. Approving a version renders it with the sample
+variables given and runs the civility and required-content checks: any finding refuses."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from compliance.approval_checks import approval_findings
 from compliance.civility import CivilityScanner
 from dispatcher.api.auth import allow
 from dispatcher.api.bodies import Fields, read_json
@@ -15,6 +17,7 @@ from dispatcher.api.context import Api
 from dispatcher.api.problems import Problem
 from dispatcher.contactlog.approvals import ApprovalDecision
 from dispatcher.contactlog.keys import KeyRecord, Role
+from dispatcher.errors import FieldProblem, InvalidRequest
 from templates import TemplateRenderError, UnknownTemplate
 
 __all__ = ["decide_approval", "list_templates", "preview_template"]
@@ -119,6 +122,10 @@ async def decide_approval(request: web.Request, api: Api, key: KeyRecord) -> web
     if approved is not None and not isinstance(approved, bool):
         fields.fail("approved", "must be true (approve) or false (revoke)")
     reason = fields.text("reason", max_length=2000, required=False)
+    sample = fields.mapping("variables")  # the sample the approval renders and checks
+    if approved is True and "variables" not in fields.data:
+        fields.fail("variables", "approving needs sample variables: the text is rendered "
+                    "and checked as it would be sent")  # fmt: skip
     fields.finish()
     assert channel is not None and name is not None and locale is not None
     assert version is not None and isinstance(approved, bool)
@@ -134,6 +141,8 @@ async def decide_approval(request: web.Request, api: Api, key: KeyRecord) -> web
             f"{channel}/{locale}/{name} is at version {current.version}: only the version in "
             "use can be approved (it is what compliance read)",
         )
+    if approved:
+        _refuse_findings(api, channel, name, locale, sample)
     approvals = api.deps.approvals
     await approvals.decide(
         ApprovalDecision(channel, locale, name, version, approved, by=key.label, reason=reason)
@@ -146,6 +155,19 @@ async def decide_approval(request: web.Request, api: Api, key: KeyRecord) -> web
         },
         status=201,
     )  # fmt: skip
+
+
+def _refuse_findings(
+    api: Api, channel: str, name: str, locale: str, sample: dict[str, Any]
+) -> None:
+    """422 listing every finding when the version cannot be approved: it does not render
+    in the sandbox with the sample, trips the civility filter or lacks required content."""
+    findings = approval_findings(
+        api.deps.catalog, _scanner(), channel=channel, name=name, locale=locale,
+        sample_variables=sample, max_sms_segments=api.deps.settings.sms_max_segments,
+    )  # fmt: skip
+    if findings:
+        raise InvalidRequest([FieldProblem(f.field, f.problem) for f in findings])
 
 
 @functools.cache

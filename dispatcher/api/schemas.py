@@ -420,6 +420,12 @@ SCHEMAS: Json = {
             "version": text(16),
             "approved": {"type": "boolean"},
             "reason": text(2000, nullable=True),
+            "variables": {
+                "type": "object",
+                "description": "sample variables (required to approve): the version is "
+                "rendered with them in the sandbox and checked for civility and required "
+                "content; any finding refuses the approval (422, each finding named)",
+            },
         },
     ),
     "ApprovalDecided": obj(

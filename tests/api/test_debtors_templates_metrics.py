@@ -142,7 +142,8 @@ async def test_compliance_approves_and_revokes_template_versions(api: HttpApi) -
     assert "not approved by compliance" in problem["errors"][0]["problem"]
 
     # approving it again lets it go, and says who approved it
-    approve = {**decision, "approved": True, "reason": "reviewed"}
+    approve = {**decision, "approved": True, "reason": "reviewed",
+               "variables": REMINDER["variables"]}  # fmt: skip
     status, answer = await api.call("POST", "/v1/templates/approvals", role=CP, json_body=approve)
     assert status == 201 and answer["approval"]["approved_by"].startswith("compliance:")
     await api.enqueue(idempotency_key="after-approval")
