@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the project needs beyond Python: the fonts letters are set in
-# (DejaVu Sans for Latin text, WenQuanYi Micro Hei for Chinese; both are embedded in
-# every PDF). Idempotent and quiet: does nothing when everything is installed.
+# Debian packages for the system-font path of letters: DejaVu Sans for Latin text,
+# WenQuanYi Micro Hei for Chinese (both embedded in every PDF). No longer required —
+# without them letters use the copies shipped with the project and the
+# paperang-p2-fonts-cjk wheel (tests/channels/letters/test_letter_fonts_bare.py) — but CI
+# installs them so that the path production takes stays tested.
+# Idempotent and quiet: does nothing when everything is installed.
 set -euo pipefail
 
 packages=(fonts-dejavu-core fonts-wqy-microhei)

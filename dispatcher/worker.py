@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from arq import Worker, cron, func
+from arq.constants import default_queue_name
 
 from channels.base import Channel
 from compliance import Rule
@@ -20,6 +21,7 @@ from dispatcher.queue import PROCESS_MESSAGE
 from dispatcher.redis_outage import REDIS_DOWN, RedisOutage
 from dispatcher.redis_pool import lazy_redis
 from dispatcher.settings import Settings
+from dispatcher.startup_log import log_worker_start
 from dispatcher.sweeper import sweep
 
 __all__ = ["DispatcherWorker", "create_worker"]
@@ -193,6 +195,8 @@ def create_worker(
         ctx["deps"] = Deps.build(
             settings, redis=ctx["redis"], clock=clock, channels=channels, rules=rules
         )
+        queue = options.get("queue_name", default_queue_name)
+        log_worker_start(settings, redis_url=redis_url, queue=queue, channels=ctx["deps"].channels)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         if "deps" in ctx:

@@ -5,16 +5,26 @@ Handlers only record, read or enqueue.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 from sqlalchemy import text
 
+from channels.twilio.client import TwilioApi
+from channels.twilio.credentials import TwilioCredentials
 from dispatcher.api.problems import problem_middleware
 from dispatcher.api.routes import add_api
 from dispatcher.deps import Deps
 from dispatcher.web import letter_webhooks, twilio_voice, twilio_webhooks
 from dispatcher.web.keys import DEPS
 
-__all__ = ["DEPS", "create_app"]
+__all__ = ["DEPS", "TWILIO_CREDENTIALS", "create_app"]
+
+TWILIO_CREDENTIALS = web.AppKey("twilio_credentials", TwilioCredentials)
+# The credentials check is one small GET; a health probe never waits longer than this.
+_CREDENTIALS_TIMEOUT_S = 5.0
 
 
 def create_app(deps: Deps) -> web.Application:
@@ -26,7 +36,29 @@ def create_app(deps: Deps) -> web.Application:
     twilio_voice.add_voice_routes(app)
     letter_webhooks.add_letter_routes(app)
     add_api(app)
+    if deps.settings.twilio_configured:
+        app[TWILIO_CREDENTIALS] = TwilioCredentials(
+            TwilioApi(
+                deps.settings.twilio_account_sid,
+                deps.settings.twilio_auth_token.reveal(),
+                api_base_url=deps.settings.twilio_api_base_url,
+                timeout_s=_CREDENTIALS_TIMEOUT_S,
+            )
+        )
+        app.cleanup_ctx.append(_ask_twilio_at_start)
     return app
+
+
+async def _ask_twilio_at_start(app: web.Application) -> AsyncIterator[None]:
+    """Ask at start-up, in the background (serving never waits for Twilio): a refusal
+    is in the log at once, and in /healthz."""
+    credentials = app[TWILIO_CREDENTIALS]
+    first = asyncio.create_task(credentials.current())
+    yield
+    first.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+    await credentials.aclose()
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -43,7 +75,14 @@ async def healthz(request: web.Request) -> web.Response:
         checks["redis"] = "ok"
     except Exception as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
-    healthy = all(v == "ok" for v in checks.values())
+    failing = {name for name, answer in checks.items() if answer != "ok"}
+    credentials = request.app.get(TWILIO_CREDENTIALS)
+    if credentials is not None:  # "unverified" (no answer either way) is not a failure
+        check = await credentials.latest()
+        checks["twilio"] = check.detail
+        if check.refused:
+            failing.add("twilio")
+    healthy = not failing
     return web.json_response(
         {"status": "ok" if healthy else "degraded", "checks": checks},
         status=200 if healthy else 503,

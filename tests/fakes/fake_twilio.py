@@ -17,6 +17,7 @@ Routes (``{sid}`` is the account SID):
     POST /2010-04-01/Accounts/{sid}/Messages.json        create (HTTP Basic auth)
     GET  /2010-04-01/Accounts/{sid}/Messages/{SM}.json   fetch
     POST /2010-04-01/Accounts/{sid}/Calls.json           place a call (HTTP Basic auth)
+    GET  /2010-04-01/Accounts/{sid}.json                 the account (a credentials check)
 
 Calls (``call_plan``, ``calls``, ``children``) are played out as ``fake_twilio_calls.py``
 describes; what both APIs share (request log, scripted answers, auth, callback POSTs)
@@ -28,6 +29,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from types import TracebackType
 from typing import Self
 
@@ -78,6 +81,9 @@ class FakeTwilio(FakeCalls):
             callback_delay_s=callback_delay_s,
         )
         self.messages: dict[str, FakeMessage] = {}
+        # Account fetches (credentials checks) are kept apart from ``requests``: the
+        # server asks at start-up, whatever a test does, and takes no scripted answer.
+        self.account_fetches: list[RecordedRequest] = []
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -90,6 +96,7 @@ class FakeTwilio(FakeCalls):
         app.router.add_get(f"{prefix}/{{message_sid}}.json", self._fetch_message)
         calls = f"/{API_VERSION}/Accounts/{{account_sid}}/Calls.json"
         app.router.add_post(calls, self._create_call)
+        app.router.add_get(f"/{API_VERSION}/Accounts/{{account_sid}}.json", self._fetch_account)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -213,6 +220,26 @@ class FakeTwilio(FakeCalls):
         if message is None:
             return error_response(404, 20404)
         return web.json_response(message.resource())
+
+    async def _fetch_account(self, request: web.Request) -> web.StreamResponse:
+        """The account resource, as Twilio answers it (without its auth token)."""
+        account_sid = request.match_info["account_sid"]
+        self.account_fetches.append(
+            RecordedRequest(request.method, request.path, account_sid, {}, dict(request.headers))
+        )
+        failure = self._authenticate(request, account_sid)
+        if failure is not None:
+            return failure
+        uri = f"/{API_VERSION}/Accounts/{account_sid}"
+        date = format_datetime(datetime(2024, 1, 1, tzinfo=UTC))
+        return web.json_response(
+            {
+                "sid": account_sid, "owner_account_sid": account_sid,
+                "friendly_name": "Fake Twilio account", "status": "active", "type": "Full",
+                "date_created": date, "date_updated": date, "auth_token": None,
+                "uri": f"{uri}.json", "subresource_uris": {"messages": f"{uri}/Messages.json"},
+            }
+        )  # fmt: skip
 
     async def _list_messages(self, request: web.Request) -> web.StreamResponse:
         """The account's messages, newest first, filtered by To like Twilio's list."""
