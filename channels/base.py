@@ -4,8 +4,12 @@ Vendor details (SDK calls, status strings, error codes) stay inside the adapter.
 answers with a ``Receipt`` or raises one of:
 
     ChannelError
-    ├── TransientChannelError   worth retrying later (rate limit, provider 5xx, network)
-    └── PermanentChannelError   retrying will not help (invalid number, unsubscribed, 4xx)
+    ├── TransientChannelError   the provider did not take it; worth retrying later
+    │                           (rate limit, 503, connection refused)
+    ├── PermanentChannelError   retrying will not help (invalid number, unsubscribed, 4xx)
+    └── AmbiguousChannelError   the request may have reached the provider, and whether it
+                                took the message is not known (a timeout or a 500 after the
+                                request left): never retried blindly, settled by asking
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 __all__ = [
+    "AmbiguousChannelError",
     "Channel",
     "ChannelError",
     "CollectorContact",
@@ -25,6 +30,7 @@ __all__ = [
     "PostalAddress",
     "Receipt",
     "SentLookup",
+    "StatusLookup",
     "TransientChannelError",
 ]
 
@@ -118,13 +124,32 @@ class PermanentChannelError(ChannelError):
         self.recipient_opted_out = recipient_opted_out
 
 
+class AmbiguousChannelError(ChannelError):
+    """The request may have reached the provider; whether it took the message is unknown.
+
+    Resending could reach the debtor twice, so nothing resends it: the provider's callback
+    or a lookup (``SentLookup``) settles it."""
+
+
 @runtime_checkable
 class SentLookup(Protocol):
-    """A channel that can ask its provider whether a message was taken (after a crash)."""
+    """A channel that can ask its provider whether it took a message (after a crash or a
+    timeout)."""
 
-    async def find_sent(self, destination: str, body: str, *, since: datetime) -> Receipt | None:
-        """The provider's record of ``body`` to ``destination`` created at or after
-        ``since``, or None if it has none. Raises ``ChannelError`` if it cannot tell."""
+    async def find_sent(self, destination: str, body: str, *, since: datetime) -> list[Receipt]:
+        """Every record the provider has of ``body`` sent to ``destination``, created at
+        or after ``since`` by the provider's clock. Raises ``ChannelError`` if it cannot
+        tell (the provider is down, or it has more records than one lookup reads)."""
+        ...
+
+
+@runtime_checkable
+class StatusLookup(Protocol):
+    """A channel that can ask its provider what became of a message it took."""
+
+    async def fetch_status(self, provider_message_id: str) -> tuple[DeliveryStatus, str]:
+        """Our status for the provider's message, and the provider's own word for it.
+        Raises ``ChannelError`` if the provider cannot say."""
         ...
 
 

@@ -26,17 +26,16 @@ from typing import Any
 from channels.twilio.call_status import CallbackKind, CallLeg, CallOutcome, CallProgress, is_machine
 from dispatcher.contactlog.models import Message, MessageEvent
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.domain import ContactResult, EventSource, MessageStatus
-from dispatcher.sweeper import OUTCOME_UNKNOWN
+from dispatcher.domain import UNSETTLED, ContactResult, EventSource, MessageStatus
 
 __all__ = ["COLLECTOR_UNREACHABLE", "apply_call_progress", "apply_machine_detection"]
 
 COLLECTOR_UNREACHABLE = "collector_unreachable"
 
-_OPEN = frozenset({MessageStatus.SENDING, MessageStatus.SENT})
-# A debtor-leg outcome may still settle these: the sweep gave up waiting, or the
-# collector leg's end was heard before the debtor leg's start (callbacks out of order).
-_REOPENABLE = frozenset({OUTCOME_UNKNOWN, COLLECTOR_UNREACHABLE})
+_OPEN = UNSETTLED | {MessageStatus.SENT}
+# A debtor-leg outcome may still settle this: the collector leg's end was heard before
+# the debtor leg's start (callbacks out of order).
+_REOPENABLE = frozenset({COLLECTOR_UNREACHABLE})
 
 _SETTLED: dict[CallOutcome, tuple[MessageStatus, ContactResult]] = {
     CallOutcome.ANSWERED: (MessageStatus.DELIVERED, ContactResult.ANSWERED),
@@ -89,10 +88,10 @@ async def _progress(
     changes: dict[str, Any] = {}
     if progress.leg is CallLeg.DEBTOR and progress.answered_by and not message.answered_by:
         changes["answered_by"] = progress.answered_by
-    if message.status == MessageStatus.SENDING and _is_first_leg(message, progress):
+    if message.status in UNSETTLED and _is_first_leg(message, progress):
         ids = {"provider": "twilio", "provider_message_id": progress.call_sid}
         if await log.transition(
-            message.id, expect={MessageStatus.SENDING}, to=MessageStatus.SENT,
+            message.id, expect=UNSETTLED, to=MessageStatus.SENT,
             source=EventSource.WEBHOOK, detail=detail, **ids, **changes,
         ):  # fmt: skip
             return True
@@ -165,7 +164,7 @@ async def _settle(
     expect = set(_OPEN)
     if message.status == MessageStatus.FAILED and message.error_code in _REOPENABLE:
         expect.add(MessageStatus.FAILED)
-    if message.status == MessageStatus.SENDING and _is_first_leg(message, progress):
+    if message.status in UNSETTLED and _is_first_leg(message, progress):
         changes |= {"provider": "twilio", "provider_message_id": progress.call_sid}
     detail = {**detail, "result": str(changes["result"])}
     if await log.transition(

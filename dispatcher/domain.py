@@ -8,6 +8,7 @@ __all__ = [
     "PENDING",
     "PHONE_CHANNELS",
     "TERMINAL",
+    "UNSETTLED",
     "ChannelKind",
     "ContactResult",
     "Disposition",
@@ -64,6 +65,10 @@ class MessageStatus(enum.StrEnum):
     QUEUED = "queued"  # accepted, waiting for a worker
     DEFERRED = "deferred"  # a rule said "not now"; scheduled_for says when it is checked again
     SENDING = "sending"  # a worker claimed it and is handing it to the provider
+    # The provider may or may not have taken it (a timeout after the request left, a
+    # worker that died mid-send and a lookup that could not decide). Counts as a contact;
+    # never resent; a provider callback or a lookup settles it (the events say why).
+    UNKNOWN = "unknown"
     SENT = "sent"  # the provider accepted it (provider and provider id are set)
     DELIVERED = "delivered"  # the provider reports it reached the handset
     UNDELIVERED = "undelivered"  # the provider reports the carrier could not deliver it
@@ -72,6 +77,9 @@ class MessageStatus(enum.StrEnum):
 
 
 PENDING = frozenset({MessageStatus.QUEUED, MessageStatus.DEFERRED})
+# Handed to the provider (or being handed), and whether it took it is not known yet: the
+# provider's first news of it, or the sweep's lookup, settles it.
+UNSETTLED = frozenset({MessageStatus.SENDING, MessageStatus.UNKNOWN})
 TERMINAL = frozenset(
     {
         MessageStatus.DELIVERED,

@@ -1,23 +1,24 @@
 """Provider callbacks into the contact log: late, repeated and out of order, all handled.
 
 A provider status only ever moves a message forward: a late "accepted" never overwrites
-"delivered", and a replayed callback changes nothing the second time.
+"delivered", and a replayed callback changes nothing the second time. A status about a
+provider message other than the one recorded (the provider took ours twice) is noted as
+such, never written over the first.
 """
 
 from __future__ import annotations
 
 from channels.base import DeliveryStatus
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.domain import EventSource, MessageStatus
-from dispatcher.sweeper import OUTCOME_UNKNOWN
+from dispatcher.domain import UNSETTLED, EventSource, MessageStatus
 
 __all__ = ["apply_provider_status"]
 
-_IN_FLIGHT = frozenset({MessageStatus.SENDING, MessageStatus.SENT})
+_IN_FLIGHT = UNSETTLED | {MessageStatus.SENT}
 
 # provider status -> (our status, the statuses it may move a message from)
 _FORWARD: dict[DeliveryStatus, tuple[MessageStatus, frozenset[MessageStatus]]] = {
-    DeliveryStatus.ACCEPTED: (MessageStatus.SENT, frozenset({MessageStatus.SENDING})),
+    DeliveryStatus.ACCEPTED: (MessageStatus.SENT, UNSETTLED),
     DeliveryStatus.DELIVERED: (MessageStatus.DELIVERED, _IN_FLIGHT),
     DeliveryStatus.UNDELIVERED: (MessageStatus.UNDELIVERED, _IN_FLIGHT),
     DeliveryStatus.FAILED: (MessageStatus.FAILED, _IN_FLIGHT),
@@ -33,13 +34,20 @@ async def apply_provider_status(
     status: DeliveryStatus,
     raw_status: str,
     error_code: str | None = None,
+    source: EventSource = EventSource.WEBHOOK,
 ) -> bool:
     """Record a provider's status for a message; False when it was stale or a repeat."""
     to, expect = _FORWARD[status]
     message = await log.get(message_id)
-    if message.status == MessageStatus.FAILED and message.error_code == OUTCOME_UNKNOWN:
-        # The sweep gave up on hearing back; the provider has now told us what happened.
-        expect = expect | {MessageStatus.FAILED}
+    detail = {
+        "provider_status": raw_status,
+        "provider_message_id": provider_message_id,
+        "error_code": error_code,
+    }
+    recorded = message.provider_message_id
+    if recorded and recorded != provider_message_id and message.provider == provider:
+        await log.note(message_id, source=source, detail={**detail, "second_at_provider": True})
+        return False
     changes: dict[str, str | bool | None] = {
         "provider": provider,
         "provider_message_id": provider_message_id,
@@ -50,17 +58,13 @@ async def apply_provider_status(
             "error_text": f"provider status {raw_status}",
             "error_retryable": False,
         }
-    elif message.status == MessageStatus.FAILED:
+    elif message.status == MessageStatus.UNKNOWN:  # the provider has now told us
         changes |= {"error_code": None, "error_text": None, "error_retryable": None}
     return await log.transition(
         message_id,
         expect=expect,
         to=to,
-        source=EventSource.WEBHOOK,
-        detail={
-            "provider_status": raw_status,
-            "provider_message_id": provider_message_id,
-            "error_code": error_code,
-        },
+        source=source,
+        detail=detail,
         **changes,
     )

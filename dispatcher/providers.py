@@ -37,6 +37,7 @@ def _sms_channel(settings: Settings) -> Channel:
         from_number=settings.twilio_from_number,
         messaging_service_sid=settings.twilio_messaging_service_sid,
         api_base_url=settings.twilio_api_base_url,
+        timeout_s=settings.twilio_timeout_s,
     )
 
 
@@ -52,6 +53,7 @@ def _voice_channel(settings: Settings) -> Channel:
         caller_id=settings.twilio_caller_id,
         record_calls=settings.record_calls,
         api_base_url=settings.twilio_api_base_url,
+        timeout_s=settings.twilio_timeout_s,
     )
 
 

@@ -7,6 +7,7 @@ contact log, not the queue, decides whether a job still has work to do.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -14,8 +15,11 @@ from datetime import datetime
 from arq.connections import ArqRedis
 from arq.constants import default_queue_name, job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
+from redis.exceptions import RedisError
 
 __all__ = ["PROCESS_MESSAGE", "JobQueue", "job_id_for"]
+
+log = logging.getLogger(__name__)
 
 PROCESS_MESSAGE = "process_message"
 # A job still in Redis this long after it was due is dropped; the sweep re-creates it.
@@ -81,6 +85,19 @@ class JobQueue:
             return 0
         keys = [self.queue_name, job_key_prefix, result_key_prefix]
         return int(await self._script(keys=keys, args=argv))
+
+    async def offer(self, jobs: Iterable[tuple[str, datetime]], *, now: datetime) -> int:
+        """``enqueue``, for messages already committed to the contact log: if Redis cannot
+        be reached, nothing is lost — the sweep enqueues due messages that have no job."""
+        jobs = list(jobs)
+        try:
+            return await self.enqueue(jobs, now=now)
+        except (RedisError, OSError) as exc:
+            log.warning(
+                "could not enqueue %d jobs (%s: %s); the sweep will enqueue them",
+                len(jobs), type(exc).__name__, exc,
+            )  # fmt: skip
+            return 0
 
     async def depth(self) -> int:
         return int(await self.redis.zcard(self.queue_name))

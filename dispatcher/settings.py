@@ -93,6 +93,8 @@ class Settings:
     twilio_messaging_service_sid: str = _env("TWILIO_MESSAGING_SERVICE_SID", str, "")
     # Only for tests and contract checks (a fake Twilio, Prism); unset in production.
     twilio_api_base_url: str | None = _env("TWILIO_API_BASE_URL", _optional, None)
+    # A Twilio request with no answer this long after it left is "unknown", never resent.
+    twilio_timeout_s: float = _env("TWILIO_TIMEOUT_S", float, 10.0)
 
     # Calls: the number collectors' bridged calls and voice reminders show (default: FROM).
     twilio_caller_id: str = _env("TWILIO_CALLER_ID", str, "")
@@ -142,9 +144,15 @@ class Settings:
     # The sweep re-enqueues committed messages whose job never reached Redis.
     sweep_interval_s: float = _env("SWEEP_INTERVAL_S", float, 30.0)
     sweep_grace_s: float = _env("SWEEP_GRACE_S", float, 60.0)
-    # A message left "sending" by a crashed worker longer than this, with no provider
-    # callback, is closed as failed/outcome_unknown (never resent: it may have gone out).
+    # A message left "sending" longer than this (its worker died mid-send) is settled by
+    # asking the provider; where it cannot be asked, it is recorded "unknown", never resent.
     sending_timeout_s: float = _env("SENDING_TIMEOUT_S", float, 900.0)
+    # An "unknown" send (a timeout after the request left) is looked up at the provider
+    # this long after the attempt, when any request still in flight has surely landed.
+    provider_lookup_after_s: float = _env("PROVIDER_LOOKUP_AFTER_S", float, 60.0)
+    # A text still "sent" this long after the provider took it (its delivery callback was
+    # lost) has its delivery status asked of the provider; asked until 3 days old.
+    delivery_check_after_s: float = _env("DELIVERY_CHECK_AFTER_S", float, 3600.0)
     # A message whose job crashes this many times is closed as failed/job_crashed.
     max_job_crashes: int = _env("MAX_JOB_CRASHES", int, 3)
 

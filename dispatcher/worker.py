@@ -22,7 +22,7 @@ from dispatcher.redis_outage import REDIS_DOWN, RedisOutage
 from dispatcher.redis_pool import lazy_redis
 from dispatcher.settings import Settings
 from dispatcher.startup_log import log_worker_start
-from dispatcher.sweeper import sweep
+from dispatcher.sweep import sweep
 
 __all__ = ["DispatcherWorker", "create_worker"]
 
@@ -50,6 +50,7 @@ class DispatcherWorker(Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.redis_outage = RedisOutage()
+        self._idle_stop = False
 
     async def main(self) -> None:
         await self._wait_for_redis()
@@ -78,6 +79,8 @@ class DispatcherWorker(Worker):
     # -- riding out Redis outages ------------------------------------------------------
 
     async def _poll_iteration(self) -> None:
+        if self._idle_stop:
+            raise _StopPolling
         try:
             await super()._poll_iteration()
         except REDIS_DOWN as exc:
@@ -164,8 +167,12 @@ class DispatcherWorker(Worker):
             if main.done() and not main.cancelled():
                 main.result()  # a start-up failure is raised here
         finally:
+            # The poll loop ends itself at its next turn: cancelling it from here could land
+            # while it is mid-step and be lost, leaving the worker polling for ever.
+            self._idle_stop = True
+            await asyncio.wait({main}, timeout=self.poll_delay_s + 5)
             main.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, _StopPolling):
                 await main
             await self.close()
 
@@ -178,6 +185,10 @@ class DispatcherWorker(Worker):
             return bool(await self.pool.zcount(self.queue_name, "-inf", horizon_ms))
         except REDIS_DOWN:
             return True
+
+
+class _StopPolling(Exception):
+    """Ends the poll loop of a worker run until idle."""
 
 
 def create_worker(

@@ -1,8 +1,8 @@
 """The Twilio SDK's asyncio client, as both our Twilio channels use it.
 
 Built on first use (its aiohttp session needs a running event loop), closed once by
-``aclose()``. The SDK's own retries stay off — the job queue decides when to retry, from
-the ``TransientChannelError`` / ``PermanentChannelError`` that ``request()`` raises.
+``aclose()``. The SDK's own retries stay off — the pipeline decides what to do from the
+channel error ``request()`` raises (see ``errors``: transient, permanent or ambiguous).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from channels.base import TransientChannelError
+from channels.base import AmbiguousChannelError
 from channels.twilio.errors import channel_error_from_twilio, network_error
 
 __all__ = ["TwilioApi"]
@@ -62,7 +62,10 @@ class TwilioApi:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise network_error(exc) from exc
         except json.JSONDecodeError as exc:
-            raise TransientChannelError("bad_response", f"Twilio answered non-JSON: {exc}") from exc
+            # A 2xx Twilio could not describe: it may well have created the resource.
+            raise AmbiguousChannelError(
+                "bad_response", f"Twilio answered non-JSON: {exc}"
+            ) from exc
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP session. No request can be made afterwards."""

@@ -11,14 +11,22 @@ from datetime import datetime
 
 from twilio.base import values
 
-from channels.base import DeliveryStatus, OutgoingMessage, Receipt, TransientChannelError
+from channels.base import (
+    AmbiguousChannelError,
+    DeliveryStatus,
+    OutgoingMessage,
+    Receipt,
+    TransientChannelError,
+)
 from channels.twilio.client import TwilioApi
 from channels.twilio.status import TWILIO_STATUSES
 
 __all__ = ["TwilioSmsChannel"]
 
-# How many of a number's newest messages a lookup reads: a crash leaves one attempt open.
-LOOKUP_LIMIT = 20
+# The most of a number's newest messages one lookup reads; a lookup that would need more
+# cannot tell, and says so rather than guess.
+LOOKUP_LIMIT = 200
+LOOKUP_PAGE_SIZE = 50
 
 
 class TwilioSmsChannel:
@@ -68,18 +76,35 @@ class TwilioSmsChannel:
             )
         return _receipt(created.sid, created.status, created.num_segments)
 
-    async def find_sent(self, destination: str, body: str, *, since: datetime) -> Receipt | None:
-        """Twilio's record of this text, if it took it: the newest messages to the number,
-        matched on the body and a creation time no earlier than ``since``."""
+    async def find_sent(self, destination: str, body: str, *, since: datetime) -> list[Receipt]:
+        """Twilio's records of this text to this number created since ``since``, newest
+        first (Twilio lists a number's messages newest first)."""
+        found: list[Receipt] = []
+        read = 0
         async with self._api.request() as client:
-            recent = await client.messages.list_async(
-                to=destination, limit=LOOKUP_LIMIT, page_size=LOOKUP_LIMIT
-            )
-        for found in recent:
-            created = found.date_created
-            if found.body == body and created is not None and created >= since:
-                return _receipt(found.sid, found.status, found.num_segments)
-        return None
+            async for record in await client.messages.stream_async(
+                to=destination, page_size=LOOKUP_PAGE_SIZE
+            ):
+                created = record.date_created
+                if created is not None and created < since:
+                    return found
+                read += 1
+                if read > LOOKUP_LIMIT:
+                    raise TransientChannelError(
+                        "lookup_too_long",
+                        f"more than {LOOKUP_LIMIT} messages to the number since "
+                        f"{since.isoformat()}: cannot tell which, if any, is ours",
+                    )
+                if record.body == body:
+                    found.append(_receipt(record.sid, record.status, record.num_segments))
+        return found
+
+    async def fetch_status(self, provider_message_id: str) -> tuple[DeliveryStatus, str]:
+        """What Twilio says became of a message it took."""
+        async with self._api.request() as client:
+            record = await client.messages(provider_message_id).fetch_async()
+        raw = record.status or ""
+        return TWILIO_STATUSES.get(raw.lower(), DeliveryStatus.ACCEPTED), raw
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP session. The channel cannot send afterwards."""
@@ -88,7 +113,8 @@ class TwilioSmsChannel:
 
 def _receipt(sid: str | None, twilio_status: str | None, num_segments: str | None) -> Receipt:
     if not sid:
-        raise TransientChannelError("bad_response", "Twilio answered without a message sid")
+        # A 2xx without a sid: Twilio may have created the message all the same.
+        raise AmbiguousChannelError("bad_response", "Twilio answered without a message sid")
     raw_status = twilio_status or ""
     detail = {"twilio_status": raw_status}
     if num_segments:

@@ -34,6 +34,7 @@ __all__ = ["COUNTED", "IN_FLIGHT", "DebtorSession", "counted", "debtor_session"]
 # the provider refused (failed) or a rule stopped never reached the debtor and does not.
 COUNTED = (
     MessageStatus.SENDING,
+    MessageStatus.UNKNOWN,  # it may have reached the debtor: counted until settled
     MessageStatus.SENT,
     MessageStatus.DELIVERED,
     MessageStatus.UNDELIVERED,
@@ -173,7 +174,7 @@ _CALL_RESULTS: dict[str, tuple[ContactResult, ...]] = {
 _SENT_CHANNELS = {"sms.sent": ChannelKind.SMS, "email.sent": "email"}
 # A call claimed or placed whose result is not known yet: it holds its slot in every call
 # cap until the result says whether it counts.
-IN_FLIGHT = (MessageStatus.SENDING, MessageStatus.SENT)
+IN_FLIGHT = (MessageStatus.SENDING, MessageStatus.UNKNOWN, MessageStatus.SENT)
 
 
 @functools.lru_cache(maxsize=256)

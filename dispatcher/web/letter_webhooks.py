@@ -34,9 +34,8 @@ from channels.letters.lob_events import (
 )
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.domain import ChannelKind, ContactResult, EventSource, MessageStatus
+from dispatcher.domain import UNSETTLED, ChannelKind, ContactResult, EventSource, MessageStatus
 from dispatcher.errors import UnknownMessage
-from dispatcher.sweeper import OUTCOME_UNKNOWN
 from dispatcher.web.keys import DEPS
 
 __all__ = ["add_letter_routes", "apply_tracking_event", "lob_tracking_event"]
@@ -45,7 +44,7 @@ log = logging.getLogger(__name__)
 
 PROVIDER = "lob"
 RETURNED = "returned_to_sender"
-_IN_FLIGHT = frozenset({MessageStatus.SENDING, MessageStatus.SENT})
+_IN_FLIGHT = UNSETTLED | {MessageStatus.SENT}
 _FINAL = {
     DeliveryStatus.DELIVERED: MessageStatus.DELIVERED,
     DeliveryStatus.UNDELIVERED: MessageStatus.UNDELIVERED,
@@ -115,12 +114,9 @@ async def _move(
 ) -> bool:
     if event.status is DeliveryStatus.ACCEPTED:
         return await log.transition(
-            message.id, expect={MessageStatus.SENDING}, to=MessageStatus.SENT,
+            message.id, expect=UNSETTLED, to=MessageStatus.SENT,
             source=EventSource.WEBHOOK, detail=detail, **fields,
         )  # fmt: skip
-    expect = set(_IN_FLIGHT)
-    if message.status == MessageStatus.FAILED and message.error_code == OUTCOME_UNKNOWN:
-        expect.add(MessageStatus.FAILED)  # the sweep gave up; the provider now tells us
     to = _FINAL[event.status]
     if to is MessageStatus.UNDELIVERED:
         fields |= {
@@ -128,10 +124,10 @@ async def _move(
             "error_text": "the letter was returned to the sender",
             "error_retryable": False,
         }
-    elif message.status == MessageStatus.FAILED:
+    elif message.status == MessageStatus.UNKNOWN:  # the provider has now told us
         fields |= {"error_code": None, "error_text": None, "error_retryable": None}
     return await log.transition(
-        message.id, expect=expect, to=to, source=EventSource.WEBHOOK, detail=detail, **fields
+        message.id, expect=_IN_FLIGHT, to=to, source=EventSource.WEBHOOK, detail=detail, **fields
     )
 
 

@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from channels.base import (
+    AmbiguousChannelError,
     DeliveryStatus,
     OutgoingMessage,
     PermanentChannelError,
@@ -94,8 +95,8 @@ async def test_messaging_service_is_preferred_over_from_number(fake_twilio: Fake
     assert receipt.detail["twilio_status"] == "accepted"
 
 
-@pytest.mark.parametrize("status", [500, 503, 429])
-async def test_server_errors_and_rate_limits_are_transient(
+@pytest.mark.parametrize("status", [503, 429])
+async def test_unavailable_and_rate_limits_are_transient(
     fake_twilio: FakeTwilio, sms_channel: TwilioSmsChannel, status: int
 ) -> None:
     fake_twilio.respond_next(status=status)
@@ -104,7 +105,20 @@ async def test_server_errors_and_rate_limits_are_transient(
         await sms_channel.send(message())
 
     assert caught.value.http_status == status
-    assert caught.value.code == {500: "20500", 503: "20503", 429: "20429"}[status]
+    assert caught.value.code == {503: "20503", 429: "20429"}[status]
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+async def test_other_server_errors_are_ambiguous(
+    fake_twilio: FakeTwilio, sms_channel: TwilioSmsChannel, status: int
+) -> None:
+    # Twilio may have created the message before failing: never resent blindly
+    fake_twilio.respond_next(status=status)
+
+    with pytest.raises(AmbiguousChannelError) as caught:
+        await sms_channel.send(message())
+
+    assert caught.value.http_status == status
 
 
 async def test_error_without_twilio_code_reports_the_http_status(
@@ -112,7 +126,7 @@ async def test_error_without_twilio_code_reports_the_http_status(
 ) -> None:
     fake_twilio.respond_next(status=502)
 
-    with pytest.raises(TransientChannelError) as caught:
+    with pytest.raises(AmbiguousChannelError) as caught:
         await sms_channel.send(message())
 
     assert caught.value.code == "502"
@@ -171,7 +185,7 @@ async def test_wrong_credentials_are_permanent(fake_twilio: FakeTwilio) -> None:
 async def test_scripted_responses_are_used_in_order_then_normal_behaviour(
     fake_twilio: FakeTwilio, sms_channel: TwilioSmsChannel
 ) -> None:
-    fake_twilio.respond_next(status=500)
+    fake_twilio.respond_next(status=503)
     fake_twilio.respond_next(status=429)
 
     with pytest.raises(TransientChannelError):
@@ -201,7 +215,8 @@ async def test_connection_refused_is_transient_network_error() -> None:
     assert caught.value.http_status is None
 
 
-async def test_slow_twilio_times_out_as_transient_network_error(fake_twilio: FakeTwilio) -> None:
+async def test_slow_twilio_times_out_as_ambiguous(fake_twilio: FakeTwilio) -> None:
+    # The request left: Twilio may take it after all, so the outcome is unknown
     fake_twilio.respond_next(delay_s=1.0)
     channel = TwilioSmsChannel(
         TEST_ACCOUNT_SID,
@@ -211,12 +226,12 @@ async def test_slow_twilio_times_out_as_transient_network_error(fake_twilio: Fak
         timeout_s=0.2,
     )
     try:
-        with pytest.raises(TransientChannelError) as caught:
+        with pytest.raises(AmbiguousChannelError) as caught:
             await channel.send(message())
     finally:
         await channel.aclose()
 
-    assert caught.value.code == "network"
+    assert caught.value.code == "timeout"
     assert "TimeoutError" in caught.value.text
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from channels.base import (
+    AmbiguousChannelError,
     CollectorContact,
     DeliveryStatus,
     OutgoingMessage,
@@ -280,7 +281,7 @@ async def test_every_progress_event_is_asked_for(fake_twilio: FakeTwilio) -> Non
     ("status", "code", "kind", "expected_code"),
     [
         (429, None, TransientChannelError, "20429"),
-        (500, None, TransientChannelError, "20500"),
+        (500, None, AmbiguousChannelError, "20500"),
         (503, None, TransientChannelError, "20503"),
         (400, 21211, PermanentChannelError, "21211"),
         (400, 13224, PermanentChannelError, "13224"),

@@ -195,7 +195,8 @@ class FakeTwilio(FakeCalls):
         account_sid = request.match_info["account_sid"]
         form = {key: str(value) for key, value in (await request.post()).items()}
         self._record(request, account_sid, form)
-        scripted = await self._scripted_failure()
+        after_create = self._next_is_after_create()
+        scripted = None if after_create else await self._scripted_failure()
         if scripted is not None:
             return scripted
         failure = self._authenticate(request, account_sid)
@@ -204,6 +205,10 @@ class FakeTwilio(FakeCalls):
         if failure is not None:
             return failure
         message = self._new_message(account_sid, form)
+        if after_create:
+            scripted = await self._scripted_failure()
+            if scripted is not None:
+                return scripted
         response = web.json_response(message.resource(), status=201)
         await response.prepare(request)
         await response.write_eof()

@@ -57,6 +57,7 @@ class _Scripted:
     code: int | None
     message: str | None
     delay_s: float
+    after_create: bool = False
 
 
 @dataclass
@@ -107,6 +108,7 @@ class FakeTwilioCore:
         code: int | None = None,
         message: str | None = None,
         delay_s: float = 0.0,
+        after_create: bool = False,
     ) -> None:
         """Queue the answer to the next create, before normal behaviour resumes.
 
@@ -114,8 +116,13 @@ class FakeTwilioCore:
         401→20003, 429→20429, 500→20500, ...; other statuses carry no code unless given).
         A 2xx ``status`` only adds ``delay_s``; the create then proceeds normally.
         Scripted answers are used in the order queued, one per request.
+        ``after_create``: the message is created first (it will be sent), then the delay
+        and the answer — a timeout or a 5xx after Twilio took it.
         """
-        self._state.script.append(_Scripted(status, code, message, delay_s))
+        self._state.script.append(_Scripted(status, code, message, delay_s, after_create))
+
+    def _next_is_after_create(self) -> bool:
+        return bool(self._state.script) and self._state.script[0].after_create
 
     async def _scripted_failure(self) -> web.Response | None:
         """Use the next scripted answer, if any: its delay, then its error (None for 2xx)."""

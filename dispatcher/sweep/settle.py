@@ -1,0 +1,145 @@
+"""Settling a send whose outcome is unknown, by asking the provider — never by guessing.
+
+A message is ``sending`` past ``SENDING_TIMEOUT_S`` (its worker died mid-send) or
+``unknown`` (a timeout or a 5xx after the request left) and its lookup is due. The
+provider's records of the same text to the same number, back to a day before our attempt
+(a generous window, so that a provider clock minutes or hours off ours changes nothing),
+decide:
+
+    no record that is not already another message's  → never taken: queued again while
+                                                         tries last, else failed
+    exactly one, and no other unsettled identical
+    message of ours that it could belong to           → taken: ``sent``, with its id
+    more than one, or twins of ours unsettled         → ``unknown``, saying why
+    the provider cannot be asked                      → ``unknown``, asked again later
+
+A provider record settles at most one of our messages: ids already recorded are never
+matched again. ``unknown`` counts toward every cap, and the provider's own callback still
+settles it whenever it comes.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from channels.base import ChannelError, Receipt, SentLookup
+from dispatcher.contactlog.models import Message
+from dispatcher.contactlog.unsettled import (
+    due_for_lookup,
+    recorded_provider_ids,
+    reschedule,
+    unsettled_twins,
+)
+from dispatcher.deps import Deps
+from dispatcher.domain import UNSETTLED, ChannelKind, ContactResult, EventSource, MessageStatus
+from dispatcher.pipeline import tries_left
+
+__all__ = ["GIVE_UP_LOOKING_AFTER", "LOOKBACK", "settle", "settle_unsettled"]
+
+log = logging.getLogger(__name__)
+
+LOOKBACK = timedelta(days=1)
+LOOK_AGAIN_AFTER = timedelta(minutes=30)
+GIVE_UP_LOOKING_AFTER = timedelta(days=3)
+BATCH = 500
+# A text or letter handed over is its result; a call's result comes with its callbacks.
+_HANDED_OVER = frozenset({ChannelKind.SMS, ChannelKind.LETTER})
+
+
+async def settle_unsettled(deps: Deps, now: datetime) -> int:
+    """Look up every send due for settling; returns how many were looked at."""
+    due = await due_for_lookup(
+        deps.log,
+        sending_before=now - timedelta(seconds=deps.settings.sending_timeout_s),
+        now=now,
+        attempted_after=now - GIVE_UP_LOOKING_AFTER,
+        limit=BATCH,
+    )
+    for message_id in due:
+        outcome = await settle(deps, message_id, now)
+        log.info("sweep: settled %s: %s", message_id, outcome)
+    return len(due)
+
+
+async def settle(deps: Deps, message_id: str, now: datetime) -> str:
+    message = await deps.log.get(message_id)
+    if message.status not in UNSETTLED:
+        return f"settled meanwhile: {message.status}"
+    channel = deps.channels.get(message.channel)
+    if not isinstance(channel, SentLookup) or message.content is None or not message.attempted_at:
+        why = "its provider cannot be asked whether it took it; only its callback can settle it"
+        return await _unknown(deps, message, why, next_look=_give_up_at(message))
+    try:
+        found = await channel.find_sent(
+            message.destination, message.content, since=message.attempted_at - LOOKBACK
+        )
+    except ChannelError as exc:
+        why = f"the provider could not be asked ({exc}); asked again later"
+        return await _unknown(deps, message, why, next_look=now + LOOK_AGAIN_AFTER)
+    ids = [record.provider_message_id for record in found]
+    claimed = await recorded_provider_ids(deps.log, channel.provider, ids)
+    unclaimed = [record for record in found if record.provider_message_id not in claimed]
+    if not unclaimed:
+        return await _never_taken(deps, message, now)
+    twins = await unsettled_twins(deps.log, message)
+    if len(unclaimed) == 1 and not twins:
+        return await _taken(deps, message, unclaimed[0])
+    why = (
+        f"the provider has {len(unclaimed)} unclaimed record(s) of this text to this number "
+        f"({', '.join(r.provider_message_id for r in unclaimed[:5])}) and "
+        f"{len(twins)} other identical message(s) of ours are unsettled "
+        f"({', '.join(twins[:5])}): which record is whose cannot be told"
+    )
+    return await _unknown(deps, message, why, next_look=now + LOOK_AGAIN_AFTER)
+
+
+async def _taken(deps: Deps, message: Message, record: Receipt) -> str:
+    fields = {"provider": record.provider, "provider_message_id": record.provider_message_id}
+    handed_over = {"result": ContactResult.SENT} if message.channel in _HANDED_OVER else {}
+    moved = await deps.log.transition(
+        message.id, expect=UNSETTLED, to=MessageStatus.SENT, source=EventSource.SWEEP,
+        detail={**fields, "reconciled": "found at the provider: the only record it could be"},
+        error_code=None, error_text=None, error_retryable=None, **fields, **handed_over,
+    )  # fmt: skip
+    return f"found at the provider: {record.provider_message_id}" if moved else "moved on"
+
+
+async def _never_taken(deps: Deps, message: Message, now: datetime) -> str:
+    tries, most = message.attempts, deps.settings.send_max_tries
+    if not tries_left(tries, most):
+        text = f"gave up after {tries} tries: the provider never took the last one"
+        moved = await deps.log.transition(
+            message.id, expect=UNSETTLED, to=MessageStatus.FAILED, source=EventSource.SWEEP,
+            detail={"reconciled": "the provider never took it", "error_code": "max_tries"},
+            error_code="max_tries", error_text=text, error_retryable=True,
+        )  # fmt: skip
+        return text if moved else "moved on"
+    moved = await deps.log.transition(
+        message.id, expect=UNSETTLED, to=MessageStatus.QUEUED, source=EventSource.SWEEP,
+        scheduled_for=now, error_code=None, error_text=None, error_retryable=None,
+        detail={"reconciled": f"the provider never took it: queued again (try {tries + 1} "
+                f"of {most})"},
+    )  # fmt: skip
+    if moved:
+        await deps.queue.offer([(message.id, now)], now=now)
+    return "never taken: queued again" if moved else "moved on"
+
+
+async def _unknown(deps: Deps, message: Message, why: str, *, next_look: datetime) -> str:
+    """Record that the outcome is unknown and why; the same reason again only moves the
+    time of the next lookup (one event per reason, not per sweep)."""
+    if message.status == MessageStatus.UNKNOWN and message.error_text == why:
+        await reschedule(deps.log, message.id, status=MessageStatus.UNKNOWN, at=next_look)
+        return f"still unknown: {why}"
+    await deps.log.transition(
+        message.id, expect=UNSETTLED, to=MessageStatus.UNKNOWN, source=EventSource.SWEEP,
+        detail={"error_code": "outcome_unknown", "error_text": why},
+        scheduled_for=next_look, error_code="outcome_unknown", error_text=why,
+        error_retryable=False,
+    )  # fmt: skip
+    return f"unknown: {why}"
+
+
+def _give_up_at(message: Message) -> datetime:
+    return (message.attempted_at or message.updated_at) + GIVE_UP_LOOKING_AFTER
