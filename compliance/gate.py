@@ -137,6 +137,8 @@ class CheckSubject:
     address_country: str | None = None  # letters and visits: where the address is
     # When the contact itself happens, if not now: a visit's time. Hours are checked for it.
     contact_at: datetime | None = None
+    # How long the contact lasts, if planned (a visit's minutes); None: the packs' default.
+    contact_minutes: int | None = None
     # The destination number as the debtor's record types it: "mobile", "home", "work",
     # "other"; None when the number is not on record (or has no type).
     destination_type: str | None = None

@@ -8,7 +8,9 @@ indicates (``zone_origins`` in the inputs says which zone came from where). The 
 checked is the contact's own (``contact_at``: a visit's booked time) or else now.
 Allowed then: allow. Otherwise: defer to the first instant the window is open in every
 zone at once, or block when that never happens. (The pipeline refuses a visit rather
-than move it: its time is booked.)
+than move it: its time is booked.) A contact that lasts (a visit: the minutes its request
+plans, else the packs' default) must lie inside the hours for its whole length; one that
+starts inside but runs out is refused, naming the latest start that fits that day.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compliance.gate import CheckSubject
+from compliance.hours.duration import latest_start, whole_contact_allowed
 from compliance.hours.instant import InconvenientTime, first_allowed_instant
 from compliance.hours.zones import UnknownLocation, country_of, locate
 from compliance.packs import AllowedHours, PackError, PackSet, load_packs, packs_for
@@ -104,7 +107,44 @@ class ContactHoursRule:
         until = first_allowed_instant(
             at, zones, window, agreed_until=agreed, inconvenient=inconvenient
         )
+        minutes = subject.contact_minutes or (
+            packs.visit_minutes() if subject.channel == "visit" else None
+        )
+        if until == at and minutes:
+            inputs["minutes"] = minutes
+            inputs["minutes_from"] = "request" if subject.contact_minutes else "pack default"
+            fits = whole_contact_allowed(
+                at, minutes, zones, window, agreed_until=agreed, inconvenient=inconvenient
+            )
+            if not fits:
+                return self._too_long(at, minutes, hours, zones, inconvenient, inputs)
         return self._decide(at, until, hours, zones, inputs)
+
+    def _too_long(
+        self,
+        at: datetime,
+        minutes: int,
+        hours: AllowedHours,
+        zones: Sequence[ZoneInfo],
+        inconvenient: Sequence[InconvenientTime],
+        inputs: dict[str, Any],
+    ) -> RuleResult:
+        """A contact that starts inside the hours but runs out of them is refused: it is
+        booked for its time. The refusal names the latest start whose whole length fits."""
+        assert hours.window is not None
+        latest = latest_start(at, minutes, zones, hours.window, inconvenient=inconvenient)
+        offer = "no start that day fits"
+        if latest is not None:
+            shown = ", ".join(f"{t} {z}" for z, t in _local_times(latest, zones).items())
+            offer = f"latest allowed start that day: {shown}"
+        return RuleResult.block(
+            self.id,
+            hours.citation,
+            f"the {minutes}-minute contact would run outside the allowed hours {hours} in "
+            f"{', '.join(z.key for z in zones)}; {offer}",
+            **inputs,
+            latest_allowed_start=latest.isoformat() if latest else None,
+        )
 
     def _decide(
         self,

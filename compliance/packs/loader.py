@@ -377,6 +377,7 @@ def _staffing(t: _Table, common: dict[str, Any]) -> StaffingRule:
         **common,
         min_collectors=t.integer("min_collectors", minimum=1),
         credential=t.optional_text("credential"),
+        visit_minutes=t.optional_integer("visit_minutes", minimum=1),
     )
 
 
@@ -396,6 +397,6 @@ _ALLOWED: dict[str, set[str]] = {
     | {"after", "days", "event_day_is_day_one", "scope", "time_zone", "exemptions"},
     "content": _COMMON | {"must_contain", "required_elements", "example"},
     "records": _COMMON | {"records", "must_record", "media", "keep_years", "kept_from"},
-    "staffing": _COMMON | {"min_collectors", "credential"},
+    "staffing": _COMMON | {"min_collectors", "credential", "visit_minutes"},
     "consent": _COMMON | {"number_types"},
 }

@@ -201,6 +201,7 @@ class RecordsRule(PackRule):
 class StaffingRule(PackRule):
     min_collectors: int
     credential: str | None  # what each collector must hold, None: nothing
+    visit_minutes: int | None = None  # a visit's planned duration when its request gives none
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -114,6 +114,12 @@ class PackSet:
     def staffing(self, channel: str) -> tuple[StaffingRule, ...]:
         return tuple(s for p in self.packs for s in p.staffing if channel in s.channels)
 
+    def visit_minutes(self) -> int | None:
+        """A visit's planned duration when its request gives none: the longest any pack
+        plans (the whole visit must fit the allowed hours)."""
+        planned = [s.visit_minutes for s in self.staffing("visit") if s.visit_minutes]
+        return max(planned, default=None)
+
     def consent(self, channel: str) -> tuple[ConsentRule, ...]:
         return tuple(c for p in self.packs for c in p.consent if channel in c.channels)
 

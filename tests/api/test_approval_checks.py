@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from dispatcher.contactlog.keys import Role
-from tests.api.conftest import REMINDER, HttpApi
+from tests.api.conftest import HttpApi
+from tests.dispatcher.conftest import REMINDER
 
 CP = Role.COMPLIANCE
 
