@@ -12,6 +12,7 @@ Status callbacks of the notices are not asked for: a notice delivered is not a v
 from __future__ import annotations
 
 from channels.base import (
+    AmbiguousChannelError,
     Channel,
     ChannelError,
     DeliveryStatus,
@@ -78,6 +79,9 @@ def _failure(
     if sent:
         text += f" (notified: {', '.join(sent)})"
     text = f"visit {message_id}: notice not delivered to {text}"
+    unknown = next((exc for _, exc in failures if isinstance(exc, AmbiguousChannelError)), None)
+    if unknown is not None:  # a collector may have the notice: sending again is no retry
+        return AmbiguousChannelError(unknown.code, text, http_status=unknown.http_status)
     if isinstance(first, PermanentChannelError):
         # Never an opt-out of the visit's address: the number that refused is a collector's.
         return PermanentChannelError(first.code, text, http_status=first.http_status)
