@@ -4,8 +4,13 @@
 
 Each stage takes the previous stage's output and never reaches back. The claim is a
 compare-and-set in the contact log, so a job that runs twice, or two workers racing,
-send at most once. A message left ``sending`` by a crash is never resent blindly: the
-provider's callback or the sweep settles it (see ``sweeper``).
+send at most once. A send whose outcome is not known (a crash mid-send, a timeout after
+the request left) is never resent blindly: it is recorded ``unknown`` and the provider's
+callback or the sweep's lookup settles it (see ``dispatcher.sweep``).
+
+Send tries are counted in the contact log (``attempts``, one per claim), not by the job
+queue: a retry is the same message queued again under its own job id, so no second
+chain of retries can start beside it and ``SEND_MAX_TRIES`` holds whatever the queue does.
 """
 
 from __future__ import annotations
@@ -15,9 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from arq import Retry
-
-from channels.base import PermanentChannelError, TransientChannelError
+from channels.base import AmbiguousChannelError, PermanentChannelError, TransientChannelError
 from compliance import CheckSubject, CollectorFact, Decision, RuleResult, Verdict
 from compliance.applicable import applicable_packs
 from compliance.hours.zones import UnknownLocation
@@ -33,7 +36,14 @@ from dispatcher.outgoing import outgoing_for, visit_time
 from dispatcher.visit_minutes import planned_minutes
 from templates import Rendered, TemplateCatalog, TemplateError
 
-__all__ = ["Pipeline", "RenderOutcome", "process_message", "render_message", "subject_for"]
+__all__ = [
+    "Pipeline",
+    "RenderOutcome",
+    "process_message",
+    "render_message",
+    "subject_for",
+    "tries_left",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +57,7 @@ async def process_message(ctx: dict[str, Any], message_id: str) -> str:
     """The arq job. Returns a short word on what happened, for arq's log."""
     deps: Deps = ctx["deps"]
     try:
-        return await Pipeline(deps).run(message_id, job_try=ctx.get("job_try", 1))
-    except Retry:
-        raise
+        return await Pipeline(deps).run(message_id)
     except Exception as exc:
         await record_crash(deps, message_id, exc)
         raise
@@ -66,7 +74,7 @@ class Pipeline:
         self.deps = deps
         self.log = deps.log
 
-    async def run(self, message_id: str, *, job_try: int) -> str:
+    async def run(self, message_id: str) -> str:
         message = await self.log.get(message_id)
         if message.status not in PENDING:
             return f"nothing to do: {message.status}"
@@ -88,12 +96,12 @@ class Pipeline:
             outcome = await self._record(session, current, render.rendered, verdict)
         if outcome == "deferred":
             assert verdict.until is not None
-            await self.deps.queue.enqueue([(message_id, verdict.until)], now=self.deps.clock.now())
+            await self.deps.queue.offer([(message_id, verdict.until)], now=self.deps.clock.now())
             return f"deferred until {verdict.until.isoformat()}"
         if outcome != "claimed":
             return outcome
         assert render.rendered is not None  # the render rule blocks anything that did not render
-        return await self._send(current, render.rendered, job_try, collectors)
+        return await self._send(current, render.rendered, collectors)
 
     async def _record(
         self,
@@ -162,7 +170,6 @@ class Pipeline:
         self,
         message: Message,
         rendered: Rendered,
-        job_try: int,
         collectors: dict[str, Collector],
     ) -> str:
         channel = self.deps.channels[message.channel]
@@ -173,7 +180,9 @@ class Pipeline:
         try:
             receipt = await channel.send(outgoing)
         except TransientChannelError as exc:
-            return await self._after_transient_error(message, exc, job_try)
+            return await self._after_transient_error(message, exc)
+        except AmbiguousChannelError as exc:
+            return await self._after_ambiguous_error(message, exc)
         except PermanentChannelError as exc:
             await self._fail(message, exc.code, exc.text, retryable=False)
             if exc.recipient_opted_out:
@@ -207,23 +216,22 @@ class Pipeline:
             )
         return f"sent via {receipt.provider}"
 
-    async def _after_transient_error(
-        self, message: Message, exc: TransientChannelError, job_try: int
-    ) -> str:
-        settings = self.deps.settings
-        if job_try >= settings.send_max_tries:
-            text = f"gave up after {job_try} tries: {exc.text}"
+    async def _after_transient_error(self, message: Message, exc: TransientChannelError) -> str:
+        """The provider did not take it: queue it again after a backoff, while tries last."""
+        settings, tries = self.deps.settings, message.attempts + 1  # this claim's try
+        if not tries_left(tries, settings.send_max_tries):
+            text = f"gave up after {tries} tries: {exc.text}"
             await self._fail(message, exc.code, text, retryable=True)
-            return f"failed after {job_try} tries: {exc.code}"
-        delay = timedelta(seconds=settings.retry_backoff_s * 2 ** (job_try - 1))
-        retry_at = self.deps.clock.now() + delay
-        await self.log.transition(
+            return f"failed after {tries} tries: {exc.code}"
+        now = self.deps.clock.now()
+        retry_at = now + timedelta(seconds=settings.retry_backoff_s * 2 ** (tries - 1))
+        requeued = await self.log.transition(
             message.id,
             expect={MessageStatus.SENDING},
             to=MessageStatus.QUEUED,
             source=EventSource.WORKER,
             detail={
-                "retry": job_try,
+                "retry": tries,
                 "error_code": exc.code,
                 "error_text": exc.text,
                 "retry_at": retry_at.isoformat(),
@@ -233,7 +241,34 @@ class Pipeline:
             error_text=exc.text,
             error_retryable=True,
         )
-        raise Retry(defer=delay)
+        if requeued:  # the job id the sweep would give it: one chain of tries, never two
+            await self.deps.queue.offer([(message.id, retry_at)], now=now)
+        return f"retry at {retry_at.isoformat()}: {exc.code}"
+
+    async def _after_ambiguous_error(self, message: Message, exc: AmbiguousChannelError) -> str:
+        """The provider may have taken it: record that we do not know, and resend nothing.
+        The provider's callback, or the sweep's lookup after a while, settles it."""
+        look_at = self.deps.clock.now() + timedelta(
+            seconds=self.deps.settings.provider_lookup_after_s
+        )
+        text = f"the provider may have taken it: {exc.text}"
+        await self.log.transition(
+            message.id,
+            expect={MessageStatus.SENDING},
+            to=MessageStatus.UNKNOWN,
+            source=EventSource.WORKER,
+            detail={
+                "error_code": exc.code,
+                "error_text": text,
+                "settle": "by the provider's callback, or a lookup at the provider after "
+                f"{look_at.isoformat()}; never resent blindly",
+            },
+            scheduled_for=look_at,
+            error_code=exc.code,
+            error_text=text,
+            error_retryable=False,
+        )
+        return f"outcome unknown: {exc.code}"
 
     async def _fail(self, message: Message, code: str, text: str, *, retryable: bool) -> None:
         await self.log.transition(
@@ -246,6 +281,11 @@ class Pipeline:
             error_text=text,
             error_retryable=retryable,
         )
+
+
+def tries_left(tries: int, max_tries: int) -> bool:
+    """Whether a message that has been handed to its provider ``tries`` times may try again."""
+    return tries < max_tries
 
 
 def render_message(catalog: TemplateCatalog, message: Message) -> RenderOutcome:
