@@ -36,7 +36,9 @@ async def test_a_legacy_unknown_outcome_becomes_unknown(tmp_path: Path) -> None:
 
         async with engine.connect() as conn:
             statuses = dict((await conn.execute(text("SELECT id, status FROM messages"))).all())
-            events = (await conn.execute(text("SELECT message_id, status FROM message_events"))).all()
+            events = (
+                await conn.execute(text("SELECT message_id, status FROM message_events"))
+            ).all()
         assert statuses == {"0" * 26: "unknown", "1" * 26: "failed"}
         assert events == [("0" * 26, "unknown")]
     finally:
