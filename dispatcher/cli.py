@@ -143,8 +143,11 @@ async def _create_key(settings: Settings, *, name: str, role: Role) -> None:
 async def _compliance(settings: Settings, args: argparse.Namespace) -> int:
     if args.compliance_command == "lint":
         from compliance.civility import CivilityScanner, lint_catalog
+        from compliance.packs import pack_dir_problems
 
-        problems = lint_catalog(TemplateCatalog(), CivilityScanner.from_lexicons())
+        problems: list[object] = [*lint_catalog(TemplateCatalog(), CivilityScanner.from_lexicons())]
+        if settings.rule_packs_dir is not None:  # the deployment's packs: file:line, rule, field
+            problems += pack_dir_problems(settings.rule_packs_dir)
         for problem in problems:
             print(problem)
         print(f"{len(problems)} problem(s)")

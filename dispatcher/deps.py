@@ -12,6 +12,7 @@ from compliance import ComplianceGate, Rule
 from compliance.caps import ConversationQuietPeriodRule, FrequencyCapRule
 from compliance.civility import CivilityRule, CivilityScanner
 from compliance.hours import ContactHoursRule
+from compliance.packs import use_pack_dir
 from compliance.rules import (
     CollectorCredentialRule,
     HoldsRule,
@@ -83,9 +84,11 @@ class Deps:
 
 
 def default_rules(settings: Settings, catalog: TemplateCatalog | None = None) -> list[Rule]:
-    """Every rule, in order. The catalog carries compliance's approvals (the register file
+    """Every rule, in order, reading the deployment's packs (RULE_PACKS_DIR) before ours.
+    The catalog carries compliance's approvals (the register file
     merged with those given over the API), which also mark, by template name, what may go
     after a cease and what describes a lawful action."""
+    use_pack_dir(settings.rule_packs_dir)  # read and checked now: a bad file stops start-up
     catalog = catalog if catalog is not None else TemplateCatalog()
     register = catalog.approvals
     return [

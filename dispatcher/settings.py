@@ -132,6 +132,7 @@ class Settings:
 
     # Longer texts are refused: every segment is billed and arrives as one long message.
     sms_max_segments: int = _env("SMS_MAX_SEGMENTS", int, 6)
+    rule_packs_dir: Path | None = _env("RULE_PACKS_DIR", Path, None)  # packs overriding ours
     # A message not sendable within this long after its time to send is blocked as expired.
     message_validity_h: float = _env("MESSAGE_VALIDITY_H", float, 72.0)
 

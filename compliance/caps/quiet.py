@@ -43,7 +43,9 @@ class ConversationQuietPeriodRule:
         packs = packs_or_refusal(self, subject, self.pack_loader)
         if isinstance(packs, RuleResult):
             return packs
-        inputs: dict[str, Any] = {"packs": list(packs.ids), "pack_versions": packs.versions}
+        inputs: dict[str, Any] = {
+            "packs": list(packs.ids), "pack_versions": packs.versions, "pack_files": packs.files,
+        }  # fmt: skip
         checked: list[dict[str, Any]] = []
         exempt: list[dict[str, Any]] = []
         quiet: list[tuple[datetime, QuietPeriodRule, str]] = []

@@ -103,7 +103,9 @@ class FrequencyCapRule:
         packs = packs_or_refusal(self, subject, self.pack_loader)
         if isinstance(packs, RuleResult):
             return packs
-        inputs: dict[str, Any] = {"packs": list(packs.ids), "pack_versions": packs.versions}
+        inputs: dict[str, Any] = {
+            "packs": list(packs.ids), "pack_versions": packs.versions, "pack_files": packs.files,
+        }  # fmt: skip
         checked: list[dict[str, Any]] = []
         exempt: list[dict[str, Any]] = []
         skipped: list[dict[str, Any]] = []

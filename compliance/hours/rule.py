@@ -66,6 +66,7 @@ class ContactHoursRule:
             "channel": subject.channel,
             "packs": list(packs.ids),
             "pack_versions": packs.versions,
+            "pack_files": packs.files,
         }
         hours = packs.allowed_hours(subject.channel)
         if hours is None:

@@ -15,7 +15,15 @@ from compliance.packs.errors import (
     PackFormatError,
     UnknownPackError,
 )
-from compliance.packs.loader import BUILTIN_DIR, PackLoader, load_pack, load_packs, read_pack
+from compliance.packs.loader import (
+    BUILTIN_DIR,
+    PackLoader,
+    load_pack,
+    load_packs,
+    pack_dir_problems,
+    read_pack,
+    use_pack_dir,
+)
 from compliance.packs.model import (
     CHANNELS,
     DEBTOR_LOCAL,
@@ -72,7 +80,9 @@ __all__ = [
     "UnknownPackError",
     "load_pack",
     "load_packs",
+    "pack_dir_problems",
     "packs_for",
     "read_pack",
     "strictest_caps",
+    "use_pack_dir",
 ]

@@ -28,16 +28,23 @@ class UnknownPackError(PackError):
 
 
 class PackFormatError(PackError):
-    """``file: rule <rule>: field <field>: <problem>`` — rule and field when they are known."""
+    """``file:line: rule <rule>: field <field>: <problem>`` — each part when it is known."""
 
     def __init__(
-        self, file: Path, problem: str, *, rule: str | None = None, field: str | None = None
+        self,
+        file: Path,
+        problem: str,
+        *,
+        rule: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
     ) -> None:
         self.file = file
         self.rule = rule
         self.field = field
         self.problem = problem
-        where = [str(file)]
+        self.line = line  # 1-based, where the rule or field is written (when found)
+        where = [f"{file}:{line}" if line else str(file)]
         if rule is not None:
             where.append(f"rule {rule}")
         if field is not None:

@@ -39,7 +39,16 @@ from compliance.packs.model import (
 )
 from compliance.packs.packset import PackSet
 
-__all__ = ["BUILTIN_DIR", "PackLoader", "load_pack", "load_packs", "read_pack"]
+__all__ = [
+    "BUILTIN_DIR",
+    "PackLoader",
+    "line_of",
+    "load_pack",
+    "load_packs",
+    "pack_dir_problems",
+    "read_pack",
+    "use_pack_dir",
+]
 
 BUILTIN_DIR = Path(__file__).parent
 _PACK_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -80,21 +89,95 @@ _DEFAULT = PackLoader()
 
 
 def load_pack(pack_id: str) -> Pack:
-    """The built-in pack ``pack_id``; ``UnknownPackError`` names the known ones."""
+    """The pack ``pack_id`` (the deployment's, see ``use_pack_dir``, else the built-in one);
+    ``UnknownPackError`` names the known ones."""
     return _DEFAULT.load_pack(pack_id)
 
 
 def load_packs(pack_ids: Iterable[str]) -> PackSet:
-    """The built-in packs ``pack_ids``, composed (duplicates are loaded once)."""
+    """The packs ``pack_ids``, composed (duplicates are loaded once)."""
     return _DEFAULT.load_packs(pack_ids)
 
 
+def pack_dir_problems(directory: Path) -> list[PackFormatError]:
+    """Every problem of the pack files in a deployment's ``directory`` (each names the file,
+    line, rule and field); empty when every file reads. ``dispatcher compliance lint``."""
+    if not directory.is_dir():
+        return [PackFormatError(directory, "RULE_PACKS_DIR: not a directory")]
+    problems = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            read_pack(path)
+        except PackFormatError as exc:
+            problems.append(exc)
+    return problems
+
+
+def use_pack_dir(directory: Path | None) -> PackLoader:
+    """Make ``directory`` (RULE_PACKS_DIR) the first place every rule looks for a pack,
+    before the built-in ones; None: the built-in packs only. Every file in it is read now,
+    so a malformed one stops the process at start-up (``PackFormatError`` naming the file,
+    line, rule and field), never a message at send time. Packs are then kept for the life
+    of the process: a change is picked up on restart."""
+    global _DEFAULT
+    if directory is None:
+        loader = PackLoader()
+    else:
+        problems = pack_dir_problems(directory)
+        if problems:
+            raise problems[0]
+        loader = PackLoader([directory, BUILTIN_DIR])
+        for pack_id in loader.known():
+            loader.load_pack(pack_id)
+    _DEFAULT = loader
+    return loader
+
+
 def read_pack(path: Path) -> Pack:
-    """Parse one pack file. Every problem is a ``PackFormatError`` naming file, rule, field."""
+    """Parse one pack file. Every problem is a ``PackFormatError`` naming file, line, rule
+    and field."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise PackFormatError(path, f"not valid TOML: {exc}") from exc
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PackFormatError(path, f"not UTF-8 text: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"at line (\d+)", str(exc))
+        raise PackFormatError(
+            path, f"not valid TOML: {exc}", line=int(line.group(1)) if line else None
+        ) from exc
+    try:
+        return _parsed(path, data)
+    except PackFormatError as exc:
+        exc.line = exc.line or line_of(text, exc.rule, exc.field)
+        raise PackFormatError(
+            path, exc.problem, rule=exc.rule, field=exc.field, line=exc.line
+        ) from None
+
+
+def line_of(text: str, rule: str | None, field: str | None) -> int | None:
+    """The line (1-based) where ``field`` of ``rule`` (``caps[1] 'other_numbers'``, or None
+    for the top level) is written; the rule's own line when the field is not written."""
+    lines = text.splitlines()
+    start, end = 0, len(lines)
+    if rule is not None:
+        kind, _, index = rule.partition("[")
+        wanted = int(index.partition("]")[0]) if index else 0
+        headers = [i for i, ln in enumerate(lines) if ln.strip() == f"[[{kind}]]"]
+        if wanted >= len(headers):
+            return None
+        start = headers[wanted]
+        following = [i for i, ln in enumerate(lines) if i > start and ln.lstrip().startswith("[")]
+        end = min(following, default=len(lines))
+    if field is not None:
+        for i in range(start, end):
+            if re.match(rf"\s*{re.escape(field)}\s*=", lines[i]):
+                return i + 1
+    return start + 1 if rule is not None else None
+
+
+def _parsed(path: Path, data: dict[str, Any]) -> Pack:
     top = _Table(path, None, data, allowed=_TOP_LEVEL | set(_ALLOWED))
     top.finish()
     pack_id = top.text("id")

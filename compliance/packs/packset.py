@@ -80,6 +80,11 @@ class PackSet:
         """Pack id to version: recorded with each verdict so a decision can be replayed."""
         return {p.id: p.version for p in self.packs}
 
+    @property
+    def files(self) -> dict[str, str]:
+        """Pack id to the file it was read from: a deployment's (RULE_PACKS_DIR) or ours."""
+        return {p.id: str(p.file) for p in self.packs}
+
     def allowed_hours(self, channel: str) -> AllowedHours | None:
         """The intersection of every pack's hours for ``channel``; None when no pack has any."""
         rules = tuple(r for p in self.packs for r in p.hours if channel in r.channels)

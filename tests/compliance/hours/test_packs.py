@@ -310,5 +310,5 @@ def test_a_file_that_is_not_toml_is_named(tmp_path: Path) -> None:
     path = tmp_path / "broken.toml"
     path.write_text("id = \n", encoding="utf-8")
 
-    with pytest.raises(PackFormatError, match=r"broken\.toml: not valid TOML"):
+    with pytest.raises(PackFormatError, match=r"broken\.toml:1: not valid TOML"):
         PackLoader([tmp_path]).load_pack("broken")
