@@ -2,7 +2,8 @@
 
     DispatcherError
     ├── InvalidRequest            bad input from a caller; names the field and the problem
-    │   └── InvalidBatch          one or more items of a batch were invalid (nothing enqueued)
+    │   ├── InvalidBatch          one or more items of a batch were invalid (nothing enqueued)
+    │   └── IdempotencyConflict   an idempotency key reused for a different request (409)
     ├── UnknownMessage            no message with that id
     └── ServiceUnavailable        a backing service (database, Redis) could not be reached
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 __all__ = [
     "DispatcherError",
     "FieldProblem",
+    "IdempotencyConflict",
     "InvalidBatch",
     "InvalidRequest",
     "ServiceUnavailable",
@@ -55,6 +57,11 @@ class InvalidRequest(DispatcherError):
 
 class InvalidBatch(InvalidRequest):
     """At least one item of a batch was invalid; the whole batch was refused."""
+
+
+class IdempotencyConflict(InvalidRequest):
+    """An idempotency key already names a message made from a different request. Nothing
+    was written: answering with the first message would silently drop the second."""
 
 
 class UnknownMessage(DispatcherError):

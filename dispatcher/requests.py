@@ -7,10 +7,11 @@ and the problem, and nothing is enqueued.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -168,6 +169,7 @@ def _row(
     return {
         "id": message_id,
         "idempotency_key": request.idempotency_key or message_id,
+        "request_fingerprint": fingerprint(request),
         "debtor_ref": request.debtor_ref,
         "account_ref": request.account_ref,
         "channel": request.channel,
@@ -187,6 +189,25 @@ def _row(
         "collector_ids": collectors or None,
         "address": address,
     }
+
+
+def fingerprint(request: MessageRequest) -> str:
+    """A hash of everything the request asks for but its idempotency key: the same key
+    with the same request is a retry; with another request it is a mistake to refuse."""
+    asked = {f.name: getattr(request, f.name) for f in fields(request)}
+    del asked["idempotency_key"]
+    canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"), default=_canonical)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Sequence | Set) and not isinstance(value, str):
+        return list(value)
+    return str(value)  # Decimal and the like: their exact text
 
 
 def _key(request: MessageRequest) -> tuple[str, str, str]:

@@ -22,7 +22,13 @@ from aiohttp import web
 from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from dispatcher.errors import FieldProblem, InvalidRequest, ServiceUnavailable, UnknownMessage
+from dispatcher.errors import (
+    FieldProblem,
+    IdempotencyConflict,
+    InvalidRequest,
+    ServiceUnavailable,
+    UnknownMessage,
+)
 
 __all__ = ["PROBLEM_JSON", "Problem", "problem_middleware", "problem_response"]
 
@@ -114,6 +120,8 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return await handler(request)
     except Problem as problem:
         return problem_response(problem)
+    except IdempotencyConflict as exc:
+        return problem_response(Problem(409, str(exc), errors=exc.problems))
     except InvalidRequest as exc:
         return problem_response(Problem.invalid(exc.problems))
     except UnknownMessage as exc:

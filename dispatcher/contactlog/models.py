@@ -106,6 +106,9 @@ class Message(Base):
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True)  # time-ordered, see ids.py
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # A hash of the request the message was made from: the same key with another request
+    # is refused, not answered with this message. None on rows older than migration 0010.
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     debtor_ref: Mapped[str] = mapped_column(String(100), index=True)
     account_ref: Mapped[str | None] = mapped_column(String(100), index=True)
     channel: Mapped[str] = mapped_column(String(16))

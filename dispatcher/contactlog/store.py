@@ -29,7 +29,7 @@ from dispatcher.contactlog.session import DebtorSession, debtor_session
 from dispatcher.contactlog.transitions import move, record_event
 from dispatcher.debtor_record import checked_debtor
 from dispatcher.domain import EventSource, MessageStatus
-from dispatcher.errors import UnknownMessage
+from dispatcher.errors import FieldProblem, IdempotencyConflict, UnknownMessage
 
 __all__ = ["Accepted", "ContactLog", "queue_rows"]
 
@@ -337,11 +337,12 @@ async def queue_rows(
     else:
         inserted = await _insert_queued(conn, rows, at, detail or {})
     existing = await _existing(conn, [r for r in rows if r["id"] not in inserted])
+    _refuse_reused_keys(rows, inserted, existing)
     return [
         Accepted(row["id"], row["idempotency_key"], True, MessageStatus.QUEUED,
                  row["scheduled_for"])
         if row["id"] in inserted
-        else existing[row["idempotency_key"]]
+        else existing[row["idempotency_key"]][0]
         for row in rows
     ]  # fmt: skip
 
@@ -375,19 +376,46 @@ async def _insert_queued(
     return inserted
 
 
-async def _existing(conn: AsyncConnection, rows: list[dict[str, Any]]) -> dict[str, Accepted]:
+async def _existing(
+    conn: AsyncConnection, rows: list[dict[str, Any]]
+) -> dict[str, tuple[Accepted, str | None]]:
+    """The messages already holding these rows' keys, with their requests' fingerprints."""
     if not rows:
         return {}
     keys = [r["idempotency_key"] for r in rows]
     found = await conn.execute(
-        select(Message.id, Message.idempotency_key, Message.status, Message.scheduled_for).where(
-            Message.idempotency_key.in_(keys)
-        )
-    )
+        select(
+            Message.id, Message.idempotency_key, Message.status, Message.scheduled_for,
+            Message.request_fingerprint,
+        ).where(Message.idempotency_key.in_(keys))
+    )  # fmt: skip
     return {
-        key: Accepted(mid, key, False, MessageStatus(status), scheduled_for)
-        for mid, key, status, scheduled_for in found
+        key: (Accepted(mid, key, False, MessageStatus(status), scheduled_for), fingerprint)
+        for mid, key, status, scheduled_for, fingerprint in found
     }
+
+
+def _refuse_reused_keys(
+    rows: Sequence[dict[str, Any]],
+    inserted: set[str],
+    existing: dict[str, tuple[Accepted, str | None]],
+) -> None:
+    """Raise (the caller's transaction then writes nothing) if a key already names a
+    message made from another request. Rows from before fingerprints cannot be told."""
+    problems = [
+        FieldProblem(
+            "idempotency_key",
+            f"{row['idempotency_key']!r} was used for a different request (message "
+            f"{existing[row['idempotency_key']][0].message_id}); use a new key",
+            index if len(rows) > 1 else None,
+        )
+        for index, row in enumerate(rows)
+        if row["id"] not in inserted
+        and None not in (row.get("request_fingerprint"), existing[row["idempotency_key"]][1])
+        and row.get("request_fingerprint") != existing[row["idempotency_key"]][1]
+    ]
+    if problems:
+        raise IdempotencyConflict(problems)
 
 
 def _records(rows: Sequence[dict[str, Any]], columns: list[str]) -> list[tuple[Any, ...]]:

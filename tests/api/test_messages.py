@@ -47,6 +47,18 @@ async def test_the_same_idempotency_key_returns_the_same_message(api: HttpApi) -
     assert await count_messages(api) == 1
 
 
+async def test_the_same_idempotency_key_with_another_request_is_a_409(api: HttpApi) -> None:
+    await api.call("POST", "/v1/messages", role=S, json_body=reminder(idempotency_key="same"))
+    other = reminder(idempotency_key="same", debtor_ref="D-2")
+
+    status, body = await api.call("POST", "/v1/messages", role=S, json_body=other)
+
+    assert status == 409
+    assert body["errors"][0]["field"] == "idempotency_key"
+    assert "'same' was used for a different request" in body["detail"]
+    assert await count_messages(api) == 1
+
+
 async def test_a_batch_of_10000_is_accepted_in_one_request(api: HttpApi) -> None:
     batch = [
         reminder(debtor_ref=f"D-{i}", idempotency_key=f"big:{i}", campaign="bulk")

@@ -71,7 +71,7 @@ async def stored(engine: AsyncEngine, key: str) -> dict[str, Any]:
             )
         ).all()  # fmt: skip
     shown = dict(row._mapping)
-    for name in ("id", "idempotency_key", "debtor_ref"):
+    for name in ("id", "idempotency_key", "debtor_ref", "request_fingerprint"):
         shown.pop(name)
     return {**shown, "events": [tuple(e) for e in events]}
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from sqlalchemy import select
+
+from dispatcher.contactlog.models import Message
+from dispatcher.errors import IdempotencyConflict
 from dispatcher.pipeline import Pipeline
 from dispatcher.queue import job_id_for
 from tests.dispatcher.conftest import Stack, reminder
@@ -60,7 +65,7 @@ async def test_two_workers_racing_for_one_message_send_it_once(stack: Stack) -> 
         for _ in range(8):
             deps_list.append(Deps.build(stack.settings, redis=redis, clock=stack.clock))
         outcomes = await asyncio.gather(
-            *(Pipeline(deps).run(message_id, job_try=1) for deps in deps_list)
+            *(Pipeline(deps).run(message_id) for deps in deps_list)
         )
     finally:
         for deps in deps_list:
@@ -69,3 +74,37 @@ async def test_two_workers_racing_for_one_message_send_it_once(stack: Stack) -> 
 
     assert sorted(outcomes).count("sent via twilio") == 1
     assert len(stack.twilio.requests) == 1
+
+
+async def test_a_key_reused_for_another_request_is_refused_and_nothing_written(
+    stack: Stack,
+) -> None:
+    first = await stack.client.send(reminder(idempotency_key="run-8:D-1"))
+    other = reminder(idempotency_key="run-8:D-1", debtor_ref="D-2")
+
+    with pytest.raises(IdempotencyConflict) as refused:
+        await stack.client.send(other)
+
+    (problem,) = refused.value.problems
+    assert problem.field == "idempotency_key"
+    assert "'run-8:D-1' was used for a different request" in problem.problem
+    assert first.message_id in problem.problem
+    view = await stack.view(first.message_id)
+    assert view.message["debtor_ref"] == "D-1"
+
+
+async def test_a_batch_with_one_reused_key_is_refused_whole(stack: Stack) -> None:
+    await stack.client.send(reminder(idempotency_key="k-1", debtor_ref="D-1"))
+    amounts = reminder().variables | {"amount": "9999.00"}
+    batch = [
+        reminder(idempotency_key="k-0", debtor_ref="D-0"),
+        reminder(idempotency_key="k-1", debtor_ref="D-1", variables=amounts),
+    ]
+
+    with pytest.raises(IdempotencyConflict) as refused:
+        await stack.client.send_many(batch)
+
+    assert [p.index for p in refused.value.problems] == [1]
+    async with stack.log.engine.connect() as conn:
+        keys = set((await conn.execute(select(Message.idempotency_key))).scalars())
+    assert keys == {"k-1"}  # k-0 was not written either
