@@ -119,6 +119,7 @@ def paths() -> Json:
                 {"202": json_response("Accepted (or already known, created=false)", "Accepted")},
                 operation_id="enqueueMessage",
                 request="MessageRequest",
+                errors=("409",),  # the idempotency key names another request
             ),
             "get": operation(
                 "List and search messages (keyset pages, oldest first)",
@@ -143,6 +144,7 @@ def paths() -> Json:
                 {"202": json_response("All accepted", "BatchAccepted")},
                 operation_id="enqueueBatch",
                 request="BatchRequest",
+                errors=("409",),  # the idempotency key names another request
             )
         },
         "/v1/messages/{message_id}": {
@@ -567,6 +569,7 @@ def work_paths() -> Json:
                 {"202": json_response("Accepted (or already known, created=false)", "Accepted")},
                 operation_id="scheduleCall",
                 request="CallRequest",
+                errors=("409",),  # the idempotency key names another request
             )
         },
         "/v1/calls/{message_id}/disposition": {
@@ -587,6 +590,7 @@ def work_paths() -> Json:
                 {"202": json_response("Accepted (or already known, created=false)", "Accepted")},
                 operation_id="planVisit",
                 request="VisitRequest",
+                errors=("409",),  # the idempotency key names another request
             )
         },
         "/v1/visits/{message_id}/outcome": {
