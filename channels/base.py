@@ -30,6 +30,7 @@ __all__ = [
     "PostalAddress",
     "Receipt",
     "SentLookup",
+    "SentRecord",
     "StatusLookup",
     "TransientChannelError",
 ]
@@ -131,15 +132,23 @@ class AmbiguousChannelError(ChannelError):
     or a lookup (``SentLookup``) settles it."""
 
 
+@dataclass(frozen=True)
+class SentRecord:
+    """One message the provider has on record, as a lookup found it."""
+
+    receipt: Receipt
+    body: str  # as the provider stored it (it may have re-encoded ours)
+
+
 @runtime_checkable
 class SentLookup(Protocol):
     """A channel that can ask its provider whether it took a message (after a crash or a
     timeout)."""
 
-    async def find_sent(self, destination: str, body: str, *, since: datetime) -> list[Receipt]:
-        """Every record the provider has of ``body`` sent to ``destination``, created at
-        or after ``since`` by the provider's clock. Raises ``ChannelError`` if it cannot
-        tell (the provider is down, or it has more records than one lookup reads)."""
+    async def find_sent(self, destination: str, *, since: datetime) -> list[SentRecord]:
+        """Every record the provider has of a message to ``destination`` created at or
+        after ``since`` by the provider's clock. Raises ``ChannelError`` if it cannot tell
+        (the provider is down, or it has more records than one lookup reads)."""
         ...
 
 

@@ -16,6 +16,7 @@ from channels.base import (
     DeliveryStatus,
     OutgoingMessage,
     Receipt,
+    SentRecord,
     TransientChannelError,
 )
 from channels.twilio.client import TwilioApi
@@ -76,11 +77,10 @@ class TwilioSmsChannel:
             )
         return _receipt(created.sid, created.status, created.num_segments)
 
-    async def find_sent(self, destination: str, body: str, *, since: datetime) -> list[Receipt]:
-        """Twilio's records of this text to this number created since ``since``, newest
+    async def find_sent(self, destination: str, *, since: datetime) -> list[SentRecord]:
+        """Twilio's records of messages to this number created since ``since``, newest
         first (Twilio lists a number's messages newest first)."""
-        found: list[Receipt] = []
-        read = 0
+        found: list[SentRecord] = []
         async with self._api.request() as client:
             async for record in await client.messages.stream_async(
                 to=destination, page_size=LOOKUP_PAGE_SIZE
@@ -88,15 +88,14 @@ class TwilioSmsChannel:
                 created = record.date_created
                 if created is not None and created < since:
                     return found
-                read += 1
-                if read > LOOKUP_LIMIT:
+                if len(found) == LOOKUP_LIMIT:
                     raise TransientChannelError(
                         "lookup_too_long",
                         f"more than {LOOKUP_LIMIT} messages to the number since "
                         f"{since.isoformat()}: cannot tell which, if any, is ours",
                     )
-                if record.body == body:
-                    found.append(_receipt(record.sid, record.status, record.num_segments))
+                receipt = _receipt(record.sid, record.status, record.num_segments)
+                found.append(SentRecord(receipt, record.body or ""))
         return found
 
     async def fetch_status(self, provider_message_id: str) -> tuple[DeliveryStatus, str]:

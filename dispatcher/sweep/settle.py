@@ -6,11 +6,14 @@ provider's records of the same text to the same number, back to a day before our
 (a generous window, so that a provider clock minutes or hours off ours changes nothing),
 decide:
 
-    no record that is not already another message's  → never taken: queued again while
+    no record to the number that is not already
+    another message's                                 → never taken: queued again while
                                                          tries last, else failed
-    exactly one, and no other unsettled identical
-    message of ours that it could belong to           → taken: ``sent``, with its id
-    more than one, or twins of ours unsettled         → ``unknown``, saying why
+    exactly one such record with our text, and no
+    other unsettled identical message of ours         → taken: ``sent``, with its id
+    more than one, or twins of ours unsettled, or
+    records only with another text (a provider may
+    re-encode a text: ours, perhaps)                  → ``unknown``, saying why
     the provider cannot be asked                      → ``unknown``, asked again later
 
 A provider record settles at most one of our messages: ids already recorded are never
@@ -21,6 +24,7 @@ settles it whenever it comes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from channels.base import ChannelError, Receipt, SentLookup
@@ -72,26 +76,37 @@ async def settle(deps: Deps, message_id: str, now: datetime) -> str:
         return await _unknown(deps, message, why, next_look=_give_up_at(message))
     try:
         found = await channel.find_sent(
-            message.destination, message.content, since=message.attempted_at - LOOKBACK
+            message.destination, since=message.attempted_at - LOOKBACK
         )
     except ChannelError as exc:
         why = f"the provider could not be asked ({exc}); asked again later"
         return await _unknown(deps, message, why, next_look=now + LOOK_AGAIN_AFTER)
-    ids = [record.provider_message_id for record in found]
+    ids = [record.receipt.provider_message_id for record in found]
     claimed = await recorded_provider_ids(deps.log, channel.provider, ids)
-    unclaimed = [record for record in found if record.provider_message_id not in claimed]
+    unclaimed = [r for r in found if r.receipt.provider_message_id not in claimed]
+    same = [r.receipt for r in unclaimed if r.body == message.content]
     if not unclaimed:
         return await _never_taken(deps, message, now)
+    if not same:
+        why = (
+            f"the provider has {len(unclaimed)} record(s) to this number that are none of "
+            f"ours, with another text ({_ids(r.receipt for r in unclaimed)}): it may have "
+            "re-encoded ours, so it is not taken for never sent"
+        )
+        return await _unknown(deps, message, why, next_look=now + LOOK_AGAIN_AFTER)
     twins = await unsettled_twins(deps.log, message)
-    if len(unclaimed) == 1 and not twins:
-        return await _taken(deps, message, unclaimed[0])
+    if len(same) == 1 and not twins:
+        return await _taken(deps, message, same[0])
     why = (
-        f"the provider has {len(unclaimed)} unclaimed record(s) of this text to this number "
-        f"({', '.join(r.provider_message_id for r in unclaimed[:5])}) and "
-        f"{len(twins)} other identical message(s) of ours are unsettled "
+        f"the provider has {len(same)} unclaimed record(s) of this text to this number "
+        f"({_ids(same)}) and {len(twins)} other identical message(s) of ours are unsettled "
         f"({', '.join(twins[:5])}): which record is whose cannot be told"
     )
     return await _unknown(deps, message, why, next_look=now + LOOK_AGAIN_AFTER)
+
+
+def _ids(receipts: Iterable[Receipt]) -> str:
+    return ", ".join(r.provider_message_id for r in list(receipts)[:5])
 
 
 async def _taken(deps: Deps, message: Message, record: Receipt) -> str:

@@ -216,3 +216,25 @@ async def test_no_news_yet_is_asked_again_later_without_an_event(stack: Stack) -
     view = await stack.view(message_id)
     assert view.status == "sent"
     assert len(view.events) == events
+
+
+async def test_a_record_with_another_text_is_not_taken_for_never_sent(stack: Stack) -> None:
+    # Given a text left "sending", and Twilio holding an unclaimed message to that number
+    # with a text that is not quite ours (a provider may re-encode characters)
+    message_id = await stack.send()
+    assert await stack.log.transition(
+        message_id, expect=PENDING, to=MessageStatus.SENDING, source=EventSource.WORKER,
+        content="Your balance is due", attempted_at=stack.clock.now(), attempts=1,
+    )  # fmt: skip
+    stack.twilio._new_message(  # the record, as if Twilio had taken and re-encoded it
+        stack.settings.twilio_account_sid,
+        {"To": "+12015550123", "From": "+15005550006", "Body": "Your balance is due."},
+    )
+
+    # When the sweep asks, it neither resends nor guesses
+    await sweep_once(stack)
+
+    view = await stack.view(message_id)
+    assert view.status == "unknown"
+    assert "it may have re-encoded ours" in last_reason(view)
+    assert creates(stack) == 0
