@@ -109,7 +109,7 @@ class FrequencyCapRule:
         checked: list[dict[str, Any]] = []
         exempt: list[dict[str, Any]] = []
         skipped: list[dict[str, Any]] = []
-        full: list[tuple[datetime, CapRule, dict[str, Any]]] = []
+        periods: list[CapPeriod] = []
         for cap in packs.strictest_caps(subject.channel):
             if subject.channel not in counted_channels(cap.counts):
                 continue  # e.g. a call cap that texts do not count toward
@@ -122,13 +122,15 @@ class FrequencyCapRule:
                 exempt.append({"cap": cap.ref, "exempt": why, "citation": cap.citation})
                 continue
             try:
-                window = CapPeriod.of(cap, subject)
+                periods.append(CapPeriod.of(cap, subject))
             except UnknownLocation as exc:
                 return RuleResult.block(self.id, cap.citation, str(exc), **inputs)
-            entry, frees = await _count(cap, window, subject)
+        full: list[tuple[datetime, CapRule, dict[str, Any]]] = []
+        counted = await _count_all(periods, subject)
+        for window, (entry, frees) in zip(periods, counted, strict=True):
             checked.append(entry)
             if frees is not None:
-                full.append((frees, cap, entry))
+                full.append((frees, window.cap, entry))
         inputs["caps"] = checked
         if skipped:
             inputs["other_kind_of_number"] = skipped
@@ -185,6 +187,44 @@ class CapPeriod:
 _TICK = timedelta(microseconds=1)
 
 
+_Counted = tuple[dict[str, Any], datetime | None]
+
+
+async def _count_all(periods: list[CapPeriod], subject: CheckSubject) -> list[_Counted]:
+    """Each cap's count, in the order given; widest windows first, so that a cap whose
+    window lies inside one already counted (same events, scope and numbers) with fewer
+    than its limit there is known to be under its limit without a query of its own (org:
+    fewer than 3 texts in 7 days means fewer than 3 in the last 24 hours)."""
+    known: dict[tuple[Any, ...], list[tuple[datetime, int, str]]] = {}
+    results: dict[int, _Counted] = {}
+    for index, window in sorted(enumerate(periods), key=lambda p: p[1].since):
+        cap = window.cap
+        key = (cap.counts, cap.scope, cap.numbers)
+        wider = [k for k in known.get(key, []) if k[0] <= window.since and k[1] < cap.limit]
+        if wider:
+            _, count, ref = wider[0]
+            results[index] = (_entry(cap, window) | {"count_at_most": count, "implied_by": ref},
+                              None)  # fmt: skip
+            continue
+        entry, frees = await _count(cap, window, subject)
+        known.setdefault(key, []).append((window.since, entry["count"], cap.ref))
+        results[index] = (entry, frees)
+    return [results[i] for i in range(len(periods))]
+
+
+def _entry(cap: CapRule, window: CapPeriod) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "cap": cap.ref, "limit": cap.limit, "period_days": cap.period_days,
+        "window": cap.window.value, "scope": cap.scope.value, "counts": sorted(cap.counts),
+        "since": window.since.isoformat(), "numbers": cap.numbers.value,
+        "citation": cap.citation,
+    }  # fmt: skip
+    if cap.window is CapWindow.CALENDAR_DAYS:
+        entry["zones"] = [z.key for z in window.zones]
+        entry["window_citation"] = cap.window_citation
+    return entry
+
+
 async def _count(
     cap: CapRule, window: CapPeriod, subject: CheckSubject
 ) -> tuple[dict[str, Any], datetime | None]:
@@ -197,15 +237,7 @@ async def _count(
         destination=subject.destination if cap.scope is Scope.PHONE_NUMBER else None,
         **numbers_filter(cap.numbers, subject),
     )
-    entry: dict[str, Any] = {
-        "cap": cap.ref, "limit": cap.limit, "period_days": cap.period_days,
-        "window": cap.window.value, "scope": cap.scope.value, "counts": sorted(cap.counts),
-        "count": count.count, "since": window.since.isoformat(),
-        "numbers": cap.numbers.value, "citation": cap.citation,
-    }  # fmt: skip
-    if cap.window is CapWindow.CALENDAR_DAYS:
-        entry["zones"] = [z.key for z in window.zones]
-        entry["window_citation"] = cap.window_citation
+    entry = _entry(cap, window) | {"count": count.count}
     if count.count < cap.limit:
         return entry, None
     frees = window.frees_at(count.oldest_at or subject.now)

@@ -121,3 +121,24 @@ def test_a_rolling_cap_implies_a_calendar_cap_with_the_same_numbers(tmp_path: Pa
     ]  # fmt: skip
     assert strictest_caps((calendar, rolling)) == (rolling,)
     assert strictest_caps((rolling, calendar)) == (rolling,)
+
+
+async def test_a_narrow_cap_inside_a_wide_one_under_its_limit_needs_no_count_of_its_own() -> None:
+    # Two texts this week (none today): fewer than 3 in 7 days means fewer than 3 today
+    now = datetime(2026, 11, 9, 12, 0, tzinfo=NEW_YORK)
+    facts = FakeLog([text_at(now - timedelta(days=d)) for d in (2, 3)])
+    result = await FrequencyCapRule().check(
+        subject(now, facts, channel="sms", packs=("us-regf", "org"))
+    )
+    assert result.decision is Decision.ALLOW
+    by_cap = {c["cap"]: c for c in result.inputs["caps"]}
+    assert by_cap["org:texts_per_week"]["count"] == 2
+    day = by_cap["org:texts_per_day"]
+    assert (day["count_at_most"], day["implied_by"]) == (2, "org:texts_per_week")
+    # Three this week, one of them today: the day's cap is counted on its own
+    facts.attempts.append(text_at(now - timedelta(hours=1)))
+    again = await FrequencyCapRule().check(
+        subject(now, facts, channel="sms", packs=("us-regf", "org"))
+    )
+    counted = {c["cap"]: c.get("count") for c in again.inputs["caps"]}
+    assert counted == {"org:texts_per_day": 1, "org:texts_per_week": 3}
