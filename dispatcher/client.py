@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.contactlog.approvals import TemplateApprovals
+from dispatcher.contactlog.cancel import Cancelled, cancel_message, cancel_pending
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import Accepted, ContactLog
@@ -127,6 +128,27 @@ class DispatcherClient:
             message=_as_dict(message),
             events=[EventView(e.at, e.source, e.status, e.detail) for e in events],
         )
+
+    async def cancel(self, message_id: str, *, reason: str) -> Cancelled:
+        """Take back a message no worker has claimed; ``too_late`` says if one had."""
+        return await cancel_message(self.log, message_id, by="strategy", reason=reason)
+
+    async def cancel_pending(
+        self,
+        *,
+        reason: str,
+        debtor_ref: str | None = None,
+        account_ref: str | None = None,
+        campaign: str | None = None,
+        hold: str | None = None,
+    ) -> Cancelled:
+        """Take back every pending message of one debtor, account or campaign; ``hold``
+        (``paid``, ``settled``, ``written_off``, ``restructured``, ...) also stops what
+        the debtor would be sent next."""
+        return await cancel_pending(
+            self.log, by="strategy", reason=reason, debtor_ref=debtor_ref,
+            account_ref=account_ref, campaign=campaign, hold=hold,
+        )  # fmt: skip
 
     async def aclose(self) -> None:
         await self.redis.aclose()

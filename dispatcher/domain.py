@@ -74,6 +74,7 @@ class MessageStatus(enum.StrEnum):
     UNDELIVERED = "undelivered"  # the provider reports the carrier could not deliver it
     FAILED = "failed"  # the provider refused it, or we gave up (error code and text say why)
     BLOCKED = "blocked"  # a compliance rule refused it (verdict says which and why)
+    CANCELLED = "cancelled"  # its sender took it back before a worker claimed it
 
 
 PENDING = frozenset({MessageStatus.QUEUED, MessageStatus.DEFERRED})
@@ -86,6 +87,7 @@ TERMINAL = frozenset(
         MessageStatus.UNDELIVERED,
         MessageStatus.FAILED,
         MessageStatus.BLOCKED,
+        MessageStatus.CANCELLED,
     }
 )
 

@@ -28,6 +28,11 @@ HOLD_KINDS = {
     "no_work_contact": "12 CFR 1006.6(b)(3)",
     "wrong_number": "company policy: a number found not to be the debtor's is not called again",
     "bad_address": "company policy: mail returned to sender; no letters until the address is fixed",
+    # Set with a cancel, when the strategy system reports the debt's end (seed 2.(5)).
+    "paid": "company policy: no collection contact about a debt that is paid",
+    "settled": "company policy: no collection contact about a settled debt",
+    "written_off": "seed 2.(5): a written-off debt is no longer collected",
+    "restructured": "seed 2.(5): contact follows the restructuring agreement, not the old plan",
 }
 # Kinds that only concern some channels, whatever channel the hold row names.
 _ONLY_FOR = {

@@ -157,6 +157,27 @@ def paths() -> Json:
                 parameters=[path("message_id", {"type": "string"})],
             )
         },
+        "/v1/messages/{message_id}/cancel": {
+            "post": operation(
+                "Take back a message no worker has claimed (exactly one of cancel and send wins)",
+                (Role.STRATEGY, Role.ADMIN),
+                {"200": json_response("What was cancelled, or too late", "CancelOutcome")},
+                operation_id="cancelMessage",
+                request="CancelRequest",
+                errors=("404",),
+                parameters=[path("message_id", {"type": "string"})],
+            )
+        },
+        "/v1/messages/cancel": {
+            "post": operation(
+                "Take back every pending message of one debtor, account or campaign; a "
+                "debtor's may also set a hold (paid, settled, written off, restructured)",
+                (Role.STRATEGY, Role.ADMIN),
+                {"200": json_response("What was cancelled, or too late", "CancelOutcome")},
+                operation_id="cancelPending",
+                request="CancelPendingRequest",
+            )
+        },
         "/v1/audit/export.csv": {
             "get": operation(
                 "Export the matching messages as CSV (streamed)",

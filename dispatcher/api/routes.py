@@ -8,6 +8,7 @@ from aiohttp import web
 
 from dispatcher.api import (
     calls,
+    cancel,
     catalog,
     collectors,
     debtors,
@@ -35,6 +36,8 @@ def add_api(app: web.Application) -> None:
     route.add_post("/v1/messages/batch", messages.enqueue_batch)
     route.add_get("/v1/messages", messages.list_messages)
     route.add_get("/v1/messages/{message_id}", messages.get_message)
+    route.add_post("/v1/messages/cancel", cancel.cancel_many)
+    route.add_post("/v1/messages/{message_id}/cancel", cancel.cancel_one)
     route.add_get("/v1/audit/export.csv", export.export_csv)
     route.add_get("/v1/audit/reads", export.list_reads)
     route.add_put("/v1/debtors/{debtor_ref}", debtors.put_debtor)

@@ -389,6 +389,28 @@ SCHEMAS: Json = {
         },
     ),
     "HoldRequest": obj(["kind", "reason"], {**HOLD_FIELDS, "reason": text(2000)}),
+    "CancelRequest": obj(["reason"], {"reason": text(2000)}),
+    "CancelPendingRequest": obj(
+        ["reason"],
+        {
+            "debtor_ref": text(100),
+            "account_ref": text(100),
+            "campaign": CAMPAIGN,
+            "reason": text(2000),
+            "hold": enum(HOLD_KINDS),
+        },
+    ),
+    "CancelOutcome": obj(
+        ["cancelled", "too_late", "hold_set"],
+        {
+            "cancelled": {"type": "array", "items": STRING},
+            "too_late": {
+                "type": "array",
+                "items": obj(["id", "status"], {"id": STRING, "status": enum(MessageStatus)}),
+            },
+            "hold_set": {"type": "boolean"},
+        },
+    ),
     "HoldLiftRequest": obj(["kind"], HOLD_FIELDS),
     "HoldSet": obj(
         ["created", *_ANSWERED_HOLD, "reason"],
