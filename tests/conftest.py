@@ -34,6 +34,7 @@ POSTGRES_URL = os.environ.get(
 TABLES = (
     "message_events", "messages", "holds", "debtors", "api_keys", "audit_reads", "pauses",
     "collectors", "template_approvals", "accounts", "inbound_messages",
+    "audit_leaves", "audit_checkpoints",
 )  # fmt: skip
 
 

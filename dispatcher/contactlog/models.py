@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -26,6 +27,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Account",
+    "AuditCheckpoint",
+    "AuditLeaf",
     "Base",
     "Collector",
     "Debtor",
@@ -333,3 +336,33 @@ class InboundMessage(Base):
     hold_ids: Mapped[list[int]] = mapped_column(JsonDocument)  # the holds it set, kept or lifted
     replays: Mapped[int] = mapped_column(default=0)  # later arrivals of the same MessageSid
     last_replay_at: Mapped[datetime | None]
+
+
+class AuditLeaf(Base):
+    """One sealed entry of the contact log's Merkle tree (dispatcher/proof): the hash of
+    one event's canonical bytes, at its place in the tree. Written once, never changed."""
+
+    __tablename__ = "audit_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditCheckpoint(Base):
+    """A signed tree head: the tree of the first ``tree_size`` leaves had this root, and
+    the previous checkpoint had this hash (a chain). See dispatcher/proof/checkpoint.py."""
+
+    __tablename__ = "audit_checkpoints"
+
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    tree_size: Mapped[int] = mapped_column(BigInteger)
+    root_hash: Mapped[str] = mapped_column(String(64))  # hex
+    previous_hash: Mapped[str] = mapped_column(String(64), unique=True)  # one successor each
+    at: Mapped[datetime]
+    last_event_id: Mapped[int] = mapped_column(BigInteger)  # the highest event id sealed
+    gaps: Mapped[list[int]] = mapped_column(JsonDocument)  # ids never committed (rolled back)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))  # base64 Ed25519 over the body
+    # Roots of the perfect subtrees so far, for the next seal to append; not trusted by verify.
+    frontier: Mapped[list[str]] = mapped_column(JsonDocument)

@@ -1,0 +1,70 @@
+"""Inclusion proofs of one message's events against the latest checkpoint, as JSON that
+``verify_proof`` (or anyone with the public key) checks without the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dispatcher.contactlog.models import AuditCheckpoint, AuditLeaf, MessageEvent
+from dispatcher.proof.leaves import SELECT_EVENTS, event_bytes
+from dispatcher.proof.merkle import MerkleTree
+from dispatcher.proof.seal import checkpoint_from_row
+
+__all__ = ["NothingSealed", "prove_message"]
+
+
+class NothingSealed(LookupError):
+    """No checkpoint yet: there is nothing to prove against."""
+
+
+async def prove_message(engine: AsyncEngine, message_id: str) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        latest = (
+            await conn.execute(
+                select(AuditCheckpoint.__table__).order_by(AuditCheckpoint.number.desc()).limit(1)
+            )
+        ).first()
+        if latest is None:
+            raise NothingSealed("no checkpoint yet: run `dispatcher audit seal` first")
+        checkpoint = checkpoint_from_row(latest)
+        events = (
+            await conn.execute(
+                SELECT_EVENTS.where(MessageEvent.message_id == message_id).order_by(MessageEvent.id)
+            )
+        ).all()
+        where = {
+            event_id: index
+            for index, event_id in await conn.execute(
+                select(AuditLeaf.leaf_index, AuditLeaf.event_id).where(
+                    AuditLeaf.event_id.in_([event.id for event in events]),
+                    AuditLeaf.leaf_index < checkpoint.tree_size,
+                )
+            )
+        }
+        hashes = (
+            await conn.execute(
+                select(AuditLeaf.leaf_hash)
+                .where(AuditLeaf.leaf_index < checkpoint.tree_size)
+                .order_by(AuditLeaf.leaf_index)
+            )
+        ).scalars()
+        tree = MerkleTree(list(hashes))
+    entries = [
+        {
+            "event_id": event.id,
+            "leaf_index": where[event.id],
+            "leaf_data": event_bytes(event).decode(),
+            "proof": [h.hex() for h in tree.inclusion_proof(where[event.id], checkpoint.tree_size)],
+        }
+        for event in events
+        if event.id in where
+    ]
+    return {
+        "message_id": message_id,
+        "checkpoint": checkpoint.to_json(),
+        "entries": entries,
+        "unsealed_event_ids": [event.id for event in events if event.id not in where],
+    }
