@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["create_engine"]
+__all__ = ["PING_IF_IDLE_S", "create_engine"]
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -17,10 +19,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("pool_recycle", 1800)
-        # A pooled connection may have died with a server restart: test it at checkout
-        # (one round trip) and reconnect, instead of failing the first call after a restart.
-        kwargs.setdefault("pool_pre_ping", True)
-        return create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "checkin", _note_checkin)
+        event.listen(engine.sync_engine, "checkout", _ping_if_idle)
+        return engine
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -33,6 +35,28 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+# A pooled connection idle this long is pinged before it is handed out, so that one that
+# died with a database restart is replaced instead of failing the first call after it.
+# Busy connections are not pinged (pool_pre_ping would, at up to three round trips per
+# checkout with asyncpg): a restart under them fails the statements in flight, and
+# SQLAlchemy then renews the whole pool.
+PING_IF_IDLE_S = 1.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    checked_in_at = record.info.get("checked_in_at")
+    if checked_in_at is None or time.monotonic() - checked_in_at < PING_IF_IDLE_S:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:  # the pool discards it and connects afresh
+        raise DisconnectionError(f"a pooled connection is gone: {exc}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import make_url, text
 
 from dispatcher.client import DispatcherClient
 from dispatcher.clock import Clock, ShiftedClock, SystemClock
-from dispatcher.contactlog.database import create_engine
+from dispatcher.contactlog.database import PING_IF_IDLE_S, create_engine
 from dispatcher.contactlog.migrate import upgrade
 from dispatcher.domain import MessageStatus
 from dispatcher.redis_outage import REDIS_DOWN
@@ -191,7 +191,10 @@ async def test_a_worker_reconnects_when_postgresql_cuts_its_connections(
         await conn.execute(text("TRUNCATE messages, message_events, debtors CASCADE"))
     clock = ShiftedClock(ALLOWED_EVERYWHERE)
     async with FakeTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN) as fake:
-        settings = worker_settings(tmp_path, postgres_database, redis_url, fake)
+        settings = stack_settings(  # no sweep but at start: nothing else meets the cut first
+            tmp_path, postgres_database, redis_url, twilio_api_base_url=fake.base_url,
+            sweep_interval_s=60.0,
+        )  # fmt: skip
         client = await DispatcherClient.connect(settings, redis_url=redis_url, clock=clock)
         worker, running = running_worker(settings, clock)
         try:
@@ -203,6 +206,7 @@ async def test_a_worker_reconnects_when_postgresql_cuts_its_connections(
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 ))  # fmt: skip
                 assert cut.scalar_one() >= 1
+            await asyncio.sleep(PING_IF_IDLE_S + 0.2)  # a restart takes longer than this
 
             # When the next message comes
             second = (await client.send(reminder(debtor_ref="D-1"))).message_id
