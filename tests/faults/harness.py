@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.client import DispatcherClient
@@ -143,9 +144,18 @@ class Trial:
     # -- settling and checking ---------------------------------------------------------
 
     async def status_counts(self) -> dict[str, int]:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(text(STATUS_COUNTS))).all()
-        return {row[0]: int(row[1]) for row in rows}
+        return {status: count for status, count, _ in await self._status_rows()}
+
+    async def _status_rows(self) -> list[tuple[str, int, str]]:
+        """Status, count and latest change; retried while the trial restarts PostgreSQL."""
+        for _ in range(60):
+            try:
+                async with self.engine.connect() as conn:
+                    rows = (await conn.execute(text(STATUS_COUNTS))).all()
+                return [(r[0], int(r[1]), str(r[2])) for r in rows]
+            except (DBAPIError, OSError):
+                await asyncio.sleep(0.5)
+        raise AssertionError(f"{self.name}: the contact log did not answer for 30 s")
 
     async def wait_until(
         self,
@@ -188,9 +198,8 @@ class Trial:
         deadline = time.monotonic() + timeout_s
         last, still_since = None, time.monotonic()
         while time.monotonic() < deadline:
-            async with self.engine.connect() as conn:
-                rows = (await conn.execute(text(STATUS_COUNTS))).all()
-            snapshot = tuple(sorted((r[0], int(r[1]), str(r[2])) for r in rows))
+            rows = await self._status_rows()
+            snapshot = tuple(sorted(rows))
             if snapshot != last:
                 last, still_since = snapshot, time.monotonic()
             statuses = {r[0] for r in rows}
