@@ -32,7 +32,7 @@ from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import Accepted, ContactLog
 from dispatcher.queue import JobQueue
-from dispatcher.redis_pool import lazy_redis, redis_reachable, where
+from dispatcher.redis_pool import COMMAND_TIMEOUT_S, lazy_redis, redis_reachable, where
 from dispatcher.requests import MessageRequest, validate_batch
 from dispatcher.settings import Settings
 from templates import TemplateCatalog
@@ -93,7 +93,7 @@ class DispatcherClient:
     ) -> DispatcherClient:
         """A client on the contact log and on Redis, whether Redis answers now or not."""
         engine = create_engine(settings.effective_database_url)
-        redis = lazy_redis(redis_url)
+        redis = lazy_redis(redis_url, command_timeout_s=COMMAND_TIMEOUT_S)
         await redis_reachable(redis)  # only to warn early: sends try again each time
         return cls(settings, contact_log=ContactLog(engine, clock or SystemClock()), redis=redis)
 

@@ -25,10 +25,18 @@ CONNECT_TIMEOUT_S = 2.0
 COMMAND_TIMEOUT_S = 5.0  # a 10,000-job enqueue takes milliseconds
 
 
-def lazy_redis(url: str) -> ArqRedis:
-    """An arq Redis client for ``url`` that has not connected yet."""
+def lazy_redis(url: str, *, command_timeout_s: float | None = None) -> ArqRedis:
+    """An arq Redis client for ``url`` that has not connected yet. Connecting waits
+    ``CONNECT_TIMEOUT_S`` at most; a command waits ``command_timeout_s`` at most (None: as
+    long as it takes, as arq's own pool does).
+
+    Enqueueing callers (client, server) pass ``COMMAND_TIMEOUT_S``. A worker should not:
+    redis-py reads under a timeout turned a worker's stop (a cancellation arriving mid-read)
+    into a worker that went on polling (2 of 3 runs of tests/api/test_inbound.py and
+    tests/dispatcher/test_sweep.py hung with it, none of 5 without).
+    """
     redis: ArqRedis = ArqRedis.from_url(
-        url, socket_connect_timeout=CONNECT_TIMEOUT_S, socket_timeout=COMMAND_TIMEOUT_S
+        url, socket_connect_timeout=CONNECT_TIMEOUT_S, socket_timeout=command_timeout_s
     )
     return redis
 

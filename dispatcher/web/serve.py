@@ -19,7 +19,7 @@ from aiohttp import web
 
 from dispatcher.deps import Deps
 from dispatcher.embedded import stop_with_parent
-from dispatcher.redis_pool import lazy_redis, redis_reachable
+from dispatcher.redis_pool import COMMAND_TIMEOUT_S, lazy_redis, redis_reachable
 from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
 from dispatcher.web.app import create_app
@@ -80,7 +80,8 @@ async def _run(
     announce: bool = True,
     on_stop: Callable[[], None] | None = None,
 ) -> None:
-    redis = lazy_redis(redis_url)  # Redis down: serve all the same (/healthz says degraded)
+    # Redis down: serve all the same (/healthz says degraded); each enqueue tries again.
+    redis = lazy_redis(redis_url, command_timeout_s=COMMAND_TIMEOUT_S)
     await redis_reachable(redis)
     deps = Deps.build(settings, redis=redis, channels={})
     app = create_app(deps)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from dispatcher.contactlog.keys import Role
 from dispatcher.deps import Deps
-from dispatcher.redis_pool import lazy_redis
+from dispatcher.redis_pool import COMMAND_TIMEOUT_S, lazy_redis
 from dispatcher.web import create_app
 from tests.api.conftest import HttpApi, reminder
 from tests.dispatcher.conftest import free_port
@@ -26,7 +26,7 @@ def stack_options() -> dict[str, Any]:
 async def api_without_redis(api: HttpApi) -> AsyncIterator[HttpApi]:
     """A second server on the same contact log, built as ``serve`` builds it, whose Redis
     URL has nothing listening."""
-    redis = lazy_redis(f"redis://127.0.0.1:{free_port()}/0")
+    redis = lazy_redis(f"redis://127.0.0.1:{free_port()}/0", command_timeout_s=COMMAND_TIMEOUT_S)
     deps = Deps.build(api.stack.settings, redis=redis, clock=api.stack.clock, channels={})
     runner = web.AppRunner(create_app(deps), access_log=None)
     await runner.setup()
