@@ -156,15 +156,22 @@ async def load_leaves(conn: AsyncConnection, report: Report) -> StoredLeaves:
         .order_by(AuditLeaf.leaf_index)
         .execution_options(yield_per=STREAM_ROWS)
     )
-    async for index, event_id, hashed in result:
-        if index != len(leaves):
-            report.add("deleted", f"leaf {len(leaves)}", f"the leaf table skips to {index}")
-        if leaves.event_ids and event_id <= leaves.event_ids[-1]:
-            report.add("reordered", f"leaf {index}", f"event {event_id} is sealed out of id order")
-        leaves.event_ids.append(event_id)
-        leaves.hashes += hashed
+    async for partition in result.partitions():  # a batch per await, not a row
+        for index, event_id, hashed in partition:
+            add_leaf(leaves, index, event_id, hashed, report)
     report.entries = len(leaves)
     return leaves
+
+
+def add_leaf(
+    leaves: StoredLeaves, index: int, event_id: int, hashed: bytes, report: Report
+) -> None:
+    if index != len(leaves):
+        report.add("deleted", f"leaf {len(leaves)}", f"the leaf table skips to {index}")
+    if leaves.event_ids and event_id <= leaves.event_ids[-1]:
+        report.add("reordered", f"leaf {index}", f"event {event_id} is sealed out of id order")
+    leaves.event_ids.append(event_id)
+    leaves.hashes += hashed
 
 
 def check_roots(checkpoints: list[Checkpoint], leaves: StoredLeaves, report: Report) -> None:
@@ -204,55 +211,70 @@ async def check_events(
     report: Report,
 ) -> None:
     """Walk the event rows and the sealed leaves side by side, both in event id order."""
-    sealed_to = checkpoints[-1].last_event_id if checkpoints else 0
-    gaps = {gap for checkpoint in checkpoints for gap in checkpoint.gaps}
-    sizes = [checkpoint.tree_size for checkpoint in checkpoints]
-    differing: list[tuple[Any, int]] = []
-    last_sealed_at: datetime | None = None
-    j = 0
-
-    def sealed_in(index: int) -> str:
-        position = bisect.bisect_right(sizes, index)
-        return (
-            f"leaf {index}, checkpoint {checkpoints[position].number}"
-            if position < len(checkpoints)
-            else f"leaf {index}"
-        )
-
-    def deleted_up_to(event_id: int) -> None:
-        nonlocal j
-        while j < len(leaves) and leaves.event_ids[j] < event_id:
-            report.add("deleted", f"event {leaves.event_ids[j]}", f"sealed ({sealed_in(j)}) "
-                       "but its row is gone")  # fmt: skip
-            j += 1
-
+    walk = EventWalk(checkpoints, leaves, lag, report)
     result = await conn.stream(
         SELECT_EVENTS.order_by(MessageEvent.id).execution_options(yield_per=STREAM_ROWS)
     )
-    async for row in result:
-        report.events += 1
-        if row.id > sealed_to:
-            report.unsealed += 1
-            if last_sealed_at is not None and row.at < last_sealed_at - lag:
-                report.add(
-                    "inserted", f"event {row.id}",
-                    f"not sealed, yet dated {row.at.isoformat()}, before the last sealed event: "
-                    "added afterwards with an earlier date",
-                )  # fmt: skip
-            continue
-        deleted_up_to(row.id)
+    async for partition in result.partitions():  # a batch per await, not a row
+        for row in partition:
+            walk.event(row)
+    walk.deleted_before(walk.sealed_to + 1)
+    name_differences(walk.differing, leaves, walk.sealed_in, report)
+
+
+class EventWalk:
+    def __init__(
+        self, checkpoints: list[Checkpoint], leaves: StoredLeaves, lag: timedelta, report: Report
+    ) -> None:
+        self.checkpoints, self.leaves, self.lag, self.report = checkpoints, leaves, lag, report
+        self.sealed_to = checkpoints[-1].last_event_id if checkpoints else 0
+        self.gaps = {gap for checkpoint in checkpoints for gap in checkpoint.gaps}
+        self.sizes = [checkpoint.tree_size for checkpoint in checkpoints]
+        self.differing: list[tuple[Any, int]] = []  # (row, leaf index)
+        self.last_sealed_at: datetime | None = None
+        self.j = 0  # the next leaf to meet
+
+    def sealed_in(self, index: int) -> str:
+        position = bisect.bisect_right(self.sizes, index)
+        if position < len(self.checkpoints):
+            return f"leaf {index}, checkpoint {self.checkpoints[position].number}"
+        return f"leaf {index}"
+
+    def deleted_before(self, event_id: int) -> None:
+        leaves = self.leaves
+        while self.j < len(leaves) and leaves.event_ids[self.j] < event_id:
+            self.report.add(
+                "deleted", f"event {leaves.event_ids[self.j]}",
+                f"sealed ({self.sealed_in(self.j)}) but its row is gone",
+            )  # fmt: skip
+            self.j += 1
+
+    def event(self, row: Any) -> None:
+        self.report.events += 1
+        if row.id > self.sealed_to:
+            self.unsealed(row)
+            return
+        self.deleted_before(row.id)
+        leaves, j = self.leaves, self.j
         if j < len(leaves) and leaves.event_ids[j] == row.id:
             if leaf_hash(event_bytes(row)) != leaves.hash(j):
-                differing.append((row, j))
-            last_sealed_at = row.at
-            j += 1
-        else:
-            where = " (its id was recorded as never committed)" if row.id in gaps else ""
-            report.add(
-                "inserted", f"event {row.id}", f"in the sealed range but never sealed{where}"
-            )
-    deleted_up_to(sealed_to + 1)
-    name_differences(differing, leaves, sealed_in, report)
+                self.differing.append((row, j))
+            self.last_sealed_at = row.at
+            self.j += 1
+            return
+        where = " (its id was recorded as never committed)" if row.id in self.gaps else ""
+        self.report.add(
+            "inserted", f"event {row.id}", f"in the sealed range but never sealed{where}"
+        )
+
+    def unsealed(self, row: Any) -> None:
+        self.report.unsealed += 1
+        if self.last_sealed_at is not None and row.at < self.last_sealed_at - self.lag:
+            self.report.add(
+                "inserted", f"event {row.id}",
+                f"not sealed, yet dated {row.at.isoformat()}, before the last sealed event: "
+                "added afterwards with an earlier date",
+            )  # fmt: skip
 
 
 def name_differences(
