@@ -87,9 +87,12 @@ class MerkleTree:
     up to ``len(leaves)``. Each level is one bytes object (32 bytes a node): 64 MB for a
     million leaves, not the 130 MB of a million small ``bytes``."""
 
-    def __init__(self, leaves: Sequence[bytes]) -> None:
-        self.size = len(leaves)
-        level = b"".join(leaves)
+    def __init__(self, leaves: Sequence[bytes] | bytes) -> None:
+        """``leaves``: the leaf hashes, or all of them concatenated (32 bytes each)."""
+        level = leaves if isinstance(leaves, bytes) else b"".join(leaves)
+        if len(level) % HASH_SIZE:
+            raise ValueError("leaf hashes are 32 bytes each")
+        self.size = len(level) // HASH_SIZE
         self.levels = [level]
         while len(level) > HASH_SIZE:
             pairs = len(level) // (2 * HASH_SIZE)

@@ -44,14 +44,17 @@ async def prove_message(engine: AsyncEngine, message_id: str) -> dict[str, Any]:
                 )
             )
         }
-        hashes = (
-            await conn.execute(
-                select(AuditLeaf.leaf_hash)
-                .where(AuditLeaf.leaf_index < checkpoint.tree_size)
-                .order_by(AuditLeaf.leaf_index)
-            )
-        ).scalars()
-        tree = MerkleTree(list(hashes))
+        hashes = bytearray()  # 32 MB for a million leaves, not a million small objects
+        result = await conn.stream(
+            select(AuditLeaf.leaf_hash)
+            .where(AuditLeaf.leaf_index < checkpoint.tree_size)
+            .order_by(AuditLeaf.leaf_index)
+            .execution_options(yield_per=10_000)
+        )
+        async for partition in result.partitions():
+            for (hashed,) in partition:
+                hashes += hashed
+        tree = MerkleTree(bytes(hashes))
     entries = [
         {
             "event_id": event.id,
