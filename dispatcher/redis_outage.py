@@ -13,13 +13,19 @@ import time
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
 __all__ = ["REDIS_DOWN", "RedisOutage"]
 
 log = logging.getLogger("dispatcher.worker")
 
 # BusyLoadingError (a restarted Redis still loading its data) is a ConnectionError too.
-REDIS_DOWN: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
+# redis-py raises WatchError, not ConnectionError, when the connection drops under a WATCH
+# (arq's start_jobs watches each job's lock); a changed key never reaches here: arq
+# catches that one around its EXEC.
+REDIS_DOWN: tuple[type[Exception], ...] = (
+    RedisConnectionError, RedisTimeoutError, WatchError, OSError,
+)
 
 
 class RedisOutage:
