@@ -29,7 +29,10 @@ __all__ = ["DispatcherWorker", "create_worker"]
 
 log = logging.getLogger(__name__)
 
-JOB_TIMEOUT_S = 120
+# A job is one contact attempt: a provider call bounded by its own timeout (10-30 s) and a
+# few statements. arq keeps a killed worker's jobs locked this long + 10 s before another
+# worker may run them, so it is kept short: after a SIGKILL, a message waits 70 s at most.
+JOB_TIMEOUT_S = 60
 
 
 class DispatcherWorker(Worker):
@@ -62,7 +65,9 @@ class DispatcherWorker(Worker):
         self.main_task = asyncio.create_task(self.main())
         try:
             await asyncio.wait({self.main_task})
-            if not self.main_task.cancelled():
+            if not self.main_task.cancelled() and not isinstance(
+                self.main_task.exception(), _StopPolling
+            ):
                 self.main_task.result()  # a start-up failure is raised here
         finally:
             await self.close()
@@ -142,6 +147,14 @@ class DispatcherWorker(Worker):
         )  # fmt: skip
         super().handle_sig_wait_for_completion(signum)
 
+    def handle_sig(self, signum: signal.Signals) -> None:
+        self._idle_stop = True  # should the cancel of main be lost mid-step (stop_polling)
+        super().handle_sig(signum)
+
+    async def _wait_for_tasks_to_complete(self, signum: signal.Signals) -> None:
+        await super()._wait_for_tasks_to_complete(signum)  # ends by cancelling main
+        self._idle_stop = True  # should that cancel be lost mid-step (stop_polling)
+
     async def _sleep_until_tasks_complete(self) -> None:
         # arq waits for self.tasks to empty, which only its poll loop does (not while
         # Redis is down); what matters is that the jobs are done.
@@ -168,14 +181,19 @@ class DispatcherWorker(Worker):
             if main.done() and not main.cancelled():
                 main.result()  # a start-up failure is raised here
         finally:
-            # The poll loop ends itself at its next turn: cancelling it from here could land
-            # while it is mid-step and be lost, leaving the worker polling for ever.
-            self._idle_stop = True
-            await asyncio.wait({main}, timeout=self.poll_delay_s + 5)
-            main.cancel()
-            with contextlib.suppress(asyncio.CancelledError, _StopPolling):
-                await main
+            await self.stop_polling(main)
             await self.close()
+
+    async def stop_polling(self, main: asyncio.Task[None], *, timeout_s: float = 5.0) -> None:
+        """End ``main`` (this worker's ``main()`` task) at its poll loop's next turn.
+
+        Cancelling it from outside can land while a Redis call is mid-step and be lost
+        (redis-py), leaving the worker polling for ever; the loop ends itself instead."""
+        self._idle_stop = True
+        await asyncio.wait({main}, timeout=self.poll_delay_s + timeout_s)
+        main.cancel()
+        with contextlib.suppress(asyncio.CancelledError, _StopPolling):
+            await main
 
     async def _busy(self, horizon_s: float) -> bool:
         """A job is running or due within ``horizon_s`` (or Redis cannot say)."""

@@ -116,9 +116,7 @@ class HttpApi:
         try:
             yield worker
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await worker.stop_polling(task)
             await worker.close()
 
     async def status_of(self, message_id: str) -> str:
