@@ -1,6 +1,8 @@
 """Real services for tests: Redis and a database (SQLite and PostgreSQL).
 
-Redis: ``TEST_REDIS_URL`` (default redis://127.0.0.1:6379/15), flushed before each test.
+Redis: the server ``TEST_REDIS_URL`` names (default 127.0.0.1:6379); each test session
+takes an empty database there (from 15 down), marks it as its own, flushes only it before
+each test and empties it at the end — never another database of the shared server.
 Where no Redis answers, an embedded one is started — except in CI (``CI=true``), where
 a missing service fails the run instead of quietly testing less.
 
@@ -15,6 +17,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -27,7 +30,7 @@ from dispatcher.contactlog.migrate import upgrade
 from dispatcher.embedded import EmbeddedRedis
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
@@ -46,6 +49,7 @@ def missing_service(what: str) -> None:
 
 @pytest.fixture(scope="session")
 def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis database of this test session's own on the server ``TEST_REDIS_URL`` names."""
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.ConnectionError:
@@ -54,12 +58,45 @@ def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with EmbeddedRedis(tmp_path_factory.mktemp("redis")) as embedded:
             yield embedded.url
         return
-    yield REDIS_URL
+    url, claim = _claim_empty_database(REDIS_URL)
+    yield url
+    _release(url, claim)
+
+
+# The server is shared with other work: a session takes a database no one uses (empty),
+# marks it with a key named for the run, flushes only that one, and empties it at the end.
+RUN_KEY = f"dispatcher-test-run:{uuid.uuid4().hex}"
+
+
+def _claim_empty_database(server_url: str) -> tuple[str, str]:
+    server = urlsplit(server_url)
+    for db in range(15, 0, -1):
+        url = f"{server.scheme}://{server.netloc}/{db}"
+        client = redis.Redis.from_url(url)
+        # SET NX on an empty database: two sessions racing for one db cannot both win.
+        if client.dbsize() == 0 and client.set("dispatcher-test-claim", RUN_KEY, nx=True):
+            if client.dbsize() == 1:
+                return url, RUN_KEY
+            client.delete("dispatcher-test-claim")
+    pytest.fail(f"no empty Redis database on {server_url} for this test run")
+
+
+def _release(url: str, claim: str) -> None:
+    client = redis.Redis.from_url(url)
+    if client.get("dispatcher-test-claim") in {claim.encode(), None}:
+        client.flushdb()
 
 
 @pytest.fixture
 def redis_url(redis_server_url: str) -> str:
-    redis.Redis.from_url(redis_server_url).flushdb()
+    """This session's own Redis database, emptied for each test (its claim kept)."""
+    client = redis.Redis.from_url(redis_server_url)
+    claim = client.get("dispatcher-test-claim")
+    if claim not in {RUN_KEY.encode(), None}:
+        pytest.fail(f"another run took {redis_server_url}; not flushing what is not ours")
+    client.flushdb()
+    if claim is not None:
+        client.set("dispatcher-test-claim", RUN_KEY)
     return redis_server_url
 
 
