@@ -11,6 +11,7 @@ from sqlalchemy import String, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Executable
 
+from dispatcher.contactlog.digests import change_digests
 from dispatcher.contactlog.models import JsonDocument, Message, MessageEvent, UTCDateTime
 from dispatcher.domain import EventSource, MessageStatus
 
@@ -35,6 +36,7 @@ async def move(
     PostgreSQL the update and the event are one statement (one round trip).
     ``log_event=False`` only for a repeat of the last event (the same rule deferring again).
     """
+    detail = {**detail, **change_digests(changes)}  # sealed with the event
     params = {
         "m_id": message_id, "m_expect": [str(e) for e in expect], "m_to": str(to), "m_at": at,
         "e_source": str(source), "e_detail": detail,

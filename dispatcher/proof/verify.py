@@ -8,7 +8,8 @@ What it can name, and how:
 - an **inserted** event: a row in the sealed range that no leaf holds, or an unsealed row
   dated before the last sealed one (by more than the seal's lag);
 - a rewritten leaf table or chain: a root, signature, chain link or witness that differs;
-- a message whose status disagrees with its last event's.
+- a message whose status disagrees with its last event's, or whose content is not the
+  content its sending event recorded (``content_sha256``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from dispatcher.contactlog.digests import content_digest
 from dispatcher.contactlog.models import AuditCheckpoint, AuditLeaf, Message, MessageEvent
 from dispatcher.proof.checkpoint import GENESIS, Checkpoint, key_id
 from dispatcher.proof.leaves import SELECT_EVENTS, event_bytes
@@ -220,6 +222,7 @@ async def check_events(
             walk.event(row)
     walk.deleted_before(walk.sealed_to + 1)
     name_differences(walk.differing, leaves, walk.sealed_in, report)
+    await check_message_contents(conn, walk.content_digests, report)
 
 
 class EventWalk:
@@ -233,6 +236,8 @@ class EventWalk:
         self.differing: list[tuple[Any, int]] = []  # (row, leaf index)
         self.last_sealed_at: datetime | None = None
         self.j = 0  # the next leaf to meet
+        # message id -> (event id, content SHA-256) of its latest event that recorded one
+        self.content_digests: dict[str, tuple[int, str]] = {}
 
     def sealed_in(self, index: int) -> str:
         position = bisect.bisect_right(self.sizes, index)
@@ -251,6 +256,9 @@ class EventWalk:
 
     def event(self, row: Any) -> None:
         self.report.events += 1
+        digest = row.detail.get("content_sha256") if isinstance(row.detail, dict) else None
+        if digest:
+            self.content_digests[row.message_id] = (row.id, digest)
         if row.id > self.sealed_to:
             self.unsealed(row)
             return
@@ -304,6 +312,26 @@ def name_differences(
                 f"its row (message {row.message_id}, status {row.status}) no longer matches "
                 f"what was sealed ({sealed_in(j)})",
             )  # fmt: skip
+
+
+async def check_message_contents(
+    conn: AsyncConnection, digests: dict[str, tuple[int, str]], report: Report
+) -> None:
+    """Each message's content against the hash its latest sending event recorded."""
+    result = await conn.stream(
+        select(Message.id, Message.content)
+        .where(Message.content.is_not(None))
+        .order_by(Message.id)
+        .execution_options(yield_per=STREAM_ROWS)
+    )
+    async for partition in result.partitions():
+        for message_id, content in partition:
+            recorded = digests.get(message_id)
+            if recorded and content is not None and content_digest(content) != recorded[1]:
+                report.add(
+                    "content", f"message {message_id}",
+                    f"its content is not the content event {recorded[0]} recorded as sent",
+                )  # fmt: skip
 
 
 async def check_message_statuses(conn: AsyncConnection, report: Report) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import text
 
 from dispatcher.proof.seal import seal_cron, seal_pending
 from dispatcher.proof.verify import verify_log
@@ -42,3 +43,18 @@ async def test_the_workers_cron_job_seals_with_the_embedded_key(stack: Stack) ->
     assert (stack.settings.data_dir / "audit-signing.key").exists()
     public = ctx["audit_signing_key"].public_key()  # type: ignore[attr-defined]
     assert (await verify_log(stack.log.engine, public)).ok
+
+
+async def test_an_edited_content_after_sending_is_named(stack: Stack) -> None:
+    message_id = await stack.send(idempotency_key="sealed-content")
+    await stack.run_worker()
+    await stack.twilio.wait_for_callbacks()
+    key = Ed25519PrivateKey.generate()
+    later = max(stack.clock.now(), datetime.now(UTC)) + timedelta(hours=1)
+    await seal_pending(stack.log.engine, key, now=later)
+    async with stack.log.engine.begin() as conn:  # as an insider would, in psql
+        await conn.execute(
+            text("UPDATE messages SET content = '篡改' WHERE id = :m"), {"m": message_id}
+        )
+    report = await verify_log(stack.log.engine, key.public_key())
+    assert [(f.kind, f.subject) for f in report.findings] == [("content", f"message {message_id}")]
