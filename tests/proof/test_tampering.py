@@ -181,3 +181,12 @@ async def _swap(engine: AsyncEngine, a: int, b: int) -> None:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+async def test_a_checkpoint_taken_out_of_the_chain_is_named(sealed: AsyncEngine) -> None:
+    await sql(sealed, "DELETE FROM audit_checkpoints WHERE number = 2")
+    found = [(f.kind, f.subject, f.text) for f in (await verify(sealed)).findings]
+    assert [(kind, subject) for kind, subject, _ in found] == [
+        ("chain", "checkpoint 3"), ("chain", "checkpoint 3"), ("chain", "checkpoint 4"),
+    ]  # fmt: skip
+    assert "numbered 3 where 2 was due" in found[0][2]
