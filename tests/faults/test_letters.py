@@ -46,7 +46,7 @@ WEBHOOK_SECRET = "whsec_faults_0123456789"
 PAST_CLIENT_TIMEOUT_S = 32.0
 # A send still "sending" this long is a crashed one (production: 900 s). Past the
 # client's timeout, as in production, so that the sweep leaves a slow answer to its worker.
-SENDING_TIMEOUT_S = "34"
+SENDING_TIMEOUT_S = "37"
 HELD_S = 8.0  # the kill rounds' creates are held this long: the kills find them in flight
 TIMEOUTS, PER_KILL_ROUND, KILL_ROUNDS, REFUSED = 8, 8, 2, 12
 # Each worker takes this many jobs at once: the first two are full with the held letters,
