@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "ChannelError",
     "CollectorContact",
     "DeliveryStatus",
+    "IdempotentSend",
     "OutgoingMessage",
     "PermanentChannelError",
     "PostalAddress",
@@ -130,6 +131,16 @@ class AmbiguousChannelError(ChannelError):
 
     Resending could reach the debtor twice, so nothing resends it: the provider's callback
     or a lookup (``SentLookup``) settles it."""
+
+
+@runtime_checkable
+class IdempotentSend(Protocol):
+    """A channel whose provider takes our message id as an idempotency key: a send whose
+    outcome is unknown may be sent again with it, within the window the provider keeps
+    keys, and cannot reach the debtor twice."""
+
+    @property
+    def idempotency_window(self) -> timedelta: ...
 
 
 @dataclass(frozen=True)

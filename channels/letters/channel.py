@@ -23,6 +23,7 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from channels.base import OutgoingMessage, PermanentChannelError, PostalAddress, Receipt
@@ -34,6 +35,9 @@ from channels.letters.pages import PageSize
 from channels.letters.pdf import LetterRenderer, RenderedPdf
 
 __all__ = ["LETTER_SIZE_COUNTRIES", "LetterMailChannel", "page_size_for", "postal_lines"]
+
+# A little under Lob's 24 hours, so that a key is never reused just as Lob forgets it.
+IDEMPOTENCY_WINDOW = timedelta(hours=23)
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +108,12 @@ class LetterMailChannel:
     @property
     def provider(self) -> str:
         return self._letters.provider
+
+    @property
+    def idempotency_window(self) -> timedelta:
+        """The message id is every letter provider's idempotency key (``IdempotentSend``);
+        Lob keeps keys 24 hours, the print room for ever."""
+        return IDEMPOTENCY_WINDOW
 
     async def send(self, message: OutgoingMessage) -> Receipt:
         address = message.address

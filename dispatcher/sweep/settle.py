@@ -16,6 +16,9 @@ decide:
     re-encode a text: ours, perhaps)                  → ``unknown``, saying why
     the provider cannot be asked                      → ``unknown``, asked again later
 
+A channel whose provider takes our message id as an idempotency key (letters) is simply
+queued again, within the window the provider keeps keys: the same key cannot post twice.
+
 A provider record settles at most one of our messages: ids already recorded are never
 matched again. ``unknown`` counts toward every cap, and the provider's own callback still
 settles it whenever it comes.
@@ -27,7 +30,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from channels.base import ChannelError, Receipt, SentLookup
+from channels.base import ChannelError, IdempotentSend, Receipt, SentLookup
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.unsettled import (
     due_for_lookup,
@@ -71,6 +74,13 @@ async def settle(deps: Deps, message_id: str, now: datetime) -> str:
     if message.status not in UNSETTLED:
         return f"settled meanwhile: {message.status}"
     channel = deps.channels.get(message.channel)
+    if (
+        isinstance(channel, IdempotentSend)
+        and message.attempted_at
+        and now - message.attempted_at < channel.idempotency_window
+    ):
+        why = "its provider keeps our id as the idempotency key: sent again with it"
+        return await _send_again(deps, message, now, why)
     if not isinstance(channel, SentLookup) or message.content is None or not message.attempted_at:
         why = "its provider cannot be asked whether it took it; only its callback can settle it"
         return await _unknown(deps, message, why, next_look=_give_up_at(message))
@@ -86,7 +96,7 @@ async def settle(deps: Deps, message_id: str, now: datetime) -> str:
     unclaimed = [r for r in found if r.receipt.provider_message_id not in claimed]
     same = [r.receipt for r in unclaimed if r.body == message.content]
     if not unclaimed:
-        return await _never_taken(deps, message, now)
+        return await _send_again(deps, message, now, "the provider never took it")
     if not same:
         why = (
             f"the provider has {len(unclaimed)} record(s) to this number that are none of "
@@ -120,25 +130,25 @@ async def _taken(deps: Deps, message: Message, record: Receipt) -> str:
     return f"found at the provider: {record.provider_message_id}" if moved else "moved on"
 
 
-async def _never_taken(deps: Deps, message: Message, now: datetime) -> str:
+async def _send_again(deps: Deps, message: Message, now: datetime, why: str) -> str:
+    """Queue it again (a new try, counted) while tries last; else close it as failed."""
     tries, most = message.attempts, deps.settings.send_max_tries
     if not tries_left(tries, most):
-        text = f"gave up after {tries} tries: the provider never took the last one"
+        text = f"gave up after {tries} tries: {why}"
         moved = await deps.log.transition(
             message.id, expect=UNSETTLED, to=MessageStatus.FAILED, source=EventSource.SWEEP,
-            detail={"reconciled": "the provider never took it", "error_code": "max_tries"},
+            detail={"reconciled": why, "error_code": "max_tries"},
             error_code="max_tries", error_text=text, error_retryable=True,
         )  # fmt: skip
         return text if moved else "moved on"
     moved = await deps.log.transition(
         message.id, expect=UNSETTLED, to=MessageStatus.QUEUED, source=EventSource.SWEEP,
         scheduled_for=now, error_code=None, error_text=None, error_retryable=None,
-        detail={"reconciled": f"the provider never took it: queued again (try {tries + 1} "
-                f"of {most})"},
+        detail={"reconciled": f"{why}: queued again (try {tries + 1} of {most})"},
     )  # fmt: skip
     if moved:
         await deps.queue.offer([(message.id, now)], now=now)
-    return "never taken: queued again" if moved else "moved on"
+    return f"{why}: queued again" if moved else "moved on"
 
 
 async def _unknown(deps: Deps, message: Message, why: str, *, next_look: datetime) -> str:

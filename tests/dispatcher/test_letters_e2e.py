@@ -14,12 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
 from pypdf import PdfReader
 
 from channels.letters import read_manifest
 from dispatcher.client import MessageView
+from dispatcher.deps import Deps
+from dispatcher.domain import PENDING, EventSource, MessageStatus
 from dispatcher.requests import MessageRequest
 from dispatcher.settings import Secret
+from dispatcher.sweep import sweep
 from tests.channels.letters.samples import VARIABLES
 from tests.dispatcher.conftest import Stack
 from tests.fakes.fake_lob import FakeLob
@@ -298,3 +303,48 @@ async def test_a_replayed_event_changes_nothing_the_second_time(
         ("sent", "letter.in_transit"),
         ("delivered", "letter.delivered"),
     ]
+
+
+# -- a worker dying mid-send ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lob_took_it", [True, False])
+async def test_a_letter_left_sending_by_a_crash_is_sent_again_with_its_key_once(
+    stack: Stack, fake_lob: FakeLob, lob_took_it: bool
+) -> None:
+    # Given a letter whose worker died mid-send, after or before the provider took it
+    message_id = await send_letter(stack, "en-US")
+    if lob_took_it:
+        await stack.run_worker()
+        await stack.log.transition(
+            message_id, expect={MessageStatus.SENT}, to=MessageStatus.SENDING,
+            source=EventSource.WORKER, provider_message_id=None,
+        )  # fmt: skip
+    else:
+        await stack.log.transition(
+            message_id, expect=PENDING, to=MessageStatus.SENDING, source=EventSource.WORKER,
+            attempted_at=stack.clock.now(), attempts=1,
+        )  # fmt: skip
+
+    # When the sweep finds it: the message id is the provider's idempotency key
+    await sweep_with_channels(stack, sending_timeout_s=0.0)
+    assert (await stack.view(message_id)).status == "queued"
+    await stack.run_worker()
+
+    # Then it is sent, and the provider holds one letter for it, whatever had happened
+    view = await stack.view(message_id)
+    assert view.status == "sent"
+    assert len(fake_lob.letters) == 1
+    assert view.message["provider_message_id"] in fake_lob.letters
+
+
+async def sweep_with_channels(stack: Stack, **settings: Any) -> str:
+    redis = await create_pool(RedisSettings.from_dsn(stack.redis_url))
+    deps = Deps.build(
+        dataclasses.replace(stack.settings, **settings), redis=redis, clock=stack.clock
+    )
+    try:
+        return await sweep({"deps": deps})
+    finally:
+        await deps.aclose()
+        await redis.aclose()
