@@ -7,6 +7,7 @@ calls back, signed, to the running webhook server.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from dispatcher.contactlog.store import ContactLog
 from dispatcher.deps import Deps
 from dispatcher.requests import MessageRequest
 from dispatcher.settings import Secret, Settings
+from dispatcher.sweep import sweep
 from dispatcher.web import create_app
 from dispatcher.worker import create_worker
 from tests.fakes.fake_twilio import FakeTwilio
@@ -93,6 +95,20 @@ class Stack:
             **options,
         )
         await worker.run_until_idle(horizon_s=1.0)  # wait out the tests' short retry backoffs
+
+    async def sweep(self, **settings: Any) -> str:
+        """The sweep as a worker runs it, with the channels (so it can ask the provider);
+        ``settings`` override the stack's for this sweep."""
+        redis = await create_pool(RedisSettings.from_dsn(self.redis_url))
+        deps = Deps.build(
+            dataclasses.replace(self.settings, **settings), redis=redis, clock=self.clock,
+            channels=self.channels,
+        )  # fmt: skip
+        try:
+            return await sweep({"deps": deps})
+        finally:
+            await deps.aclose()
+            await redis.aclose()
 
     async def send(self, **overrides: Any) -> str:
         return (await self.client.send(reminder(**overrides))).message_id

@@ -14,17 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from arq import create_pool
-from arq.connections import RedisSettings
 from pypdf import PdfReader
 
 from channels.letters import read_manifest
 from dispatcher.client import MessageView
-from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, EventSource, MessageStatus
 from dispatcher.requests import MessageRequest
 from dispatcher.settings import Secret
-from dispatcher.sweep import sweep
 from tests.channels.letters.samples import VARIABLES
 from tests.dispatcher.conftest import Stack
 from tests.fakes.fake_lob import FakeLob
@@ -327,7 +323,7 @@ async def test_a_letter_left_sending_by_a_crash_is_sent_again_with_its_key_once(
         )  # fmt: skip
 
     # When the sweep finds it: the message id is the provider's idempotency key
-    await sweep_with_channels(stack, sending_timeout_s=0.0)
+    await stack.sweep(sending_timeout_s=0.0)
     assert (await stack.view(message_id)).status == "queued"
     await stack.run_worker()
 
@@ -337,14 +333,3 @@ async def test_a_letter_left_sending_by_a_crash_is_sent_again_with_its_key_once(
     assert len(fake_lob.letters) == 1
     assert view.message["provider_message_id"] in fake_lob.letters
 
-
-async def sweep_with_channels(stack: Stack, **settings: Any) -> str:
-    redis = await create_pool(RedisSettings.from_dsn(stack.redis_url))
-    deps = Deps.build(
-        dataclasses.replace(stack.settings, **settings), redis=redis, clock=stack.clock
-    )
-    try:
-        return await sweep({"deps": deps})
-    finally:
-        await deps.aclose()
-        await redis.aclose()

@@ -75,17 +75,6 @@ async def test_a_message_left_sending_by_a_crash_is_never_resent(stack: Stack) -
     assert (message["status"], message["error_code"]) == ("unknown", "outcome_unknown")
 
 
-async def sweep_with_channels(stack: Stack) -> str:
-    """The sweep as a worker runs it: with the channels, so it can ask Twilio."""
-    redis = await create_pool(RedisSettings.from_dsn(stack.redis_url))
-    deps = Deps.build(stack.settings, redis=redis, clock=stack.clock)
-    try:
-        return await sweep({"deps": deps})
-    finally:
-        await deps.aclose()
-        await redis.aclose()
-
-
 async def test_a_crash_after_twilio_took_the_text_is_settled_as_sent(stack: Stack) -> None:
     # Given a text Twilio took, whose worker died before recording it (left "sending")
     message_id = await stack.send()
@@ -97,7 +86,7 @@ async def test_a_crash_after_twilio_took_the_text_is_settled_as_sent(stack: Stac
     )  # fmt: skip
 
     # When the sweep finds it stuck, it asks Twilio instead of giving up
-    await sweep_with_channels(stack)
+    await stack.sweep()
 
     view = await stack.view(message_id)
     assert (view.status, view.message["provider_message_id"]) == ("sent", sid)
@@ -115,7 +104,7 @@ async def test_a_crash_before_twilio_took_the_text_queues_it_again(stack: Stack)
     assert claimed
 
     # When the sweep asks Twilio, which has no such text, it is queued again and then sent
-    await sweep_with_channels(stack)
+    await stack.sweep()
     assert (await stack.view(message_id)).status == "queued"
     await stack.run_worker()
 

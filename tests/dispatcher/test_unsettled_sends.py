@@ -7,13 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from arq import create_pool
-from arq.connections import RedisSettings
 
 from dispatcher.client import MessageView
-from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, EventSource, MessageStatus
-from dispatcher.sweep import sweep
 from tests.dispatcher.conftest import Stack
 
 
@@ -27,17 +23,6 @@ def stack_options() -> dict[str, Any]:
         "delivery_check_after_s": 0.0,
         "twilio_timeout_s": 0.5,
     }
-
-
-async def sweep_once(stack: Stack) -> str:
-    """The sweep as a worker runs it, with the channels, so it can ask Twilio."""
-    redis = await create_pool(RedisSettings.from_dsn(stack.redis_url))
-    deps = Deps.build(stack.settings, redis=redis, clock=stack.clock)
-    try:
-        return await sweep({"deps": deps})
-    finally:
-        await deps.aclose()
-        await redis.aclose()
 
 
 def creates(stack: Stack) -> int:
@@ -60,7 +45,7 @@ async def test_a_timeout_after_twilio_took_the_text_is_unknown_then_found(stack:
     assert creates(stack) == 1
 
     # Then the sweep finds Twilio's record, the only one it could be, and settles it
-    await sweep_once(stack)
+    await stack.sweep()
     view = await stack.view(message_id)
     (sid,) = stack.twilio.messages
     assert (view.status, view.message["provider_message_id"]) == ("sent", sid)
@@ -95,7 +80,7 @@ async def test_a_503_storm_never_exceeds_the_tries_even_with_an_eager_sweep(
 
     # When workers and sweeps run while the message waits for its retries
     for _ in range(tries + 2):
-        await sweep_once(stack)
+        await stack.sweep()
         await stack.run_worker()
 
     # Then Twilio was asked exactly SEND_MAX_TRIES times, and the log says it gave up
@@ -122,7 +107,7 @@ async def test_an_identical_text_already_sent_never_settles_one_that_never_left(
     )  # fmt: skip
 
     # When the sweep asks Twilio, the first one's record is not the second one's
-    await sweep_once(stack)
+    await stack.sweep()
     assert (await stack.view(second)).status == "queued"
     await stack.run_worker()
 
@@ -152,7 +137,7 @@ async def test_one_record_for_two_identical_unsettled_texts_settles_neither(
     )  # fmt: skip
 
     # When the sweep asks Twilio
-    await sweep_once(stack)
+    await stack.sweep()
 
     # Then neither is guessed: both are unknown, and say why
     for message_id in (first, second):
@@ -184,7 +169,7 @@ async def test_a_provider_clock_off_by_minutes_changes_nothing(
     )  # fmt: skip
 
     # When the sweep asks, it finds it: not resent, whatever the clocks say
-    await sweep_once(stack)
+    await stack.sweep()
     view = await stack.view(message_id)
     assert (view.status, view.message["provider_message_id"]) == ("sent", sid)
     assert creates(stack) == 1
@@ -198,7 +183,7 @@ async def test_a_lost_delivery_callback_is_asked_for(stack: Stack) -> None:
     stack.twilio.messages[view.message["provider_message_id"]].status = "delivered"
 
     # When the sweep asks after texts still "sent"
-    await sweep_once(stack)
+    await stack.sweep()
 
     # Then the log says delivered, told by the sweep
     view = await stack.view(message_id)
@@ -211,7 +196,7 @@ async def test_no_news_yet_is_asked_again_later_without_an_event(stack: Stack) -
     await stack.run_worker()
     events = len((await stack.view(message_id)).events)
 
-    await sweep_once(stack)
+    await stack.sweep()
 
     view = await stack.view(message_id)
     assert view.status == "sent"
@@ -232,7 +217,7 @@ async def test_a_record_with_another_text_is_not_taken_for_never_sent(stack: Sta
     )
 
     # When the sweep asks, it neither resends nor guesses
-    await sweep_once(stack)
+    await stack.sweep()
 
     view = await stack.view(message_id)
     assert view.status == "unknown"
