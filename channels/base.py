@@ -148,7 +148,7 @@ class SentRecord:
     """One message the provider has on record, as a lookup found it."""
 
     receipt: Receipt
-    body: str  # as the provider stored it (it may have re-encoded ours)
+    body: str | None  # as the provider stored it (it may re-encode); None: it keeps none
 
 
 @runtime_checkable

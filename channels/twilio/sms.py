@@ -17,17 +17,13 @@ from channels.base import (
     OutgoingMessage,
     Receipt,
     SentRecord,
-    TransientChannelError,
 )
 from channels.twilio.client import TwilioApi
+from channels.twilio.lookup import LOOKUP_PAGE_SIZE, records_since
 from channels.twilio.status import TWILIO_STATUSES
 
 __all__ = ["TwilioSmsChannel"]
 
-# The most of a number's newest messages one lookup reads; a lookup that would need more
-# cannot tell, and says so rather than guess.
-LOOKUP_LIMIT = 200
-LOOKUP_PAGE_SIZE = 50
 
 
 class TwilioSmsChannel:
@@ -78,25 +74,15 @@ class TwilioSmsChannel:
         return _receipt(created.sid, created.status, created.num_segments)
 
     async def find_sent(self, destination: str, *, since: datetime) -> list[SentRecord]:
-        """Twilio's records of messages to this number created since ``since``, newest
-        first (Twilio lists a number's messages newest first)."""
-        found: list[SentRecord] = []
+        """Twilio's records of messages to this number created since ``since``."""
         async with self._api.request() as client:
-            async for record in await client.messages.stream_async(
-                to=destination, page_size=LOOKUP_PAGE_SIZE
-            ):
-                created = record.date_created
-                if created is not None and created < since:
-                    return found
-                if len(found) == LOOKUP_LIMIT:
-                    raise TransientChannelError(
-                        "lookup_too_long",
-                        f"more than {LOOKUP_LIMIT} messages to the number since "
-                        f"{since.isoformat()}: cannot tell which, if any, is ours",
-                    )
-                receipt = _receipt(record.sid, record.status, record.num_segments)
-                found.append(SentRecord(receipt, record.body or ""))
-        return found
+            return await records_since(
+                await client.messages.stream_async(to=destination, page_size=LOOKUP_PAGE_SIZE),
+                since=since,
+                keep=lambda record: SentRecord(
+                    _receipt(record.sid, record.status, record.num_segments), record.body or ""
+                ),
+            )
 
     async def fetch_status(self, provider_message_id: str) -> tuple[DeliveryStatus, str]:
         """What Twilio says became of a message it took."""

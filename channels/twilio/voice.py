@@ -16,17 +16,21 @@ Status callbacks go to ``{callback base}/status/{collector|debtor}``; the callba
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from twilio.rest import Client
 from twilio.rest.api.v2010.account.call import CallInstance
 
 from channels.base import (
+    AmbiguousChannelError,
     DeliveryStatus,
     OutgoingMessage,
     PermanentChannelError,
     Receipt,
-    TransientChannelError,
+    SentRecord,
 )
 from channels.twilio.client import TwilioApi
+from channels.twilio.lookup import LOOKUP_PAGE_SIZE, records_since
 from channels.twilio.twiml import CALL_PROGRESS_EVENTS, bridge_twiml
 
 __all__ = ["TwilioVoiceChannel"]
@@ -92,6 +96,18 @@ class TwilioVoiceChannel:
                 leg = "debtor"
         return _receipt(created.sid, created.status, leg)
 
+    async def find_sent(self, destination: str, *, since: datetime) -> list[SentRecord]:
+        """The calls we placed to this number since ``since`` (a bridge's own ``<Dial>``
+        legs, which have a parent call, are not ours to claim). A call keeps no text."""
+        async with self._api.request() as client:
+            return await records_since(
+                await client.calls.stream_async(to=destination, page_size=LOOKUP_PAGE_SIZE),
+                since=since,
+                keep=lambda call: None
+                if call.parent_call_sid
+                else SentRecord(_receipt(call.sid, call.status, "first"), None),
+            )
+
     async def aclose(self) -> None:
         """Close the SDK's HTTP session. The channel cannot send afterwards."""
         await self._api.aclose()
@@ -134,7 +150,8 @@ class TwilioVoiceChannel:
 
 def _receipt(sid: str | None, twilio_status: str | None, leg: str) -> Receipt:
     if not sid:
-        raise TransientChannelError("bad_response", "Twilio answered without a call sid")
+        # A 2xx without a sid: Twilio may have placed the call all the same.
+        raise AmbiguousChannelError("bad_response", "Twilio answered without a call sid")
     return Receipt(
         provider="twilio",
         provider_message_id=sid,

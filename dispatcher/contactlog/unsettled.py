@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import ContactLog
@@ -64,14 +65,26 @@ async def recorded_provider_ids(log: ContactLog, provider: str, ids: Collection[
 
 
 async def unsettled_twins(log: ContactLog, message: Message) -> list[str]:
-    """Our other messages (for any debtor) with the same content to the same destination
-    whose send is not settled: a provider record matching one could be any of theirs."""
+    """Our other messages whose send is not settled and that a provider record matching
+    this one's could equally be: for a text, the same content to the same number (for any
+    debtor); for a call, the same first leg (the same collector, or for an automated call
+    the same number)."""
+    if message.channel == ChannelKind.VOICE:
+        same: ColumnElement[bool] = (
+            Message.collector_id == message.collector_id
+            if message.collector_id
+            else and_(Message.destination == message.destination, Message.collector_id.is_(None))
+        )
+    else:
+        same = and_(
+            Message.destination == message.destination, Message.content == message.content
+        )
     async with log.engine.connect() as conn:
         rows = await conn.execute(
             select(Message.id).where(
                 Message.status.in_(UNSETTLED),
-                Message.destination == message.destination,
-                Message.content == message.content,
+                Message.channel == message.channel,
+                same,
                 Message.id != message.id,
             )
         )

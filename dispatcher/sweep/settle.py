@@ -16,8 +16,10 @@ decide:
     re-encode a text: ours, perhaps)                  → ``unknown``, saying why
     the provider cannot be asked                      → ``unknown``, asked again later
 
-A channel whose provider takes our message id as an idempotency key (letters) is simply
-queued again, within the window the provider keeps keys: the same key cannot post twice.
+A call is looked up by the number it rang first (the collector's, for a collector's
+call) and has no text to compare. A channel whose provider takes our message id as an
+idempotency key (letters) is simply queued again, within the window the provider keeps
+keys: the same key cannot post twice.
 
 A provider record settles at most one of our messages: ids already recorded are never
 matched again. ``unknown`` counts toward every cap, and the provider's own callback still
@@ -85,16 +87,15 @@ async def settle(deps: Deps, message_id: str, now: datetime) -> str:
         why = "its provider cannot be asked whether it took it; only its callback can settle it"
         return await _unknown(deps, message, why, next_look=_give_up_at(message))
     try:
-        found = await channel.find_sent(
-            message.destination, since=message.attempted_at - LOOKBACK
-        )
+        number = await _first_leg(deps, message)
+        found = await channel.find_sent(number, since=message.attempted_at - LOOKBACK)
     except ChannelError as exc:
         why = f"the provider could not be asked ({exc}); asked again later"
         return await _unknown(deps, message, why, next_look=now + LOOK_AGAIN_AFTER)
     ids = [record.receipt.provider_message_id for record in found]
     claimed = await recorded_provider_ids(deps.log, channel.provider, ids)
     unclaimed = [r for r in found if r.receipt.provider_message_id not in claimed]
-    same = [r.receipt for r in unclaimed if r.body == message.content]
+    same = [r.receipt for r in unclaimed if r.body in (None, message.content)]
     if not unclaimed:
         return await _send_again(deps, message, now, "the provider never took it")
     if not same:
@@ -113,6 +114,17 @@ async def settle(deps: Deps, message_id: str, now: datetime) -> str:
         f"({', '.join(twins[:5])}): which record is whose cannot be told"
     )
     return await _unknown(deps, message, why, next_look=now + LOOK_AGAIN_AFTER)
+
+
+async def _first_leg(deps: Deps, message: Message) -> str:
+    """The number the provider was asked to reach first: a collector's call rings the
+    collector, then bridges the debtor; everything else goes to the destination."""
+    if message.channel != ChannelKind.VOICE or not message.collector_id:
+        return message.destination
+    collector = await deps.log.collectors.get(message.collector_id)
+    if collector is None or not collector.phone:
+        raise ChannelError("no_collector", f"collector {message.collector_id} has no phone")
+    return collector.phone
 
 
 def _ids(receipts: Iterable[Receipt]) -> str:

@@ -7,6 +7,7 @@ On SQLite and PostgreSQL. The fake rings each number as ``call_plan`` says.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from dispatcher.contactlog.models import Message, MessageEvent
 from dispatcher.requests import MessageRequest
+from dispatcher.worker import create_worker
 from tests.dispatcher.conftest import Stack
 from tests.fakes.fixtures import TEST_FROM_NUMBER
 
@@ -249,3 +251,50 @@ async def test_replayed_and_late_callbacks_change_nothing(stack: Stack) -> None:
     again = await logged(stack, message_id)
     assert columns(again) == columns(settled_view)
     assert len(again.events) == len(settled_view.events)
+
+
+# -- a call whose outcome is unknown ----------------------------------------------------
+
+
+async def test_a_call_timed_out_after_twilio_placed_it_is_found_not_placed_again(
+    stack: Stack,
+) -> None:
+    # Given Twilio places the collector's call but answers after our timeout
+    stack.twilio.respond_next(201, delay_s=3.0, after_create=True)
+    message_id = await collector_call(stack)
+    await run_with_short_timeout(stack)
+    assert any(e.status == "unknown" for e in (await stack.view(message_id)).events)
+
+    # When the sweep asks Twilio for the calls to the collector's phone
+    await stack.sweep()
+
+    # Then it finds the one call, and it was placed once
+    view = await stack.view(message_id)
+    (placed,) = [c for c in stack.twilio.calls.values() if c.parent_sid is None]
+    assert (view.status, view.message["provider_message_id"]) == ("sent", placed.sid)
+    assert len([r for r in stack.twilio.requests if r.method == "POST"]) == 1
+
+
+async def test_a_reminder_whose_worker_died_before_twilio_is_placed_once(stack: Stack) -> None:
+    # Given an automated call claimed for placing, whose worker died before calling Twilio
+    message_id = await voice_reminder(stack)
+    await stack.log.transition(
+        message_id, expect={"queued"}, to="sending", source="worker",  # type: ignore[arg-type]
+        content="(call script)", attempted_at=stack.clock.now(), attempts=1,
+    )  # fmt: skip
+
+    # When the sweep asks Twilio, which has no call to the number, it is queued again
+    await stack.sweep(sending_timeout_s=0.0)
+    assert (await stack.view(message_id)).status == "queued"
+    await stack.run_worker()
+
+    # Then it is placed, once
+    assert len([r for r in stack.twilio.requests if r.method == "POST"]) == 1
+
+
+async def run_with_short_timeout(stack: Stack) -> None:
+    worker = create_worker(
+        dataclasses.replace(stack.settings, twilio_timeout_s=0.5, provider_lookup_after_s=0.0),
+        redis_url=stack.redis_url, clock=stack.clock, poll_delay=0.002, handle_signals=False,
+    )  # fmt: skip
+    await worker.run_until_idle(horizon_s=1.0)

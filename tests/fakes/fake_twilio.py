@@ -16,6 +16,7 @@ Routes (``{sid}`` is the account SID):
 
     POST /2010-04-01/Accounts/{sid}/Messages.json        create (HTTP Basic auth)
     GET  /2010-04-01/Accounts/{sid}/Messages/{SM}.json   fetch
+    GET  /2010-04-01/Accounts/{sid}/Calls.json           list (by To)
     POST /2010-04-01/Accounts/{sid}/Calls.json           place a call (HTTP Basic auth)
     GET  /2010-04-01/Accounts/{sid}.json                 the account (a credentials check)
 
@@ -96,6 +97,7 @@ class FakeTwilio(FakeCalls):
         app.router.add_get(f"{prefix}/{{message_sid}}.json", self._fetch_message)
         calls = f"/{API_VERSION}/Accounts/{{account_sid}}/Calls.json"
         app.router.add_post(calls, self._create_call)
+        app.router.add_get(calls, self._list_calls)
         app.router.add_get(f"/{API_VERSION}/Accounts/{{account_sid}}.json", self._fetch_account)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
@@ -261,6 +263,27 @@ class FakeTwilio(FakeCalls):
         return web.json_response(
             {
                 "messages": [m.resource() for m in found[:size]], "uri": uri,
+                "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
+                "page": 0, "page_size": size, "start": 0, "end": max(0, len(found[:size]) - 1),
+            }
+        )  # fmt: skip
+
+    async def _list_calls(self, request: web.Request) -> web.StreamResponse:
+        """The account's calls (a bridge's legs too, with their parent), newest first,
+        filtered by To like Twilio's list."""
+        account_sid = request.match_info["account_sid"]
+        self._record(request, account_sid, dict(request.query))
+        failure = self._authenticate(request, account_sid)
+        if failure is not None:
+            return failure
+        to = request.query.get("To")
+        size = int(request.query.get("PageSize", "50"))
+        found = [c for c in self.calls.values() if to is None or c.to == to]
+        found.sort(key=lambda c: c.date_created, reverse=True)
+        uri = request.path_qs
+        return web.json_response(
+            {
+                "calls": [c.resource() for c in found[:size]], "uri": uri,
                 "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
                 "page": 0, "page_size": size, "start": 0, "end": max(0, len(found[:size]) - 1),
             }

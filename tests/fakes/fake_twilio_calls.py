@@ -146,7 +146,8 @@ class FakeCalls(FakeTwilioCore):
         posted = await request.post()
         form = {key: str(value) for key, value in posted.items()}
         self._record(request, account_sid, form)
-        scripted = await self._scripted_failure()
+        after_create = self._next_is_after_create()
+        scripted = None if after_create else await self._scripted_failure()
         if scripted is not None:
             return scripted
         failure = self._authenticate(request, account_sid) or validate_call_create(form)
@@ -158,6 +159,10 @@ class FakeCalls(FakeTwilioCore):
             twiml=form.get("Twiml") or None, status_callback=form.get("StatusCallback") or None,
             events=events, machine_detection=form.get("MachineDetection") or None,
         )  # fmt: skip
+        if after_create:  # placed, then the answer is late or fails (auto callbacks: none)
+            scripted = await self._scripted_failure()
+            if scripted is not None:
+                return scripted
         response = web.json_response(call.resource(), status=201)
         await response.prepare(request)
         await response.write_eof()
