@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +32,10 @@ _CHANNELS = frozenset(ChannelKind)
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
+# A campaign's name, as it follows the requester in ``requested_by`` ("strategy#nov-run").
+CAMPAIGN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}")
+CAMPAIGN_HINT = "1-50 letters, digits, '.', '_' or '-'"
+
 @dataclass(frozen=True)
 class MessageRequest:
     """One message the strategy module wants sent."""
@@ -46,6 +51,8 @@ class MessageRequest:
     send_after: datetime | None = None  # aware datetime; default: now
     valid_until: datetime | None = None  # not sent after this; default: send_after + validity
     requested_by: str = "strategy"
+    # What a campaign pause or cancel matches: 1-50 letters, digits, '.', '_' or '-'.
+    campaign: str | None = None
     # Voice: the collector whose phone rings first and is bridged to the debtor (None: an
     # automated voice reminder). Visits: two or more collectors in ``collector_ids``.
     collector_id: str | None = None
@@ -97,6 +104,8 @@ def _row(
             problems.append(FieldProblem(field_name, problem))
         return ok
 
+    if request.campaign is not None and not CAMPAIGN.fullmatch(request.campaign):
+        problems.append(FieldProblem("campaign", f"must be {CAMPAIGN_HINT}"))
     channel_ok = request.channel in _CHANNELS
     if not channel_ok:
         known = ", ".join(ChannelKind)
@@ -178,7 +187,8 @@ def _row(
         "locale": request.locale,
         "variables": variables,
         "destination": destination,
-        "requested_by": request.requested_by,
+        "requested_by": request.requested_by
+        + (f"#{request.campaign}" if request.campaign else ""),
         "created_at": now,
         "scheduled_for": scheduled_for,
         "valid_until": valid_until,

@@ -13,11 +13,12 @@ from dispatcher.api.auth import allow
 from dispatcher.api.bodies import Fields, read_json
 from dispatcher.api.context import Api
 from dispatcher.api.debtors import DEBTOR_REF_MAX
-from dispatcher.api.messages import CAMPAIGN, MESSAGE_ID
+from dispatcher.api.messages import MESSAGE_ID
 from dispatcher.api.problems import Problem
 from dispatcher.contactlog.cancel import Cancelled, cancel_message, cancel_pending
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.errors import UnknownMessage
+from dispatcher.requests import CAMPAIGN, CAMPAIGN_HINT
 
 __all__ = ["cancel_many", "cancel_one"]
 
@@ -45,9 +46,7 @@ async def cancel_many(request: web.Request, api: Api, key: KeyRecord) -> web.Res
     fields = Fields(await read_json(request), what="a cancel")
     debtor_ref = fields.text("debtor_ref", max_length=DEBTOR_REF_MAX, required=False)
     account_ref = fields.text("account_ref", max_length=DEBTOR_REF_MAX, required=False)
-    campaign = fields.pattern(
-        "campaign", CAMPAIGN, required=False, hint="1-50 letters, digits, '.', '_' or '-'"
-    )
+    campaign = fields.pattern("campaign", CAMPAIGN, required=False, hint=CAMPAIGN_HINT)
     reason = fields.text("reason", max_length=REASON_MAX)
     hold = fields.choice("hold", tuple(HOLD_KINDS), required=False)
     filters = {"debtor_ref": debtor_ref, "account_ref": account_ref, "campaign": campaign}

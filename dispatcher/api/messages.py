@@ -28,13 +28,12 @@ from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.contactlog.store import Accepted
 from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
-from dispatcher.requests import MessageRequest, validate_batch
+from dispatcher.requests import CAMPAIGN, CAMPAIGN_HINT, MessageRequest, validate_batch
 
 __all__ = ["MAX_BATCH", "enqueue_batch", "enqueue_one", "get_message", "list_messages"]
 
 MAX_BATCH = 10_000
 MAX_BATCH_BYTES = 64 * 1024**2
-CAMPAIGN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}")
 MESSAGE_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 
 
@@ -161,18 +160,16 @@ def _message(fields: Fields, key: KeyRecord) -> MessageRequest | None:
     variables = fields.mapping("variables")
     send_after = fields.timestamp("send_after")
     valid_until = fields.timestamp("valid_until")
-    campaign = fields.pattern(
-        "campaign", CAMPAIGN, required=False, hint="1-50 letters, digits, '.', '_' or '-'"
-    )
+    campaign = fields.pattern("campaign", CAMPAIGN, required=False, hint=CAMPAIGN_HINT)
     if fields.problems or any(v is None for v in values.values()):
         return None
-    requested_by = f"api:{key.name}" + (f"#{campaign}" if campaign else "")
     text = {k: str(v) for k, v in values.items()}
     return MessageRequest(
         channel=text["channel"], template=text["template"], locale=text["locale"],
         destination=destination or "", debtor_ref=text["debtor_ref"], address=address,
         variables=variables, account_ref=account_ref, idempotency_key=idempotency_key,
-        send_after=send_after, valid_until=valid_until, requested_by=requested_by,
+        send_after=send_after, valid_until=valid_until, requested_by=f"api:{key.name}",
+        campaign=campaign,
     )  # fmt: skip
 
 

@@ -16,9 +16,9 @@ from compliance.rules.pause import PAUSE_SCOPES
 from dispatcher.api.auth import allow
 from dispatcher.api.bodies import Fields, Query, read_json
 from dispatcher.api.context import Api
-from dispatcher.api.messages import CAMPAIGN
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.domain import ChannelKind
+from dispatcher.requests import CAMPAIGN
 
 __all__ = ["list_pauses", "pause", "resume"]
 

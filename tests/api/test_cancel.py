@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
 
@@ -11,6 +12,7 @@ from dispatcher.contactlog.cancel import cancel_message
 from dispatcher.contactlog.keys import Role
 from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, EventSource, MessageStatus
+from dispatcher.errors import InvalidRequest
 from dispatcher.pipeline import Pipeline
 from tests.api.conftest import HttpApi, reminder
 from tests.dispatcher.conftest import reminder as python_reminder
@@ -109,3 +111,22 @@ async def test_cancel_racing_eight_workers_has_exactly_one_winner(api: HttpApi) 
             await deps.aclose()
         await redis.aclose()
     assert winners  # which won varies; that exactly one did is what was checked
+
+
+async def test_a_campaign_named_in_python_is_cancelled_by_its_name(api: HttpApi) -> None:
+    stack = api.stack
+    ours = await stack.client.send(python_reminder(idempotency_key="c1", campaign="nov-run"))
+    other = await stack.client.send(python_reminder(idempotency_key="c2", campaign="dec-run"))
+
+    outcome = await stack.client.cancel_pending(campaign="nov-run", reason="campaign stopped")
+
+    assert outcome.cancelled == [ours.message_id]
+    view = await stack.view(ours.message_id)
+    assert view.message["requested_by"] == "strategy#nov-run"
+    assert (await stack.view(other.message_id)).status == "queued"
+
+
+async def test_a_bad_campaign_name_is_refused_naming_the_field(api: HttpApi) -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        await api.stack.client.send(python_reminder(campaign="no spaces"))
+    assert [p.field for p in refused.value.problems] == ["campaign"]
