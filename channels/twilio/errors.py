@@ -19,6 +19,7 @@ status (``"503"``), else a word (``"network"``, ``"timeout"``).
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import aiohttp
@@ -57,10 +58,7 @@ def channel_error_from_http(http_status: int, twilio_code: int | None, text: str
         return TransientChannelError(code, text, http_status=http_status)
     if 400 <= http_status < 500:
         if twilio_code == AUTHENTICATION_FAILED_CODE or http_status == 401:
-            log.error(
-                "Twilio refused our credentials (%s): check TWILIO_ACCOUNT_SID and "
-                "TWILIO_AUTH_TOKEN; nothing can be sent until they are right", code
-            )
+            _credentials_refused(code)
         return PermanentChannelError(
             code,
             text,
@@ -92,6 +90,15 @@ def network_error(exc: BaseException) -> ChannelError:
     if isinstance(exc, TimeoutError):
         return AmbiguousChannelError("timeout", f"no answer in time; {detail}")
     return AmbiguousChannelError("network", detail)
+
+
+@functools.cache
+def _credentials_refused(code: str) -> None:
+    """Said once per process and code, not once per message that fails for it."""
+    log.error(
+        "Twilio refused our credentials (%s): check TWILIO_ACCOUNT_SID and "
+        "TWILIO_AUTH_TOKEN; nothing can be sent until they are right", code
+    )
 
 
 def _as_int(code: object) -> int | None:
