@@ -23,9 +23,9 @@ def event(seconds: float) -> dict[str, object]:
             "source": "worker", "status": "sent", "detail": {}}  # fmt: skip
 
 
+# PostgreSQL only: SQLite commits one writer at a time, so its ids become visible in order.
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_later_id_committed_first_waits_for_the_earlier(engine: AsyncEngine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite commits one writer at a time: ids become visible in order")
     await add_messages(engine, 1)  # events 1..3
     async with engine.connect() as slow:
         transaction = await slow.begin()
