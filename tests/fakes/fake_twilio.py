@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from types import TracebackType
@@ -250,27 +250,17 @@ class FakeTwilio(FakeCalls):
 
     async def _list_messages(self, request: web.Request) -> web.StreamResponse:
         """The account's messages, newest first, filtered by To like Twilio's list."""
-        account_sid = request.match_info["account_sid"]
-        self._record(request, account_sid, dict(request.query))
-        failure = self._authenticate(request, account_sid)
-        if failure is not None:
-            return failure
-        to = request.query.get("To")
-        size = int(request.query.get("PageSize", "50"))
-        found = [m for m in self.messages.values() if to is None or m.to == to]
-        found.sort(key=lambda m: m.date_created, reverse=True)
-        uri = request.path_qs
-        return web.json_response(
-            {
-                "messages": [m.resource() for m in found[:size]], "uri": uri,
-                "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
-                "page": 0, "page_size": size, "start": 0, "end": max(0, len(found[:size]) - 1),
-            }
-        )  # fmt: skip
+        return self._list(request, "messages", self.messages.values())
 
     async def _list_calls(self, request: web.Request) -> web.StreamResponse:
         """The account's calls (a bridge's legs too, with their parent), newest first,
         filtered by To like Twilio's list."""
+        return self._list(request, "calls", self.calls.values())
+
+    def _list(
+        self, request: web.Request, name: str, records: Iterable[FakeMessage | FakeCall]
+    ) -> web.Response:
+        """One page (the only one) of Twilio's list of ``name``, as Twilio answers it."""
         account_sid = request.match_info["account_sid"]
         self._record(request, account_sid, dict(request.query))
         failure = self._authenticate(request, account_sid)
@@ -278,14 +268,16 @@ class FakeTwilio(FakeCalls):
             return failure
         to = request.query.get("To")
         size = int(request.query.get("PageSize", "50"))
-        found = [c for c in self.calls.values() if to is None or c.to == to]
-        found.sort(key=lambda c: c.date_created, reverse=True)
+        found = sorted(
+            (r for r in records if to is None or r.to == to),
+            key=lambda r: r.date_created, reverse=True,
+        )[:size]  # fmt: skip
         uri = request.path_qs
         return web.json_response(
             {
-                "calls": [c.resource() for c in found[:size]], "uri": uri,
+                name: [r.resource() for r in found], "uri": uri,
                 "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
-                "page": 0, "page_size": size, "start": 0, "end": max(0, len(found[:size]) - 1),
+                "page": 0, "page_size": size, "start": 0, "end": max(0, len(found) - 1),
             }
         )  # fmt: skip
 
