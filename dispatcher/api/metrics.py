@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
-from dispatcher.api.context import API
+from dispatcher.api.context import API, Api
 
 __all__ = ["metrics"]
 
@@ -33,9 +34,14 @@ async def metrics(request: web.Request) -> web.Response:
         "Messages whose verdict a rule decided (blocked or deferred), by rule and status.",
         (({"rule_id": r, "status": s}, n) for r, s, n in await api.audit.counts_by_rule()),
     )  # fmt: skip
+    depth = await _queue_depth(api)
+    _family(
+        lines, "dispatcher_redis_up", "1 if Redis answered this scrape, else 0.",
+        [({}, int(depth is not None))],
+    )  # fmt: skip
     _family(
         lines, "dispatcher_queue_depth", "Jobs in the arq queue (due now or later).",
-        [({}, await api.deps.queue.depth())],
+        [({}, depth)] if depth is not None else [],
     )  # fmt: skip
     _family(
         lines, "dispatcher_active_pauses", "Emergency pauses in force.",
@@ -48,6 +54,15 @@ async def metrics(request: web.Request) -> web.Response:
         await api.audit.send_delays(since=since),
     )  # fmt: skip
     return web.Response(body="\n".join(lines) + "\n", headers={"Content-Type": CONTENT_TYPE})
+
+
+async def _queue_depth(api: Api) -> int | None:
+    """The queue's depth, or None while Redis cannot be reached: the contact log's figures
+    are still served (the log, not Redis, is the record)."""
+    try:
+        return await api.deps.queue.depth()
+    except (RedisError, OSError):
+        return None
 
 
 def _histogram(

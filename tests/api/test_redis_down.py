@@ -58,3 +58,18 @@ async def test_a_server_without_redis_commits_and_the_sweep_sends(
     await api.run_worker()  # a worker on the real Redis: its start-up sweep
     assert await api.status_of(body["id"]) in {"sent", "delivered"}
     assert len(api.stack.twilio.requests) == 1
+
+
+async def test_metrics_still_answer_from_the_contact_log_without_redis(
+    api: HttpApi, api_without_redis: HttpApi
+) -> None:
+    await api_without_redis.call(
+        "POST", "/v1/messages", role=Role.STRATEGY, json_body=reminder(idempotency_key="m-down")
+    )
+    async with api.http.get(f"{api_without_redis.base_url}/metrics") as response:
+        status, text = response.status, await response.text()
+
+    assert status == 200
+    assert "dispatcher_redis_up 0" in text
+    assert 'dispatcher_messages{channel="sms",status="queued"} 1' in text
+    assert "\ndispatcher_queue_depth " not in text  # no figure rather than a wrong one
