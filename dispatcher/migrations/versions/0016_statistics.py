@@ -1,0 +1,18 @@
+"""statistics: daily aggregates and payment events
+
+Revision ID: 0016
+Revises: 0015
+"""
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
