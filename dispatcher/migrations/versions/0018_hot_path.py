@@ -1,11 +1,11 @@
 """the hot path
 
 Revision ID: 0018
-Revises:  parked pauses and what the fast send path needs:0017
+Revises: 0017
 """
 
 revision = "0018"
-down_revision = " parked pauses and what the fast send path needs:0017"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
