@@ -1,11 +1,11 @@
 """consumer preferences
 
 Revision ID: 0017
-Revises:  inconvenient times and places, preferred channel and language:0016
+Revises: 0016
 """
 
 revision = "0017"
-down_revision = " inconvenient times and places, preferred channel and language:0016"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
