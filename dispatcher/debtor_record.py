@@ -5,6 +5,8 @@ scripts) and ``PUT /v1/debtors/{ref}`` — goes through ``checked_debtor``, so t
 layer never stores what the API would refuse (an unknown time zone would otherwise reach
 the rules and block every text at send time). Every problem is named in one
 ``InvalidRequest`` (``time_zone``, ``phones[1].type``, ``inconvenient_times[0].weekdays``).
+The debtor's preferences (``dispatcher.preferences``) are checked with the rest and
+returned apart, under ``preferences``: only those given, since each change is logged.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 import functools
 import re
 import zoneinfo
-from collections.abc import Callable
-from datetime import datetime, time
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from compliance.packs import PackError, load_packs
 from dispatcher.contact_data import checked_home_address, checked_phones
 from dispatcher.errors import FieldProblem, InvalidRequest
+from dispatcher.preferences.fields import checked_preferences
 
 __all__ = ["COUNTRY", "LOCALE", "REGION", "checked_debtor"]
 
@@ -41,11 +44,16 @@ def checked_debtor(
     packs: list[str] | None = None,
     agreed_contact_until: datetime | None = None,
     inconvenient_times: list[dict[str, Any]] | None = None,
+    preferences: Mapping[str, Any] | None = None,
     phones: list[dict[str, Any]] | None = None,
     address: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The record's fields as stored, or ``InvalidRequest`` naming every bad field."""
+    """The record's fields as stored, or ``InvalidRequest`` naming every bad field.
+    ``inconvenient_times`` is short for ``preferences={"inconvenient_times": ...}``."""
     problems: list[FieldProblem] = []
+    preferences = dict(preferences or {})
+    if inconvenient_times is not None:
+        preferences["inconvenient_times"] = inconvenient_times
     for name, value in (("locale", locale), ("country", country), ("region", region)):
         pattern, hint = _PATTERNS[name]
         if value is not None and not pattern.fullmatch(value):
@@ -67,7 +75,7 @@ def checked_debtor(
     checks: tuple[tuple[str, Callable[[], Any]], ...] = (
         ("phones", lambda: checked_phones(phones, locale=locale or "")),
         ("address", lambda: checked_home_address(address)),
-        ("inconvenient_times", lambda: _checked_inconvenient(inconvenient_times)),
+        ("preferences", lambda: checked_preferences(preferences)),
     )
     for name, check in checks:
         try:
@@ -77,25 +85,6 @@ def checked_debtor(
     if problems:
         raise InvalidRequest(problems)
     return values
-
-
-def _checked_inconvenient(times: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    if times is None:
-        return None
-    checked = []
-    for index, entry in enumerate(times):
-        field = f"inconvenient_times[{index}]"
-        try:
-            weekdays = sorted({int(d) for d in entry["weekdays"]})
-            start, end = time.fromisoformat(entry["start"]), time.fromisoformat(entry["end"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidRequest.of(
-                field, f"needs weekdays, start and end (HH:MM): {exc}"
-            ) from None
-        if not weekdays or not all(0 <= d <= 6 for d in weekdays):
-            raise InvalidRequest.of(f"{field}.weekdays", "must be days 0 (Monday) to 6 (Sunday)")
-        checked.append({"weekdays": weekdays, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"})
-    return checked
 
 
 @functools.cache

@@ -2,7 +2,11 @@
 (compliance).
 
 ``PUT /v1/debtors/{debtor_ref}`` replaces what the contact rules know of a debtor: a
-field left out is cleared. Its phones and home address are answered in full to
+field left out is cleared — except the debtor's preferences (``inconvenient_times``,
+``inconvenient_places``, ``preferred_channel``, ``preferred_locale``), which change only
+when named (null clears one) and are logged with the key and ``reason``; see
+``dispatcher.preferences``. ``GET /v1/debtors/{debtor_ref}/preferences`` shows them and
+their log. Its phones and home address are answered in full to
 compliance and masked to strategy, which sends them but has no need to read them back.
 ``PUT /v1/debtors/{debtor_ref}/accounts/{account_ref}`` replaces one debt's amount,
 currency and days overdue. Holds are set and lifted, never deleted; setting one that
@@ -19,17 +23,19 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from compliance.rules import HOLD_KINDS
-from dispatcher.api.auth import allow
+from dispatcher.api.auth import PEOPLE, allow
 from dispatcher.api.bodies import Fields, Query, read_json
 from dispatcher.api.context import Api
+from dispatcher.api.problems import Problem
 from dispatcher.api.views import debtor_contact_json
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.debtor_record import COUNTRY, LOCALE, REGION, checked_debtor
 from dispatcher.domain import ChannelKind
 from dispatcher.errors import InvalidRequest
 from dispatcher.phones import e164
+from dispatcher.preferences import PREFERENCE_FIELDS, read_preferences
 
-__all__ = ["lift_hold", "list_holds", "put_account", "put_debtor", "set_hold"]
+__all__ = ["get_preferences", "lift_hold", "list_holds", "put_account", "put_debtor", "set_hold"]
 
 DEBTOR_REF_MAX = 100
 T = TypeVar("T")
@@ -49,22 +55,49 @@ async def put_debtor(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
     packs = fields.string_list("packs", max_items=20, max_length=40)
     phones_given = fields.value("phones", required=False)
     address_given = fields.value("address", required=False)
+    # A preference left out is kept: a collector may have recorded it (see preferences).
+    stated = {n: fields.value(n, required=False) for n in PREFERENCE_FIELDS if n in fields.data}
+    reason = fields.text("reason", max_length=2000, required=False)
     checked = _checked(fields, lambda: checked_debtor(
         locale=locale, time_zone=time_zone, country=country, region=region, packs=packs,
-        phones=phones_given, address=address_given,
+        phones=phones_given, address=address_given, preferences=stated,
     ))  # fmt: skip
     phones, address = (checked or {}).get("phones"), (checked or {}).get("address")
     fields.finish()
-    await api.deps.log.upsert_debtor(
+    stored = await api.deps.log.upsert_debtor(
         debtor_ref, locale=locale, time_zone=time_zone, country=country, region=region,
-        packs=packs, phones=phones, address=address,
+        packs=packs, phones=phones, address=address, preferences=stated,
+        changed_by=key.label, reason=reason or f"PUT /v1/debtors/{debtor_ref}",
     )  # fmt: skip
-    stored = {
+    shown = {
         "debtor_ref": debtor_ref, "locale": locale, "time_zone": time_zone,
         "country": country, "region": region, "packs": packs,
         **debtor_contact_json(phones, address, full=key.role is not Role.STRATEGY),
+        **{name: stored[name] for name in PREFERENCE_FIELDS},
     }  # fmt: skip
-    return web.json_response(stored)
+    return web.json_response(shown)
+
+
+@allow(Role.STRATEGY, Role.COLLECTOR, Role.COMPLIANCE)
+async def get_preferences(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    """What the debtor asked for, and every change of it (who, where from, why)."""
+    debtor_ref = request.match_info["debtor_ref"]
+    if not debtor_ref.strip() or len(debtor_ref) > DEBTOR_REF_MAX or "\x00" in debtor_ref:
+        raise Problem.field("debtor_ref", f"must be 1 to {DEBTOR_REF_MAX} characters")
+    Query(request).finish()
+    preferences, changes = await read_preferences(api.deps.log, debtor_ref)
+    if key.role in PEOPLE:
+        await api.audit.record_read(
+            reader=key.label, action="preferences.read", debtor_ref=debtor_ref,
+            filters={"debtor_ref": debtor_ref}, rows=len(changes),
+        )  # fmt: skip
+    return web.json_response(
+        {
+            "debtor_ref": debtor_ref,
+            **preferences.to_json(),
+            "changes": [c.to_json() for c in changes],
+        }
+    )
 
 
 @allow(Role.STRATEGY)

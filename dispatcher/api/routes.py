@@ -21,6 +21,7 @@ from dispatcher.api import (
 from dispatcher.api.context import API, Api
 from dispatcher.api.inbound import inbound_sms
 from dispatcher.api.metrics import metrics
+from dispatcher.stats import api as stats
 from dispatcher.web.keys import DEPS
 
 __all__ = ["OPENAPI_PATH", "add_api"]
@@ -42,6 +43,7 @@ def add_api(app: web.Application) -> None:
     route.add_get("/v1/audit/reads", export.list_reads)
     route.add_put("/v1/debtors/{debtor_ref}", debtors.put_debtor)
     route.add_put("/v1/debtors/{debtor_ref}/accounts/{account_ref}", debtors.put_account)
+    route.add_get("/v1/debtors/{debtor_ref}/preferences", debtors.get_preferences)
     route.add_get("/v1/holds", debtors.list_holds)
     route.add_post("/v1/holds", debtors.set_hold)
     route.add_post("/v1/holds/lift", debtors.lift_hold)
@@ -62,6 +64,9 @@ def add_api(app: web.Application) -> None:
     route.add_post("/v1/calls/{message_id}/disposition", calls.post_disposition)
     route.add_post("/v1/visits", visits.plan_visit)
     route.add_post("/v1/visits/{message_id}/outcome", visits.visit_outcome)
+    route.add_post("/v1/payments", stats.report_payment)
+    route.add_put("/v1/portfolios/{portfolio}/accounts", stats.assign_portfolio)
+    route.add_get("/v1/stats", stats.get_stats)
     route.add_get("/metrics", metrics)
     route.add_get("/openapi.json", openapi)
     route.add_post("/webhooks/twilio/inbound", inbound_sms)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -32,9 +33,11 @@ __all__ = [
     "Base",
     "Collector",
     "Debtor",
+    "DebtorSecret",
     "Hold",
     "Message",
     "MessageEvent",
+    "PreferenceChange",
     "TemplateApproval",
     "UTCDateTime",
 ]
@@ -193,7 +196,10 @@ class Hold(Base):
     lifted_at: Mapped[datetime | None]
     lifted_by: Mapped[str | None] = mapped_column(String(100))
 
-    __table_args__ = (Index("ix_holds_destination_channel", "destination", "channel"),)
+    __table_args__ = (
+        Index("ix_holds_destination_channel", "destination", "channel"),
+        Index("ix_holds_lifted_at", "lifted_at"),  # outbound events read lifts by time
+    )
 
 
 class Debtor(Base):
@@ -212,12 +218,32 @@ class Debtor(Base):
     # Times the debtor said are inconvenient, local: [{"weekdays": [0..6], "start": "15:00",
     # "end": "17:00"}] (Monday is 0; an end before the start runs past midnight).
     inconvenient_times: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDocument)
+    # What the debtor asked for (dispatcher/preferences; every change in preference_changes):
+    # the channel they prefer (advisory) and the language templates default to.
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
+    preferred_locale: Mapped[str | None] = mapped_column(String(10))
     # The debtor's numbers: [{"number": E.164, "type": "mobile" | "home" | "work" | "other",
     # "consent": bool (prior express consent to automated calls and texts), "consent_at"?}].
     phones: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDocument)
     # Where the debtor lives: {"lines": [...], "postal_code", "country", "region"}.
     address: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime]
+
+
+class PreferenceChange(Base):
+    """One change of a debtor's stated preferences: who, why, from what, to what. Appended,
+    never updated (12 CFR 1006.6(b)(1): what the debtor said, and when, is evidence)."""
+
+    __tablename__ = "preference_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    debtor_ref: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(100))  # "strategy:key-1", "collector:c-17"
+    source: Mapped[str] = mapped_column(String(64))  # "api", "disposition:<message id>"
+    reason: Mapped[str] = mapped_column(Text)
+    # {field: {"from": old, "to": new}} for each preference that changed.
+    changes: Mapped[dict[str, Any]]
 
 
 class Account(Base):
@@ -345,8 +371,17 @@ class AuditLeaf(Base):
     __tablename__ = "audit_leaves"
 
     leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    event_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # The sealed kind (dispatcher/proof/kinds.py) and its row's id in the kind's table.
+    kind: Mapped[str] = mapped_column(String(40), default="message_event")
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(default=1)  # the leaf format (1: personal data inside)
+    # Version 2: the debtor secret the personal fields were committed under, and the
+    # commitment itself (kept so that the leaf still re-derives once the secret is destroyed).
+    secret_id: Mapped[int | None] = mapped_column(BigInteger)
+    commitment: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+    __table_args__ = (UniqueConstraint("kind", "event_id", name="uq_audit_leaves_kind_event_id"),)
 
 
 class AuditCheckpoint(Base):
@@ -366,3 +401,19 @@ class AuditCheckpoint(Base):
     signature: Mapped[str] = mapped_column(String(100))  # base64 Ed25519 over the body
     # Roots of the perfect subtrees so far, for the next seal to append; not trusted by verify.
     frontier: Mapped[list[str]] = mapped_column(JsonDocument)
+    # Every sealed kind's cursor: {kind: {"last": id, "gaps": [...]}} (None: before 0012).
+    cursors: Mapped[dict[str, Any] | None]
+
+
+class DebtorSecret(Base):
+    """The key a debtor's personal fields are committed under in sealed leaves (HMAC-SHA256).
+    Retention destroys it (``secret`` set to None): the leaves stay verifiable, and what
+    they committed to can no longer be tested against a guess (crypto-shredding)."""
+
+    __tablename__ = "debtor_secrets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    debtor_ref: Mapped[str] = mapped_column(String(100), index=True)  # "": no debtor
+    secret: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime]
+    destroyed_at: Mapped[datetime | None]

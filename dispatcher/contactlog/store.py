@@ -9,7 +9,7 @@ acting on one message.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +30,7 @@ from dispatcher.contactlog.transitions import move, record_event
 from dispatcher.debtor_record import checked_debtor
 from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.errors import FieldProblem, IdempotencyConflict, UnknownMessage
+from dispatcher.preferences.store import change_preferences
 
 __all__ = ["Accepted", "ContactLog", "queue_rows"]
 
@@ -214,23 +215,34 @@ class ContactLog:
         inconvenient_times: list[dict[str, Any]] | None = None,
         phones: list[dict[str, Any]] | None = None,
         address: dict[str, Any] | None = None,
+        preferences: Mapping[str, Any] | None = None,
+        changed_by: str = "strategy",
+        reason: str = "the debtor's record was updated",
     ) -> dict[str, Any]:
         """Create or replace what the contact rules know about a debtor; returns the row.
 
         ``inconvenient_times``: ``[{"weekdays": [0, 1, 2, 3, 4], "start": "15:00",
         "end": "17:00"}]`` — local times the debtor asked not to be contacted (Monday = 0).
+        It and ``preferences`` (``dispatcher.preferences``: times, places, channel,
+        language) change only what they name, each change logged with ``changed_by`` and
+        ``reason``; preferences not named are kept (a collector may have recorded them).
         ``phones``: ``[{"number": "+12125550134", "type": "mobile", "consent": True,
         "consent_at": "2026-01-05T10:00:00+00:00"}]`` (type mobile, home, work or other);
         ``address``: ``{"lines": [...], "postal_code", "country", "region"}``. Every
         problem is named (``time_zone``, ``phones[1].type``) in one ``InvalidRequest``,
         by the same check the HTTP API uses (``dispatcher.debtor_record``).
         """
+        wanted = dict(preferences or {})
+        if inconvenient_times is not None:
+            wanted["inconvenient_times"] = inconvenient_times
         checked = checked_debtor(
             locale=locale, time_zone=time_zone, country=country, region=region, packs=packs,
-            agreed_contact_until=agreed_contact_until, inconvenient_times=inconvenient_times,
-            phones=phones, address=address,
+            agreed_contact_until=agreed_contact_until, preferences=wanted, phones=phones,
+            address=address,
         )  # fmt: skip
-        values = {"debtor_ref": debtor_ref, **checked, "updated_at": self.clock.now()}
+        given = checked.pop("preferences")
+        now = self.clock.now()
+        values = {"debtor_ref": debtor_ref, **checked, "updated_at": now}
         statement = self._insert(Debtor).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=["debtor_ref"],
@@ -238,7 +250,10 @@ class ContactLog:
         )
         async with self.engine.begin() as conn:
             await conn.execute(statement)
-        return values
+            stated, _ = await change_preferences(
+                conn, debtor_ref, given, by=changed_by, source="api", reason=reason, at=now
+            )
+        return {**values, **stated.to_json()}
 
     async def upsert_account(
         self,
