@@ -28,6 +28,7 @@ from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
 from dispatcher.web.serve import serve
 from dispatcher.worker import create_worker
+from dispatcher.workspace.cli import add_people_parser, run_people
 from templates import TemplateCatalog
 from templates.approvals import DEFAULT_REGISTER, approve_all
 
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="run the pipeline end to end on the embedded default")
     demo.add_argument("--bulk", type=int, default=200, help="how many reminders to enqueue")
     add_audit_parser(commands)
+    add_people_parser(commands)
     args = parser.parse_args(argv)
 
     configure_cli_logging(args.command, verbose=args.verbose)  # one JSON line per event
@@ -93,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_demo(settings, bulk=args.bulk))
         elif args.command == "audit":
             return run_audit(settings, args)
+        elif args.command == "people":
+            return asyncio.run(run_people(settings, args))
     except DispatcherError as exc:
         print(f"dispatcher: {exc}", file=sys.stderr)
         return 2

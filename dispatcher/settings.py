@@ -160,6 +160,33 @@ class Settings:
     # A message whose job crashes this many times is closed as failed/job_crashed.
     max_job_crashes: int = _env("MAX_JOB_CRASHES", int, 3)
 
+    # Statistics (dispatcher/stats): a payment is credited to a contact attempted at most
+    # this many days before it; a promise to pay is kept by payments up to this many days
+    # after its date.
+    stats_attribution_days: int = _env("STATS_ATTRIBUTION_DAYS", int, 30)
+    stats_promise_grace_days: int = _env("STATS_PROMISE_GRACE_DAYS", int, 3)
+
+    # Outbound events (dispatcher/events, dispatcher/webhooks). A webhook that gets no 2xx
+    # is retried after base, 2 x base, 4 x base ... (at most max apart) for retry_for
+    # seconds after its first attempt, then kept as a dead letter an admin can replay.
+    webhook_timeout_s: float = _env("WEBHOOK_TIMEOUT_S", float, 10.0)
+    webhook_retry_base_s: float = _env("WEBHOOK_RETRY_BASE_S", float, 5.0)
+    webhook_retry_max_s: float = _env("WEBHOOK_RETRY_MAX_S", float, 3600.0)
+    webhook_retry_for_s: float = _env("WEBHOOK_RETRY_FOR_S", float, 93600.0)  # 26 hours
+    # Requests in flight per subscription (to as many messages; one message's wait in turn).
+    webhook_concurrency: int = _env("WEBHOOK_CONCURRENCY", int, 8)
+    webhook_poll_s: float = _env("WEBHOOK_POLL_S", float, 0.5)  # the deliverer's tick
+    # The longest GET /v1/events holds a request open waiting for an event.
+    events_max_wait_s: float = _env("EVENTS_MAX_WAIT_S", float, 30.0)
+
+    # The workspace (web pages for people): session cookies marked Secure (set it when the
+    # pages are served over https), how long a sign-in lasts, and the lock-out after this
+    # many failed sign-ins in a row, for this long.
+    workspace_secure_cookies: bool = _env("WORKSPACE_SECURE_COOKIES", _bool, False)
+    workspace_session_h: float = _env("WORKSPACE_SESSION_H", float, 8.0)
+    workspace_lockout_failures: int = _env("WORKSPACE_LOCKOUT_FAILURES", int, 5)
+    workspace_lockout_min: float = _env("WORKSPACE_LOCKOUT_MIN", float, 15.0)
+
     def __post_init__(self) -> None:
         self._check_twilio()
 

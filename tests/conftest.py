@@ -37,7 +37,13 @@ POSTGRES_URL = os.environ.get(
 TABLES = (
     "message_events", "messages", "holds", "debtors", "api_keys", "audit_reads", "pauses",
     "collectors", "template_approvals", "accounts", "inbound_messages",
-    "audit_leaves", "audit_checkpoints",
+    "audit_leaves", "audit_checkpoints", "debtor_secrets", "retention_policies",
+    "retention_closures", "retention_runs", "retention_progress", "retention_certificates",
+    "outbound_events", "event_sources", "webhook_attempts", "webhook_deliveries",
+    "webhook_subscriptions",
+    "workspace_sessions", "people", "debtor_assignments",
+    "payments", "portfolio_accounts", "stats_daily", "stats_contacts", "stats_promises",
+    "stats_cursor",
 )  # fmt: skip
 
 

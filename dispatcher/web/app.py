@@ -19,6 +19,7 @@ from dispatcher.api.routes import add_api
 from dispatcher.deps import Deps
 from dispatcher.web import letter_webhooks, twilio_voice, twilio_webhooks
 from dispatcher.web.keys import DEPS
+from dispatcher.workspace import add_workspace
 
 __all__ = ["DEPS", "TWILIO_CREDENTIALS", "create_app"]
 
@@ -36,6 +37,7 @@ def create_app(deps: Deps) -> web.Application:
     twilio_voice.add_voice_routes(app)
     letter_webhooks.add_letter_routes(app)
     add_api(app)
+    add_workspace(app)  # pages for people, on the API's stores
     if deps.settings.twilio_configured:
         app[TWILIO_CREDENTIALS] = TwilioCredentials(
             TwilioApi(

@@ -1,0 +1,35 @@
+"""The workspace's own routes, and its navigation."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from dispatcher.workspace import signin
+from dispatcher.workspace.context import WORKSPACE, NavEntry
+from dispatcher.workspace.guard import Viewer, requires
+from dispatcher.workspace.rendering import render
+from dispatcher.workspace.roles import PersonRole
+
+__all__ = ["add_routes"]
+
+
+def add_routes(app: web.Application) -> None:
+    route = app.router
+    route.add_get("/", to_workspace)
+    route.add_get("/workspace", to_workspace)
+    route.add_get("/workspace/", home)
+    route.add_get("/workspace/sign-in", signin.sign_in_page)
+    route.add_post("/workspace/sign-in", signin.sign_in)
+    route.add_post("/workspace/sign-out", signin.sign_out)
+    route.add_get("/workspace/lang/{locale}", signin.choose_language)
+    nav = app[WORKSPACE].nav
+    nav.append(NavEntry("/workspace/", "workspace.nav.home", frozenset(PersonRole)))
+
+
+async def to_workspace(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/workspace/")
+
+
+@requires()
+async def home(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    return render(request, viewer, "home.html")
