@@ -18,6 +18,7 @@ from dispatcher.clock import Clock
 from dispatcher.deps import Deps
 from dispatcher.pipeline import process_message
 from dispatcher.proof.seal import seal_cron
+from dispatcher.stats.fold import fold_cron
 from dispatcher.queue import PROCESS_MESSAGE
 from dispatcher.redis_outage import REDIS_DOWN, RedisOutage
 from dispatcher.redis_pool import lazy_redis
@@ -248,6 +249,7 @@ def create_worker(
         cron_jobs=[
             cron(sweep, second=set(range(0, 60, every)), run_at_startup=True),
             cron(seal_cron, second=set(range(5, 60, 10))),  # settled events into checkpoints
+            cron(fold_cron, second=set(range(7, 60, 15))),  # settled events into statistics
         ],
         # Connects on first use, with bounded timeouts: a worker waits out a Redis outage.
         redis_pool=lazy_redis(redis_url),

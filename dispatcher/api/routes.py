@@ -19,8 +19,10 @@ from dispatcher.api import (
     visits,
 )
 from dispatcher.api.context import API, Api
+from dispatcher.api.events import add_event_routes
 from dispatcher.api.inbound import inbound_sms
 from dispatcher.api.metrics import metrics
+from dispatcher.api.subscriptions import add_subscription_routes
 from dispatcher.stats import api as stats
 from dispatcher.web.keys import DEPS
 
@@ -67,6 +69,8 @@ def add_api(app: web.Application) -> None:
     route.add_post("/v1/payments", stats.report_payment)
     route.add_put("/v1/portfolios/{portfolio}/accounts", stats.assign_portfolio)
     route.add_get("/v1/stats", stats.get_stats)
+    add_event_routes(app)  # GET /v1/events, the changes feed
+    add_subscription_routes(app)  # /v1/subscriptions: webhooks (admin)
     route.add_get("/metrics", metrics)
     route.add_get("/openapi.json", openapi)
     route.add_post("/webhooks/twilio/inbound", inbound_sms)

@@ -417,3 +417,8 @@ class DebtorSecret(Base):
     secret: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     created_at: Mapped[datetime]
     destroyed_at: Mapped[datetime | None]
+
+
+# Rooms with tables of their own declare them on this Base in their package; importing
+# them here puts every table in Base.metadata, which migrations are checked against.
+from dispatcher.stats import models as _stats_models  # noqa: E402, F401

@@ -1,0 +1,131 @@
+"""``POST /v1/payments``, ``PUT /v1/portfolios/{portfolio}/accounts`` and ``GET /v1/stats``.
+
+Payments and portfolios come from programs (the strategy role: the finance system holds a
+strategy key); statistics are read by compliance, admins and the strategy module.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from dispatcher.api.auth import allow
+from dispatcher.api.bodies import Fields, Query, read_json
+from dispatcher.api.context import Api
+from dispatcher.api.problems import Problem
+from dispatcher.contactlog.keys import KeyRecord, Role
+from dispatcher.errors import InvalidRequest
+from dispatcher.stats.models import PortfolioAccount
+from dispatcher.stats.payments import PaymentConflict, checked_payment, record_payment
+from dispatcher.stats.query import StatsFilter, figures
+from dispatcher.stats.sql import upsert
+
+__all__ = ["MAX_DAYS", "assign_portfolio", "get_stats", "report_payment"]
+
+REF_MAX = 100
+MAX_DAYS = 366  # the longest period one answer covers
+MAX_ASSIGNED = 10_000
+
+
+@allow(Role.STRATEGY, Role.ADMIN)
+async def report_payment(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    fields = Fields(await read_json(request), what="a payment")
+    payment_id = fields.text("payment_id", max_length=REF_MAX)
+    debtor_ref = fields.text("debtor_ref", max_length=REF_MAX)
+    account_ref = fields.text("account_ref", max_length=REF_MAX)
+    amount, currency = (
+        fields.value("amount", required=True),
+        fields.value("currency", required=True),
+    )
+    paid_at = fields.timestamp("paid_at")
+    if paid_at is None and not any(p.field == "paid_at" for p in fields.problems):
+        fields.fail("paid_at", "is required")
+    fields.finish()
+    assert payment_id and debtor_ref and account_ref and paid_at
+    now = api.deps.clock.now()
+    try:
+        event = checked_payment(
+            payment_id=payment_id, debtor_ref=debtor_ref, account_ref=account_ref,
+            amount=amount, currency=currency, paid_at=paid_at, now=now,
+        )  # fmt: skip
+        recorded = await record_payment(
+            api.deps.log.engine, event, reported_by=f"{key.role}:{key.name}", now=now,
+            attribution_window=timedelta(days=api.deps.settings.stats_attribution_days),
+        )  # fmt: skip
+    except InvalidRequest as exc:
+        raise Problem.invalid(exc.problems) from None
+    except PaymentConflict as exc:
+        raise Problem(409, str(exc)) from None
+    body = {**recorded.payment, "replayed": recorded.replayed}
+    return web.json_response(body, status=200 if recorded.replayed else 201)
+
+
+@allow(Role.STRATEGY, Role.ADMIN)
+async def assign_portfolio(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    """Put accounts in the portfolio (an account is in one portfolio; moving it is allowed)."""
+    portfolio = request.match_info["portfolio"]
+    fields = Fields(await read_json(request), what="a list of accounts")
+    if not 0 < len(portfolio) <= REF_MAX:
+        fields.fail("portfolio", f"must be 1 to {REF_MAX} characters")
+    listed = fields.value("accounts", required=True)
+    rows: list[dict[str, Any]] = []
+    now = api.deps.clock.now()
+    if listed is not None and (not isinstance(listed, list) or not 0 < len(listed) <= MAX_ASSIGNED):
+        fields.fail("accounts", f"must be a list of 1 to {MAX_ASSIGNED} accounts")
+    elif listed is not None:
+        for index, item in enumerate(listed):
+            account = Fields(item, index=index, what="an account")
+            debtor_ref = account.text("debtor_ref", max_length=REF_MAX)
+            account_ref = account.text("account_ref", max_length=REF_MAX)
+            fields.problems += account.done()
+            rows.append({
+                "debtor_ref": debtor_ref, "account_ref": account_ref, "portfolio": portfolio,
+                "assigned_by": f"{key.role}:{key.name}", "assigned_at": now,
+            })  # fmt: skip
+    fields.finish()
+    async with api.deps.log.engine.begin() as conn:
+        await upsert(conn, PortfolioAccount, rows, keys=["debtor_ref", "account_ref"])
+    return web.json_response({"portfolio": portfolio, "accounts": len(rows)})
+
+
+def stats_filter(query: Query, today: date) -> StatsFilter:
+    """The period and filters of a stats request (the last 30 days by default)."""
+    start = _day(query, "from")
+    end = _day(query, "to")
+    end = end or today
+    start = start or end - timedelta(days=29)
+    if end < start:
+        query.fail("to", "is before from")
+    elif (end - start).days >= MAX_DAYS:
+        query.fail("to", f"the period is longer than {MAX_DAYS} days")
+    wanted = StatsFilter(
+        start, end, team=query.text("team", max_length=REF_MAX),
+        portfolio=query.text("portfolio", max_length=REF_MAX),
+        collector=query.text("collector", max_length=REF_MAX),
+    )  # fmt: skip
+    query.finish()
+    return wanted
+
+
+def _day(query: Query, name: str) -> date | None:
+    raw = query.text(name, max_length=10)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        query.fail(name, "must be a date like 2026-12-01")
+        return None
+
+
+@allow(Role.COMPLIANCE, Role.ADMIN, Role.STRATEGY)
+async def get_stats(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    today = api.deps.clock.now().date()
+    wanted = stats_filter(Query(request), today)
+    found = await figures(
+        api.deps.log.engine, wanted,
+        grace_days=api.deps.settings.stats_promise_grace_days, today=today,
+    )  # fmt: skip
+    return web.json_response(found)
