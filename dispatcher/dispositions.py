@@ -18,6 +18,14 @@ messages it schedules are written in one transaction: a refusal writes nothing.
 | callback_requested | a ``collector_call`` by the same collector at the requested time |
 | no_contact | nothing more |
 
+Any kind where the debtor spoke (all but ``wrong_number`` and ``no_contact``) may carry
+``preferences`` the debtor stated ("not before 10:00", "not at work", a channel, a
+language: ``dispatcher.preferences``). They are added to those on record, in the same
+transaction, and logged as set by the collector from this call.
+
+Every problem with the fields is reported at once, each naming its field (a follow-up's
+too: ``reminder_variables.debtor_name``); a refusal writes nothing.
+
 Errors: ``InvalidRequest`` (422: a field, named), ``NotOnTheCall`` (403: another
 collector's call), ``OutcomeConflict`` (409: not placed yet, or already recorded),
 ``UnknownMessage`` (404).
@@ -46,6 +54,7 @@ from dispatcher.contactlog.store import Accepted, ContactLog, queue_rows
 from dispatcher.contactlog.transitions import record_event
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, EventSource, MessageStatus
 from dispatcher.errors import DispatcherError, FieldProblem, InvalidRequest
+from dispatcher.preferences import PREFERENCE_FIELDS, change_preferences, checked_preferences
 from dispatcher.queue import JobQueue
 from dispatcher.requests import MessageRequest, validate_batch
 from dispatcher.settings import Settings
@@ -80,6 +89,8 @@ _FIELDS = {
     Disposition.PROMISE_TO_PAY: {"amount", "currency", "date", "reminder_variables"},
     Disposition.CALLBACK_REQUESTED: {"callback_at"},
 }
+# Kinds where the debtor was spoken with, and so may have stated preferences.
+STATES_PREFERENCES = SPOKE | {Disposition.CALLBACK_REQUESTED}
 MAX_NOTE = 2000
 REMINDER_TEMPLATE = "promise_to_pay_reminder"
 CALLBACK_TEMPLATE = "collector_call"
@@ -139,7 +150,10 @@ async def record_disposition(
     by_collector: str,
     details: Mapping[str, Any],
     scanner: CivilityScanner | None = None,
+    problems: Sequence[FieldProblem] = (),
 ) -> DispositionRecorded:
+    """Record it, or ``InvalidRequest`` with every problem: ``problems`` (what the caller
+    found already, e.g. the HTTP body's unknown fields) and those found here."""
     message = await deps.log.get(message_id)
     if message.channel != ChannelKind.VOICE:
         raise OutcomeConflict(
@@ -155,24 +169,35 @@ async def record_disposition(
     _check_open(message)
     now = deps.log.clock.now()
     zones = await _debtor_zones(deps.log, message)
-    disposition, problems = _checked(
-        kind, details, message, now=now, zones=zones, scanner=scanner or default_scanner()
-    )
     disposition_kind = Disposition(kind) if kind in set(Disposition) else None
     if disposition_kind in SPOKE and message.result in _NOT_SPOKEN:
         raise OutcomeConflict(
             f"call {message_id} was not answered (result {message.result}): "
             f"{kind} needs a call where someone spoke"
         )
-    if problems:
-        raise InvalidRequest(problems)
+    found = list(problems)
+    disposition, own = _checked(
+        kind, details, message, now=now, zones=zones, scanner=scanner or default_scanner()
+    )
+    named = {p.field for p in found}
+    found += [p for p in own if p.field != "kind" or "kind" not in named]
+    rows: list[dict[str, Any]] = []
+    if disposition_kind is not None:
+        rows = _follow_up_rows(deps, message, disposition_kind, disposition, zones, now, found)
+    if found:
+        raise InvalidRequest(found)
     assert disposition_kind is not None
-    rows = _follow_up_rows(deps, message, disposition_kind, disposition, zones, now)
     document = {"kind": kind, "by": by_collector, "at": now.isoformat(), **disposition}
     result = ContactResult.CONVERSATION if disposition_kind in SPOKE else None
     async with deps.log.engine.begin() as conn:
         await _store(conn, message, document, result, now)
         holds = await _holds(conn, message, disposition_kind, by_collector, now, disposition)
+        if "preferences" in disposition:
+            await change_preferences(
+                conn, message.debtor_ref, disposition["preferences"], merge=True,
+                by=f"collector:{by_collector}", source=f"disposition:{message_id}",
+                reason=disposition.get("note") or f"stated on call {message_id}", at=now,
+            )  # fmt: skip
         follow_ups = await queue_rows(
             conn, rows, at=now, detail={"disposition_of": message_id, "kind": kind}
         )
@@ -205,16 +230,18 @@ def _checked(
     scanner: CivilityScanner,
 ) -> tuple[dict[str, Any], list[FieldProblem]]:
     """The disposition's own fields, as stored, and every problem found in them."""
+    problems = note_problems(details.get("note"), scanner)
     if kind not in set(Disposition):
         known = ", ".join(Disposition)
-        return {}, [FieldProblem("kind", f"unknown {kind!r}; known: {known}")]
-    allowed = _FIELDS.get(Disposition(kind), set()) | {"note"}
-    problems = [
+        return {}, [FieldProblem("kind", f"unknown {kind!r}; known: {known}"), *problems]
+    allowed = _FIELDS.get(Disposition(kind), set()) | {"note", "preferences"}
+    problems += [
         FieldProblem(name, f"not a field of a {kind} disposition")
         for name in sorted(set(details) - allowed)
     ]
-    problems += note_problems(details.get("note"), scanner)
     stored: dict[str, Any] = {"note": details["note"]} if details.get("note") else {}
+    if details.get("preferences") is not None:
+        stored |= _preferences(Disposition(kind), details["preferences"], problems)
     if kind == Disposition.PROMISE_TO_PAY:
         stored |= _promise(details, message, zones[0], now, problems)
     elif kind == Disposition.CALLBACK_REQUESTED:
@@ -224,6 +251,31 @@ def _checked(
         elif at is not None:
             stored["callback_at"] = at.astimezone(UTC).isoformat()
     return stored, problems
+
+
+def _preferences(kind: Disposition, raw: Any, problems: list[FieldProblem]) -> dict[str, Any]:
+    """What the debtor said they prefer, checked; only from a debtor who spoke."""
+    if kind not in STATES_PREFERENCES:
+        spoke = ", ".join(sorted(STATES_PREFERENCES))
+        problems.append(
+            FieldProblem("preferences", f"only a debtor who spoke states them ({spoke})")
+        )
+        return {}
+    if not isinstance(raw, Mapping) or not raw:
+        problems.append(FieldProblem("preferences", "must be an object naming a preference"))
+        return {}
+    unknown = sorted(str(k) for k in set(raw) - set(PREFERENCE_FIELDS))
+    if unknown:
+        known = ", ".join(PREFERENCE_FIELDS)
+        problems.append(
+            FieldProblem("preferences", f"unknown {', '.join(unknown)}; known: {known}")
+        )
+    try:
+        checked = checked_preferences(raw, prefix="preferences.")
+    except InvalidRequest as exc:
+        problems += exc.problems
+        return {}
+    return {"preferences": checked} if checked else {}
 
 
 def _promise(
@@ -299,17 +351,19 @@ def _follow_up_rows(
     disposition: dict[str, Any],
     zones: Sequence[ZoneInfo],
     now: datetime,
+    problems: list[FieldProblem],
 ) -> list[dict[str, Any]]:
-    """The message a disposition schedules, validated like any other (none for most kinds)."""
+    """The message a disposition schedules, validated like any other (none for most kinds,
+    and none while the fields it is made from have problems); its problems join ``problems``."""
     common: dict[str, Any] = {
         "locale": message.locale, "destination": message.destination,
         "debtor_ref": message.debtor_ref, "account_ref": message.account_ref,
         "requested_by": message.requested_by,  # a campaign's pause covers its follow-ups
     }  # fmt: skip
-    if kind == Disposition.PROMISE_TO_PAY:
+    if kind == Disposition.PROMISE_TO_PAY and {"amount", "currency", "date"} <= set(disposition):
         request = _reminder(message, disposition, zones, common)
         field = "reminder_variables"
-    elif kind == Disposition.CALLBACK_REQUESTED:
+    elif kind == Disposition.CALLBACK_REQUESTED and "callback_at" in disposition:
         request = MessageRequest(
             channel=ChannelKind.VOICE, template=CALLBACK_TEMPLATE, variables=message.variables,
             idempotency_key=f"disposition:{message.id}:callback", collector_id=message.collector_id,
@@ -325,10 +379,11 @@ def _follow_up_rows(
             validity=timedelta(hours=deps.settings.message_validity_h),
         )  # fmt: skip
     except InvalidRequest as exc:
-        raise InvalidRequest(
-            [FieldProblem(f"{field}.{p.field.removeprefix('variables.')}", p.problem)
-             for p in exc.problems]
-        ) from None  # fmt: skip
+        problems += [
+            FieldProblem(f"{field}.{p.field.removeprefix('variables.')}", p.problem)
+            for p in exc.problems
+        ]
+        return []
 
 
 def _reminder(

@@ -28,7 +28,7 @@ from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import Accepted
 from dispatcher.dispositions import NotOnTheCall, OutcomeConflict, record_disposition
-from dispatcher.domain import ChannelKind, Disposition
+from dispatcher.domain import ChannelKind
 from dispatcher.errors import UnknownMessage
 from dispatcher.requests import MessageRequest
 
@@ -38,7 +38,9 @@ MESSAGE_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 CURSOR = re.compile(r"(\d{1,17})\.([0-9A-HJKMNP-TV-Z]{26})")
 DEFAULT_TEMPLATE = "collector_call"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-DISPOSITION_FIELDS = ("note", "amount", "currency", "date", "callback_at", "reminder_variables")
+DISPOSITION_FIELDS = (
+    "note", "amount", "currency", "date", "callback_at", "reminder_variables", "preferences",
+)  # fmt: skip
 
 
 @allow(Role.STRATEGY, Role.COLLECTOR)
@@ -106,18 +108,17 @@ async def list_calls(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
 async def post_disposition(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     message_id = message_id_of(request)
     fields = Fields(await read_json(request), what="a disposition")
-    kind = fields.choice("kind", tuple(Disposition))
+    kind = fields.text("kind", max_length=100)
     details = {
         name: value
         for name in DISPOSITION_FIELDS
         if (value := fields.value(name, required=False)) is not None
     }
-    fields.finish()
-    assert kind is not None
-    try:
+    try:  # every problem at once: the body's (unknown fields) with the disposition's own
         recorded = await record_disposition(
-            api.deps, message_id, kind=kind, by_collector=key.name, details=details
-        )
+            api.deps, message_id, kind=kind or "", by_collector=key.name, details=details,
+            problems=fields.done(),
+        )  # fmt: skip
     except NotOnTheCall as exc:
         raise Problem(403, str(exc)) from None
     except OutcomeConflict as exc:
