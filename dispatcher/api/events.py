@@ -1,0 +1,69 @@
+"""The changes feed: ``GET /v1/events?after=CURSOR&limit=N&wait=SECONDS``.
+
+The same events as the webhooks, in the journal's order, from the start or after the
+cursor a previous answer gave. With ``wait``, an empty answer is held until an event
+commits or the wait is over (long-poll). Strategy sees personal data masked, as in
+message reads; compliance sees it in full, and its reads are logged like theirs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiohttp import web
+
+from dispatcher.api.auth import PEOPLE, allow
+from dispatcher.api.bodies import Query
+from dispatcher.api.context import Api
+from dispatcher.contactlog.keys import KeyRecord, Role
+from dispatcher.events.feed import decode_cursor, encode_cursor, event_body, read_after
+from dispatcher.events.projector import Projection
+from dispatcher.web.keys import DEPS
+
+__all__ = ["MAX_WAIT_S", "PROJECTION", "add_event_routes", "list_events"]
+
+MAX_WAIT_S = 30  # what a request may ask for; EVENTS_MAX_WAIT_S may hold it shorter
+POLL_S = 0.1
+PROJECTION = web.AppKey("events_projection", Projection)
+
+
+def add_event_routes(app: web.Application) -> None:
+    deps = app[DEPS]
+    app[PROJECTION] = Projection(deps.log.engine, deps.clock)
+    app.router.add_get("/v1/events", list_events)
+
+
+@allow(Role.STRATEGY, Role.COMPLIANCE)
+async def list_events(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
+    query = Query(request)
+    cursor = query.text("after", max_length=64)
+    limit = query.integer("limit", default=100, minimum=1, maximum=1000)
+    wait = query.integer("wait", default=0, minimum=0, maximum=MAX_WAIT_S)
+    after = 0
+    if cursor is not None:
+        try:
+            after = decode_cursor(cursor)
+        except ValueError as exc:
+            query.fail("after", str(exc))
+    query.finish()
+    deadline = time.monotonic() + min(wait, api.deps.settings.events_max_wait_s)
+    projection, engine = request.app[PROJECTION], api.deps.log.engine
+    while True:
+        await projection.refresh()
+        rows = await read_after(engine, after, limit)
+        if rows or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(POLL_S)
+    if key.role in PEOPLE:
+        await api.audit.record_read(
+            reader=key.label, action="events.read",
+            filters={"after": cursor, "limit": limit}, rows=len(rows),
+        )  # fmt: skip
+    full = key.role is not Role.STRATEGY
+    return web.json_response(
+        {
+            "items": [{**event_body(r, full=full), "cursor": encode_cursor(r.seq)} for r in rows],
+            "next_cursor": encode_cursor(rows[-1].seq if rows else after),
+        }
+    )

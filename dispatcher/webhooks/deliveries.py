@@ -1,0 +1,265 @@
+"""Deliveries: the events each subscription is owed, their retries and dead letters.
+
+Fan-out copies the journal's events a subscription asked for into its deliveries, moving
+its cursor. A delivery is due when its time has come and no earlier delivery of the same
+thing (``order_key``: one message, one hold) is still pending — so one message's events
+arrive in order, while other messages' go on. A failed attempt waits base, 2 x base,
+4 x base ... (at most ``max_s``); one whose next try would fall past ``for_s`` after its
+first attempt becomes a dead letter, which lets the next event of its message go, and
+which an admin can replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, Table, and_, exists, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dispatcher.events.models import OutboundEvent, Subscription, WebhookAttempt, WebhookDelivery
+from dispatcher.settings import Settings
+
+__all__ = [
+    "STATES", "Outcome", "RetryPolicy", "due", "fan_out", "list_attempts", "list_deliveries",
+    "record", "replay",
+]  # fmt: skip
+
+STATES = ("pending", "delivered", "dead")
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+DELIVERIES, JOURNAL, ATTEMPTS = (
+    _table(WebhookDelivery),
+    _table(OutboundEvent),
+    _table(WebhookAttempt),
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_s: float
+    max_s: float
+    for_s: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> RetryPolicy:
+        return cls(
+            settings.webhook_retry_base_s,
+            settings.webhook_retry_max_s,
+            settings.webhook_retry_for_s,
+        )
+
+    def delay(self, attempts: int) -> timedelta:
+        """The wait after the ``attempts``-th failed attempt."""
+        return timedelta(seconds=min(self.base_s * 2 ** min(attempts - 1, 40), self.max_s))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to: a status (2xx: delivered) or an error with no answer."""
+
+    delivery: Row[Any]
+    at: datetime
+    status: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+async def fan_out(
+    engine: AsyncEngine, subscription: Row[Any], *, now: datetime, limit: int = 1000
+) -> int:
+    """Deliveries for the journal's events past the subscription's cursor; how many."""
+    try:
+        return await _fan_out(engine, subscription, now=now, limit=limit)
+    except _Raced:  # another deliverer fanned out meanwhile: ours was rolled back
+        return 0
+
+
+class _Raced(Exception):
+    pass
+
+
+async def _fan_out(
+    engine: AsyncEngine, subscription: Row[Any], *, now: datetime, limit: int
+) -> int:
+    wanted = list(subscription.event_types)
+    async with engine.begin() as conn:
+        events = list(
+            await conn.execute(
+                select(JOURNAL.c.seq, JOURNAL.c.event_id, JOURNAL.c.type, JOURNAL.c.order_key)
+                .where(JOURNAL.c.seq > subscription.cursor)
+                .order_by(JOURNAL.c.seq)
+                .limit(limit)
+            )
+        )
+        if not events:
+            return 0
+        rows = [
+            {
+                "subscription_id": subscription.id, "seq": e.seq, "event_id": e.event_id,
+                "order_key": e.order_key, "state": "pending", "attempts": 0, "next_attempt_at": now,
+            }
+            for e in events
+            if "*" in wanted or e.type in wanted
+        ]  # fmt: skip
+        if rows:
+            await conn.execute(insert(WebhookDelivery), rows)
+        moved = await conn.execute(
+            update(Subscription)
+            .where(Subscription.id == subscription.id, Subscription.cursor == subscription.cursor)
+            .values(cursor=events[-1].seq)
+        )
+        if moved.rowcount != 1:
+            raise _Raced
+        return len(rows)
+
+
+async def due(
+    engine: AsyncEngine, subscription_id: int, *, now: datetime, limit: int
+) -> list[Row[Any]]:
+    """Pending deliveries whose time has come, each the first pending of its thing."""
+    earlier = DELIVERIES.alias("earlier")
+    blocked = exists().where(
+        earlier.c.subscription_id == DELIVERIES.c.subscription_id,
+        earlier.c.order_key == DELIVERIES.c.order_key,
+        earlier.c.state == "pending",
+        earlier.c.seq < DELIVERIES.c.seq,
+    )
+    query = (
+        select(DELIVERIES, JOURNAL.c.type, JOURNAL.c.occurred_at, JOURNAL.c.data)
+        .join(JOURNAL, JOURNAL.c.seq == DELIVERIES.c.seq)
+        .where(
+            DELIVERIES.c.subscription_id == subscription_id,
+            DELIVERIES.c.state == "pending",
+            DELIVERIES.c.next_attempt_at <= now,
+            ~blocked,
+        )
+        .order_by(DELIVERIES.c.seq)
+        .limit(limit)
+    )
+    async with engine.connect() as conn:
+        return list(await conn.execute(query))
+
+
+async def record(engine: AsyncEngine, outcomes: Sequence[Outcome], policy: RetryPolicy) -> None:
+    """Each attempt, and where its delivery stands now, in one transaction."""
+    if not outcomes:
+        return
+    async with engine.begin() as conn:
+        for o in outcomes:
+            d = o.delivery
+            attempts = d.attempts + 1
+            first = d.first_attempt_at or o.at
+            changes: dict[str, Any] = {
+                "attempts": attempts, "first_attempt_at": first, "last_attempt_at": o.at,
+                "last_status": o.status, "last_error": o.error,
+            }  # fmt: skip
+            if o.ok:
+                changes.update(state="delivered", done_at=o.at)
+            else:
+                retry_at = o.at + policy.delay(attempts)
+                if retry_at > first + timedelta(seconds=policy.for_s):
+                    changes.update(state="dead", done_at=o.at)
+                else:
+                    changes["next_attempt_at"] = retry_at
+            await conn.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == d.id, WebhookDelivery.state == "pending")
+                .values(**changes)
+            )
+            await conn.execute(
+                insert(WebhookAttempt).values(
+                    delivery_id=d.id, subscription_id=d.subscription_id, event_id=d.event_id,
+                    attempt=attempts, at=o.at, status=o.status, error=o.error,
+                    duration_ms=o.duration_ms,
+                )
+            )  # fmt: skip
+
+
+async def replay(
+    engine: AsyncEngine, subscription_id: int, delivery_ids: Sequence[int] | None, *, now: datetime
+) -> int:
+    """Dead letters (all of the subscription's, or these) pending again, due now, with a
+    new retry window; how many."""
+    where = [WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.state == "dead"]
+    if delivery_ids is not None:
+        where.append(WebhookDelivery.id.in_(delivery_ids))
+    async with engine.begin() as conn:
+        done = await conn.execute(
+            update(WebhookDelivery)
+            .where(and_(*where))
+            .values(state="pending", next_attempt_at=now, first_attempt_at=None, done_at=None)
+        )
+        return int(done.rowcount)
+
+
+async def list_deliveries(
+    engine: AsyncEngine, subscription_id: int, *, state: str | None, after: int, limit: int
+) -> list[dict[str, Any]]:
+    query = (
+        select(DELIVERIES, JOURNAL.c.type)
+        .join(JOURNAL, JOURNAL.c.seq == DELIVERIES.c.seq)
+        .where(DELIVERIES.c.subscription_id == subscription_id, DELIVERIES.c.id > after)
+        .order_by(DELIVERIES.c.id)
+        .limit(limit)
+    )
+    if state is not None:
+        query = query.where(DELIVERIES.c.state == state)
+    async with engine.connect() as conn:
+        return [_delivery_json(r) for r in await conn.execute(query)]
+
+
+async def list_attempts(
+    engine: AsyncEngine, subscription_id: int, *, after: int, limit: int
+) -> list[dict[str, Any]]:
+    query = (
+        select(ATTEMPTS)
+        .where(ATTEMPTS.c.subscription_id == subscription_id, ATTEMPTS.c.id > after)
+        .order_by(ATTEMPTS.c.id)
+        .limit(limit)
+    )
+    async with engine.connect() as conn:
+        return [
+            {
+                "id": r.id, "delivery_id": r.delivery_id, "event_id": r.event_id,
+                "attempt": r.attempt, "at": r.at.isoformat(), "status": r.status,
+                "error": r.error, "duration_ms": r.duration_ms,
+            }
+            for r in await conn.execute(query)
+        ]  # fmt: skip
+
+
+async def counts(engine: AsyncEngine, subscription_id: int) -> dict[str, int]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(DELIVERIES.c.state, func.count())
+            .where(DELIVERIES.c.subscription_id == subscription_id)
+            .group_by(DELIVERIES.c.state)
+        )
+        found = {state: int(n) for state, n in rows}
+    return {state: found.get(state, 0) for state in STATES}
+
+
+def _delivery_json(r: Any) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return {
+        "id": r.id, "event_id": r.event_id, "type": r.type, "state": r.state,
+        "attempts": r.attempts,
+        "next_attempt_at": iso(r.next_attempt_at) if r.state == "pending" else None,
+        "first_attempt_at": iso(r.first_attempt_at), "last_attempt_at": iso(r.last_attempt_at),
+        "last_status": r.last_status, "last_error": r.last_error, "done_at": iso(r.done_at),
+    }  # fmt: skip
