@@ -3,6 +3,7 @@ store, the Jinja2 environment the pages render in, and the navigation."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -57,6 +58,7 @@ class Workspace:
             lstrip_blocks=True,
         )
         jinja.globals["LOCALES"] = LOCALES
+        jinja.filters["shown"] = _shown
         return cls(api=app[API], people=people, jinja=jinja, template_dirs=dirs)
 
     def add_templates(self, directory: Path) -> None:
@@ -64,6 +66,11 @@ class Workspace:
         if directory not in self.template_dirs:
             self.template_dirs.append(directory)
             self.jinja.loader = jinja2.FileSystemLoader(self.template_dirs)
+
+
+def _shown(value: object) -> str:
+    """A rule's input as a person reads it: text as it is, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 WORKSPACE = web.AppKey("workspace", Workspace)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from aiohttp import web
 from markupsafe import Markup
 
-from dispatcher.i18n import Translator
+from dispatcher.i18n import Translator, format_money
 from dispatcher.workspace.context import WORKSPACE
 
 if TYPE_CHECKING:
@@ -39,18 +39,20 @@ def render(
     if viewer is not None:
         nav = [entry for entry in workspace.nav if viewer.person.holds(*entry.roles)]
     csrf = viewer.csrf_token if viewer is not None else ""
-    page = workspace.jinja.get_template(template).render(
-        t=Translator(lang),
-        lang=lang,
-        viewer=viewer,
-        nav=nav,
-        current_path=request.path,
-        here=quote(request.path_qs, safe=""),
-        csrf_field=lambda: Markup('<input type="hidden" name="csrf_token" value="{}">').format(
+    values: dict[str, Any] = {
+        "t": Translator(lang),
+        "lang": lang,
+        "viewer": viewer,
+        "nav": nav,
+        "current_path": request.path,
+        "here": quote(request.path_qs, safe=""),
+        "money": lambda amount, currency: format_money(amount, currency, lang),
+        "csrf_field": lambda: Markup('<input type="hidden" name="csrf_token" value="{}">').format(
             csrf
         ),
-        **(context or {}),
-    )
+        "flags": [],  # risk flags, where a page shows a debtor
+    }
+    page = workspace.jinja.get_template(template).render({**values, **(context or {})})
     return web.Response(
         text=page,
         status=status,

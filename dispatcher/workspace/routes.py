@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from dispatcher.workspace import signin
+from dispatcher.workspace import debtor_pages, signin
 from dispatcher.workspace.context import WORKSPACE, NavEntry
 from dispatcher.workspace.guard import Viewer, requires
 from dispatcher.workspace.rendering import render
@@ -22,6 +22,9 @@ def add_routes(app: web.Application) -> None:
     route.add_post("/workspace/sign-in", signin.sign_in)
     route.add_post("/workspace/sign-out", signin.sign_out)
     route.add_get("/workspace/lang/{locale}", signin.choose_language)
+    route.add_get("/workspace/debtors/{debtor_ref}", debtor_pages.debtor_page)
+    route.add_post("/workspace/debtors/{debtor_ref}/holds", debtor_pages.change_hold)
+    route.add_get("/workspace/letters/{message_id}.pdf", debtor_pages.letter_file)
     nav = app[WORKSPACE].nav
     nav.append(NavEntry("/workspace/", "workspace.nav.home", frozenset(PersonRole)))
 

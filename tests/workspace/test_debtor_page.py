@@ -1,0 +1,84 @@
+"""A debtor's page: the time line in the debtor's local time, the verdict in the reader's
+language, holds set and lifted with a confirm step, collectors limited to their debtors."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dispatcher.contactlog.models import AuditRead, Hold
+from dispatcher.workspace.people import PeopleStore
+from tests.dispatcher.conftest import Stack
+from tests.workspace.conftest import Browser
+from tests.workspace.seed import seed
+
+
+async def test_the_time_line_shows_the_blocked_text_and_why_on_the_debtors_clock(
+    browser: Browser, people: PeopleStore, stack: Stack
+) -> None:
+    ids = await seed(stack)
+    await browser.sign_in("ann")
+    status, page = await browser.get("/workspace/debtors/D-CN")
+    assert status == 200
+    assert f'id="m-{ids["blocked"]}"' in page
+    assert "已拦截" in page and "hold.active" in page  # the status, and the rule
+    assert "债务人有“dispute”暂停标记" in page  # the reason, in Chinese
+    assert "Asia/Shanghai，UTC+08:00" in page  # the debtor's local time, with the zone
+    assert 'title="2026年' in page and "（UTC）" in page  # UTC on hover
+    async with stack.log.engine.connect() as conn:
+        reads = list(await conn.execute(select(AuditRead.reader, AuditRead.action, AuditRead.debtor_ref)))
+    assert ("person:ann", "debtor.read", "D-CN") in [tuple(r) for r in reads]
+
+
+async def test_a_collector_sees_their_debtor_and_no_other(
+    browser: Browser, people: PeopleStore, stack: Stack
+) -> None:
+    await seed(stack)
+    await browser.sign_in("cole")
+    assert (await browser.get("/workspace/debtors/D-1"))[0] == 200
+    assert (await browser.get("/workspace/debtors/D-CN"))[0] == 404  # exists, not theirs
+    assert (await browser.get("/workspace/debtors/D-NOBODY"))[0] == 404  # the same answer
+
+
+async def test_a_hold_is_set_after_a_confirm_step_and_logged(
+    browser: Browser, people: PeopleStore, stack: Stack
+) -> None:
+    await seed(stack)
+    await browser.sign_in("ann")
+    await browser.get("/workspace/debtors/D-1")
+    form = {"action": "set", "kind": "cease", "channel": "", "reason": "律师来函"}
+    status, page, _ = await browser.post("/workspace/debtors/D-1/holds", form)
+    assert status == 200 and 'name="confirmed" value="yes"' in page
+    async with stack.log.engine.connect() as conn:
+        assert (await conn.execute(select(Hold).where(Hold.kind == "cease"))).first() is None
+
+    status, page, _ = await browser.post(
+        "/workspace/debtors/D-1/holds", {**form, "confirmed": "yes"}
+    )
+    assert status == 200 and "已设置暂停联系" in page
+    async with stack.log.engine.connect() as conn:
+        hold = (await conn.execute(select(Hold.__table__).where(Hold.kind == "cease"))).one()
+    assert hold.set_by == "person:ann" and hold.reason == "律师来函" and hold.source == "workspace"
+
+
+async def test_a_hold_without_a_reason_names_the_field(
+    browser: Browser, people: PeopleStore, stack: Stack
+) -> None:
+    await seed(stack)
+    await browser.sign_in("ann")
+    await browser.get("/workspace/debtors/D-1")
+    status, page, _ = await browser.post(
+        "/workspace/debtors/D-1/holds", {"action": "set", "kind": "cease", "reason": " "}
+    )
+    assert status == 422 and 'id="hold-reason-error">请填写此项。' in page
+
+
+async def test_a_collector_may_not_set_holds(
+    browser: Browser, people: PeopleStore, stack: Stack
+) -> None:
+    await seed(stack)
+    await browser.sign_in("cole")
+    await browser.get("/workspace/debtors/D-1")
+    status, _, _ = await browser.post(
+        "/workspace/debtors/D-1/holds", {"action": "set", "kind": "cease", "reason": "x"}
+    )
+    assert status == 403
