@@ -513,6 +513,8 @@ def components() -> Json:
 
 
 def build() -> Json:
+    from dispatcher.stats.openapi import STATS_SCHEMAS, stats_paths  # it builds on this module
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -524,8 +526,8 @@ def build() -> Json:
             "whose collector_id is the key's name.",
         },
         "security": [{"bearer": []}],
-        "paths": {**paths(), **work_paths()},
-        "components": components(),
+        "paths": {**paths(), **work_paths(), **stats_paths()},
+        "components": {**components(), "schemas": {**SCHEMAS, **STATS_SCHEMAS}},
     }
 
 

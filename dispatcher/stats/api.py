@@ -22,6 +22,16 @@ from dispatcher.stats.payments import PaymentConflict, checked_payment, record_p
 from dispatcher.stats.query import StatsFilter, figures
 from dispatcher.stats.sql import upsert
 
+
+def _storable(value: str) -> bool:
+    """No NUL and no lone surrogate (PostgreSQL refuses both)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
+
+
 __all__ = ["MAX_DAYS", "assign_portfolio", "get_stats", "report_payment"]
 
 REF_MAX = 100
@@ -67,8 +77,8 @@ async def assign_portfolio(request: web.Request, api: Api, key: KeyRecord) -> we
     """Put accounts in the portfolio (an account is in one portfolio; moving it is allowed)."""
     portfolio = request.match_info["portfolio"]
     fields = Fields(await read_json(request), what="a list of accounts")
-    if not 0 < len(portfolio) <= REF_MAX:
-        fields.fail("portfolio", f"must be 1 to {REF_MAX} characters")
+    if not 0 < len(portfolio) <= REF_MAX or not _storable(portfolio):
+        fields.fail("portfolio", f"must be 1 to {REF_MAX} characters, without NUL")
     listed = fields.value("accounts", required=True)
     rows: list[dict[str, Any]] = []
     now = api.deps.clock.now()

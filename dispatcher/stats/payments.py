@@ -78,7 +78,7 @@ def checked_payment(
 ) -> PaymentEvent:  # fmt: skip
     """The event, or ``InvalidRequest`` naming every bad field."""
     problems: list[FieldProblem] = []
-    code = currency.upper() if isinstance(currency, str) else ""
+    code = currency if isinstance(currency, str) else ""
     if code not in _CURRENCIES:
         problems.append(FieldProblem("currency", "must be an ISO 4217 code such as CNY or USD"))
     value = _amount(amount, code if code in _CURRENCIES else None, problems)

@@ -27,30 +27,67 @@ async def built(engine: AsyncEngine) -> HandLog:
     await log.move(m2, "blocked", T0, {"decision": "block", "rule_id": "frequency.cap"})
     m3 = await log.message(channel="voice", debtor="d-2", account="a-2", collector="c-1")
     await log.attempt(m3, T0, result="conversation")
-    promise = {"kind": "promise_to_pay", "by": "c-1", "at": (T0 + timedelta(hours=1)).isoformat(),
-               "amount": "500.00", "currency": "CNY", "date": "2026-12-10"}  # fmt: skip
-    await log.move(m3, "delivered", T0 + timedelta(hours=1), {"kind": "promise_to_pay"},
-                   disposition=promise)  # fmt: skip
+    promise = {
+        "kind": "promise_to_pay",
+        "by": "c-1",
+        "at": (T0 + timedelta(hours=1)).isoformat(),
+        "amount": "500.00",
+        "currency": "CNY",
+        "date": "2026-12-10",
+    }
+    await log.move(
+        m3, "delivered", T0 + timedelta(hours=1), {"kind": "promise_to_pay"}, disposition=promise
+    )
     m4 = await log.message(channel="voice", debtor="d-2", account="a-2", collector="c-2")
     await log.attempt(m4, T0 + timedelta(hours=14, minutes=30), result="voicemail")  # 23:30
     m5 = await log.message()
     await log.move(m5, "deferred", T0, {"decision": "defer", "rule_id": "hours.allowed_window"})
     await log.move(m5, "blocked", T0, {"decision": "block", "rule_id": "hold.active"})
     m6 = await log.message(channel="letter")
-    await log.attempt(m6, T0, result="sent", final="sent",
-                      verdict={"decision": "allow", "rules": [{"rule_id": "hours.allowed_window",
-                               "decision": "allow", "inputs": {"packs": ["cn", "org"]}}]})  # fmt: skip
-    await log.move(m6, "undelivered", T0 + timedelta(days=1, hours=-10),
-                   {"provider_status": "letter.returned_to_sender"})  # fmt: skip
+    await log.attempt(
+        m6,
+        T0,
+        result="sent",
+        final="sent",
+        verdict={
+            "decision": "allow",
+            "rules": [
+                {
+                    "rule_id": "hours.allowed_window",
+                    "decision": "allow",
+                    "inputs": {"packs": ["cn", "org"]},
+                }
+            ],
+        },
+    )
+    await log.move(
+        m6,
+        "undelivered",
+        T0 + timedelta(days=1, hours=-10),
+        {"provider_status": "letter.returned_to_sender"},
+    )
     m7 = await log.message(channel="voice", debtor="d-2", account="a-2", collector="c-1")
     await log.attempt(m7, T0, result="conversation")
-    await log.move(m7, "delivered", T0, {"kind": "dispute"},
-                   disposition={"kind": "dispute", "by": "c-1", "at": T0.isoformat()})  # fmt: skip
+    await log.move(
+        m7,
+        "delivered",
+        T0,
+        {"kind": "dispute"},
+        disposition={"kind": "dispute", "by": "c-1", "at": T0.isoformat()},
+    )
     async with engine.begin() as conn:
-        await conn.execute(insert(Hold).values(
-            kind="opt_out", channel="sms", destination=None, debtor_ref="d-1", set_by="inbound",
-            source="inbound:STOP", reason="STOP", created_at=T0,
-        ))  # fmt: skip
+        await conn.execute(
+            insert(Hold).values(
+                kind="opt_out",
+                channel="sms",
+                destination=None,
+                debtor_ref="d-1",
+                set_by="inbound",
+                source="inbound:STOP",
+                reason="STOP",
+                created_at=T0,
+            )
+        )
     return log
 
 
@@ -74,11 +111,23 @@ async def test_every_figure_is_counted_from_the_log(engine: AsyncEngine) -> None
         {"day": "2026-12-03", "channel": "voice", "result": "voicemail", "count": 1},
     ]
     assert found["collectors"] == [
-        {"collector_id": "c-1", "calls": 2, "visits": 0, "conversations": 2,
-         "promises_to_pay": 1, "disputes": 1},
-        {"collector_id": "c-2", "calls": 1, "visits": 0, "conversations": 0,
-         "promises_to_pay": 0, "disputes": 0},
-    ]  # fmt: skip
+        {
+            "collector_id": "c-1",
+            "calls": 2,
+            "visits": 0,
+            "conversations": 2,
+            "promises_to_pay": 1,
+            "disputes": 1,
+        },
+        {
+            "collector_id": "c-2",
+            "calls": 1,
+            "visits": 0,
+            "conversations": 0,
+            "promises_to_pay": 0,
+            "disputes": 0,
+        },
+    ]
     assert found["refusals_by_rule"] == [
         {"rule_id": "frequency.cap", "count": 1},
         {"rule_id": "hold.active", "count": 1},
@@ -123,9 +172,14 @@ async def test_a_changed_result_moves_its_count(engine: AsyncEngine) -> None:
     await log.attempt(call, T0, result="answered")
     await fold_pending(engine, now=LATER)
     before = (await stats(engine))["contacts_by_day"]
-    await log.move(call, "delivered", T0 + timedelta(minutes=5), {"kind": "right_party"},
-                   result="conversation",
-                   disposition={"kind": "right_party", "by": "c-1", "at": T0.isoformat()})  # fmt: skip
+    await log.move(
+        call,
+        "delivered",
+        T0 + timedelta(minutes=5),
+        {"kind": "right_party"},
+        result="conversation",
+        disposition={"kind": "right_party", "by": "c-1", "at": T0.isoformat()},
+    )
     await fold_pending(engine, now=LATER)
     after = await stats(engine)
     assert [(r["result"], r["count"]) for r in before] == [("answered", 1)]
