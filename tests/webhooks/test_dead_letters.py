@@ -1,0 +1,80 @@
+"""A subscriber that keeps failing: retries with backoff until the window closes, then a
+dead letter an admin sees among the deliveries, with its attempts, and replays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dispatcher.contactlog.keys import Role
+from tests.api.conftest import HttpApi
+from tests.webhooks.subscriber import Subscriber
+from tests.webhooks.test_delivery import FAST_RETRIES, delivering, subscribe, until
+
+
+@pytest.fixture
+def stack_options() -> dict[str, Any]:
+    return {**FAST_RETRIES, "webhook_retry_for_s": 0.5}
+
+
+@pytest.fixture
+async def subscriber() -> Any:
+    running = await Subscriber(answer=500).start()
+    yield running
+    await running.close()
+
+
+async def test_a_failing_delivery_becomes_a_dead_letter_that_replays(
+    api: HttpApi, subscriber: Subscriber
+) -> None:
+    # Given a subscription to queued messages whose receiver answers 500
+    created = await subscribe(api, subscriber, event_types=["message.queued"])
+    path = f"/v1/subscriptions/{created['id']}"
+
+    async def dead() -> list[dict[str, Any]]:
+        status, body = await api.call(
+            "GET", f"{path}/deliveries", role=Role.ADMIN, params={"state": "dead"}
+        )
+        assert status == 200, body
+        return list(body["items"])
+
+    async with delivering(api):
+        # When a message is queued and every attempt fails for the whole retry window
+        await api.enqueue(idempotency_key="dead-letter")
+        await until(lambda: _nonempty(dead()))
+        [letter] = await dead()
+        assert letter["type"] == "message.queued" and letter["last_status"] == 500
+        assert letter["attempts"] >= 3
+        status, attempts = await api.call("GET", f"{path}/attempts", role=Role.ADMIN)
+        assert status == 200
+        assert [a["attempt"] for a in attempts["items"]] == list(range(1, letter["attempts"] + 1))
+        assert {a["status"] for a in attempts["items"]} == {500}
+        # ... and then the receiver is fixed and an admin replays the dead letters
+        subscriber.answer = 204
+        assert subscriber.received == []
+        status, body = await api.call("POST", f"{path}/replay", role=Role.ADMIN, json_body={})
+        assert (status, body) == (200, {"replayed": 1})
+        await until(lambda: _got(subscriber))
+    # Then it was delivered once replayed, and is no longer a dead letter
+    assert [r.webhook_id for r in subscriber.received] == [letter["event_id"]]
+    assert await dead() == []
+    status, shown = await api.call("GET", path, role=Role.ADMIN)
+    assert shown["deliveries"] == {"pending": 0, "delivered": 1, "dead": 0}
+
+
+async def _nonempty(items: Any) -> bool:
+    return bool(await items)
+
+
+async def _got(subscriber: Subscriber) -> bool:
+    return bool(subscriber.received)
+
+
+async def test_bad_subscriptions_are_refused_naming_the_field(api: HttpApi) -> None:
+    body = {"name": "crm", "url": "ftp://x", "event_types": ["message.lost"], "secret": "abc"}
+    status, problem = await api.call("POST", "/v1/subscriptions", role=Role.ADMIN, json_body=body)
+    assert status == 422
+    assert {e["field"] for e in problem["errors"]} == {"url", "event_types", "secret"}
+    status, _ = await api.call("GET", "/v1/subscriptions", role=Role.STRATEGY)
+    assert status == 403

@@ -1,0 +1,99 @@
+"""The changes feed: the same events, after an opaque cursor, long-polled; an event whose
+transaction commits after a later one's is still served, never skipped."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, update
+
+from dispatcher.contactlog.keys import Role
+from dispatcher.contactlog.models import Message, MessageEvent
+from tests.api.conftest import HttpApi
+
+
+async def feed(api: HttpApi, role: Role = Role.STRATEGY, **params: str) -> dict[str, Any]:
+    status, body = await api.call("GET", "/v1/events", role=role, params=params)
+    assert status == 200, body
+    return dict(body)
+
+
+async def test_the_feed_pages_through_every_event_and_resumes_from_a_cursor(
+    api: HttpApi,
+) -> None:
+    first = await api.enqueue(idempotency_key="feed-1")
+    await api.enqueue(idempotency_key="feed-2", debtor_ref="D-2")
+    page = await feed(api, limit="1")
+    [event] = page["items"]
+    assert (event["type"], event["data"]["message_id"]) == ("message.queued", first)
+    rest = await feed(api, after=page["next_cursor"])
+    assert [e["type"] for e in rest["items"]] == ["message.queued"]
+    assert rest["items"][0]["cursor"] == rest["next_cursor"]
+    # nothing new: the same cursor comes back, to ask again with
+    assert await feed(api, after=rest["next_cursor"]) == {
+        "items": [], "next_cursor": rest["next_cursor"]
+    }  # fmt: skip
+
+
+async def test_strategy_sees_numbers_masked_and_compliance_in_full(api: HttpApi) -> None:
+    hold = {"kind": "opt_out", "destination": "+1 201 555 0123", "reason": "asked by phone"}
+    status, body = await api.call("POST", "/v1/holds", role=Role.COMPLIANCE, json_body=hold)
+    assert status in (200, 201), body
+    [masked] = (await feed(api))["items"]
+    [full] = (await feed(api, Role.COMPLIANCE))["items"]
+    assert masked["type"] == full["type"] == "hold.set"
+    assert full["data"]["destination"] == "+12015550123"
+    assert masked["data"]["destination"] == "+12*******23"
+    status, _ = await api.call("GET", "/v1/events", role=Role.COLLECTOR)
+    assert status == 403
+
+
+async def test_a_cursor_that_is_not_ours_is_refused_naming_the_parameter(api: HttpApi) -> None:
+    status, problem = await api.call(
+        "GET", "/v1/events", role=Role.STRATEGY, params={"after": "42", "wait": "31"}
+    )
+    assert status == 422
+    assert {e["field"] for e in problem["errors"]} == {"after", "wait"}
+
+
+async def test_a_long_poll_answers_as_soon_as_an_event_commits(api: HttpApi) -> None:
+    cursor = (await feed(api))["next_cursor"]
+    started = time.monotonic()
+    waiting = asyncio.create_task(feed(api, after=cursor, wait="30"))
+    await asyncio.sleep(0.5)
+    assert not waiting.done()  # held open: nothing has happened yet
+    message_id = await api.enqueue(idempotency_key="long-poll")
+    page = await asyncio.wait_for(waiting, timeout=10)
+    assert [e["data"]["message_id"] for e in page["items"]] == [message_id]
+    assert time.monotonic() - started < 30  # answered on the event, not at the timeout
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_an_event_that_commits_late_is_served_after_later_ones(api: HttpApi) -> None:
+    """PostgreSQL only: SQLite runs one write transaction at a time, so ids commit in order."""
+    first = await api.enqueue(idempotency_key="late-1")
+    engine = api.stack.log.engine
+    async with engine.connect() as late:
+        # Given a transaction that takes the next event id and stays open
+        await late.execute(update(Message).where(Message.id == first).values(status="cancelled"))
+        await late.execute(
+            insert(MessageEvent).values(
+                message_id=first, at=api.stack.clock.now(), source="api", status="cancelled",
+                detail={"reason": "paid"},
+            )
+        )  # fmt: skip
+        # When a later event commits first, and a reader reads it
+        second = await api.enqueue(idempotency_key="late-2", debtor_ref="D-2")
+        page = await feed(api)
+        assert [(e["type"], e["data"]["message_id"]) for e in page["items"]] == [
+            ("message.queued", first), ("message.queued", second)
+        ]  # fmt: skip
+        await late.commit()
+    # Then the reader, going on from its cursor, gets the late one
+    rest = await feed(api, after=page["next_cursor"], wait="10")
+    assert [(e["type"], e["data"]["message_id"]) for e in rest["items"]] == [
+        ("message.cancelled", first)
+    ]
