@@ -24,6 +24,7 @@ from dispatcher.explain import explain
 from dispatcher.logs import configure_cli_logging
 from dispatcher.phones import e164
 from dispatcher.proof.cli import add_audit_parser, run_audit
+from dispatcher.retention.cli import add_retention_parser, run_retention_command
 from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
 from dispatcher.web.serve import serve
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="run the pipeline end to end on the embedded default")
     demo.add_argument("--bulk", type=int, default=200, help="how many reminders to enqueue")
     add_audit_parser(commands)
+    add_retention_parser(commands)
     add_people_parser(commands)
     args = parser.parse_args(argv)
 
@@ -95,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_demo(settings, bulk=args.bulk))
         elif args.command == "audit":
             return run_audit(settings, args)
+        elif args.command == "retention":
+            return run_retention_command(settings, args)
         elif args.command == "people":
             return asyncio.run(run_people(settings, args))
     except DispatcherError as exc:

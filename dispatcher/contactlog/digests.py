@@ -2,7 +2,9 @@
 
 Events are sealed (dispatcher/proof); the row is not (its status moves on). With the
 SHA-256 of the content sent and of the verdict in the sealed event, an edit of the row's
-content afterwards is caught by ``dispatcher audit verify``.
+content or verdict afterwards is caught by ``dispatcher audit verify``. The content's
+hash is personal data (a short text can be guessed from it): it enters the sealed leaf
+only inside the debtor's commitment, and retention erases it from the event.
 """
 
 from __future__ import annotations
@@ -11,11 +13,18 @@ import hashlib
 import json
 from typing import Any
 
-__all__ = ["change_digests", "content_digest"]
+__all__ = ["change_digests", "content_digest", "verdict_digest"]
 
 
 def content_digest(content: str) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
+
+
+def verdict_digest(verdict: Any) -> str:
+    canonical = json.dumps(
+        verdict, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def change_digests(changes: dict[str, Any]) -> dict[str, str]:
@@ -23,9 +32,5 @@ def change_digests(changes: dict[str, Any]) -> dict[str, str]:
     if changes.get("content") is not None:
         digests["content_sha256"] = content_digest(changes["content"])
     if changes.get("verdict") is not None:
-        canonical = json.dumps(
-            changes["verdict"], sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-            default=str,
-        )  # fmt: skip
-        digests["verdict_sha256"] = hashlib.sha256(canonical.encode()).hexdigest()
+        digests["verdict_sha256"] = verdict_digest(changes["verdict"])
     return digests

@@ -26,6 +26,7 @@ from dispatcher.settings import Settings
 __all__ = [
     "GENESIS",
     "Checkpoint",
+    "Cursor",
     "key_id",
     "load_public_key",
     "load_signing_key",
@@ -36,7 +37,32 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 HEADER = "dispatcher contact log checkpoint v1"
+HEADER_V2 = "dispatcher contact log checkpoint v2"  # v1 and a cursor line per other kind
 GENESIS = "0" * 64  # the "previous hash" of the first checkpoint
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """How far one sealed kind (other than message events) is sealed: up to id ``last``
+    skipping ``gaps`` (an "id" kind), or every closing at or before ``until`` (a "time" kind)."""
+
+    kind: str
+    last: int = 0
+    gaps: tuple[int, ...] = ()
+    until: datetime | None = None
+
+    def text(self) -> str:
+        if self.until is not None:
+            return f"until {self.until.astimezone(UTC).isoformat(timespec='microseconds')}"
+        return f"last {self.last} gaps {','.join(map(str, self.gaps)) or '-'}"
+
+    @classmethod
+    def parse(cls, kind: str, text: str) -> Cursor:
+        words = text.split()
+        if words[0] == "until":
+            return cls(kind, until=datetime.fromisoformat(words[1]))
+        gaps = () if words[3] == "-" else tuple(int(g) for g in words[3].split(","))
+        return cls(kind, last=int(words[1]), gaps=gaps)
 
 
 @dataclass(frozen=True)
@@ -50,11 +76,15 @@ class Checkpoint:
     gaps: tuple[int, ...]  # event ids never committed (rolled back), skipped by this block
     key_id: str
     signature: str = ""  # base64
+    cursors: tuple[Cursor, ...] = ()  # the other kinds (none in a v1 checkpoint)
+
+    def cursor(self, kind: str) -> Cursor | None:
+        return next((cursor for cursor in self.cursors if cursor.kind == kind), None)
 
     def body(self) -> bytes:
         gaps = ",".join(map(str, self.gaps)) or "-"
         lines = [
-            HEADER,
+            HEADER_V2 if self.cursors else HEADER,
             f"number {self.number}",
             f"size {self.tree_size}",
             f"root {self.root}",
@@ -63,6 +93,7 @@ class Checkpoint:
             f"last-event {self.last_event_id}",
             f"gaps {gaps}",
             f"key {self.key_id}",
+            *(f"cursor {cursor.kind} {cursor.text()}" for cursor in self.cursors),
         ]
         return ("\n".join(lines) + "\n").encode()
 
@@ -86,7 +117,11 @@ class Checkpoint:
     @classmethod
     def from_body(cls, body: str, signature: str) -> Checkpoint:
         """Parse a body written by ``body()`` (a witness file, a proof)."""
-        fields = dict(line.split(" ", 1) for line in body.splitlines()[1:])
+        lines = [line.split(" ", 1) for line in body.splitlines()[1:]]
+        fields = dict(line for line in lines if line[0] != "cursor")
+        cursors = tuple(
+            Cursor.parse(*line[1].split(" ", 1)) for line in lines if line[0] == "cursor"
+        )
         gaps = fields["gaps"]
         return cls(
             number=int(fields["number"]),
@@ -98,6 +133,7 @@ class Checkpoint:
             gaps=() if gaps == "-" else tuple(int(g) for g in gaps.split(",")),
             key_id=fields["key"],
             signature=signature,
+            cursors=cursors,
         )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from dispatcher.contactlog.database import create_engine
+from dispatcher.proof.appendonly import grant_application_role, install_triggers, protected_tables
 from dispatcher.proof.checkpoint import (
     Checkpoint,
     load_public_key,
@@ -41,6 +42,10 @@ def add_audit_parser(commands: Any) -> None:
     sub.add_parser("public-key", help="print the checkpoints' public key (PEM)")
     export = sub.add_parser("export-checkpoints", help="write the checkpoints to a witness file")
     export.add_argument("file", type=Path)
+    protect = sub.add_parser(
+        "protect", help="PostgreSQL, as the owner: make every sealed table append-only"
+    )
+    protect.add_argument("--app-role", help="grant this role what serve and the worker need")
 
 
 def run_audit(settings: Settings, args: argparse.Namespace) -> int:
@@ -131,4 +136,26 @@ def read_witness(path: Path) -> list[Checkpoint]:
     return checkpoints
 
 
-_COMMANDS = {"seal": _seal, "verify": _verify, "prove": _prove, "export-checkpoints": _export}
+async def _protect(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_engine(settings.effective_database_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            print("the embedded SQLite database has no roles: nothing to protect")
+            return 0
+        tables = protected_tables()
+        async with engine.begin() as conn:
+            await conn.run_sync(install_triggers, tables)
+            if args.app_role:
+                await conn.run_sync(grant_application_role, args.app_role)
+    finally:
+        await engine.dispose()
+    print(f"append-only: {', '.join(sorted(tables))}")
+    if args.app_role:
+        print(f"granted {args.app_role}: SELECT and INSERT on these, UPDATE of closing columns")
+    return 0
+
+
+_COMMANDS = {
+    "seal": _seal, "verify": _verify, "prove": _prove, "export-checkpoints": _export,
+    "protect": _protect,
+}  # fmt: skip

@@ -1,34 +1,54 @@
 """What a sealed entry is, byte for byte: the one canonical serialisation of a row.
 
-A leaf of the tree is ``leaf_hash(event_bytes(row))``. Canonical JSON (sorted keys, no
+A leaf of the tree is ``leaf_hash(entry_bytes(...))``. Canonical JSON (sorted keys, no
 spaces, UTF-8, times in UTC with microseconds) so that any reader — our verifier, an
-auditor's script — re-derives the same bytes from the same row. Changing this function
-changes every leaf: it is versioned by the ``kind`` field.
+auditor's script — re-derives the same bytes from the same row. Versioned by ``kind``:
+
+- ``message_event/v1`` (leaves sealed before migration 0012): the event row as it is,
+  personal data included. Still verified; its detail cannot be erased without breaking it.
+- ``<kind>/v2``: the kind's public fields as they are (``row``), and its personal fields
+  only as ``personal``: HMAC-SHA256 under the debtor's secret of the canonical JSON of
+  {"kind", "id", "personal"} (None when the row has none). Once the secret is destroyed
+  the commitment stands alone: the leaf still verifies, and the fields are gone.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from dispatcher.proof.kinds import MESSAGE_EVENT, SealedKind
 
-from dispatcher.contactlog.models import MessageEvent
-
-__all__ = ["EVENT_COLUMNS", "event_bytes", "event_document"]
+__all__ = ["canonical", "commitment", "entry_bytes", "event_bytes", "event_document"]
 
 EVENT_KIND = "message_event/v1"
 
-_events = MessageEvent.__table__.c
-EVENT_COLUMNS = (_events.id, _events.message_id, _events.at, _events.source, _events.status,
-                 _events.detail)  # fmt: skip
-SELECT_EVENTS = select(*EVENT_COLUMNS)
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"cannot seal a {type(value).__name__}")
+
+
+def canonical(document: Any) -> bytes:
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+        default=_plain,
+    ).encode()  # fmt: skip
 
 
 def event_document(row: Any, *, event_id: int | None = None) -> dict[str, Any]:
-    """The sealed fields of one ``message_events`` row (``event_id`` overrides its id:
-    verify uses it to see whether a row holds what was sealed under another id)."""
+    """A version 1 leaf: the sealed fields of one ``message_events`` row (``event_id``
+    overrides its id: verify uses it to see whether a row holds what was sealed under
+    another id)."""
     at: datetime = row.at
     return {
         "kind": EVENT_KIND,
@@ -42,7 +62,32 @@ def event_document(row: Any, *, event_id: int | None = None) -> dict[str, Any]:
 
 
 def event_bytes(row: Any, *, event_id: int | None = None) -> bytes:
-    document = event_document(row, event_id=event_id)
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode()
+    return canonical(event_document(row, event_id=event_id))
+
+
+def commitment(kind: SealedKind, entry_id: int, personal: dict[str, Any], secret: bytes) -> bytes:
+    message = canonical({"kind": kind.name, "id": entry_id, "personal": personal})
+    return hmac.new(secret, message, hashlib.sha256).digest()
+
+
+def personal_fields(kind: SealedKind, row: Any) -> dict[str, Any]:
+    return kind.fields(row)[1]
+
+
+def entry_bytes(
+    kind: SealedKind, row: Any, *, entry_id: int, version: int, committed: bytes | None
+) -> bytes:
+    """The leaf data of ``row`` sealed as ``entry_id``. Version 2 takes the commitment of
+    its personal fields (computed under the live secret, or the one stored when sealed)."""
+    if version == 1:
+        if kind is not MESSAGE_EVENT:
+            raise ValueError(f"only message events have version 1 leaves, not {kind.name}")
+        return event_bytes(row, event_id=entry_id)
+    public, _ = kind.fields(row)
+    document = {
+        "kind": f"{kind.name}/v{version}",
+        "id": entry_id,
+        "row": public,
+        "personal": committed.hex() if committed is not None else None,
+    }
+    return canonical(document)

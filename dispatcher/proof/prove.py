@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.contactlog.models import AuditCheckpoint, AuditLeaf, MessageEvent
-from dispatcher.proof.leaves import SELECT_EVENTS, event_bytes
+from dispatcher.proof.kinds import MESSAGE_EVENT
+from dispatcher.proof.leaves import entry_bytes
 from dispatcher.proof.merkle import MerkleTree
 from dispatcher.proof.seal import checkpoint_from_row
 
@@ -32,18 +33,22 @@ async def prove_message(engine: AsyncEngine, message_id: str) -> dict[str, Any]:
         checkpoint = checkpoint_from_row(latest)
         events = (
             await conn.execute(
-                SELECT_EVENTS.where(MessageEvent.message_id == message_id).order_by(MessageEvent.id)
+                MESSAGE_EVENT.select()
+                .where(MessageEvent.message_id == message_id)
+                .order_by(MessageEvent.id)
             )
         ).all()
         where = {
-            event_id: index
-            for index, event_id in await conn.execute(
-                select(AuditLeaf.leaf_index, AuditLeaf.event_id).where(
+            leaf.event_id: leaf
+            for leaf in await conn.execute(
+                select(AuditLeaf.leaf_index, AuditLeaf.event_id, AuditLeaf.version,
+                       AuditLeaf.commitment).where(
+                    AuditLeaf.kind == MESSAGE_EVENT.name,
                     AuditLeaf.event_id.in_([event.id for event in events]),
                     AuditLeaf.leaf_index < checkpoint.tree_size,
                 )
             )
-        }
+        }  # fmt: skip
         hashes = bytearray()  # 32 MB for a million leaves, not a million small objects
         result = await conn.stream(
             select(AuditLeaf.leaf_hash)
@@ -58,9 +63,19 @@ async def prove_message(engine: AsyncEngine, message_id: str) -> dict[str, Any]:
     entries = [
         {
             "event_id": event.id,
-            "leaf_index": where[event.id],
-            "leaf_data": event_bytes(event).decode(),
-            "proof": [h.hex() for h in tree.inclusion_proof(where[event.id], checkpoint.tree_size)],
+            "leaf_index": where[event.id].leaf_index,
+            # The sealed bytes: personal fields only as the commitment stored at sealing.
+            "leaf_data": entry_bytes(
+                MESSAGE_EVENT,
+                event,
+                entry_id=event.id,
+                version=where[event.id].version,
+                committed=where[event.id].commitment,
+            ).decode(),
+            "proof": [
+                h.hex()
+                for h in tree.inclusion_proof(where[event.id].leaf_index, checkpoint.tree_size)
+            ],
         }
         for event in events
         if event.id in where

@@ -1,47 +1,47 @@
 """Verify: re-derive every sealed entry from its row and every root from the entries, check
 each checkpoint's signature and chain (and against a witness), and name what differs.
 
-What it can name, and how:
-- a **changed** event: its row no longer hashes to its sealed leaf;
-- a **reordered** event: its row hashes to the leaf sealed under another event's id;
-- a **deleted** event: a sealed leaf whose row is gone;
-- an **inserted** event: a row in the sealed range that no leaf holds, or an unsealed row
+What it can name, and how (see walk.py for the rows of each sealed kind):
+- a **changed** entry: its row no longer hashes to its sealed leaf;
+- a **reordered** entry: its row hashes to the leaf sealed under another row's id;
+- a **deleted** entry: a sealed leaf whose row is gone;
+- an **inserted** entry: a row in the sealed range that no leaf holds, or an unsealed row
   dated before the last sealed one (by more than the seal's lag);
 - a rewritten leaf table or chain: a root, signature, chain link or witness that differs;
-- a message whose status disagrees with its last event's, or whose content is not the
-  content its sending event recorded (``content_sha256``).
+- a message whose status, content or verdict disagrees with its events (messages.py).
+
+Personal fields are re-derived under the debtor's live secret; where retention destroyed
+it, the commitment stored at sealing stands in for them (leaves.py).
 """
 
 from __future__ import annotations
 
-import bisect
-from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from dispatcher.contactlog.digests import content_digest
-from dispatcher.contactlog.models import AuditCheckpoint, AuditLeaf, Message, MessageEvent
+from dispatcher.contactlog.models import AuditCheckpoint, AuditLeaf
 from dispatcher.proof.checkpoint import GENESIS, Checkpoint, key_id
-from dispatcher.proof.leaves import SELECT_EVENTS, event_bytes
-from dispatcher.proof.merkle import CompactRange, leaf_hash
+from dispatcher.proof.kinds import KINDS, MESSAGE_EVENT, SealedKind
+from dispatcher.proof.merkle import CompactRange
+from dispatcher.proof.messages import EventDigests, check_message_rows, check_message_statuses
 from dispatcher.proof.seal import LAG, checkpoint_from_row
+from dispatcher.proof.secrets import secrets_by_id
+from dispatcher.proof.walk import ClosingWalk, EntryWalk, LeafCheck, StoredLeaves
 
 __all__ = ["Finding", "Report", "load_checkpoints", "verify_log"]
 
 STREAM_ROWS = 5000
-MAX_REORDER_CANDIDATES = 1000  # pairs are tried among these; the rest are named "changed"
 
 
 @dataclass(frozen=True)
 class Finding:
     kind: str  # changed, reordered, deleted, inserted, root, signature, chain, witness, ...
-    subject: str  # "event 57", "checkpoint 3", "message 01J..."
+    subject: str  # "event 57", "hold 3", "checkpoint 3", "message 01J..."
     text: str
 
     def __str__(self) -> str:
@@ -52,7 +52,7 @@ class Finding:
 class Report:
     checkpoints: int = 0
     entries: int = 0  # sealed leaves
-    events: int = 0  # event rows read
+    events: int = 0  # rows read, of every sealed kind
     unsealed: int = 0
     findings: list[Finding] = field(default_factory=list)
 
@@ -62,18 +62,6 @@ class Report:
 
     def add(self, kind: str, subject: str, text: str) -> None:
         self.findings.append(Finding(kind, subject, text))
-
-
-@dataclass
-class StoredLeaves:
-    event_ids: array[int] = field(default_factory=lambda: array("q"))
-    hashes: bytearray = field(default_factory=bytearray)
-
-    def __len__(self) -> int:
-        return len(self.event_ids)
-
-    def hash(self, index: int) -> bytes:
-        return bytes(self.hashes[32 * index : 32 * index + 32])
 
 
 async def load_checkpoints(conn: AsyncConnection) -> list[Checkpoint]:
@@ -96,10 +84,41 @@ async def verify_log(
         check_witness(checkpoints, witness, public_key, report)
         leaves = await load_leaves(conn, report)
         check_roots(checkpoints, leaves, report)
+        check = LeafCheck(leaves, await secrets_by_id(conn))
+    digests = EventDigests()
+    for kind in KINDS:
+        async with engine.connect() as conn:
+            await walk_kind(conn, kind, checkpoints, check, lag, digests, report)
     async with engine.connect() as conn:
-        await check_events(conn, checkpoints, leaves, lag, report)
-        await check_message_statuses(conn, report)
+        await check_message_rows(conn, digests, report.add)
+        await check_message_statuses(conn, report.add)
     return report
+
+
+async def walk_kind(
+    conn: AsyncConnection, kind: SealedKind, checkpoints: list[Checkpoint], check: LeafCheck,
+    lag: timedelta, digests: EventDigests, report: Report,
+) -> None:  # fmt: skip
+    walk: EntryWalk | ClosingWalk
+    id_ = kind.table.c.id
+    if kind.cursor == "time":
+        at = kind.table.c[kind.at]
+        walk = ClosingWalk(kind, checkpoints, check, report.add)
+        query = kind.select().where(at.is_not(None)).order_by(at, id_)
+    else:
+        walk = EntryWalk(kind, checkpoints, check, lag, report.add)
+        query = kind.select().order_by(id_)
+    observe = digests.observe if kind is MESSAGE_EVENT else None
+    result = await conn.stream(query.execution_options(yield_per=STREAM_ROWS))
+    async for partition in result.partitions():  # a batch per await, not a row
+        for row in partition:
+            walk.row(row)
+            if observe:
+                observe(row)
+    walk.finish()
+    report.events += walk.rows
+    if isinstance(walk, EntryWalk):
+        report.unsealed += walk.unsealed_rows
 
 
 def check_chain(
@@ -153,27 +172,31 @@ def check_witness(
 
 async def load_leaves(conn: AsyncConnection, report: Report) -> StoredLeaves:
     leaves = StoredLeaves()
+    known = {kind.name: kind for kind in KINDS}
     result = await conn.stream(
-        select(AuditLeaf.leaf_index, AuditLeaf.event_id, AuditLeaf.leaf_hash)
+        select(
+            AuditLeaf.leaf_index, AuditLeaf.kind, AuditLeaf.event_id, AuditLeaf.version,
+            AuditLeaf.secret_id, AuditLeaf.commitment, AuditLeaf.leaf_hash,
+        )
         .order_by(AuditLeaf.leaf_index)
         .execution_options(yield_per=STREAM_ROWS)
-    )
+    )  # fmt: skip
+    last_ids: dict[str, int] = {}
     async for partition in result.partitions():  # a batch per await, not a row
-        for index, event_id, hashed in partition:
-            add_leaf(leaves, index, event_id, hashed, report)
+        for index, kind, entry_id, version, secret_id, committed, hashed in partition:
+            if index != len(leaves):
+                report.add("deleted", f"leaf {len(leaves)}", f"the leaf table skips to {index}")
+            sealed = known.get(kind)
+            noun = sealed.noun if sealed else kind
+            if sealed is None:
+                report.add("unknown", f"leaf {index}", f"seals kind {kind!r}, not registered")
+            elif sealed.cursor == "id" and entry_id <= last_ids.get(kind, 0):
+                report.add("reordered", f"leaf {index}",
+                           f"{noun} {entry_id} is sealed out of id order")  # fmt: skip
+            last_ids[kind] = entry_id
+            leaves.append(kind, entry_id, version, secret_id, committed, hashed)
     report.entries = len(leaves)
     return leaves
-
-
-def add_leaf(
-    leaves: StoredLeaves, index: int, event_id: int, hashed: bytes, report: Report
-) -> None:
-    if index != len(leaves):
-        report.add("deleted", f"leaf {len(leaves)}", f"the leaf table skips to {index}")
-    if leaves.event_ids and event_id <= leaves.event_ids[-1]:
-        report.add("reordered", f"leaf {index}", f"event {event_id} is sealed out of id order")
-    leaves.event_ids.append(event_id)
-    leaves.hashes += hashed
 
 
 def check_roots(checkpoints: list[Checkpoint], leaves: StoredLeaves, report: Report) -> None:
@@ -203,152 +226,3 @@ def check_roots(checkpoints: list[Checkpoint], leaves: StoredLeaves, report: Rep
     if checkpoints and len(leaves) > checkpoints[-1].tree_size:
         extra = len(leaves) - checkpoints[-1].tree_size
         report.add("inserted", "leaf table", f"{extra} leaves follow the last checkpoint")
-
-
-async def check_events(
-    conn: AsyncConnection,
-    checkpoints: list[Checkpoint],
-    leaves: StoredLeaves,
-    lag: timedelta,
-    report: Report,
-) -> None:
-    """Walk the event rows and the sealed leaves side by side, both in event id order."""
-    walk = EventWalk(checkpoints, leaves, lag, report)
-    result = await conn.stream(
-        SELECT_EVENTS.order_by(MessageEvent.id).execution_options(yield_per=STREAM_ROWS)
-    )
-    async for partition in result.partitions():  # a batch per await, not a row
-        for row in partition:
-            walk.event(row)
-    walk.deleted_before(walk.sealed_to + 1)
-    name_differences(walk.differing, leaves, walk.sealed_in, report)
-    await check_message_contents(conn, walk.content_digests, report)
-
-
-class EventWalk:
-    def __init__(
-        self, checkpoints: list[Checkpoint], leaves: StoredLeaves, lag: timedelta, report: Report
-    ) -> None:
-        self.checkpoints, self.leaves, self.lag, self.report = checkpoints, leaves, lag, report
-        self.sealed_to = checkpoints[-1].last_event_id if checkpoints else 0
-        self.gaps = {gap for checkpoint in checkpoints for gap in checkpoint.gaps}
-        self.sizes = [checkpoint.tree_size for checkpoint in checkpoints]
-        self.differing: list[tuple[Any, int]] = []  # (row, leaf index)
-        self.last_sealed_at: datetime | None = None
-        self.j = 0  # the next leaf to meet
-        # message id -> (event id, content SHA-256) of its latest event that recorded one
-        self.content_digests: dict[str, tuple[int, str]] = {}
-
-    def sealed_in(self, index: int) -> str:
-        position = bisect.bisect_right(self.sizes, index)
-        if position < len(self.checkpoints):
-            return f"leaf {index}, checkpoint {self.checkpoints[position].number}"
-        return f"leaf {index}"
-
-    def deleted_before(self, event_id: int) -> None:
-        leaves = self.leaves
-        while self.j < len(leaves) and leaves.event_ids[self.j] < event_id:
-            self.report.add(
-                "deleted", f"event {leaves.event_ids[self.j]}",
-                f"sealed ({self.sealed_in(self.j)}) but its row is gone",
-            )  # fmt: skip
-            self.j += 1
-
-    def event(self, row: Any) -> None:
-        self.report.events += 1
-        digest = row.detail.get("content_sha256") if isinstance(row.detail, dict) else None
-        if digest:
-            self.content_digests[row.message_id] = (row.id, digest)
-        if row.id > self.sealed_to:
-            self.unsealed(row)
-            return
-        self.deleted_before(row.id)
-        leaves, j = self.leaves, self.j
-        if j < len(leaves) and leaves.event_ids[j] == row.id:
-            if leaf_hash(event_bytes(row)) != leaves.hash(j):
-                self.differing.append((row, j))
-            self.last_sealed_at = row.at
-            self.j += 1
-            return
-        where = " (its id was recorded as never committed)" if row.id in self.gaps else ""
-        self.report.add(
-            "inserted", f"event {row.id}", f"in the sealed range but never sealed{where}"
-        )
-
-    def unsealed(self, row: Any) -> None:
-        self.report.unsealed += 1
-        if self.last_sealed_at is not None and row.at < self.last_sealed_at - self.lag:
-            self.report.add(
-                "inserted", f"event {row.id}",
-                f"not sealed, yet dated {row.at.isoformat()}, before the last sealed event: "
-                "added afterwards with an earlier date",
-            )  # fmt: skip
-
-
-def name_differences(
-    differing: list[tuple[Any, int]], leaves: StoredLeaves, sealed_in: Any, report: Report
-) -> None:
-    """A differing row that holds exactly what was sealed under another differing row's id
-    was reordered (contents swapped or moved); the others were changed."""
-    candidates = differing[:MAX_REORDER_CANDIDATES]
-    for row, j in differing:
-        moved_from = next(
-            (
-                leaves.event_ids[k]
-                for other, k in candidates
-                if other is not row
-                and leaf_hash(event_bytes(row, event_id=leaves.event_ids[k])) == leaves.hash(k)
-            ),
-            None,
-        )
-        if moved_from is not None:
-            report.add(
-                "reordered", f"event {row.id}",
-                f"holds what was sealed as event {moved_from} ({sealed_in(j)})",
-            )  # fmt: skip
-        else:
-            report.add(
-                "changed", f"event {row.id}",
-                f"its row (message {row.message_id}, status {row.status}) no longer matches "
-                f"what was sealed ({sealed_in(j)})",
-            )  # fmt: skip
-
-
-async def check_message_contents(
-    conn: AsyncConnection, digests: dict[str, tuple[int, str]], report: Report
-) -> None:
-    """Each message's content against the hash its latest sending event recorded."""
-    result = await conn.stream(
-        select(Message.id, Message.content)
-        .where(Message.content.is_not(None))
-        .order_by(Message.id)
-        .execution_options(yield_per=STREAM_ROWS)
-    )
-    async for partition in result.partitions():
-        for message_id, content in partition:
-            recorded = digests.get(message_id)
-            if recorded and content is not None and content_digest(content) != recorded[1]:
-                report.add(
-                    "content", f"message {message_id}",
-                    f"its content is not the content event {recorded[0]} recorded as sent",
-                )  # fmt: skip
-
-
-async def check_message_statuses(conn: AsyncConnection, report: Report) -> None:
-    last = (
-        select(MessageEvent.message_id, func.max(MessageEvent.id).label("last_id"))
-        .group_by(MessageEvent.message_id)
-        .subquery()
-    )
-    event = MessageEvent.__table__.alias("last_event")
-    query = (
-        select(Message.id, Message.status, event.c.status.label("event_status"))
-        .select_from(Message)
-        .outerjoin(last, last.c.message_id == Message.id)
-        .outerjoin(event, event.c.id == last.c.last_id)
-        .where(or_(event.c.id.is_(None), event.c.status != Message.status))
-        .order_by(Message.id)
-    )
-    for message_id, status, event_status in await conn.execute(query):
-        said = f"its last event says {event_status}" if event_status else "it has no events"
-        report.add("status", f"message {message_id}", f"its row says {status}, but {said}")

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.proof.insider import sql
 from tests.proof.logdata import add_messages
 
 MESSAGE = f"M{2:025d}"
@@ -67,8 +67,7 @@ async def test_verify_with_a_witness_names_the_edit(
 ) -> None:
     await audit(shell_env, "seal")
     assert (await audit(shell_env, "export-checkpoints", "witness.jsonl")).returncode == 0
-    async with engine.begin() as conn:
-        await conn.execute(text("""UPDATE message_events SET detail = '{"a": 1}' WHERE id = 2"""))
+    await sql(engine, """UPDATE message_events SET detail = '{"a": 1}' WHERE id = 2""")
     verified = await audit(shell_env, "verify", "--witness", "witness.jsonl")
     assert verified.returncode == 1
     assert "changed: event 2: " in verified.stdout

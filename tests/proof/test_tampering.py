@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.contactlog.models import UTCDateTime
 from dispatcher.proof.seal import seal_pending
 from dispatcher.proof.verify import Report, load_checkpoints, verify_log
+from tests.proof.insider import sql
 from tests.proof.logdata import START, add_messages
 
 MESSAGES = 12  # 36 events
@@ -36,14 +37,6 @@ def message(n: int) -> str:
 
 def named(report: Report) -> set[tuple[str, str]]:
     return {(finding.kind, finding.subject) for finding in report.findings}
-
-
-async def sql(engine: AsyncEngine, statement: str, **params: Any) -> None:
-    query = text(statement)
-    if "at" in params:
-        query = query.bindparams(bindparam("at", type_=UTCDateTime()))
-    async with engine.begin() as conn:
-        await conn.execute(query, params)
 
 
 @pytest.fixture
@@ -146,10 +139,7 @@ async def test_a_message_row_that_disagrees_with_its_events_is_named(sealed: Asy
 
 async def test_a_rewritten_leaf_table_is_named_by_the_signed_root(sealed: AsyncEngine) -> None:
     await sql(sealed, """UPDATE message_events SET detail = '{"x": 1}' WHERE id = 25""")
-    async with sealed.begin() as conn:
-        await conn.execute(
-            text("UPDATE audit_leaves SET leaf_hash = :h WHERE event_id = 25"), {"h": b"\x07" * 32}
-        )
+    await sql(sealed, "UPDATE audit_leaves SET leaf_hash = :h WHERE event_id = 25", h=b"\x07" * 32)
     assert named(await verify(sealed)) == {("root", "checkpoint 3"), ("changed", "event 25")}
 
 
