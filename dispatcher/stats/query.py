@@ -287,7 +287,9 @@ async def _book(conn: AsyncConnection, wanted: StatsFilter) -> dict[str, Any]:
                 PortfolioAccount.account_ref == Account.account_ref,
             ),
         ).where(PortfolioAccount.portfolio == wanted.portfolio)
-    count, balance, overdue = 0, defaultdict(Decimal), defaultdict(Decimal)
+    count = 0
+    balance: defaultdict[str, Decimal] = defaultdict(Decimal)
+    overdue: defaultdict[str, Decimal] = defaultdict(Decimal)
     for currency, is_overdue, amount, n in await _summed(conn, query):
         count += n
         balance[currency] += amount
