@@ -28,6 +28,7 @@ from dispatcher.retention.cli import add_retention_parser, run_retention_command
 from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
 from dispatcher.web.serve import serve
+from dispatcher.webhooks.cli import add_webhooks_parser, run_webhooks
 from dispatcher.worker import create_worker
 from dispatcher.workspace.cli import add_people_parser, run_people
 from templates import TemplateCatalog
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     add_audit_parser(commands)
     add_retention_parser(commands)
     add_people_parser(commands)
+    add_webhooks_parser(commands)
     args = parser.parse_args(argv)
 
     configure_cli_logging(args.command, verbose=args.verbose)  # one JSON line per event
@@ -101,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_retention_command(settings, args)
         elif args.command == "people":
             return asyncio.run(run_people(settings, args))
+        elif args.command == "webhooks":
+            return run_webhooks(settings)
     except DispatcherError as exc:
         print(f"dispatcher: {exc}", file=sys.stderr)
         return 2
