@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compliance.hours.zones import UnknownLocation, locate
+from compliance.rules.pause import campaign_of
 
 __all__ = ["campaign_of", "contact_time", "local_date", "utc_window", "zone_of"]
 
@@ -27,11 +28,6 @@ def contact_time(row: Any) -> datetime:
                 pass
     at: datetime = row.attempted_at or row.scheduled_for
     return at
-
-
-def campaign_of(requested_by: str | None) -> str:
-    """``strategy#spring-2026`` → ``spring-2026``; no campaign: ``""``."""
-    return (requested_by or "").partition("#")[2]
 
 
 def zone_of(time_zone: str | None, destination: str = "", country: str | None = None) -> str:

@@ -128,7 +128,7 @@ def _entry(row: Any, locale: str, zone: str, letters_root: Path) -> Entry:
         recording_ref=row.recording_ref,
         collector_id=row.collector_id,
         collector_ids=list(row.collector_ids or []),
-        campaign=campaign_of(row.requested_by),
+        campaign=campaign_of(row.requested_by) or "",
         error=row.error_text,
         has_pdf=letter_pdf(row, letters_root) is not None,
         seal=None,

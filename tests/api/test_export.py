@@ -127,3 +127,26 @@ async def test_a_cell_that_starts_like_a_formula_is_quoted(api: HttpApi) -> None
     assert row["debtor_ref"] == "'=cmd|'/c calc'!A1"
     assert row["error_text"] == "'@SUM(1)"
     assert row["destination"] == "+12015550123"  # a phone number is left alone
+
+
+async def test_the_file_starts_with_a_bom_so_excel_reads_chinese(api: HttpApi) -> None:
+    await insert_messages(api, 1, content="王伟，您好：您的欠款 3250.00 元已逾期。")
+    status, text = await api.call("GET", "/v1/audit/export.csv", role=CP)
+    assert status == 200 and text.startswith("\ufeffid,")  # decoded as UTF-8: the BOM leads
+    row = next(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert row["content"] == "王伟，您好：您的欠款 3250.00 元已逾期。"
+
+
+async def test_collector_campaign_disposition_and_result_columns(api: HttpApi) -> None:
+    await insert_messages(
+        api, 1, channel="voice", collector_id="c-9", requested_by="api:strategy-1#spring-26",
+        disposition={"kind": "promise_to_pay", "amount": "100.00"}, result="conversation",
+    )  # fmt: skip
+    await insert_messages(api, 1, debtor_ref="D-plain", status="queued")
+    _, text = await api.call("GET", "/v1/audit/export.csv", role=CP)
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    called = next(r for r in rows if r["channel"] == "voice")
+    assert (called["collector_id"], called["campaign"]) == ("c-9", "spring-26")
+    assert (called["disposition"], called["result"]) == ("promise_to_pay", "conversation")
+    plain = next(r for r in rows if r["debtor_ref"] == "D-plain")
+    assert plain["collector_id"] == plain["campaign"] == plain["disposition"] == ""

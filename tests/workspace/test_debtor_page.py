@@ -25,8 +25,8 @@ async def test_the_time_line_shows_the_blocked_text_and_why_on_the_debtors_clock
     assert "Asia/Shanghai，UTC+08:00" in page  # the debtor's local time, with the zone
     assert 'title="2026年' in page and "（UTC）" in page  # UTC on hover
     async with stack.log.engine.connect() as conn:
-        reads = list(await conn.execute(select(AuditRead.reader, AuditRead.action, AuditRead.debtor_ref)))
-    assert ("person:ann", "debtor.read", "D-CN") in [tuple(r) for r in reads]
+        reads = await conn.execute(select(AuditRead.reader, AuditRead.action, AuditRead.debtor_ref))
+        assert ("person:ann", "debtor.read", "D-CN") in [tuple(r) for r in reads]
 
 
 async def test_a_collector_sees_their_debtor_and_no_other(
