@@ -178,10 +178,17 @@ class ComplianceGate:
         except Exception as exc:  # fail closed: a broken rule must never let a message through
             log.exception("compliance rule %s crashed on message %s", rule.id, subject.message_id)
             return RuleResult.block(
-                rule.id, rule.citation, f"rule crashed ({type(exc).__name__}: {exc}); failed closed"
+                rule.id,
+                rule.citation,
+                f"rule crashed ({type(exc).__name__}: {exc}); failed closed",
+                code="rule.crashed",
+                params={"error": f"{type(exc).__name__}: {exc}"},
             )
         if result.decision is Decision.DEFER and result.until is None:
             return RuleResult.block(
-                rule.id, rule.citation, "rule deferred without a time; failed closed"
+                rule.id,
+                rule.citation,
+                "rule deferred without a time; failed closed",
+                code="rule.deferred_without_time",
             )
         return result

@@ -1,13 +1,24 @@
-"""What a compliance rule answers: allow, defer until a time, or block — with its reasons."""
+"""What a compliance rule answers: allow, defer until a time, or block — with its reasons.
+
+Each answer carries an English ``reason`` (as the API and sealed verdicts always have)
+and a stable ``code`` with ``params``: the key of its text in the people's catalogs
+(``dispatcher/i18n/catalogs/reasons.*.toml``, ``code.<code>``) and the values that text
+names. Times in ``params`` are aware datetimes (ISO 8601 in JSON); pages show them on
+the debtor's clock. Without a ``code``, an allow reads ``allowed`` and any other answer
+its ``rule_id``.
+"""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Decision", "RuleResult", "Verdict"]
+__all__ = ["ALLOWED", "Decision", "RuleResult", "Verdict"]
+
+ALLOWED = "allowed"  # the code of a plain "ok"
 
 
 class Decision(enum.StrEnum):
@@ -26,30 +37,80 @@ class RuleResult:
     citation: str
     until: datetime | None = None  # only for DEFER: the earliest time the rule may allow it
     inputs: dict[str, Any] = field(default_factory=dict)
+    code: str = ""  # the reason's catalog key; "" means the default (see the module doc)
+    params: dict[str, Any] = field(default_factory=dict)  # what the reason's text names
+
+    @property
+    def reason_code(self) -> str:
+        if self.code:
+            return self.code
+        return ALLOWED if self.decision is Decision.ALLOW else self.rule_id
 
     @classmethod
-    def allow(cls, rule_id: str, citation: str, reason: str = "ok", **inputs: Any) -> RuleResult:
-        return cls(rule_id, Decision.ALLOW, reason, citation, inputs=inputs)
+    def allow(
+        cls,
+        rule_id: str,
+        citation: str,
+        reason: str = "ok",
+        *,
+        code: str = ALLOWED,
+        params: Mapping[str, Any] | None = None,
+        **inputs: Any,
+    ) -> RuleResult:
+        return cls(
+            rule_id, Decision.ALLOW, reason, citation, None, inputs, code, dict(params or {})
+        )
 
     @classmethod
-    def block(cls, rule_id: str, citation: str, reason: str, **inputs: Any) -> RuleResult:
-        return cls(rule_id, Decision.BLOCK, reason, citation, inputs=inputs)
+    def block(
+        cls,
+        rule_id: str,
+        citation: str,
+        reason: str,
+        *,
+        code: str = "",
+        params: Mapping[str, Any] | None = None,
+        **inputs: Any,
+    ) -> RuleResult:
+        return cls(
+            rule_id, Decision.BLOCK, reason, citation, None, inputs, code, dict(params or {})
+        )
 
     @classmethod
     def defer(
-        cls, rule_id: str, citation: str, reason: str, until: datetime, **inputs: Any
+        cls,
+        rule_id: str,
+        citation: str,
+        reason: str,
+        until: datetime,
+        *,
+        code: str = "",
+        params: Mapping[str, Any] | None = None,
+        **inputs: Any,
     ) -> RuleResult:
-        return cls(rule_id, Decision.DEFER, reason, citation, until=until, inputs=inputs)
+        return cls(
+            rule_id, Decision.DEFER, reason, citation, until, inputs, code, dict(params or {})
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "rule_id": self.rule_id,
             "decision": self.decision.value,
             "reason": self.reason,
+            "code": self.reason_code,
+            "params": {k: _jsonable(v) for k, v in self.params.items()},
             "citation": self.citation,
             "until": self.until.isoformat() if self.until else None,
             "inputs": self.inputs,
         }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -81,6 +142,7 @@ class Verdict:
             "decision": self.decision.value,
             "rule_id": deciding.rule_id if deciding else None,
             "reason": deciding.reason if deciding else None,
+            "code": deciding.reason_code if deciding else None,
             "citation": deciding.citation if deciding else None,
             "until": self.until.isoformat() if self.until else None,
             "evaluated_at": self.evaluated_at.isoformat(),

@@ -48,7 +48,7 @@ class ConversationQuietPeriodRule:
         }  # fmt: skip
         checked: list[dict[str, Any]] = []
         exempt: list[dict[str, Any]] = []
-        quiet: list[tuple[datetime, QuietPeriodRule, str]] = []
+        quiet: list[tuple[datetime, QuietPeriodRule, str, str, dict[str, Any]]] = []
         for period in packs.quiet_periods(subject.channel):
             why = agreement_exempts(period.exemptions, subject, subject.now)
             if why is not None:
@@ -57,7 +57,10 @@ class ConversationQuietPeriodRule:
             try:
                 found = await self._quiet_until(period, subject, checked)
             except UnknownLocation as exc:
-                return RuleResult.block(self.id, period.citation, str(exc), **inputs)
+                return RuleResult.block(
+                    self.id, period.citation, str(exc),
+                    code="location.unknown", params={"error": str(exc)}, **inputs,
+                )  # fmt: skip
             if found is not None:
                 quiet.append(found)
         inputs["quiet_periods"] = checked
@@ -65,13 +68,16 @@ class ConversationQuietPeriodRule:
             inputs["exempt"] = exempt
         if not quiet:
             return RuleResult.allow(self.id, self.citation, **inputs)
-        until, period, reason = max(quiet, key=lambda q: q[0])
-        return RuleResult.defer(self.id, period.citation, reason, until, **inputs)
+        until, period, reason, code, params = max(quiet, key=lambda q: q[0])
+        return RuleResult.defer(
+            self.id, period.citation, reason, until, code=code, params=params, **inputs
+        )
 
     async def _quiet_until(
         self, period: QuietPeriodRule, subject: CheckSubject, checked: list[dict[str, Any]]
-    ) -> tuple[datetime, QuietPeriodRule, str] | None:
-        """When ``period`` ends for ``subject`` (and why), or None when it does not apply."""
+    ) -> tuple[datetime, QuietPeriodRule, str, str, dict[str, Any]] | None:
+        """When ``period`` ends for ``subject`` (and why, in English and as a reason code
+        with its params), or None when it does not apply."""
         zones = zones_for(period.time_zone, subject)
         # The period runs through local day ``last`` counted from the event's day (day 0).
         last = period.days - 1 if period.event_day_is_day_one else period.days
@@ -99,7 +105,9 @@ class ConversationQuietPeriodRule:
                 f"{period.ref}: a call claimed at {latest.at:%Y-%m-%d %H:%M} UTC has no result "
                 f"yet and may be a {period.after}; checked again shortly"
             )
-            return until, period, reason
+            code = "quiet.in_flight"
+            params = {"period": period.ref, "event": period.after, "claimed_at": latest.at}
+            return until, period, reason, code, params
         until = max(local_midnight(latest.at, z, days_back=-(last + 1)) for z in zones)
         if until <= subject.now:
             return None
@@ -107,4 +115,9 @@ class ConversationQuietPeriodRule:
             f"{period.ref}: {period.after} at {latest.at:%Y-%m-%d %H:%M} UTC; no call for "
             f"{period.days} day(s) ({period.title})"
         )
-        return until, period, reason
+        params = {
+            "period": period.ref, "event": period.after, "event_at": latest.at,
+            "days": period.days,
+        }  # fmt: skip
+        code = "quiet.after_event"
+        return until, period, reason, code, params

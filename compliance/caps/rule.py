@@ -85,11 +85,16 @@ def packs_or_refusal(
 ) -> PackSet | RuleResult:
     """The debtor's packs, or the rule's refusal when there are none (fail closed)."""
     if not subject.packs:
-        return RuleResult.block(rule.id, rule.citation, "no rule packs apply to this debtor")
+        return RuleResult.block(
+            rule.id, rule.citation, "no rule packs apply to this debtor", code="packs.none"
+        )
     try:
         return loader(subject.packs)
     except PackError as exc:
-        return RuleResult.block(rule.id, rule.citation, f"no rule packs: {exc}")
+        return RuleResult.block(
+            rule.id, rule.citation, f"no rule packs: {exc}",
+            code="packs.unavailable", params={"error": str(exc)},
+        )  # fmt: skip
 
 
 class FrequencyCapRule:
@@ -124,7 +129,10 @@ class FrequencyCapRule:
             try:
                 periods.append(CapPeriod.of(cap, subject))
             except UnknownLocation as exc:
-                return RuleResult.block(self.id, cap.citation, str(exc), **inputs)
+                return RuleResult.block(
+                    self.id, cap.citation, str(exc),
+                    code="location.unknown", params={"error": str(exc)}, **inputs,
+                )  # fmt: skip
         full: list[tuple[datetime, CapRule, dict[str, Any]]] = []
         counted = await _count_all(periods, subject)
         for window, (entry, frees) in zip(periods, counted, strict=True):
@@ -146,6 +154,15 @@ class FrequencyCapRule:
             f"per {cap.scope.value} already made (counting {', '.join(sorted(cap.counts))}; "
             f"{_READING[cap.window]})",
             until,
+            code="cap.full",
+            params={
+                "cap": cap.ref,
+                "count": entry["count"],
+                "limit": cap.limit,
+                "period_days": cap.period_days,
+                "scope": cap.scope.value,
+                "reading": cap.window.value,
+            },
             **inputs,
         )
 

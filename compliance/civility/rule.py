@@ -35,8 +35,9 @@ class CivilityRule:
         version = self.scanner.version
         if subject.body is None:  # the render rule blocks it, naming the real problem
             return RuleResult.allow(
-                self.id, self.citation, "nothing rendered to check", lexicon_version=version
-            )
+                self.id, self.citation, "nothing rendered to check",
+                code="civility.nothing_rendered", lexicon_version=version,
+            )  # fmt: skip
         lawful_action = subject.template_name in self.lawful_action_templates
         findings = self.scanner.scan(subject.body, lawful_action=lawful_action)
         if not findings:
@@ -48,6 +49,11 @@ class CivilityRule:
             self.id,
             citations,
             "forbidden language: " + ", ".join(f.describe() for f in findings),
+            code="civility.forbidden",
+            params={
+                "phrases": [f.phrase for f in findings],
+                "categories": list(dict.fromkeys(f.category.value for f in findings)),
+            },
             findings=[f.to_json() for f in findings],
             lexicon_version=version,
             lawful_action=lawful_action,

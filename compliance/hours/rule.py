@@ -61,7 +61,10 @@ class ContactHoursRule:
         try:
             packs = self.pack_loader(self._pack_ids(subject))
         except (PackError, UnknownLocation) as exc:
-            return RuleResult.block(self.id, self.citation, f"no rule packs: {exc}")
+            return RuleResult.block(
+                self.id, self.citation, f"no rule packs: {exc}",
+                code="packs.unavailable", params={"error": str(exc)},
+            )  # fmt: skip
         inputs: dict[str, Any] = {
             "channel": subject.channel,
             "packs": list(packs.ids),
@@ -74,6 +77,8 @@ class ContactHoursRule:
                 self.id,
                 self.citation,
                 f"no pack sets allowed hours for {subject.channel}",
+                code="hours.none_for_channel",
+                params={"channel": subject.channel},
                 **inputs,
             )
         inputs |= {"window": str(hours), "window_from": [r.ref for r in hours.rules]}
@@ -84,15 +89,23 @@ class ContactHoursRule:
                 hours.citation,
                 f"the allowed hours of {', '.join(hours.start_from + hours.end_from)} "
                 f"do not overlap ({hours.start:%H:%M} is not before {hours.end:%H:%M})",
+                code="hours.no_overlap",
+                params={"start": f"{hours.start:%H:%M}", "end": f"{hours.end:%H:%M}"},
                 **inputs,
             )
         try:
             names, zone_source, origins = self._zone_names(subject, hours)
             zones = [ZoneInfo(name) for name in names]
         except UnknownLocation as exc:
-            return RuleResult.block(self.id, hours.citation, str(exc), **inputs)
+            return RuleResult.block(
+                self.id, hours.citation, str(exc),
+                code="location.unknown", params={"error": str(exc)}, **inputs,
+            )  # fmt: skip
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            return RuleResult.block(self.id, hours.citation, f"unknown time zone: {exc}", **inputs)
+            return RuleResult.block(
+                self.id, hours.citation, f"unknown time zone: {exc}",
+                code="hours.unknown_zone", params={"error": str(exc)}, **inputs,
+            )  # fmt: skip
         agreed = agreed_until if hours.agreed_times_override else None
         at = subject.contact_at or subject.now
         inputs |= {
@@ -135,7 +148,13 @@ class ContactHoursRule:
         assert hours.window is not None
         latest = latest_start(at, minutes, zones, hours.window, inconvenient=inconvenient)
         offer = "no start that day fits"
+        code = "hours.too_long_no_start"
+        params: dict[str, Any] = {
+            "minutes": minutes, "window": str(hours), "zones": [z.key for z in zones],
+        }  # fmt: skip
         if latest is not None:
+            code = "hours.too_long"
+            params["latest_start_at"] = latest
             shown = ", ".join(f"{t} {z}" for z, t in _local_times(latest, zones).items())
             offer = f"latest allowed start that day: {shown}"
         return RuleResult.block(
@@ -143,6 +162,8 @@ class ContactHoursRule:
             hours.citation,
             f"the {minutes}-minute contact would run outside the allowed hours {hours} in "
             f"{', '.join(z.key for z in zones)}; {offer}",
+            code=code,
+            params=params,
             **inputs,
             latest_allowed_start=latest.isoformat() if latest else None,
         )
@@ -161,12 +182,15 @@ class ContactHoursRule:
                 self.id,
                 hours.citation,
                 f"the allowed hours {hours} are never open in all of {names} at the same time",
+                code="hours.never_open",
+                params={"window": str(hours), "zones": [zone.key for zone in zones]},
                 **inputs,
             )
         if until == at:
             return RuleResult.allow(
-                self.id, hours.citation, f"within the allowed hours {hours}", **inputs
-            )
+                self.id, hours.citation, f"within the allowed hours {hours}",
+                code="hours.within", params={"window": str(hours)}, **inputs,
+            )  # fmt: skip
         local_until = _local_times(until, zones)
         return RuleResult.defer(
             self.id,
@@ -174,6 +198,8 @@ class ContactHoursRule:
             f"outside the allowed hours {hours} in {names}; next allowed "
             + ", ".join(f"{t} {zone}" for zone, t in local_until.items()),
             until,
+            code="hours.outside",
+            params={"window": str(hours), "zones": [zone.key for zone in zones]},
             **inputs,
             until_local=local_until,
         )

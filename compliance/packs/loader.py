@@ -21,11 +21,15 @@ from compliance.packs.model import (
     DEBTOR_LOCAL,
     EVENTS,
     EXEMPTIONS,
+    HOLD_KINDS,
     PHONE_TYPES,
+    RISK_EFFECTS,
+    RISK_FLAGS,
     CapRule,
     CapWindow,
     ConsentRule,
     ContentRule,
+    HoldRule,
     HoursRule,
     HoursWindow,
     NumberKind,
@@ -33,6 +37,7 @@ from compliance.packs.model import (
     PackRule,
     QuietPeriodRule,
     RecordsRule,
+    RiskFlagRule,
     Scope,
     StaffingRule,
     Status,
@@ -198,6 +203,8 @@ def _parsed(path: Path, data: dict[str, Any]) -> Pack:
         records=_rules(top, pack_id, "records", _records, seen),
         staffing=_rules(top, pack_id, "staffing", _staffing, seen),
         consent=_rules(top, pack_id, "consent", _consent, seen),
+        holds=_rules(top, pack_id, "holds", _holds, seen),
+        risk_flags=_rules(top, pack_id, "risk_flags", _risk_flag, seen),
     )
 
 
@@ -471,6 +478,19 @@ def _consent(t: _Table, common: dict[str, Any]) -> ConsentRule:
     return ConsentRule(**common, number_types=t.names("number_types", PHONE_TYPES))
 
 
+def _holds(t: _Table, common: dict[str, Any]) -> HoldRule:
+    return HoldRule(**common, kinds=t.names("kinds", HOLD_KINDS))
+
+
+def _risk_flag(t: _Table, common: dict[str, Any]) -> RiskFlagRule:
+    return RiskFlagRule(
+        **common,
+        flag=t.choice("flag", RISK_FLAGS),
+        effect=t.choice("effect", RISK_EFFECTS),
+        except_templates=t.strings("except_templates"),
+    )
+
+
 _ALLOWED: dict[str, set[str]] = {
     "hours": _COMMON | {"start", "end", "time_zone", "agreed_times_override"},
     "caps": _COMMON
@@ -482,4 +502,6 @@ _ALLOWED: dict[str, set[str]] = {
     "records": _COMMON | {"records", "must_record", "media", "keep_years", "kept_from"},
     "staffing": _COMMON | {"min_collectors", "credential", "visit_minutes"},
     "consent": _COMMON | {"number_types"},
+    "holds": _COMMON | {"kinds"},
+    "risk_flags": _COMMON | {"flag", "effect", "except_templates"},
 }

@@ -16,11 +16,15 @@ __all__ = [
     "DEBTOR_LOCAL",
     "EVENTS",
     "EXEMPTIONS",
+    "HOLD_KINDS",
     "PHONE_TYPES",
+    "RISK_EFFECTS",
+    "RISK_FLAGS",
     "CapRule",
     "CapWindow",
     "ConsentRule",
     "ContentRule",
+    "HoldRule",
     "HoursRule",
     "HoursWindow",
     "NumberKind",
@@ -28,6 +32,7 @@ __all__ = [
     "PackRule",
     "QuietPeriodRule",
     "RecordsRule",
+    "RiskFlagRule",
     "Scope",
     "StaffingRule",
     "Status",
@@ -66,6 +71,40 @@ PHONE_TYPES = ("mobile", "home", "work", "other")
 
 # ``time_zone = "debtor"`` in a pack: the debtor's local time (every zone indicated).
 DEBTOR_LOCAL = "debtor"
+
+# The holds that stop contact (``hold.active``); packs cite the law or policy behind each.
+HOLD_KINDS: dict[str, str] = {
+    "opt_out": "the debtor asked us to stop this channel or number",
+    "cease": "the debtor asked us to stop communicating",
+    "dispute": "the debtor disputes the debt",
+    "attorney": "the debtor is represented by an attorney",
+    "bankruptcy": "the debtor is in bankruptcy",
+    "deceased": "the debtor has died",
+    "do_not_visit": "no visits (risk: violent resistance)",
+    "no_work_contact": "no contact at work",
+    "wrong_number": "the number is not the debtor's",
+    "bad_address": "mail came back: the address is wrong",
+    "paid": "the debt is paid",
+    "settled": "the debt is settled",
+    "written_off": "the debt is written off",
+    "restructured": "the debt is restructured",
+}
+
+# The seed's risk flags (section 4) a collector or compliance sets on a debtor.
+RISK_FLAGS: dict[str, str] = {
+    "complaint": "the debtor complained",
+    "vulnerable": "a vulnerable customer (illness, old age, hardship)",
+    "litigation": "the debt is in litigation",
+    "media_attention": "media or regulator attention",
+    "deceased": "the debtor is reported deceased",
+    "fraud_suspected": "fraud suspected (identity theft, a malicious default)",
+}
+
+# What a pack's ``[[risk_flags]]`` rule does to the contacts on its ``channels``.
+RISK_EFFECTS: dict[str, str] = {
+    "block": "no contact while the flag is set",
+    "supervisor_review": "no contact until a supervisor has reviewed the flag since it was set",
+}
 
 
 class Status(enum.StrEnum):
@@ -214,6 +253,23 @@ class ConsentRule(PackRule):
     number_types: tuple[str, ...]
 
 
+@dataclass(frozen=True, kw_only=True)
+class HoldRule(PackRule):
+    """What the pack cites when a hold of one of ``kinds`` stops a contact."""
+
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RiskFlagRule(PackRule):
+    """While ``flag`` is set on a debtor, contacts on ``channels`` get ``effect``; letters
+    from a template in ``except_templates`` (e.g. counsel's) pass."""
+
+    flag: str
+    effect: str
+    except_templates: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Pack:
     id: str
@@ -228,6 +284,8 @@ class Pack:
     records: tuple[RecordsRule, ...] = ()
     staffing: tuple[StaffingRule, ...] = ()
     consent: tuple[ConsentRule, ...] = ()
+    holds: tuple[HoldRule, ...] = ()
+    risk_flags: tuple[RiskFlagRule, ...] = ()
 
     @property
     def rules(self) -> tuple[PackRule, ...]:
@@ -239,4 +297,6 @@ class Pack:
             *self.records,
             *self.staffing,
             *self.consent,
+            *self.holds,
+            *self.risk_flags,
         )

@@ -15,11 +15,13 @@ from compliance.packs.model import (
     CapWindow,
     ConsentRule,
     ContentRule,
+    HoldRule,
     HoursRule,
     HoursWindow,
     Pack,
     QuietPeriodRule,
     RecordsRule,
+    RiskFlagRule,
     Scope,
     StaffingRule,
 )
@@ -127,6 +129,19 @@ class PackSet:
 
     def consent(self, channel: str) -> tuple[ConsentRule, ...]:
         return tuple(c for p in self.packs for c in p.consent if channel in c.channels)
+
+    def hold_citations(self, kind: str, channel: str) -> tuple[HoldRule, ...]:
+        """The packs' rules citing why a ``kind`` hold stops a contact on ``channel``."""
+        return tuple(
+            h for p in self.packs for h in p.holds if kind in h.kinds and channel in h.channels
+        )
+
+    def risk_flag_rules(self, flag: str, channel: str) -> tuple[RiskFlagRule, ...]:
+        """What the packs make of ``flag`` for a contact on ``channel`` (every pack's rule
+        applies: the strictest wins)."""
+        return tuple(
+            r for p in self.packs for r in p.risk_flags if r.flag == flag and channel in r.channels
+        )
 
 
 _CapKey = tuple[Scope, frozenset[str], str, str | None]

@@ -40,7 +40,9 @@ class ApprovedTemplateRule:
         if subject.template_version is None:
             # Nothing rendered (a failed render, which template.renders_within_limit blocks,
             # or `compliance explain` asking about a debtor without a message).
-            return RuleResult.allow(self.id, self.citation, checked=False)
+            return RuleResult.allow(
+                self.id, self.citation, code="template.approval_not_checked", checked=False
+            )
         found = self.current().find(
             subject.channel, subject.template_name, subject.locale, subject.template_version
         )
@@ -49,6 +51,8 @@ class ApprovedTemplateRule:
                 self.id,
                 self.citation,
                 f"{label} version {subject.template_version} is not approved by compliance",
+                code="template.not_approved",
+                params={"template": label, "version": subject.template_version},
             )
         return RuleResult.allow(
             self.id,
@@ -56,4 +60,6 @@ class ApprovedTemplateRule:
             template_version=subject.template_version,
             approved_by=found.approved_by,
             approved_on=found.approved_on.isoformat(),
+            code="template.approved",
+            params={"approved_by": found.approved_by, "approved_on": found.approved_on.isoformat()},
         )

@@ -15,6 +15,7 @@ be local to anywhere (UTC-12 .. UTC+14): the credential must hold on all of them
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,23 +25,60 @@ from compliance.hours.zones import UnknownLocation, debtor_zones
 from compliance.packs import PackError, PackSet, load_packs
 from compliance.verdict import RuleResult
 
-__all__ = ["MIN_VISIT_COLLECTORS", "CollectorCredentialRule", "credential_problem"]
+__all__ = [
+    "MIN_VISIT_COLLECTORS",
+    "CollectorCredentialRule",
+    "CredentialIssue",
+    "credential_issue",
+    "credential_problem",
+]
 
 MIN_VISIT_COLLECTORS = 2  # company policy (seed), whatever the packs say
 _BEIJING = "Asia/Shanghai"
 
 
-def credential_problem(fact: CollectorFact, *, on: date) -> str | None:
+@dataclass(frozen=True)
+class CredentialIssue:
+    """Why a collector may not call or visit: in English, and as a reason code with params."""
+
+    text: str
+    code: str
+    params: dict[str, Any]
+
+
+def credential_issue(fact: CollectorFact, *, on: date) -> CredentialIssue | None:
     """Why this collector may not call or visit on ``on`` (a local date), or None."""
+    who = fact.collector_id
     if not fact.active:
-        return f"collector {fact.collector_id} is not active"
+        return CredentialIssue(
+            f"collector {who} is not active",
+            code="collector.inactive",
+            params={"collector_id": who},
+        )
     if fact.trained_on is None:
-        return f"collector {fact.collector_id} has not passed training"
+        return CredentialIssue(
+            f"collector {who} has not passed training", code="collector.untrained",
+            params={"collector_id": who},
+        )  # fmt: skip
     if fact.trained_on > on:
-        return f"collector {fact.collector_id} passes training only on {fact.trained_on}"
+        return CredentialIssue(
+            f"collector {who} passes training only on {fact.trained_on}",
+            code="collector.trained_later",
+            params={"collector_id": who, "trained_on": fact.trained_on.isoformat()},
+        )
     if fact.credential_expires is not None and fact.credential_expires < on:
-        return f"collector {fact.collector_id}'s credential expired on {fact.credential_expires}"
+        return CredentialIssue(
+            f"collector {who}'s credential expired on {fact.credential_expires}",
+            code="collector.credential_expired",
+            params={"collector_id": who, "expired_on": fact.credential_expires.isoformat()},
+        )
     return None
+
+
+def credential_problem(fact: CollectorFact, *, on: date) -> str | None:
+    """``credential_issue``'s English sentence, or None."""
+    issue = credential_issue(fact, on=on)
+    return issue.text if issue else None
 
 
 class CollectorCredentialRule:
@@ -52,25 +90,38 @@ class CollectorCredentialRule:
 
     async def check(self, subject: CheckSubject) -> RuleResult:
         if subject.channel not in ("voice", "visit"):
-            return RuleResult.allow(self.id, self.citation, "no collectors on this channel")
+            return RuleResult.allow(
+                self.id, self.citation, "no collectors on this channel",
+                code="collector.not_applicable", params={"channel": subject.channel},
+            )  # fmt: skip
         if subject.channel == "voice" and not subject.collector_ids:
-            return RuleResult.allow(self.id, self.citation, "automated call: no collector")
+            return RuleResult.allow(
+                self.id, self.citation, "automated call: no collector",
+                code="collector.automated_call",
+            )  # fmt: skip
         try:
             staffing = self.pack_loader(subject.packs).staffing(subject.channel)
         except PackError as exc:
-            return RuleResult.block(self.id, self.citation, f"no rule packs: {exc}")
+            return RuleResult.block(
+                self.id, self.citation, f"no rule packs: {exc}",
+                code="packs.unavailable", params={"error": str(exc)},
+            )  # fmt: skip
         at = subject.contact_at or subject.now
         dates, where = local_dates(at, subject)
         known = {c.collector_id: c for c in subject.collectors}
-        problems: dict[str, str] = {}
+        issues: dict[str, CredentialIssue] = {}
         for collector_id in dict.fromkeys(subject.collector_ids):
             fact = known.get(collector_id)
             if fact is None:
-                problems[collector_id] = f"collector {collector_id} is not in the registry"
+                issues[collector_id] = CredentialIssue(
+                    f"collector {collector_id} is not in the registry", code="collector.unknown",
+                    params={"collector_id": collector_id},
+                )  # fmt: skip
                 continue
-            found = [p for p in (credential_problem(fact, on=d) for d in dates) if p]
+            found = [p for p in (credential_issue(fact, on=d) for d in dates) if p]
             if found:
-                problems[collector_id] = found[-1]  # the latest date: an expiry shows there
+                issues[collector_id] = found[-1]  # the latest date: an expiry shows there
+        problems = {collector_id: issue.text for collector_id, issue in issues.items()}
         valid = [c for c in dict.fromkeys(subject.collector_ids) if c not in problems]
         inputs: dict[str, Any] = {
             "collector_ids": list(subject.collector_ids), "valid": valid,
@@ -78,8 +129,12 @@ class CollectorCredentialRule:
             "dates_from": where, "staffing": [s.ref for s in staffing],
         }  # fmt: skip
         citation = "; ".join(dict.fromkeys(s.citation for s in staffing)) or self.citation
-        if problems:
-            return RuleResult.block(self.id, citation, "; ".join(problems.values()), **inputs)
+        if issues:
+            first = next(iter(issues.values()))
+            return RuleResult.block(
+                self.id, citation, "; ".join(problems.values()),
+                code=first.code, params=first.params, **inputs,
+            )  # fmt: skip
         if subject.channel == "visit":
             needed = max([MIN_VISIT_COLLECTORS, *(s.min_collectors for s in staffing)])
             inputs["min_collectors"] = needed
@@ -87,9 +142,11 @@ class CollectorCredentialRule:
                 return RuleResult.block(
                     self.id, citation,
                     f"a visit needs {needed} or more collectors with a valid credential; "
-                    f"{len(valid)} named", **inputs,
+                    f"{len(valid)} named",
+                    code="collector.visit_understaffed",
+                    params={"needed": needed, "valid": len(valid)}, **inputs,
                 )  # fmt: skip
-        return RuleResult.allow(self.id, citation, **inputs)
+        return RuleResult.allow(self.id, citation, code="allowed", **inputs)
 
 
 def local_dates(at: datetime, subject: CheckSubject) -> tuple[list[date], str]:

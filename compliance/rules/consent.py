@@ -30,15 +30,21 @@ class AutomatedToMobileConsentRule:
 
     async def check(self, subject: CheckSubject) -> RuleResult:
         if not subject.packs:
-            return RuleResult.allow(self.id, self.citation, "no rule packs: nothing to apply")
+            return RuleResult.allow(
+                self.id, self.citation, "no rule packs: nothing to apply", code="packs.none_apply"
+            )
         try:
             rules = self.pack_loader(subject.packs).consent(subject.channel)
         except PackError as exc:
-            return RuleResult.block(self.id, self.citation, f"no rule packs: {exc}")
+            return RuleResult.block(
+                self.id, self.citation, f"no rule packs: {exc}",
+                code="packs.unavailable", params={"error": str(exc)},
+            )  # fmt: skip
         if not rules:
             return RuleResult.allow(
-                self.id, self.citation, f"no consent rule for {subject.channel}"
-            )
+                self.id, self.citation, f"no consent rule for {subject.channel}",
+                code="consent.not_required", params={"channel": subject.channel},
+            )  # fmt: skip
         automated = subject.channel != "voice" or not subject.collector_ids
         inputs: dict[str, Any] = {
             "consent_rules": [r.ref for r in rules],
@@ -48,8 +54,9 @@ class AutomatedToMobileConsentRule:
         }
         if not automated:
             return RuleResult.allow(
-                self.id, self.citation, "a collector places this call", **inputs
-            )
+                self.id, self.citation, "a collector places this call",
+                code="consent.collector_call", **inputs,
+            )  # fmt: skip
         binding = [r for r in rules if subject.destination_type in r.number_types]
         if not binding or subject.destination_consent:
             return RuleResult.allow(self.id, self.citation, **inputs)
@@ -60,5 +67,7 @@ class AutomatedToMobileConsentRule:
             rule.citation,
             f"{rule.ref}: {what} to a number typed {subject.destination_type} needs the "
             "debtor's prior express consent, and none is on record for this number",
+            code="consent.missing_voice" if subject.channel == "voice" else "consent.missing_sms",
+            params={"rule": rule.ref, "destination_type": subject.destination_type or ""},
             **inputs,
         )

@@ -24,11 +24,17 @@ class RequiredContentRule:
 
     async def check(self, subject: CheckSubject) -> RuleResult:
         if subject.body is None:
-            return RuleResult.allow(self.id, self.citation, "no content (blocked elsewhere)")
+            return RuleResult.allow(
+                self.id, self.citation, "no content (blocked elsewhere)",
+                code="content.nothing_rendered",
+            )  # fmt: skip
         try:
             packs = self.pack_loader(subject.packs)
         except PackError as exc:
-            return RuleResult.block(self.id, self.citation, f"no rule packs: {exc}")
+            return RuleResult.block(
+                self.id, self.citation, f"no rule packs: {exc}",
+                code="packs.unavailable", params={"error": str(exc)},
+            )  # fmt: skip
         required = [
             (rule, phrase)
             for rule in packs.content(subject.channel)
@@ -43,6 +49,8 @@ class RequiredContentRule:
             self.id,
             rule.citation,
             f"{rule.ref}: the text must contain {phrase!r} ({rule.title})",
+            code="content.missing_phrase",
+            params={"rule": rule.ref, "phrase": phrase},
             **inputs,
             missing=[p for _, p in missing],
         )

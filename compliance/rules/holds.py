@@ -8,32 +8,23 @@ stops calls and texts to a number the debtor's record types ``work`` — and, fa
 closed, to a number whose type is not on record — but not to a mobile, home or other
 number. On a destination it stops that number. Letters and visits go to the home address
 on record, so it does not stop them.
+
+Each refusal cites the packs that applied to the debtor (their ``[[holds]]`` rules for
+the hold's kind): a dispute hold on a debtor in China cites the cn pack's source and the
+company's policy, not Regulation F.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from compliance.gate import CheckSubject, HoldFact
+from compliance.hours.zones import UnknownLocation, country_of
+from compliance.packs import HOLD_KINDS, PackError, PackSet, load_packs, packs_for
 from compliance.verdict import RuleResult
 
 __all__ = ["HOLD_KINDS", "HoldsRule"]
 
-HOLD_KINDS = {
-    "opt_out": "12 CFR 1006.14(h); 47 CFR 64.1200; GB/T 45251-2025 (stop when asked)",
-    "cease": "12 CFR 1006.6(c)",
-    "dispute": "12 CFR 1006.34; company policy: contact paused until the dispute is resolved",
-    "attorney": "12 CFR 1006.6(b)(2)",
-    "bankruptcy": "11 U.S.C. 362 (automatic stay)",
-    "deceased": "company policy: no collection contact with a deceased debtor",
-    "do_not_visit": "seed 4 (risk: violent resistance); company policy",
-    "no_work_contact": "12 CFR 1006.6(b)(3)",
-    "wrong_number": "company policy: a number found not to be the debtor's is not called again",
-    "bad_address": "company policy: mail returned to sender; no letters until the address is fixed",
-    # Set with a cancel, when the strategy system reports the debt's end (seed 2.(5)).
-    "paid": "company policy: no collection contact about a debt that is paid",
-    "settled": "company policy: no collection contact about a settled debt",
-    "written_off": "seed 2.(5): a written-off debt is no longer collected",
-    "restructured": "seed 2.(5): contact follows the restructuring agreement, not the old plan",
-}
 # Kinds that only concern some channels, whatever channel the hold row names.
 _ONLY_FOR = {
     "do_not_visit": {"visit"},
@@ -48,10 +39,16 @@ _NOT_WORK = frozenset({"mobile", "home", "other"})
 
 class HoldsRule:
     id = "hold.active"
-    citation = "12 CFR 1006.6, 1006.14(h); GB/T 45251-2025; seed 4"
+    citation = "Holds of the debtor's rule packs (the packs' [[holds]] citations)"
 
-    def __init__(self, *, allowed_after_cease: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        allowed_after_cease: frozenset[str] = frozenset(),
+        pack_loader: Callable[[Iterable[str]], PackSet] = load_packs,
+    ) -> None:
         self.allowed_after_cease = allowed_after_cease
+        self.pack_loader = pack_loader
 
     async def check(self, subject: CheckSubject) -> RuleResult:
         holds = await subject.facts.active_holds(
@@ -67,19 +64,42 @@ class HoldsRule:
             )  # fmt: skip
         first = stopping[0]
         scope = f"destination {first.destination}" if first.destination else "the debtor"
+        code = "hold.on_destination" if first.destination else "hold.on_debtor"
         if first.kind == "no_work_contact" and first.destination is None:
             scope += f"; {subject.destination} is typed {subject.destination_type or 'nothing'}"
+            code = "hold.work_number"
+        citation, cited_by = self._citation(first.kind, subject)
         return RuleResult.block(
             self.id,
-            HOLD_KINDS.get(first.kind, self.citation),
+            citation,
             f"{first.kind} hold on {scope} (set {first.created_at:%Y-%m-%d} by "
             f"{first.set_by}, source {first.source}: {first.reason})",
+            code=code,
+            params={
+                "kind": first.kind, "destination": first.destination or subject.destination,
+                "destination_type": subject.destination_type or "", "set_at": first.created_at,
+                "set_by": first.set_by, "source": first.source, "note": first.reason,
+            },
+            cited_by=cited_by,
             holds=[
                 {"kind": h.kind, "channel": h.channel, "destination": h.destination,
                  "source": h.source, "set_by": h.set_by, "reason": h.reason}
                 for h in stopping
             ],
         )  # fmt: skip
+
+    def _citation(self, kind: str, subject: CheckSubject) -> tuple[str, list[str]]:
+        """What the debtor's packs cite for a ``kind`` hold on this channel, and which rules
+        said so; the rule's own citation when no pack names the kind (or none loads). With
+        no packs on the subject, the defaults for the destination number's country."""
+        try:
+            packs = subject.packs or packs_for(country_of(subject.destination))
+            rules = self.pack_loader(packs).hold_citations(kind, subject.channel)
+        except (PackError, UnknownLocation):
+            rules = ()
+        if not rules:
+            return self.citation, []
+        return "; ".join(dict.fromkeys(r.citation for r in rules)), [r.ref for r in rules]
 
     def _stops(self, hold: HoldFact, subject: CheckSubject) -> bool:
         if hold.kind in _ONLY_FOR and subject.channel not in _ONLY_FOR[hold.kind]:

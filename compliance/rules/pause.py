@@ -24,6 +24,7 @@ __all__ = ["PAUSE_SCOPES", "PauseFact", "PauseRule", "PauseSource", "campaign_of
 
 PAUSE_SCOPES = ("all", "channel", "campaign")
 CAMPAIGN_MARK = "#"
+_PAUSE_CODES = {"all": "pause.all", "channel": "pause.channel", "campaign": "pause.campaign"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class PauseRule:
                 self.id, self.citation,
                 f"the pause state could not be read ({type(exc).__name__}); checked again "
                 "shortly", until,
+                code="pause.unreadable", params={"error": type(exc).__name__},
             )  # fmt: skip
         if not applying:
             return RuleResult.allow(self.id, self.citation, active_pauses=len(active))
@@ -97,6 +99,9 @@ class PauseRule:
             self.id, self.citation,
             f"{scope} paused by {first.paused_by} at {first.paused_at:%Y-%m-%d %H:%M:%S} UTC: "
             f"{first.reason}", until,
+            code=_PAUSE_CODES.get(first.scope, "pause.all"),
+            params={"target": first.target or "", "paused_by": first.paused_by,
+                    "paused_at": first.paused_at, "note": first.reason},
             pauses=[p.to_json() for p in applying],
         )  # fmt: skip
 

@@ -19,17 +19,24 @@ class RendersWithinLimit:
     async def check(self, subject: CheckSubject) -> RuleResult:
         if subject.render_error is not None or subject.body is None:
             return RuleResult.block(
-                self.id, self.citation, f"template did not render: {subject.render_error}"
+                self.id,
+                self.citation,
+                f"template did not render: {subject.render_error}",
+                code="template.render_failed",
+                params={"error": subject.render_error or ""},
             )
         if not subject.body.strip():
-            return RuleResult.block(self.id, self.citation, "rendered message is empty")
+            return RuleResult.block(
+                self.id, self.citation, "rendered message is empty", code="template.empty"
+            )
         if subject.segments is not None and subject.segments > self.max_sms_segments:
             return RuleResult.block(
                 self.id,
                 self.citation,
-                f"text needs {subject.segments} SMS segments; the limit is "
-                f"{self.max_sms_segments}",
+                f"text needs {subject.segments} SMS segments; the limit is {self.max_sms_segments}",
                 segments=subject.segments,
                 max_segments=self.max_sms_segments,
+                code="template.too_many_segments",
+                params={"segments": subject.segments, "max_segments": self.max_sms_segments},
             )
         return RuleResult.allow(self.id, self.citation, segments=subject.segments)

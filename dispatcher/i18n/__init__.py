@@ -22,6 +22,10 @@ Contract (pages, API problems and verdict reasons all use it):
   a hover title; ``iso_local(instant, zone)`` → ``2026-12-04T08:00:00+08:00`` for programs.
   Naive datetimes are refused (ValueError).
 - ``format_count``, ``format_money``, ``format_rate``: numbers by locale (Babel, CLDR).
+- ``explain(verdict_json, locale, zone)``: a stored verdict as lines of plain language
+  (which rule, why with its inputs, times on the debtor's clock, the citation of the
+  pack that applied); ``explain_results`` gives the same as ``ExplainedResult`` values
+  for pages. Texts come from ``reasons.code.<RuleResult.code>``.
 """
 
 from __future__ import annotations
@@ -39,13 +43,17 @@ from dispatcher.i18n.catalog import (
 from dispatcher.i18n.locales import DEFAULT_LOCALE, LOCALES, match_locale, negotiate
 from dispatcher.i18n.numbers import format_count, format_money, format_rate
 from dispatcher.i18n.times import format_local, format_utc, iso_local, utc_offset
+from dispatcher.i18n.verdicts import ExplainedResult, explain, explain_results, reason_text
 
 __all__ = [
     "DEFAULT_LOCALE",
     "LOCALES",
+    "ExplainedResult",
     "MissingParameter",
     "Translator",
     "UnknownKey",
+    "explain",
+    "explain_results",
     "format_count",
     "format_local",
     "format_money",
@@ -56,6 +64,7 @@ __all__ = [
     "match_locale",
     "negotiate",
     "placeholders",
+    "reason_text",
     "translate",
     "utc_offset",
 ]
