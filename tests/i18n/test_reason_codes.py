@@ -148,8 +148,9 @@ def test_literal_params_cover_the_texts_placeholders() -> None:
             code, params = kws.get("code"), kws.get("params")
             if not isinstance(code, ast.Constant) or not isinstance(params, ast.Dict):
                 continue
-            given = {k.value for k in params.keys if isinstance(k, ast.Constant)}
+            given = {str(k.value) for k in params.keys if isinstance(k, ast.Constant)}
             given |= set(kws) | {"until"}
-            text = catalog("en-US").texts.get(f"reasons.code.{code.value}", "")
+            name = str(code.value)
+            text = catalog("en-US").texts.get(f"reasons.code.{name}", "")
             unknown = placeholders(text) - given
-            assert not unknown, f"{path.name}:{call.lineno} {code.value}: {sorted(unknown)}"
+            assert not unknown, f"{path.name}:{call.lineno} {name}: {sorted(unknown)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from compliance import AttemptCount, CheckSubject, ComplianceGate, HoldFact
+from compliance import AttemptCount, AttemptFact, CheckSubject, ComplianceGate, HoldFact
 from compliance.hours import ContactHoursRule
 from compliance.rules import HoldsRule
 from dispatcher.i18n import explain, explain_results
@@ -24,6 +24,9 @@ class Facts:
 
     async def count_attempts(self, **_: object) -> AttemptCount:
         return AttemptCount(0, None)
+
+    async def latest_attempt(self, **_: object) -> AttemptFact | None:
+        return None
 
 
 def chinese_debtor(facts: Facts, channel: str = "sms") -> CheckSubject:
