@@ -15,11 +15,10 @@ from aiohttp import web
 
 from dispatcher.api.auth import PEOPLE, allow
 from dispatcher.api.bodies import Query
-from dispatcher.api.context import Api
+from dispatcher.api.context import API, Api
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.events.feed import decode_cursor, encode_cursor, event_body, read_after
 from dispatcher.events.projector import Projection
-from dispatcher.web.keys import DEPS
 
 __all__ = ["MAX_WAIT_S", "PROJECTION", "add_event_routes", "list_events"]
 
@@ -29,7 +28,7 @@ PROJECTION = web.AppKey("events_projection", Projection)
 
 
 def add_event_routes(app: web.Application) -> None:
-    deps = app[DEPS]
+    deps = app[API].deps
     app[PROJECTION] = Projection(deps.log.engine, deps.clock)
     app.router.add_get("/v1/events", list_events)
 

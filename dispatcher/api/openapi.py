@@ -514,6 +514,7 @@ def components() -> Json:
 
 def build() -> Json:
     from dispatcher.stats.openapi import STATS_SCHEMAS, stats_paths  # it builds on this module
+    from dispatcher.webhooks.openapi import EVENT_SCHEMAS, event_paths  # so does this one
 
     return {
         "openapi": "3.1.0",
@@ -526,8 +527,11 @@ def build() -> Json:
             "whose collector_id is the key's name.",
         },
         "security": [{"bearer": []}],
-        "paths": {**paths(), **work_paths(), **stats_paths()},
-        "components": {**components(), "schemas": {**SCHEMAS, **STATS_SCHEMAS}},
+        "paths": {**paths(), **work_paths(), **stats_paths(), **event_paths()},
+        "components": {
+            **components(),
+            "schemas": {**SCHEMAS, **STATS_SCHEMAS, **EVENT_SCHEMAS},
+        },
     }
 
 

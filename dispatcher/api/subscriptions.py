@@ -33,8 +33,12 @@ from dispatcher.webhooks.subscriptions import NameTaken, SubscriptionStore
 __all__ = ["add_subscription_routes"]
 
 ROLES = (str(Role.STRATEGY), str(Role.COMPLIANCE))  # whose view of personal data is sent
-URL = re.compile(r"https?://[^\s/?#]+(/[^\s]*)?")
+# Visible ASCII only (the OpenAPI document states the same pattern): no spaces, no
+# characters two regex dialects might class differently.
+URL_PATTERN = r"https?://[A-Za-z0-9.\-_~%:@\[\]]+(/[!-~]*)?"
+URL = re.compile(URL_PATTERN)
 MAX_ID = 2**53
+MAX_AFTER = 9_999_999_999  # ten digits: what a query parameter may hold
 DAY_S = 86_400
 
 
@@ -169,7 +173,7 @@ async def rotate_secret(request: web.Request, api: Api, key: KeyRecord) -> web.R
 async def deliveries(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     query = Query(request)
     state = query.choice("state", STATES)
-    after = query.integer("after", default=0, minimum=0, maximum=MAX_ID)
+    after = query.integer("after", default=0, minimum=0, maximum=MAX_AFTER)
     limit = query.integer("limit", default=100, minimum=1, maximum=1000)
     query.finish()
     sub_id, _ = await _found(request, api)
@@ -182,7 +186,7 @@ async def deliveries(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
 @allow(Role.ADMIN)
 async def attempts(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     query = Query(request)
-    after = query.integer("after", default=0, minimum=0, maximum=MAX_ID)
+    after = query.integer("after", default=0, minimum=0, maximum=MAX_AFTER)
     limit = query.integer("limit", default=100, minimum=1, maximum=1000)
     query.finish()
     sub_id, _ = await _found(request, api)

@@ -12,6 +12,7 @@ import json
 import time
 from typing import Any
 
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -57,6 +58,11 @@ CONFIG = schemathesis.Config.from_dict(
 EXAMPLES = 25  # per operation and generation mode; each example is sent with 5 keys
 # Revoking a real key would lock the fuzzer out: only schema-invalid ids are sent there.
 NEGATIVE_ONLY = {"DELETE /v1/keys/{key_id}"}
+
+
+@pytest.fixture
+def stack_options() -> dict[str, Any]:
+    return {"events_max_wait_s": 0.05}  # GET /v1/events' long-poll: not to hold the fuzzer
 
 
 async def test_each_operation_documents_the_roles_its_handler_allows(api: HttpApi) -> None:
