@@ -8,6 +8,10 @@ from datetime import UTC, datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
+from dispatcher.api.pausestate import PauseStore
+from dispatcher.contactlog.digests import verdict_digest
+from dispatcher.contactlog.transitions import move
+from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.proof.seal import seal_cron, seal_pending
 from dispatcher.proof.verify import verify_log
 from tests.dispatcher.conftest import Stack, reminder
@@ -58,3 +62,37 @@ async def test_an_edited_content_after_sending_is_named(stack: Stack) -> None:
         )
     report = await verify_log(stack.log.engine, key.public_key())
     assert [(f.kind, f.subject) for f in report.findings] == [("content", f"message {message_id}")]
+
+
+async def test_a_repeated_deferral_verifies_and_an_edited_verdict_is_named(stack: Stack) -> None:
+    """The same rule deferring again moves the row's verdict on without an event: verify
+    accepts it (the rule is the one the event recorded); an edited verdict is named."""
+    await PauseStore(stack.log.engine, stack.clock).pause(
+        scope="all", target=None, reason="drill", by="admin:ops"
+    )
+    deferred = await stack.send(idempotency_key="sealed-deferred")
+    other = await stack.send(idempotency_key="sealed-other", debtor_ref="D-2")
+    await stack.run_worker()
+    view = await stack.view(deferred)
+    again = {**view.message["verdict"], "evaluated_at": "2026-11-30T13:31:00+00:00"}
+    async with stack.log.engine.begin() as conn:  # the pipeline's move when the pause holds
+        await move(
+            conn, deferred, expect=[MessageStatus.DEFERRED], to=MessageStatus.DEFERRED,
+            source=EventSource.WORKER, detail={}, at=stack.clock.now(),
+            changes={"verdict": again}, log_event=False,
+        )  # fmt: skip
+    view = await stack.view(deferred)
+    (recorded,) = [e.detail["verdict_sha256"] for e in view.events if e.status == "deferred"]
+    assert verdict_digest(view.message["verdict"]) != recorded  # moved on without an event
+    key = Ed25519PrivateKey.generate()
+    later = max(stack.clock.now(), datetime.now(UTC)) + timedelta(hours=1)
+    await seal_pending(stack.log.engine, key, now=later)
+    assert (await verify_log(stack.log.engine, key.public_key())).findings == []
+
+    async with stack.log.engine.begin() as conn:  # as an insider would, in psql
+        await conn.execute(
+            text("""UPDATE messages SET verdict = '{"decision": "allow"}' WHERE id = :m"""),
+            {"m": other},
+        )
+    report = await verify_log(stack.log.engine, key.public_key())
+    assert [(f.kind, f.subject) for f in report.findings] == [("verdict", f"message {other}")]
