@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,3 +92,21 @@ async def test_during_a_rotation_both_secrets_sign_each_delivery(api: HttpApi) -
 
 async def _got(subscriber: Subscriber) -> bool:
     return bool(subscriber.received)
+
+
+def test_the_readmes_verification_snippet_verifies_our_signatures() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Verifying a webhook (Python)", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, Any] = {}
+    exec(snippet, scope)  # the code a receiver copies
+    secret, now = new_secret(), int(time.time())
+    headers = {
+        "webhook-id": "evt_h7_hold.set",
+        "webhook-timestamp": str(now),
+        "webhook-signature": f"{sign(new_secret(), 'evt_h7_hold.set', now, BODY)} "
+        f"{sign(secret, 'evt_h7_hold.set', now, BODY)}",  # during a rotation: two
+    }
+    scope["verify"](secret, headers, BODY)
+    with pytest.raises(ValueError):
+        scope["verify"](new_secret(), headers, BODY)
