@@ -31,7 +31,7 @@ from dispatcher.api.messages import cursor_of, message_filters
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.contactlog.models import Message
 
-__all__ = ["BOM", "COLUMNS", "export_csv", "list_reads"]
+__all__ = ["BOM", "COLUMNS", "csv_bytes", "csv_cell", "export_csv", "list_reads"]
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,9 @@ async def export_csv(request: web.Request, api: Api, key: KeyRecord) -> web.Stre
     await response.prepare(request)
     rows = 0
     try:
-        await response.write(BOM + _csv([COLUMNS]))
+        await response.write(BOM + csv_bytes([COLUMNS]))
         async for page in api.audit.pages(filters, after=cursor, columns=_SELECTED):
-            await response.write(_csv(_cells(row) for row in page))
+            await response.write(csv_bytes(_cells(row) for row in page))
             rows += len(page)
         await api.audit.count_read(read_id, rows)
     except Exception:
@@ -95,17 +95,18 @@ async def export_csv(request: web.Request, api: Api, key: KeyRecord) -> web.Stre
 def _cells(row: Any) -> list[str]:
     values = list(row)
     values[_CAMPAIGN] = campaign_of(values[_CAMPAIGN])
-    return [_cell(value) for value in values]
+    return [csv_cell(value) for value in values]
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """A value as CSV text; one a spreadsheet would run as a formula is quoted with ``'``."""
     if value is None:
         return ""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return "'" + text if _FORMULA.match(text) else text
 
 
-def _csv(rows: Any) -> bytes:
+def csv_bytes(rows: Any) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue().encode("utf-8")

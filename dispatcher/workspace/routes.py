@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from dispatcher.workspace import debtor_pages, signin
+from dispatcher.workspace import debtor_pages, search_pages, signin
 from dispatcher.workspace.context import WORKSPACE, NavEntry
 from dispatcher.workspace.guard import Viewer, requires
 from dispatcher.workspace.rendering import render
@@ -25,8 +25,13 @@ def add_routes(app: web.Application) -> None:
     route.add_get("/workspace/debtors/{debtor_ref}", debtor_pages.debtor_page)
     route.add_post("/workspace/debtors/{debtor_ref}/holds", debtor_pages.change_hold)
     route.add_get("/workspace/letters/{message_id}.pdf", debtor_pages.letter_file)
+    route.add_get("/workspace/search", search_pages.search_page)
+    route.add_get("/workspace/search.csv", search_pages.export_csv)
+    route.add_get("/workspace/search.xlsx", search_pages.export_xlsx)
     nav = app[WORKSPACE].nav
-    nav.append(NavEntry("/workspace/", "workspace.nav.home", frozenset(PersonRole)))
+    everyone = frozenset(PersonRole)
+    nav.append(NavEntry("/workspace/", "workspace.nav.home", everyone))
+    nav.append(NavEntry("/workspace/search", "workspace.nav.search", everyone))
 
 
 async def to_workspace(request: web.Request) -> web.StreamResponse:

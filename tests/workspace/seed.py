@@ -3,6 +3,13 @@ dispute hold blocked, and an American debtor whose text went out (assigned to c-
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+
+from dispatcher.contactlog.models import Message
+from dispatcher.ids import new_message_id
 from dispatcher.workspace.assignments import Assignments
 from tests.dispatcher.conftest import Stack, reminder
 
@@ -30,3 +37,22 @@ async def seed(stack: Stack) -> dict[str, str]:
     await stack.run_worker()
     await Assignments(log.engine, stack.clock).assign("c-17", ["D-1"], by="test")
     return {"blocked": blocked.message_id, "sent": sent.message_id}
+
+
+async def insert_contact(stack: Stack, **fields: Any) -> str:
+    """One contact row as the pipeline leaves it (for the search's time cases)."""
+    at = fields.pop("at", stack.clock.now())
+    message_id = new_message_id()
+    row = {
+        "id": message_id, "idempotency_key": message_id, "debtor_ref": "D-CN",
+        "account_ref": "A-CN", "channel": "sms", "template_name": "overdue_reminder",
+        "template_version": "0123456789abcdef", "locale": "zh-CN", "variables": {},
+        "destination": "+8613800138000", "content": "王伟，您好。", "segments": 1,
+        "requested_by": "api:strategy-1", "created_at": datetime(2026, 11, 30, tzinfo=UTC),
+        "scheduled_for": at, "valid_until": at + timedelta(days=3),
+        "updated_at": at, "attempted_at": at, "status": "sent", "attempts": 1,
+        "verdict": None, **fields,
+    }  # fmt: skip
+    async with stack.log.engine.begin() as conn:
+        await conn.execute(insert(Message), [row])
+    return message_id
