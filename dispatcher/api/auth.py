@@ -38,7 +38,10 @@ def allow(*roles: Role) -> Callable[[Endpoint], Handler]:
             key = await authenticate(request, api)
             if key.role not in allowed:
                 shown = ", ".join(sorted(allowed))
-                raise Problem(403, f"role {key.role} may not do this (allowed: {shown})")
+                raise Problem(
+                    403, f"role {key.role} may not do this (allowed: {shown})",
+                    code="role_forbidden", params={"role": key.role, "allowed": shown},
+                )  # fmt: skip
             return await endpoint(request, api, key)
 
         handler.allowed_roles = allowed  # type: ignore[attr-defined]
@@ -50,8 +53,11 @@ def allow(*roles: Role) -> Callable[[Endpoint], Handler]:
 async def authenticate(request: web.Request, api: Api) -> KeyRecord:
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Problem(401, "send an API key as 'Authorization: Bearer <key>'", headers=_CHALLENGE)
+        raise Problem(
+            401, "send an API key as 'Authorization: Bearer <key>'", headers=_CHALLENGE,
+            code="missing_key",
+        )  # fmt: skip
     key = await api.keys.verify(secret.strip())
     if key is None:
-        raise Problem(401, "unknown or revoked API key", headers=_CHALLENGE)
+        raise Problem(401, "unknown or revoked API key", headers=_CHALLENGE, code="unknown_key")
     return key

@@ -9,13 +9,19 @@ Handlers raise ``Problem``; ``problem_middleware`` also turns ``InvalidRequest``
 database or Redis into 503, aiohttp's own HTTP errors (unknown route, wrong method) and
 anything unexpected (500, logged) into problems.
 Other routes (the provider webhooks) keep their plain answers.
+
+People read ``title`` and ``detail`` in the language ``Accept-Language`` asks for (zh-CN or
+en-US; en-US without the header, as before): the title by the problem's type, the detail
+by its ``code`` (``problems.*`` catalogs) when the raiser gave one, else as raised. What
+programs read — ``type``, ``status``, ``errors[].field`` and ``index`` — never changes
+with the language; the answer says which it used in ``Content-Language``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -29,27 +35,30 @@ from dispatcher.errors import (
     ServiceUnavailable,
     UnknownMessage,
 )
+from dispatcher.i18n import DEFAULT_LOCALE, has_key, negotiate, translate
 
-__all__ = ["PROBLEM_JSON", "Problem", "problem_middleware", "problem_response"]
+__all__ = ["PROBLEM_JSON", "Problem", "problem_middleware", "problem_response", "request_locale"]
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://dispatcher.invalid/problems/"
 
-_TITLES = {
-    400: ("malformed-request", "The request body is not valid JSON"),
-    401: ("unauthenticated", "A valid API key is required"),
-    403: ("forbidden", "This key's role may not do that"),
-    404: ("not-found", "Not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    409: ("conflict", "Conflict"),
-    413: ("too-large", "The request is too large"),
-    415: ("unsupported-media-type", "Unsupported media type"),
-    422: ("invalid-request", "The request is invalid; nothing was written"),
-    500: ("internal-error", "Internal error"),
-    503: ("unavailable", "A backing service is unavailable; retry later"),
+# The problem type (its URL's last part) by status; titles are ``problems.title.<slug>``.
+_SLUGS = {
+    400: "malformed-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "too-large",
+    415: "unsupported-media-type",
+    422: "invalid-request",
+    500: "internal-error",
+    503: "unavailable",
 }
+_SHOWN_PROBLEMS = 5
 
 
 class Problem(Exception):
@@ -63,32 +72,49 @@ class Problem(Exception):
         errors: Sequence[FieldProblem] = (),
         title: str | None = None,
         headers: dict[str, str] | None = None,
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
-        self.detail = detail
+        self.detail = detail  # English, as raised
         self.errors = list(errors)
         self.title = title
         self.headers = headers or {}
+        self.code = code  # the detail's key in the problems catalogs (problems.detail.<code>)
+        self.params = dict(params or {})
 
     @classmethod
     def invalid(cls, problems: Sequence[FieldProblem]) -> Problem:
-        shown = "; ".join(str(p) for p in problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        return cls(422, f"{len(problems)} problem(s): {shown}{more}", errors=problems)
+        shown = "; ".join(str(p) for p in problems[:_SHOWN_PROBLEMS])
+        hidden = len(problems) - _SHOWN_PROBLEMS
+        more = f" (and {hidden} more)" if hidden > 0 else ""
+        return cls(
+            422, f"{len(problems)} problem(s): {shown}{more}", errors=problems,
+            code="invalid" if hidden <= 0 else "invalid_more",
+            params={"count": len(problems), "shown": shown, "hidden": hidden},
+        )  # fmt: skip
+
+    def detail_in(self, locale: str) -> str:
+        """The detail in ``locale``: its catalog text when it has a code, else as raised."""
+        key = f"problems.detail.{self.code}"
+        if self.code and has_key(locale, key):
+            return translate(locale, key, **self.params)
+        return self.detail
 
     @classmethod
     def field(cls, field: str, problem: str, index: int | None = None) -> Problem:
         return cls.invalid([FieldProblem(field, problem, index)])
 
 
-def problem_response(problem: Problem) -> web.Response:
-    slug, default_title = _TITLES.get(problem.status, ("error", "Error"))
+def problem_response(problem: Problem, locale: str = DEFAULT_LOCALE) -> web.Response:
+    """The problem as ``application/problem+json``, its title and detail in ``locale``."""
+    slug = _SLUGS.get(problem.status, "error")
     body: dict[str, Any] = {
         "type": TYPE_BASE + slug,
-        "title": problem.title or default_title,
+        "title": problem.title or translate(locale, f"problems.title.{slug}"),
         "status": problem.status,
-        "detail": problem.detail,
+        "detail": problem.detail_in(locale),
     }
     if problem.errors:
         body["errors"] = [_error(p) for p in problem.errors]
@@ -96,7 +122,7 @@ def problem_response(problem: Problem) -> web.Response:
         status=problem.status,
         body=json.dumps(body, ensure_ascii=False).encode(),
         content_type=PROBLEM_JSON,
-        headers=problem.headers,
+        headers={**problem.headers, "Content-Language": locale, "Vary": "Accept-Language"},
     )
 
 
@@ -114,33 +140,53 @@ def _answers_with_problems(request: web.Request) -> bool:
     return request.path.startswith("/v1/") or request.path in {"/v1", "/openapi.json"}
 
 
+def request_locale(request: web.Request) -> str:
+    """The language the caller reads: ``Accept-Language`` (en-US without it)."""
+    return negotiate(request.headers.get("Accept-Language"))
+
+
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
+    except Exception as exc:
+        problem = _problem_for(request, exc)
+        if problem is None:
+            raise
+        return problem_response(problem, request_locale(request))
+
+
+def _problem_for(request: web.Request, error: Exception) -> Problem | None:
+    """The problem to answer ``error`` with, or None to let it through."""
+    try:
+        raise error
     except Problem as problem:
-        return problem_response(problem)
+        return problem
     except IdempotencyConflict as exc:
-        return problem_response(Problem(409, str(exc), errors=exc.problems))
+        return Problem(409, str(exc), errors=exc.problems)
     except InvalidRequest as exc:
-        return problem_response(Problem.invalid(exc.problems))
+        return Problem.invalid(exc.problems)
     except UnknownMessage as exc:
-        return problem_response(Problem(404, str(exc)))
+        return Problem(404, str(exc), code="unknown_message", params={"message_id": exc.message_id})
     except (
         ServiceUnavailable, OperationalError, InterfaceError, RedisError, ConnectionError,
         TimeoutError,
     ) as exc:  # fmt: skip
         if not _answers_with_problems(request):
-            raise
+            return None
         log.warning("%s %s: a backing service failed: %s", request.method, request.path, exc)
-        return problem_response(Problem(503, "the database or Redis is unavailable; retry later"))
+        return Problem(503, "the database or Redis is unavailable; retry later", code="unavailable")
     except web.HTTPException as exc:
         if not _answers_with_problems(request) or exc.status < 400:
-            raise
+            return None
         headers = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
-        return problem_response(Problem(exc.status, exc.reason, headers=headers))
+        code = {404: "no_route", 405: "method_not_allowed"}.get(exc.status)
+        return Problem(
+            exc.status, exc.reason, headers=headers, code=code,
+            params={"method": request.method, "path": request.path},
+        )  # fmt: skip
     except Exception:
         if not _answers_with_problems(request):
-            raise
+            return None
         log.exception("unexpected error answering %s %s", request.method, request.path)
-        return problem_response(Problem(500, "unexpected error; it has been logged"))
+        return Problem(500, "unexpected error; it has been logged", code="internal")
