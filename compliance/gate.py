@@ -169,7 +169,7 @@ class ComplianceGate:
             decision = Decision.DEFER
         else:
             decision = Decision.ALLOW
-        return Verdict(decision, tuple(results), subject.now)
+        return Verdict(decision, tuple(results), subject.now, _debtor_zone(subject, results))
 
     @staticmethod
     async def _run(rule: Rule, subject: CheckSubject) -> RuleResult:
@@ -192,3 +192,14 @@ class ComplianceGate:
                 code="rule.deferred_without_time",
             )
         return result
+
+
+def _debtor_zone(subject: CheckSubject, results: Sequence[RuleResult]) -> str | None:
+    """The debtor's zone on record, else the one zone the hours rule measured in (cn: Beijing
+    time); None when several apply and none is on record."""
+    if subject.debtor_time_zone:
+        return subject.debtor_time_zone
+    measured = {
+        zone for r in results for zone in r.inputs.get("zones", ()) if isinstance(zone, str)
+    }
+    return measured.pop() if len(measured) == 1 else None

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 __all__ = ["ALLOWED", "Decision", "RuleResult", "Verdict"]
 
@@ -120,6 +121,7 @@ class Verdict:
     decision: Decision
     results: tuple[RuleResult, ...]
     evaluated_at: datetime
+    time_zone: str | None = None  # the debtor's zone, when known: ``until_local`` is on it
 
     @property
     def deciding(self) -> RuleResult | None:
@@ -136,6 +138,13 @@ class Verdict:
         deciding = self.deciding
         return deciding.until if deciding and self.decision is Decision.DEFER else None
 
+    @property
+    def until_local(self) -> str | None:
+        """``until`` on the debtor's clock, ISO 8601 with its offset (``...T08:00:00+08:00``)."""
+        if self.until is None or self.time_zone is None:
+            return None
+        return self.until.astimezone(ZoneInfo(self.time_zone)).isoformat()
+
     def to_json(self) -> dict[str, Any]:
         deciding = self.deciding
         return {
@@ -145,6 +154,8 @@ class Verdict:
             "code": deciding.reason_code if deciding else None,
             "citation": deciding.citation if deciding else None,
             "until": self.until.isoformat() if self.until else None,
+            "time_zone": self.time_zone,
+            "until_local": self.until_local,
             "evaluated_at": self.evaluated_at.isoformat(),
             "rules": [r.to_json() for r in self.results],
         }

@@ -105,7 +105,9 @@ def message_json(row: Mapping[Any, Any], *, full: bool, verdict: str) -> dict[st
 
 
 def verdict_summary(record: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: record.get(k) for k in ("decision", "rule_id", "reason", "citation", "until")}
+    # until_local, code: verdicts since reason codes (None before): the debtor's clock
+    keys = ("decision", "rule_id", "reason", "code", "citation", "until", "until_local")
+    return {k: record.get(k) for k in keys}
 
 
 def event_json(row: Mapping[Any, Any], *, full: bool) -> dict[str, Any]:

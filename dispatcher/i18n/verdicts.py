@@ -101,7 +101,8 @@ def explain(
     include_allowed: bool = False,
 ) -> list[str]:
     """The verdict as lines of text: the deciding rule first, then every other rule that
-    deferred or blocked (every rule, with ``include_allowed``)."""
+    deferred or blocked (every rule, with ``include_allowed``). ``zone``: the debtor's
+    (None: the verdict's own ``time_zone``, else UTC)."""
     return [r.line(locale) for r in explain_results(verdict, locale, zone, include_allowed)]
 
 
@@ -110,6 +111,7 @@ def explain_results(
 ) -> list[ExplainedResult]:
     if not verdict:
         return []
+    zone = zone or verdict.get("time_zone")  # the page's zone, else the one the gate knew
     results: Sequence[Mapping[str, Any]] = verdict.get("rules") or []
     chosen = [r for r in results if include_allowed or r.get("decision") != "allow"]
     deciding = verdict.get("rule_id")

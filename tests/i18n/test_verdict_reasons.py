@@ -49,6 +49,9 @@ async def test_a_deferral_reads_in_chinese_with_the_debtors_local_time() -> None
     (line,) = explain(stored, "zh-CN", SHANGHAI)
 
     assert stored["code"] == "hours.outside"
+    assert stored["until"] == "2026-12-04T00:00:00+00:00"  # kept, as clients read it
+    assert stored["time_zone"] == SHANGHAI
+    assert stored["until_local"] == "2026-12-04T08:00:00+08:00"
     assert line.startswith("允许联系时段：不在 Asia/Shanghai 的允许时段 [08:00, 22:00) 之内")
     assert "下一个允许时间是 2026年12月4日 08:00（Asia/Shanghai，UTC+08:00）" in line
     assert "00:00 UTC" not in line and "依据：GB/T 45251-2025" in line
@@ -105,3 +108,11 @@ def test_an_allowed_verdict_explains_nothing_unless_asked() -> None:
     assert explain(allowed, "en-US", SHANGHAI, include_allowed=True) == [
         "Allowed hours: within the allowed hours [08:00, 22:00). Basis: GB/T 45251-2025"
     ]
+
+
+async def test_without_a_zone_on_record_the_packs_fixed_zone_is_the_debtors_clock() -> None:
+    subject = chinese_debtor(Facts())
+    unzoned = CheckSubject(**{**subject.__dict__, "debtor_time_zone": None})
+    stored = (await ComplianceGate([ContactHoursRule()]).evaluate(unzoned)).to_json()
+    assert stored["time_zone"] == SHANGHAI  # the cn pack measures in Beijing time
+    assert "2026年12月4日 08:00（Asia/Shanghai，UTC+08:00）" in explain(stored, "zh-CN", None)[0]
