@@ -20,6 +20,7 @@ from dispatcher.deps import Deps
 from dispatcher.web import letter_webhooks, twilio_voice, twilio_webhooks
 from dispatcher.web.keys import DEPS
 from dispatcher.workspace import add_workspace
+from dispatcher.workspace.stats import add_statistics_page
 
 __all__ = ["DEPS", "TWILIO_CREDENTIALS", "create_app"]
 
@@ -38,6 +39,7 @@ def create_app(deps: Deps) -> web.Application:
     letter_webhooks.add_letter_routes(app)
     add_api(app)
     add_workspace(app)  # pages for people, on the API's stores
+    add_statistics_page(app)
     if deps.settings.twilio_configured:
         app[TWILIO_CREDENTIALS] = TwilioCredentials(
             TwilioApi(
