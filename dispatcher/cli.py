@@ -22,6 +22,7 @@ from dispatcher.deps import default_rules
 from dispatcher.errors import DispatcherError, InvalidRequest
 from dispatcher.explain import explain
 from dispatcher.logs import configure_cli_logging
+from dispatcher.metrics import share_between_processes
 from dispatcher.phones import e164
 from dispatcher.proof.cli import add_audit_parser, run_audit
 from dispatcher.retention.cli import add_retention_parser, run_retention_command
@@ -87,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
         elif args.command == "worker":
+            share_between_processes(settings)  # /metrics adds up every worker's counts
             _worker(settings, burst=args.burst)
         elif args.command == "serve":
+            share_between_processes(settings)
             asyncio.run(_migrate_quietly(settings))
             serve(settings)
         elif args.command == "keys":

@@ -16,6 +16,7 @@ chain of retries can start beside it and ``SEND_MAX_TRIES`` holds whatever the q
 from __future__ import annotations
 
 import logging
+import time as monotonic_time
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -32,6 +33,13 @@ from dispatcher.contactlog.session import DebtorSession
 from dispatcher.crashes import record_crash
 from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, ChannelKind, ContactResult, EventSource, MessageStatus
+from dispatcher.metrics import (
+    record_claim,
+    record_provider_call,
+    record_retry,
+    record_send,
+    record_verdict,
+)
 from dispatcher.outgoing import outgoing_for, visit_time
 from dispatcher.visit_minutes import planned_minutes
 from templates import Rendered, TemplateCatalog, TemplateError
@@ -121,6 +129,7 @@ class Pipeline:
         ):
             verdict = expired(verdict, message.valid_until)
         summary, record = _summary(verdict), verdict.to_json()
+        record_verdict(message.channel, verdict)
         if verdict.decision is Decision.BLOCK:
             await session.move(
                 message.id,
@@ -164,7 +173,10 @@ class Pipeline:
         )
         # The row was read under the debtor's lock, so this holds; if it ever does not,
         # someone else moved the message and it must not be sent from here.
-        return "claimed" if claimed else "moved on meanwhile"
+        if not claimed:
+            return "moved on meanwhile"
+        record_claim(message.channel, (now - message.scheduled_for).total_seconds())
+        return "claimed"
 
     async def _send(
         self,
@@ -177,25 +189,17 @@ class Pipeline:
             message, rendered, collectors=collectors, provider=channel.provider,
             settings=self.deps.settings, catalog=self.deps.catalog,
         )  # fmt: skip
+        started = monotonic_time.perf_counter()
         try:
             receipt = await channel.send(outgoing)
-        except TransientChannelError as exc:
-            return await self._after_transient_error(message, exc)
-        except AmbiguousChannelError as exc:
-            return await self._after_ambiguous_error(message, exc)
-        except PermanentChannelError as exc:
-            await self._fail(message, exc.code, exc.text, retryable=False)
-            if exc.recipient_opted_out:
-                await self.log.add_hold(
-                    kind="opt_out",
-                    channel=message.channel,
-                    destination=message.destination,
-                    debtor_ref=message.debtor_ref,
-                    set_by=f"provider:{channel.provider}",
-                    source=f"provider:{channel.provider}:{exc.code}",
-                    reason=exc.text,
-                )
-            return f"failed: {exc.code}"
+        except (TransientChannelError, AmbiguousChannelError, PermanentChannelError) as exc:
+            took = monotonic_time.perf_counter() - started
+            record_provider_call(message.channel, channel.provider, took, exc.code)
+            return await self._after_error(message, exc, channel.provider)
+        record_provider_call(
+            message.channel, channel.provider, monotonic_time.perf_counter() - started
+        )
+        record_send(message.channel, "sent")
 
         fields = {"provider": receipt.provider, "provider_message_id": receipt.provider_message_id}
         detail = {**fields, **receipt.detail}
@@ -216,11 +220,37 @@ class Pipeline:
             )
         return f"sent via {receipt.provider}"
 
+    async def _after_error(
+        self,
+        message: Message,
+        exc: TransientChannelError | AmbiguousChannelError | PermanentChannelError,
+        provider: str,
+    ) -> str:
+        if isinstance(exc, TransientChannelError):
+            return await self._after_transient_error(message, exc)
+        if isinstance(exc, AmbiguousChannelError):
+            record_send(message.channel, "unknown")
+            return await self._after_ambiguous_error(message, exc)
+        record_send(message.channel, "failed")
+        await self._fail(message, exc.code, exc.text, retryable=False)
+        if exc.recipient_opted_out:
+            await self.log.add_hold(
+                kind="opt_out",
+                channel=message.channel,
+                destination=message.destination,
+                debtor_ref=message.debtor_ref,
+                set_by=f"provider:{provider}",
+                source=f"provider:{provider}:{exc.code}",
+                reason=exc.text,
+            )
+        return f"failed: {exc.code}"
+
     async def _after_transient_error(self, message: Message, exc: TransientChannelError) -> str:
         """The provider did not take it: queue it again after a backoff, while tries last."""
         settings, tries = self.deps.settings, message.attempts + 1  # this claim's try
         if not tries_left(tries, settings.send_max_tries):
             text = f"gave up after {tries} tries: {exc.text}"
+            record_send(message.channel, "failed")
             await self._fail(message, exc.code, text, retryable=True)
             return f"failed after {tries} tries: {exc.code}"
         now = self.deps.clock.now()
@@ -241,7 +271,9 @@ class Pipeline:
             error_text=exc.text,
             error_retryable=True,
         )
+        record_send(message.channel, "retry")
         if requeued:  # the job id the sweep would give it: one chain of tries, never two
+            record_retry(message.channel)
             await self.deps.queue.offer([(message.id, retry_at)], now=now)
         return f"retry at {retry_at.isoformat()}: {exc.code}"
 

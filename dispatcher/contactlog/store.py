@@ -30,6 +30,7 @@ from dispatcher.contactlog.transitions import move, record_event
 from dispatcher.debtor_record import checked_debtor
 from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.errors import FieldProblem, IdempotencyConflict, UnknownMessage
+from dispatcher.metrics import record_accepted
 from dispatcher.preferences.store import change_preferences
 
 __all__ = ["Accepted", "ContactLog", "queue_rows"]
@@ -75,7 +76,11 @@ class ContactLog:
             return []
         copy = self._postgres and len(rows) >= self.COPY_FROM_ROWS
         async with self.engine.begin() as conn:
-            return await queue_rows(conn, rows, at=self.clock.now(), copy=copy)
+            accepted = await queue_rows(conn, rows, at=self.clock.now(), copy=copy)
+        for row, answer in zip(rows, accepted, strict=True):
+            if answer.created:
+                record_accepted(row["channel"])
+        return accepted
 
     async def get(self, message_id: str) -> Message:
         async with self._single.connect() as conn:
