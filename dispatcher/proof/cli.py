@@ -1,4 +1,5 @@
-"""`dispatcher audit ...`: seal, verify, prove, export the checkpoints, print the public key."""
+"""`dispatcher audit ...`: seal, verify, prove (inclusion, consistency), export the
+checkpoints, print the public key, protect the sealed tables (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from dispatcher.proof.checkpoint import (
     load_signing_key,
     public_key_pem,
 )
-from dispatcher.proof.prove import NothingSealed, prove_message
+from dispatcher.proof.prove import NothingSealed, prove_consistency, prove_message
 from dispatcher.proof.seal import LAG, seal_pending
 from dispatcher.proof.verify import load_checkpoints, verify_log
 from dispatcher.settings import Settings
@@ -39,6 +40,11 @@ def add_audit_parser(commands: Any) -> None:
     verify.add_argument("--public-key", type=Path, help="PEM (default: from the signing key)")
     prove = sub.add_parser("prove", help="print inclusion proofs of a message's events (JSON)")
     prove.add_argument("message_id")
+    consistency = sub.add_parser(
+        "consistency", help="prove the checkpoint of NEW_SIZE extends that of OLD_SIZE (JSON)"
+    )
+    consistency.add_argument("old_size", type=int)
+    consistency.add_argument("new_size", type=int)
     sub.add_parser("public-key", help="print the checkpoints' public key (PEM)")
     export = sub.add_parser("export-checkpoints", help="write the checkpoints to a witness file")
     export.add_argument("file", type=Path)
@@ -109,6 +115,16 @@ async def _prove(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if proof["entries"] else 1
 
 
+async def _consistency(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_engine(settings.effective_database_url)
+    try:
+        proof = await prove_consistency(engine, args.old_size, args.new_size)
+    finally:
+        await engine.dispose()
+    print(json.dumps(proof, indent=2))
+    return 0
+
+
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
     engine = create_engine(settings.effective_database_url)
     try:
@@ -157,5 +173,5 @@ async def _protect(settings: Settings, args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "seal": _seal, "verify": _verify, "prove": _prove, "export-checkpoints": _export,
-    "protect": _protect,
+    "protect": _protect, "consistency": _consistency,
 }  # fmt: skip

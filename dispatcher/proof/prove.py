@@ -1,12 +1,13 @@
-"""Inclusion proofs of one message's events against the latest checkpoint, as JSON that
-``verify_proof`` (or anyone with the public key) checks without the database."""
+"""Proofs as JSON that ``verify_proof`` (or anyone with the public key) checks without the
+database: inclusion of one message's events under the latest checkpoint, and consistency
+of two checkpoints (the newer tree extends the older: nothing sealed was changed)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatcher.contactlog.models import AuditCheckpoint, AuditLeaf, MessageEvent
 from dispatcher.proof.kinds import MESSAGE_EVENT
@@ -14,7 +15,7 @@ from dispatcher.proof.leaves import entry_bytes
 from dispatcher.proof.merkle import MerkleTree
 from dispatcher.proof.seal import checkpoint_from_row
 
-__all__ = ["NothingSealed", "prove_message"]
+__all__ = ["NothingSealed", "prove_consistency", "prove_message"]
 
 
 class NothingSealed(LookupError):
@@ -49,17 +50,7 @@ async def prove_message(engine: AsyncEngine, message_id: str) -> dict[str, Any]:
                 )
             )
         }  # fmt: skip
-        hashes = bytearray()  # 32 MB for a million leaves, not a million small objects
-        result = await conn.stream(
-            select(AuditLeaf.leaf_hash)
-            .where(AuditLeaf.leaf_index < checkpoint.tree_size)
-            .order_by(AuditLeaf.leaf_index)
-            .execution_options(yield_per=10_000)
-        )
-        async for partition in result.partitions():
-            for (hashed,) in partition:
-                hashes += hashed
-        tree = MerkleTree(bytes(hashes))
+        tree = await _tree(conn, checkpoint.tree_size)
     entries = [
         {
             "event_id": event.id,
@@ -85,4 +76,47 @@ async def prove_message(engine: AsyncEngine, message_id: str) -> dict[str, Any]:
         "checkpoint": checkpoint.to_json(),
         "entries": entries,
         "unsealed_event_ids": [event.id for event in events if event.id not in where],
+    }
+
+
+async def _tree(conn: AsyncConnection, size: int) -> MerkleTree:
+    hashes = bytearray()  # 32 MB for a million leaves, not a million small objects
+    result = await conn.stream(
+        select(AuditLeaf.leaf_hash)
+        .where(AuditLeaf.leaf_index < size)
+        .order_by(AuditLeaf.leaf_index)
+        .execution_options(yield_per=10_000)
+    )
+    async for partition in result.partitions():
+        for (hashed,) in partition:
+            hashes += hashed
+    return MerkleTree(bytes(hashes))
+
+
+async def prove_consistency(engine: AsyncEngine, old_size: int, new_size: int) -> dict[str, Any]:
+    """RFC 9162 §2.1.4: the proof that the tree of the checkpoint of ``new_size`` entries
+    extends the tree of the checkpoint of ``old_size``, with both signed checkpoints."""
+    if not 0 < old_size <= new_size:
+        raise ValueError(f"OLD_SIZE {old_size} and NEW_SIZE {new_size}: need 0 < OLD <= NEW")
+    async with engine.connect() as conn:
+        checkpoints = {}
+        for size in (old_size, new_size):
+            row = (
+                await conn.execute(
+                    select(AuditCheckpoint.__table__)
+                    .where(AuditCheckpoint.tree_size == size)
+                    .order_by(AuditCheckpoint.number)
+                    .limit(1)
+                )
+            ).first()
+            if row is None:
+                raise ValueError(f"no checkpoint seals exactly {size} entries")
+            checkpoints[size] = checkpoint_from_row(row)
+        tree = await _tree(conn, new_size)
+    if tree.size < new_size:
+        raise ValueError(f"only {tree.size} leaves are stored, fewer than {new_size}")
+    return {
+        "old": checkpoints[old_size].to_json(),
+        "new": checkpoints[new_size].to_json(),
+        "proof": [h.hex() for h in tree.consistency_proof(old_size, new_size)],
     }

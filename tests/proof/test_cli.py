@@ -78,3 +78,29 @@ async def test_prove_before_any_seal_says_so(shell_env: dict[str, str]) -> None:
     proved = await audit(shell_env, "prove", MESSAGE)
     assert proved.returncode == 2
     assert "run `dispatcher audit seal` first" in proved.stderr
+
+
+async def test_a_consistency_proof_is_checked_with_the_public_key_alone(
+    shell_env: dict[str, str], engine: AsyncEngine, tmp_path: Path
+) -> None:
+    assert (await audit(shell_env, "seal")).returncode == 0  # 15 entries
+    await add_messages(engine, 2, first=5)
+    assert (await audit(shell_env, "seal")).returncode == 0  # 21 entries
+    (tmp_path / "key.pem").write_text((await audit(shell_env, "public-key")).stdout)
+
+    proved = await audit(shell_env, "consistency", "15", "21")
+    assert proved.returncode == 0, proved.stderr
+    (tmp_path / "consistency.json").write_text(proved.stdout)
+    checked = await run(shell_env, "dispatcher.proof.verify_proof", "consistency.json", "key.pem")
+    assert checked.returncode == 0, checked.stdout
+    assert "checkpoint 2 (size 21) extends checkpoint 1 (size 15)" in checked.stdout
+
+    forged = json.loads(proved.stdout)
+    forged["proof"][0] = "00" * 32
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    checked = await run(shell_env, "dispatcher.proof.verify_proof", "forged.json", "key.pem")
+    assert checked.returncode == 1
+    assert "FAILED checkpoint 2 does not extend checkpoint 1" in checked.stdout
+
+    unknown = await audit(shell_env, "consistency", "15", "16")
+    assert unknown.returncode == 2 and "no checkpoint seals exactly 16 entries" in unknown.stderr

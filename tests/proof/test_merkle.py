@@ -16,6 +16,7 @@ from dispatcher.proof.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from dispatcher.proof.verify_proof import consistent
 
 h = bytes.fromhex
 
@@ -181,3 +182,16 @@ def test_consistency_between_every_pair_of_sizes_up_to_64() -> None:
             assert verify_consistency(old, new, roots[old], roots[new], proof), (old, new)
             if old < new:
                 assert not verify_consistency(old, new, roots[old - 1], roots[new], proof)
+
+
+def test_the_stand_alone_verifier_agrees_on_every_consistency_proof_up_to_40() -> None:
+    hashes = [leaf_hash(i.to_bytes(2, "big")) for i in range(40)]
+    tree = MerkleTree(hashes)
+    roots = [tree_root(hashes[:n]) for n in range(41)]
+    for new in range(1, 41):
+        for old in range(1, new + 1):
+            proof = tree.consistency_proof(old, new)
+            assert consistent(old, new, roots[old], roots[new], proof), (old, new)
+            if old < new:
+                assert not consistent(old, new, roots[old], roots[new - 1], proof)
+                assert not consistent(old, new, roots[old], roots[new], proof[:-1])
