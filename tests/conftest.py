@@ -41,7 +41,7 @@ TABLES = (
     "retention_closures", "retention_runs", "retention_progress", "retention_certificates",
     "outbound_events", "event_sources", "webhook_attempts", "webhook_deliveries",
     "webhook_subscriptions",
-    "workspace_sessions", "people", "debtor_assignments",
+    "workspace_sessions", "people", "debtor_assignments", "template_texts",
     "payments", "portfolio_accounts", "stats_daily", "stats_contacts", "stats_promises",
     "stats_cursor",
 )  # fmt: skip

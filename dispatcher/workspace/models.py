@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatcher.contactlog.models import Base, BigId, JsonDocument
 
-__all__ = ["DebtorAssignment", "Person", "WorkspaceSession"]
+__all__ = ["DebtorAssignment", "Person", "TemplateText", "WorkspaceSession"]
 
 
 class Person(Base):
@@ -55,3 +55,17 @@ class DebtorAssignment(Base):
     collector_id: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
     assigned_by: Mapped[str] = mapped_column(String(100))
     assigned_at: Mapped[datetime]
+
+
+class TemplateText(Base):
+    """The text of each template version the workspace has seen, kept so that a new
+    version can be shown as a diff against the approved one after its file has changed."""
+
+    __tablename__ = "template_texts"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    locale: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[str] = mapped_column(String(16), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    seen_at: Mapped[datetime]

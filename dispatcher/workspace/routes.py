@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from dispatcher.workspace import debtor_pages, search_pages, signin
+from dispatcher.workspace import debtor_pages, pause_pages, search_pages, signin, template_pages
 from dispatcher.workspace.context import WORKSPACE, NavEntry
 from dispatcher.workspace.guard import Viewer, requires
 from dispatcher.workspace.rendering import render
@@ -28,10 +28,21 @@ def add_routes(app: web.Application) -> None:
     route.add_get("/workspace/search", search_pages.search_page)
     route.add_get("/workspace/search.csv", search_pages.export_csv)
     route.add_get("/workspace/search.xlsx", search_pages.export_xlsx)
+    route.add_get("/workspace/templates", template_pages.template_list)
+    one_template = "/workspace/templates/{channel}/{locale}/{name}"
+    route.add_get(one_template, template_pages.template_page)
+    route.add_post(one_template, template_pages.approve)
+    route.add_get("/workspace/pauses", pause_pages.pauses_page)
+    route.add_post("/workspace/pauses", pause_pages.change_pause)
     nav = app[WORKSPACE].nav
     everyone = frozenset(PersonRole)
     nav.append(NavEntry("/workspace/", "workspace.nav.home", everyone))
     nav.append(NavEntry("/workspace/search", "workspace.nav.search", everyone))
+    reviewers = frozenset(template_pages.REVIEWERS)
+    nav.append(NavEntry("/workspace/templates", "workspace.nav.templates", reviewers))
+    nav.append(
+        NavEntry("/workspace/pauses", "workspace.nav.pauses", frozenset(pause_pages.PAUSERS))
+    )
 
 
 async def to_workspace(request: web.Request) -> web.StreamResponse:

@@ -61,9 +61,22 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_debtor_assignments_collector_id"), "debtor_assignments", ["collector_id"]
     )
+    op.create_table(
+        "template_texts",
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("locale", sa.String(length=10), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("version", sa.String(length=16), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("seen_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "channel", "locale", "name", "version", name=op.f("pk_template_texts")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("template_texts")
     op.drop_index(op.f("ix_debtor_assignments_collector_id"), table_name="debtor_assignments")
     op.drop_table("debtor_assignments")
     op.drop_table("workspace_sessions")
