@@ -5,7 +5,8 @@ policy, else its portfolio's), and the debtor's last record plus the longest min
 record-keeping period of the packs that apply to it (``[[records]] keep_years``: cn
 collection records 5 years, recordings 2; us-regf 3 years from the last activity). No
 policy, no packs, or an open legal hold (a dispute, litigation, a regulator's request):
-nothing is destroyed.
+nothing is destroyed. Nor when no pack of the debtor declares a period: that is a
+gap in the packs to fill, not a licence.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from dispatcher.retention.models import (
     RetentionRun,
 )
 
-__all__ = ["LEGAL_HOLDS", "Plan", "PlannedDebtor", "plan"]
+__all__ = ["LEGAL_HOLDS", "Plan", "PlannedDebtor", "legal_holds", "plan"]
 
-# Hold kinds that stop destruction while they stand (besides stopping contact).
+# Hold kinds that stop destruction while they stand (besides stopping contact): an open
+# dispute, litigation, a regulator's request.
 LEGAL_HOLDS = ("dispute", "litigation", "regulator_request")
 
 
@@ -148,6 +150,8 @@ async def _pack_minimum(conn: AsyncConnection, ref: str) -> tuple[datetime, str]
             if longest is None or until > longest[0]:
                 said = f"{pack.id} {rule.id}: {rule.keep_years} years from {rule.kept_from}"
                 longest = (until, said)
+    if longest is None:
+        return f"no pack of {', '.join(packs.ids)} declares a minimum record-keeping period"
     return longest
 
 
