@@ -49,7 +49,8 @@ async def _live(conn: AsyncConnection, refs: set[str]) -> dict[str, tuple[int, b
             .order_by(DebtorSecret.id)
         )
         for secret_id, ref, secret in rows:
-            found.setdefault(ref, (secret_id, secret))  # the oldest live one, if two raced
+            if secret is not None:  # the oldest live one, if two sealers raced
+                found.setdefault(ref, (secret_id, secret))
     return found
 
 

@@ -15,9 +15,11 @@ the leaf: erasing it would break the proof, so it is kept and counted.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from dispatcher.contactlog.models import (
     AuditLeaf,
@@ -85,7 +87,7 @@ async def erase_debtor(conn: AsyncConnection, ref: str, *, now: datetime) -> dic
     return rows
 
 
-async def _erase_details(conn: AsyncConnection, messages: object) -> tuple[int, int]:
+async def _erase_details(conn: AsyncConnection, messages: ScalarSelect[Any]) -> tuple[int, int]:
     sealed_v1 = select(AuditLeaf.event_id).where(
         AuditLeaf.kind == MESSAGE_EVENT.name, AuditLeaf.version == 1
     )
@@ -103,7 +105,7 @@ async def _erase_details(conn: AsyncConnection, messages: object) -> tuple[int, 
         if not v1 and _personal(detail)
     ]
     if erased:
-        table = MessageEvent.__table__
+        table = MESSAGE_EVENT.table
         await conn.execute(
             update(table)
             .where(table.c.id == bindparam("event_id"))

@@ -26,7 +26,7 @@ from dispatcher.retention.models import (
 )
 from dispatcher.retention.policy import legal_holds, plan
 
-__all__ = ["RunResult", "run_retention"]
+__all__ = ["RunResult", "erase_debtor", "run_retention"]
 
 
 @dataclass(frozen=True)
