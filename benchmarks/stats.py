@@ -4,9 +4,9 @@
 
 Each size gets its own PostgreSQL database, named for this run, dropped at the end. The
 log is filled by ``generate_series`` (a year of contacts: 60% texts, 30% collectors' calls
-by 200 collectors in 10 teams, 10% letters; 1 debtor and account per 100 messages in 20
-portfolios; one ``sending`` event per message). The backlog's counters are built by one
-SQL statement per table that counts exactly what the fold counts (checked: at the
+by 200 collectors in 10 teams, each on two of the 20 portfolios, 10% letters; 1 debtor and
+account per 100 messages; one ``sending`` event per message). The backlog's counters are
+built by one SQL statement per table that counts exactly what the fold counts (checked: at the
 smallest size the fold itself runs first and its counters must equal the SQL-built ones).
 Then: the stats query for 30 days (no filter, a team, a portfolio) ``--repeat`` times,
 p50/p99; and the fold of 10,000 new messages' events (two each: queued, sending).
@@ -43,22 +43,29 @@ VERDICT = (
 
 
 def messages_sql(first: int, last: int, start: datetime, verdict: str | None) -> str:
-    """Messages ``first``..``last``: attempted within 09:00-21:00 Shanghai, delivered."""
+    """Messages ``first``..``last``: attempted within 09:00-21:00 Shanghai, delivered. A hash
+    of the row number spreads them over debtors, collectors and results; each collector
+    calls the accounts of two portfolios (an account's portfolio is its number mod 20)."""
     v = "NULL" if verdict is None else f"'{verdict}'::jsonb"
+    per_portfolio = DEBTORS // 20
     return f"""
     INSERT INTO messages (id, idempotency_key, debtor_ref, account_ref, channel, template_name,
         template_version, locale, variables, destination, requested_by, created_at,
         scheduled_for, valid_until, updated_at, status, attempts, attempted_at, result,
         collector_id, verdict)
-    SELECT lpad(i::text, 26, '0'), 'k' || i, 'd-' || (i % {DEBTORS}), 'a-' || (i % {DEBTORS}),
+    SELECT lpad(i::text, 26, '0'), 'k' || i, 'd-' || a.n, 'a-' || a.n,
         c.channel, 't', 'v', 'zh-CN', '{{}}', '+8613800138000', 'strategy', t.at, t.at,
         t.at + interval '2 days', t.at, 'delivered', 1, t.at,
         CASE WHEN c.channel = 'voice' THEN (ARRAY['conversation', 'voicemail', 'unanswered',
-             'answered'])[1 + (i / 10) % 4] ELSE 'sent' END,
-        CASE WHEN c.channel = 'voice' THEN 'c-' || (i % 200) END, {v}
+             'answered'])[1 + (x.h / 7) % 4] ELSE 'sent' END,
+        CASE WHEN c.channel = 'voice' THEN 'c-' || (x.h % 200) END, {v}
     FROM generate_series({first}::bigint, {last}::bigint) AS i,
+    LATERAL (SELECT (i * 2654435761) % 4294967291 AS h) x,
     LATERAL (SELECT CASE WHEN i % 10 < 6 THEN 'sms' WHEN i % 10 < 9 THEN 'voice'
                     ELSE 'letter' END AS channel) c,
+    LATERAL (SELECT CASE WHEN c.channel = 'voice'
+                    THEN ((x.h / 200) % {per_portfolio}) * 20 + (x.h % 10) * 2 + (x.h / 40000) % 2
+                    ELSE (x.h / 200) % {DEBTORS} END AS n) a,
     LATERAL (SELECT timestamptz '{start.isoformat()}' + ((i % 365) || ' days')::interval
                     + (((i * 7919) % 43200) || ' seconds')::interval AS at) t
     """
@@ -138,7 +145,7 @@ END $$"""
 
 async def fill(engine: AsyncEngine, rows: int) -> None:
     global DEBTORS
-    DEBTORS = max(rows // 100, 1)
+    DEBTORS = max(rows // 100 // 20, 1) * 20  # a multiple of the 20 portfolios
     await run_sql(engine, DROP_SEND_PATH_INDEXES, *(s.format(d=DEBTORS - 1) for s in SETUP))
     for first in range(1, rows + 1, 1_000_000):
         last = min(first + 999_999, rows)
