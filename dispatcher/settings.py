@@ -190,6 +190,8 @@ class Settings:
     workspace_session_h: float = _env("WORKSPACE_SESSION_H", float, 8.0)
     workspace_lockout_failures: int = _env("WORKSPACE_LOCKOUT_FAILURES", int, 5)
     workspace_lockout_min: float = _env("WORKSPACE_LOCKOUT_MIN", float, 15.0)
+    # The company a collector's call from the workspace desk announces (collector_call).
+    workspace_company_name: str = _env("WORKSPACE_COMPANY_NAME", str, "")
 
     def __post_init__(self) -> None:
         self._check_twilio()

@@ -8,10 +8,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from compliance.hours.zones import UnknownLocation, locate
 from compliance.rules.pause import campaign_of
+from dispatcher.contactlog.models import Debtor
 
-__all__ = ["campaign_of", "contact_time", "local_date", "utc_window", "zone_of"]
+__all__ = [
+    "campaign_of", "contact_time", "debtor_zone", "local_date", "utc_window", "zone_of",
+]  # fmt: skip
 
 FALLBACK_ZONE = "UTC"
 
@@ -43,6 +49,19 @@ def zone_of(time_zone: str | None, destination: str = "", country: str | None = 
         except (ZoneInfoNotFoundError, ValueError):
             continue
     return FALLBACK_ZONE
+
+
+async def debtor_zone(engine: AsyncEngine, debtor_ref: str, destination: str = "") -> str:
+    """``zone_of`` for a debtor as the contact log records them."""
+    async with engine.connect() as conn:
+        found = (
+            await conn.execute(
+                select(Debtor.time_zone, Debtor.country).where(Debtor.debtor_ref == debtor_ref)
+            )
+        ).first()
+    return zone_of(
+        found.time_zone if found else None, destination, found.country if found else None
+    )
 
 
 def local_date(instant: datetime, zone: str) -> date:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from dispatcher.workspace import debtor_pages, pause_pages, search_pages, signin, template_pages
+from dispatcher.workspace import (
+    debtor_pages,
+    desk,
+    pause_pages,
+    search_pages,
+    signin,
+    template_pages,
+)
 from dispatcher.workspace.context import WORKSPACE, NavEntry
 from dispatcher.workspace.guard import Viewer, requires
 from dispatcher.workspace.rendering import render
@@ -34,9 +41,13 @@ def add_routes(app: web.Application) -> None:
     route.add_post(one_template, template_pages.approve)
     route.add_get("/workspace/pauses", pause_pages.pauses_page)
     route.add_post("/workspace/pauses", pause_pages.change_pause)
+    route.add_get("/workspace/desk", desk.desk_page)
+    route.add_post("/workspace/desk/call", desk.call_now)
+    route.add_post("/workspace/desk/calls/{message_id}/disposition", desk.dispose)
     nav = app[WORKSPACE].nav
     everyone = frozenset(PersonRole)
     nav.append(NavEntry("/workspace/", "workspace.nav.home", everyone))
+    nav.append(NavEntry("/workspace/desk", "workspace.nav.desk", frozenset({PersonRole.COLLECTOR})))
     nav.append(NavEntry("/workspace/search", "workspace.nav.search", everyone))
     reviewers = frozenset(template_pages.REVIEWERS)
     nav.append(NavEntry("/workspace/templates", "workspace.nav.templates", reviewers))

@@ -10,8 +10,6 @@ from typing import Any
 from aiohttp import web
 
 from dispatcher.domain import ChannelKind, MessageStatus
-from dispatcher.i18n import format_local, format_utc
-from dispatcher.workspace.contacts import campaign_of, contact_time
 from dispatcher.workspace.context import WORKSPACE
 from dispatcher.workspace.exports import csv_chunks, xlsx_file
 from dispatcher.workspace.forms import Form
@@ -19,7 +17,7 @@ from dispatcher.workspace.guard import Viewer, requires
 from dispatcher.workspace.rendering import render
 from dispatcher.workspace.roles import PersonRole
 from dispatcher.workspace.search import Search, pages, parse_search, row_zone, search
-from dispatcher.workspace.verdicts import plain_verdict
+from dispatcher.workspace.shown import shown_contact
 
 __all__ = ["EXPORTERS", "export_csv", "export_xlsx", "search_page"]
 
@@ -48,7 +46,8 @@ async def search_page(request: web.Request, viewer: Viewer) -> web.StreamRespons
     return render(
         request, viewer, "search.html",
         {"query": query, "given": params, "problems": form.problems,
-         "results": [_shown(row, viewer) for row in rows], "next_cursor": next_cursor,
+         "results": [shown_contact(row, viewer.locale, row_zone(row)) for row in rows],
+         "next_cursor": next_cursor,
          "channels": list(ChannelKind), "statuses": list(MessageStatus),
          "may_export": viewer.holds(*EXPORTERS), "searched": not query.empty and form.ok},
         status=200 if form.ok else 422,
@@ -117,18 +116,3 @@ class _Counter:
         async for batch in batches:
             self.rows += len(batch)
             yield batch
-
-
-def _shown(row: Any, viewer: Viewer) -> dict[str, Any]:
-    zone = row_zone(row)
-    at = contact_time(row)
-    verdict = plain_verdict(row.verdict, viewer.locale, zone)
-    return {
-        "row": row,
-        "at": at,
-        "at_local": format_local(at, zone, viewer.locale),
-        "at_utc": format_utc(at, viewer.locale),
-        "campaign": campaign_of(row.requested_by) or "",
-        "deciding": verdict.deciding if verdict else None,
-        "disposition": (row.disposition or {}).get("kind", ""),
-    }

@@ -1,0 +1,160 @@
+"""The collector's desk: due and upcoming calls, the visits they are on, click-to-call and
+the disposition form. A call the gate defers or blocks shows why in the collector's
+language, with the next allowed time on the debtor's clock.
+
+Click-to-call enqueues a bridged call exactly as ``POST /v1/calls`` does (the collector's
+credentials checked first, then the pipeline and its gate); a disposition goes through
+``record_disposition``, as ``POST /v1/calls/{id}/disposition`` does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from dispatcher.api.collectors import credential_problems
+from dispatcher.dispositions import NotOnTheCall, OutcomeConflict, record_disposition
+from dispatcher.domain import ChannelKind, Disposition
+from dispatcher.errors import InvalidRequest, UnknownMessage
+from dispatcher.requests import MessageRequest
+from dispatcher.workspace.contacts import debtor_zone
+from dispatcher.workspace.context import WORKSPACE
+from dispatcher.workspace.desk_data import desk_rows
+from dispatcher.workspace.forms import Form
+from dispatcher.workspace.guard import NotFound, Viewer, requires
+from dispatcher.workspace.rendering import render
+from dispatcher.workspace.roles import PersonRole
+from dispatcher.workspace.shown import shown_contact
+
+__all__ = ["call_now", "desk_page", "dispose"]
+
+CALL_TEMPLATE = "collector_call"
+_DETAILS = ("note", "amount", "currency", "date", "callback_at")
+_REMINDER = ("debtor_name", "contact_phone")
+
+
+@requires(PersonRole.COLLECTOR)
+async def desk_page(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    return await _desk(request, viewer)
+
+
+async def _desk(
+    request: web.Request,
+    viewer: Viewer,
+    *,
+    problems: dict[str, str] | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    workspace = request.app[WORKSPACE]
+    collector_id = _collector(viewer)
+    rows = await desk_rows(workspace.api.deps.log, collector_id)
+    await workspace.api.audit.record_read(
+        reader=viewer.person.label, action="desk.read", filters={"collector_id": collector_id},
+        rows=len(rows.due) + len(rows.upcoming) + len(rows.visits),
+    )  # fmt: skip
+
+    def show(row: Any) -> dict[str, Any]:
+        return shown_contact(row, viewer.locale, rows.zones[row.debtor_ref])
+
+    return render(
+        request, viewer, "desk.html",
+        {"due": [show(m) for m in rows.due], "upcoming": [show(m) for m in rows.upcoming],
+         "visits": [show(m) for m in rows.visits],
+         "to_record": [show(m) for m in rows.to_record],
+         "refused": [show(m) for m in rows.refused], "callable": rows.callable,
+         "kinds": list(Disposition), "problems": problems or {}, "refusal": refusal,
+         "company_name": workspace.api.deps.settings.workspace_company_name,
+         "placed": request.query.get("placed", "")},
+        status=status,
+    )  # fmt: skip
+
+
+@requires(PersonRole.COLLECTOR)
+async def call_now(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    """Call an assigned debtor now: the collector's phone rings, then the debtor's."""
+    workspace = request.app[WORKSPACE]
+    collector_id = _collector(viewer)
+    data: Any = await request.post()
+    form = Form(data, viewer)
+    target = form.text("target", max_length=200)
+    company = form.text("company_name", max_length=200)
+    rows = await desk_rows(workspace.api.deps.log, collector_id)
+    chosen = next((c for c in rows.callable if f"{c.number}|{c.debtor_ref}" == target), None)
+    if target is not None and chosen is None:
+        form.problems["target"] = viewer.t("workspace.desk.not_yours")
+    credentials = await credential_problems(workspace.api, [("collector_id", collector_id)])
+    if credentials:
+        form.problems["collector_id"] = "; ".join(p.problem for p in credentials)
+    if not form.ok or chosen is None:
+        return await _desk(request, viewer, problems=form.problems, status=422)
+    call = MessageRequest(
+        channel=ChannelKind.VOICE, template=CALL_TEMPLATE, destination=chosen.number,
+        debtor_ref=chosen.debtor_ref, variables={"company_name": company},
+        requested_by=f"workspace:{viewer.person.username}", collector_id=collector_id,
+    )  # fmt: skip
+    accepted = (await workspace.api.client.send_many([call]))[0]
+    raise web.HTTPSeeOther(f"/workspace/desk?placed={accepted.message_id}#m-{accepted.message_id}")
+
+
+@requires(PersonRole.COLLECTOR)
+async def dispose(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    """Record what came of a call: its disposition, and what it sets in motion."""
+    workspace = request.app[WORKSPACE]
+    collector_id = _collector(viewer)
+    message_id = request.match_info["message_id"]
+    data: Any = await request.post()
+    form = Form(data, viewer)
+    kind = form.choice("kind", list(Disposition))
+    details: dict[str, Any] = {
+        name: data[name].strip() for name in _DETAILS if str(data.get(name, "")).strip()
+    }
+    reminder = {
+        name: str(data[f"reminder.{name}"]).strip()
+        for name in _REMINDER
+        if str(data.get(f"reminder.{name}", "")).strip()
+    }
+    if reminder:  # what the promise's reminder text names
+        details["reminder_variables"] = reminder
+    if "callback_at" in details:
+        details["callback_at"] = await _aware(workspace, message_id, details["callback_at"])
+    if not form.ok:
+        return await _desk(request, viewer, problems=form.problems, status=422)
+    try:
+        await record_disposition(
+            workspace.api.deps, message_id, kind=kind or "", by_collector=collector_id,
+            details=details,
+        )  # fmt: skip
+    except (NotOnTheCall, UnknownMessage):
+        raise NotFound() from None
+    except OutcomeConflict as exc:
+        return await _desk(request, viewer, refusal=str(exc), status=409)
+    except InvalidRequest as exc:
+        found = {p.field: p.problem for p in exc.problems}
+        return await _desk(request, viewer, problems=found, status=422)
+    raise web.HTTPSeeOther(f"/workspace/desk?recorded={message_id}")
+
+
+async def _aware(workspace: Any, message_id: str, local: str) -> str:
+    """A ``datetime-local`` field's value, read on the debtor's clock."""
+    try:
+        naive = datetime.fromisoformat(local)
+    except ValueError:
+        return local  # record_disposition names the field
+    if naive.tzinfo is not None:
+        return naive.isoformat()
+    try:
+        message = await workspace.api.deps.log.get(message_id)
+    except UnknownMessage:
+        return local
+    zone = await debtor_zone(workspace.api.deps.log.engine, message.debtor_ref, message.destination)
+    return naive.replace(tzinfo=ZoneInfo(zone)).isoformat()
+
+
+def _collector(viewer: Viewer) -> str:
+    if viewer.person.collector_id is None:
+        raise NotFound()
+    return viewer.person.collector_id
