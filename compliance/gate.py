@@ -130,6 +130,9 @@ class CheckSubject:
     agreed_until: datetime | None = None  # the debtor agreed to contact outside hours until then
     # Local times the debtor named as inconvenient: (weekdays, start, end), Monday = 0.
     inconvenient_times: tuple[tuple[frozenset[int], time, time], ...] = ()
+    # What the debtor said they prefer (advisory: see rules/preferences.py).
+    preferred_channel: str | None = None
+    preferred_locale: str | None = None
     requested_by: str | None = None  # who asked: "strategy", "api:key-name#campaign", ...
     # Calls and visits: the collectors named on the request, and those the registry knows.
     collector_ids: tuple[str, ...] = ()

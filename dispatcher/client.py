@@ -5,7 +5,10 @@
         view = await client.get(accepted[0].message_id)
 
 A batch is all or nothing: if any item is invalid, ``InvalidBatch`` lists every problem
-(index, field, reason) and nothing is written. Once the contact-log transaction commits
+(index, field, reason) and nothing is written. That includes what the compliance gate
+would certainly refuse for a fact the contact log knows now (``early_refusal``: no rule
+pack for the debtor, an unknown or uncredentialed collector). A request without a
+locale is rendered in the debtor's preferred language. Once the contact-log transaction commits
 the messages are safe: if Redis is unreachable at that instant, the sweep enqueues them.
 
 Redis is never a reason to refuse: ``connect`` does not wait for it (a warning says when
@@ -31,6 +34,7 @@ from dispatcher.contactlog.cancel import Cancelled, cancel_message, cancel_pendi
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import Accepted, ContactLog
+from dispatcher.early_refusal import enqueue_facts
 from dispatcher.queue import JobQueue
 from dispatcher.redis_pool import COMMAND_TIMEOUT_S, lazy_redis, redis_reachable, where
 from dispatcher.requests import MessageRequest, validate_batch
@@ -97,17 +101,25 @@ class DispatcherClient:
         await redis_reachable(redis)  # only to warn early: sends try again each time
         return cls(settings, contact_log=ContactLog(engine, clock or SystemClock()), redis=redis)
 
-    async def send(self, request: MessageRequest) -> Accepted:
-        return (await self.send_many([request]))[0]
+    async def send(self, request: MessageRequest, *, refuse_early: bool = True) -> Accepted:
+        return (await self.send_many([request], refuse_early=refuse_early))[0]
 
-    async def send_many(self, requests: Sequence[MessageRequest]) -> list[Accepted]:
+    async def send_many(
+        self, requests: Sequence[MessageRequest], *, refuse_early: bool = True
+    ) -> list[Accepted]:
+        """Validate, commit, enqueue. ``refuse_early=False`` leaves what the contact log
+        knows (packs, collectors) to the gate alone: for showing the gate refuse it."""
         await self.approvals.refresh()  # a template compliance approved a moment ago can go
+        now = self.log.clock.now()
         rows = validate_batch(
             requests,
             catalog=self.catalog,
-            now=self.log.clock.now(),
+            now=now,
             max_sms_segments=self.settings.sms_max_segments,
             validity=timedelta(hours=self.settings.message_validity_h),
+            facts=await enqueue_facts(
+                self.log.engine, requests, today=now.date(), refuse=refuse_early
+            ),
         )
         accepted = await self.log.add_queued(rows)
         new_jobs = [(a.message_id, a.scheduled_for) for a in accepted if a.created]

@@ -35,3 +35,7 @@ class ShiftedClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset
+
+    def move_to(self, at: datetime) -> None:
+        """Read ``at`` now, and run on from there (a test whose visit day has come)."""
+        self._offset = at - datetime.now(UTC)

@@ -103,7 +103,8 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
             accepted = await client.send_many(requests)
             enqueued_s = time.perf_counter() - started
             again = await client.send_many(requests)
-            others = await client.send_many(channel_requests_)
+            # The expired collector's call is let through to show the gate refusing it.
+            others = await client.send_many(channel_requests_, refuse_early=False)
 
             worker = create_worker(
                 settings, redis_url=redis_url, poll_delay=0.005, handle_signals=False

@@ -21,6 +21,7 @@ from compliance.rules import (
 )
 from compliance.rules.approved import ApprovedTemplateRule
 from compliance.rules.consent import AutomatedToMobileConsentRule
+from compliance.rules.preferences import StatedPreferencesRule
 from dispatcher.api.pausestate import pause_rule
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.contactlog.approvals import TemplateApprovals
@@ -105,5 +106,6 @@ def default_rules(settings: Settings, catalog: TemplateCatalog | None = None) ->
         FrequencyCapRule(),
         ConversationQuietPeriodRule(),  # Reg F: no call within 7 days after a conversation
         CollectorCredentialRule(),  # calls and visits: trained collectors, valid credentials
+        StatedPreferencesRule(),  # the preferred channel and language: recorded, advisory
         pause_rule(settings),  # operations.pause: emergency stop, set with POST /v1/pause
     ]

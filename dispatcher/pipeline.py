@@ -360,6 +360,8 @@ def subject_for(
         packs=_packs(message, debtor),
         agreed_until=debtor.agreed_contact_until if debtor else None,
         inconvenient_times=_inconvenient(debtor.inconvenient_times if debtor else None),
+        preferred_channel=debtor.preferred_channel if debtor else None,
+        preferred_locale=debtor.preferred_locale if debtor else None,
         collector_ids=tuple(message.collector_ids or ()),
         collectors=collectors,
         address_country=(message.address or {}).get("country"),

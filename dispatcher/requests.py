@@ -2,7 +2,10 @@
 
 Validation happens here, before anything is written: a bad phone number, an unknown
 template or locale, a missing variable or a message too long is refused with the field
-and the problem, and nothing is enqueued.
+and the problem, and nothing is enqueued. Given what the contact log knows
+(``dispatcher.early_refusal``), so is what the gate would certainly refuse (no rule pack
+for the debtor, an unknown or uncredentialed collector), and a request that names no
+locale is rendered in the debtor's preferred language.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 from dispatcher.addresses import address_key, checked_address
 from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
+from dispatcher.early_refusal import EnqueueFacts, early_problems
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
 from dispatcher.ids import new_message_id
 from dispatcher.phones import e164
@@ -36,15 +40,17 @@ _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 CAMPAIGN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}")
 CAMPAIGN_HINT = "1-50 letters, digits, '.', '_' or '-'"
 
+
 @dataclass(frozen=True)
 class MessageRequest:
     """One message the strategy module wants sent."""
 
     channel: str
     template: str
-    locale: str
     destination: str
     debtor_ref: str
+    # The template's language; None: the debtor's preferred language (else their record's).
+    locale: str | None = field(default=None, kw_only=True)
     variables: Mapping[str, Any] = field(default_factory=dict)
     account_ref: str | None = None
     idempotency_key: str | None = None  # same key, same message: a retry never sends twice
@@ -68,12 +74,15 @@ def validate_batch(
     now: datetime,
     max_sms_segments: int,
     validity: timedelta,
+    facts: EnqueueFacts | None = None,
 ) -> list[dict[str, Any]]:
-    """Contact-log rows for every request, or InvalidBatch listing every problem found."""
+    """Contact-log rows for every request, or InvalidBatch listing every problem found.
+    ``facts``: what the contact log knows (``early_refusal.enqueue_facts``); without them
+    a request must name its locale, and only the request itself is checked."""
     rows, problems = [], []
     for index, request in enumerate(requests):
         try:
-            rows.append(_row(request, catalog, now, max_sms_segments, validity))
+            rows.append(_row(request, catalog, now, max_sms_segments, validity, facts))
         except InvalidRequest as exc:
             problems += [FieldProblem(p.field, p.problem, index) for p in exc.problems]
     if problems:
@@ -96,8 +105,14 @@ def _row(
     now: datetime,
     max_sms_segments: int,
     validity: timedelta,
+    facts: EnqueueFacts | None = None,
 ) -> dict[str, Any]:
     problems: list[FieldProblem] = []
+    locale = request.locale or (facts.locale_of(request.debtor_ref) if facts else None) or ""
+    if not locale:
+        problems.append(
+            FieldProblem("locale", "is required: the debtor has no preferred language on record")
+        )
 
     def check(ok: bool, field_name: str, problem: str) -> bool:
         if not ok:
@@ -126,19 +141,21 @@ def _row(
         if check(request.valid_until.tzinfo is not None, "valid_until", "needs a time zone"):
             valid_until = request.valid_until
             check(valid_until > scheduled_for, "valid_until", "is not after the time to send")
-    destination, address = request.destination, None
+    destination, address, placed = request.destination, None, ""
     if request.channel in PHONE_CHANNELS:
         try:
-            destination = e164(request.destination, request.locale)
+            destination = placed = e164(request.destination, locale)
         except InvalidRequest as exc:
             problems += exc.problems
     elif channel_ok:
         try:
             address = checked_address(request.address)
-            destination = address_key(address)
+            destination = placed = address_key(address)
         except InvalidRequest as exc:
             problems += exc.problems
     collectors = _collectors(request, problems) if channel_ok else []
+    if facts is not None and channel_ok:
+        problems += early_problems(request, placed, facts)
     if request.channel == ChannelKind.VISIT:
         _check_visit_at(request.variables.get("visit_at"), now, problems)
     variables = _jsonable(request.variables, problems)
@@ -149,12 +166,12 @@ def _row(
         variables.setdefault("consumer_address_lines", [*address["lines"], *postal])
 
     version, segments = "", None
-    if channel_ok and variables is not None:
+    if channel_ok and variables is not None and locale:
         try:
-            rendered = catalog.render(request.channel, request.template, request.locale, variables)
+            rendered = catalog.render(request.channel, request.template, locale, variables)
             version, segments = rendered.version, rendered.segments
-            if not catalog.approvals.find(*_key(request), version):
-                label = f"{request.channel}/{request.locale}/{request.template}"
+            if not catalog.approvals.find(request.channel, request.template, locale, version):
+                label = f"{request.channel}/{locale}/{request.template}"
                 problem = f"{label} version {version} is not approved by compliance"
                 problems.append(FieldProblem("template", problem))
         except UnknownTemplate as exc:
@@ -184,11 +201,10 @@ def _row(
         "channel": request.channel,
         "template_name": request.template,
         "template_version": version,
-        "locale": request.locale,
+        "locale": locale,
         "variables": variables,
         "destination": destination,
-        "requested_by": request.requested_by
-        + (f"#{request.campaign}" if request.campaign else ""),
+        "requested_by": request.requested_by + (f"#{request.campaign}" if request.campaign else ""),
         "created_at": now,
         "scheduled_for": scheduled_for,
         "valid_until": valid_until,
@@ -218,10 +234,6 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, Sequence | Set) and not isinstance(value, str):
         return list(value)
     return str(value)  # Decimal and the like: their exact text
-
-
-def _key(request: MessageRequest) -> tuple[str, str, str]:
-    return request.channel, request.template, request.locale
 
 
 def _check_visit_at(raw: Any, now: datetime, problems: list[FieldProblem]) -> None:

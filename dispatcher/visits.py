@@ -12,9 +12,11 @@ offset it was given with), ``address_text`` the address on one line.
     await record_visit_outcome(log, message_id, by="c-1", went=["c-1", "c-2"],
                                result="visited", recording_ref="rec/2026/11/30/1.mp4")
 
-A collector on the visit records its outcome once, after the notice went out: the result
-(``visited`` or ``not_met``), who went, the recording's reference and a note (checked by
-the civility filter). The visit's status becomes ``delivered``.
+A collector on the visit records its outcome once, after the notice went out and not
+before the visit's time (an outcome for a visit that has not happened yet is refused,
+naming ``result``): the result (``visited`` or ``not_met``), who went, the recording's
+reference and a note (checked by the civility filter). The visit's status becomes
+``delivered``. Every problem is named at once.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ async def visit_request(
     address: Mapping[str, Any],
     visit_at: datetime,
     collector_ids: Sequence[str],
-    locale: str,
+    locale: str | None,
     variables: Mapping[str, Any] | None = None,
     account_ref: str | None = None,
     idempotency_key: str | None = None,
@@ -108,11 +110,12 @@ async def record_visit_outcome(
     if by not in on_visit:
         raise NotOnTheCall(f"collector {by} is not on visit {message_id}")
     _check_open(message)
+    now = log.clock.now()
     problems = _problems(went, on_visit, result, recording_ref)
+    problems += _too_early(message, now)
     problems += note_problems(note, scanner or default_scanner())
     if problems:
         raise InvalidRequest(problems)
-    now = log.clock.now()
     disposition: dict[str, Any] = {
         "kind": VISIT_RESULTS[ContactResult(result)].value,
         "result": result,
@@ -143,6 +146,24 @@ def _check_open(message: Message) -> None:
             f"visit {message.id} is {message.status}: only a visit whose notice went out "
             "(sent) takes an outcome"
         )
+
+
+def _too_early(message: Message, now: datetime) -> list[FieldProblem]:
+    """A visit's outcome exists once its time has come (``variables.visit_at``)."""
+    try:
+        at = datetime.fromisoformat(str(message.variables.get("visit_at")))
+    except ValueError:
+        return []  # checked when it was planned; a row without one predates the rule
+    if at.tzinfo is None or at <= now:
+        return []
+    shown = message.variables.get("visit_time_local") or at.isoformat()
+    return [
+        FieldProblem(
+            "result",
+            f"visit {message.id} is booked for {shown} ({at.isoformat()}): its outcome can "
+            "be recorded from then on, not before",
+        )
+    ]
 
 
 def _problems(

@@ -49,8 +49,8 @@ async def schedule_call(request: web.Request, api: Api, key: KeyRecord) -> web.R
     collector_id = fields.text("collector_id", max_length=100, required=key.role is Role.STRATEGY)
     if key.role is Role.COLLECTOR and collector_id not in (None, key.name):
         raise Problem(403, f"a collector key schedules calls for its own collector ({key.name})")
+    locale = fields.text("locale", max_length=10, required=False)  # None: the debtor's
     values = {
-        "locale": fields.text("locale", max_length=10),
         "destination": fields.text("destination", max_length=64),
         "debtor_ref": fields.text("debtor_ref", max_length=100),
     }
@@ -70,7 +70,7 @@ async def schedule_call(request: web.Request, api: Api, key: KeyRecord) -> web.R
         channel=ChannelKind.VOICE, template=template, variables=variables,
         account_ref=account_ref, idempotency_key=idempotency_key, send_after=send_after,
         valid_until=valid_until, requested_by=f"api:{key.name}", collector_id=collector,
-        locale=text["locale"], destination=text["destination"], debtor_ref=text["debtor_ref"],
+        locale=locale, destination=text["destination"], debtor_ref=text["debtor_ref"],
     )  # fmt: skip
     accepted = await api.client.send_many([call])
     return web.json_response(accepted_json(accepted[0]), status=202)

@@ -27,6 +27,7 @@ from dispatcher.contactlog.audit import MessageFilters
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.contactlog.store import Accepted
 from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
+from dispatcher.early_refusal import enqueue_facts
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
 from dispatcher.requests import CAMPAIGN, CAMPAIGN_HINT, MessageRequest, validate_batch
 
@@ -65,7 +66,8 @@ async def enqueue_batch(request: web.Request, api: Api, key: KeyRecord) -> web.R
         if message is not None and not fields.problems:
             messages.append((index, message))
     if problems:
-        raise Problem.invalid(sorted(problems + _problems_of(api, messages), key=_position))
+        found = problems + await _problems_of(api, messages)
+        raise Problem.invalid(sorted(found, key=_position))
     try:
         accepted = await api.client.send_many([m for _, m in messages])
     except InvalidRequest as exc:  # for a batch of one it names no index: name it all the same
@@ -85,7 +87,7 @@ async def enqueue_batch(request: web.Request, api: Api, key: KeyRecord) -> web.R
 async def get_message(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     message_id = request.match_info["message_id"]
     row = await api.audit.message(message_id) if MESSAGE_ID.fullmatch(message_id) else None
-    if row is None or (key.role is Role.COLLECTOR and not _own(row.requested_by, key)):
+    if row is None or (key.role is Role.COLLECTOR and not _own(row, key)):
         raise Problem(404, f"no message with id {message_id!r}")
     full = key.role is not Role.STRATEGY
     if key.role in PEOPLE:
@@ -133,8 +135,9 @@ def message_filters(query: Query, key: KeyRecord) -> MessageFilters:
         collector_id=query.text("collector_id"),
         since=query.timestamp("since"),
         until=query.timestamp("until"),
-        # A collector sees what they asked for; the others see every message.
-        requested_by=f"api:{key.name}" if key.role is Role.COLLECTOR else None,
+        # A collector sees what they asked for, their calls and the visits they are on;
+        # the others see every message.
+        visible_to=key.name if key.role is Role.COLLECTOR else None,
     )
 
 
@@ -151,9 +154,9 @@ def _message(fields: Fields, key: KeyRecord) -> MessageRequest | None:
     values = {
         "channel": fields.text("channel", max_length=16),
         "template": fields.text("template", max_length=100),
-        "locale": fields.text("locale", max_length=10),
         "debtor_ref": fields.text("debtor_ref", max_length=100),
     }
+    locale = fields.text("locale", max_length=10, required=False)  # None: the debtor's
     destination, address = _recipient(fields, values["channel"])
     account_ref = fields.text("account_ref", max_length=100, required=False, allow_empty=True)
     idempotency_key = fields.text("idempotency_key", max_length=200, required=False)
@@ -165,7 +168,7 @@ def _message(fields: Fields, key: KeyRecord) -> MessageRequest | None:
         return None
     text = {k: str(v) for k, v in values.items()}
     return MessageRequest(
-        channel=text["channel"], template=text["template"], locale=text["locale"],
+        channel=text["channel"], template=text["template"], locale=locale,
         destination=destination or "", debtor_ref=text["debtor_ref"], address=address,
         variables=variables, account_ref=account_ref, idempotency_key=idempotency_key,
         send_after=send_after, valid_until=valid_until, requested_by=f"api:{key.name}",
@@ -192,16 +195,20 @@ def _recipient(fields: Fields, channel: str | None) -> tuple[str | None, dict[st
     return destination, address
 
 
-def _problems_of(api: Api, messages: Sequence[tuple[int, MessageRequest]]) -> list[FieldProblem]:
+async def _problems_of(
+    api: Api, messages: Sequence[tuple[int, MessageRequest]]
+) -> list[FieldProblem]:
     """What validation finds in the well-formed items of a batch that has malformed ones."""
     if not messages:
         return []
     settings, now = api.deps.settings, api.deps.clock.now()
+    requests = [m for _, m in messages]
     try:
         validate_batch(
-            [m for _, m in messages], catalog=api.deps.catalog, now=now,
+            requests, catalog=api.deps.catalog, now=now,
             max_sms_segments=settings.sms_max_segments,
             validity=timedelta(hours=settings.message_validity_h),
+            facts=await enqueue_facts(api.deps.log.engine, requests, today=now.date()),
         )  # fmt: skip
     except InvalidRequest as exc:
         return [FieldProblem(p.field, p.problem, messages[p.index or 0][0]) for p in exc.problems]
@@ -212,9 +219,11 @@ def _position(problem: FieldProblem) -> tuple[int, str]:
     return (problem.index or 0, problem.field)
 
 
-def _own(requested_by: str, key: KeyRecord) -> bool:
+def _own(row: Any, key: KeyRecord) -> bool:
+    """A collector's own: what they asked for, a call they place, a visit they are on."""
     mine = f"api:{key.name}"
-    return requested_by == mine or requested_by.startswith(mine + "#")
+    asked = row.requested_by == mine or row.requested_by.startswith(mine + "#")
+    return asked or row.collector_id == key.name or key.name in (row.collector_ids or ())
 
 
 def _accepted_json(accepted: Accepted) -> dict[str, Any]:

@@ -34,7 +34,7 @@ MAX_COLLECTORS = 10
 async def plan_visit(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     fields = Fields(await read_json(request), what="a visit")
     debtor_ref = fields.text("debtor_ref", max_length=100)
-    locale = fields.text("locale", max_length=10)
+    locale = fields.text("locale", max_length=10, required=False)  # None: the debtor's
     address = fields.value("address", required=True)
     if address is not None and not isinstance(address, dict):
         fields.fail("address", "must be an object with name, lines, country, postal_code")
@@ -48,7 +48,7 @@ async def plan_visit(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
     idempotency_key = fields.text("idempotency_key", max_length=200, required=False)
     variables = fields.mapping("variables")
     fields.finish()
-    assert debtor_ref and locale and visit_at and collector_ids is not None
+    assert debtor_ref and visit_at and collector_ids is not None
     named = list(dict.fromkeys(collector_ids))
     problems = await credential_problems(
         api, [(f"collector_ids[{i}]", c) for i, c in enumerate(collector_ids)]

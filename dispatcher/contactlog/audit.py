@@ -13,14 +13,25 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.clock import Clock
 from dispatcher.contactlog.models import AuditRead, Hold, Message, MessageEvent
 
-__all__ = ["AuditLog", "HoldRow", "MessageFilters", "ReadRow"]
+__all__ = ["AuditLog", "HoldRow", "MessageFilters", "ReadRow", "on_message"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +44,10 @@ class MessageFilters:
     since: datetime | None = None  # created at or after
     until: datetime | None = None  # created before
     requested_by: str | None = None  # exactly, or followed by "#campaign"
-    collector_id: str | None = None  # the collector who placed the call or leads the visit
+    # The collector who placed the call, or any collector on the visit.
+    collector_id: str | None = None
+    # A collector's own view: what they asked for (requested_by), their calls and visits.
+    visible_to: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,7 +104,7 @@ class AuditLog:
         columns: Sequence[Any] = (Message.__table__,),
     ) -> list[Row[Any]]:
         """Up to ``limit`` messages matching ``filters`` whose id follows ``after``."""
-        query = _filtered(select(*columns), filters)
+        query = _filtered(select(*columns), filters, self.engine.dialect.name)
         if after is not None:
             query = query.where(Message.id > after)
         async with self._reads.connect() as conn:
@@ -227,7 +241,18 @@ class AuditLog:
             ]
 
 
-def _filtered(query: Select[Any], f: MessageFilters) -> Select[Any]:
+def on_message(collector_id: str, dialect: str) -> ColumnElement[bool]:
+    """The message is a call by ``collector_id``, or a visit with them on it."""
+    ids = Message.collector_ids
+    if dialect == "postgresql":
+        named: ColumnElement[bool] = type_coerce(ids, JSONB).contains([collector_id])
+    else:
+        each = func.json_each(ids).table_valued("value")
+        named = select(literal(1)).select_from(each).where(each.c.value == collector_id).exists()
+    return or_(Message.collector_id == collector_id, named)
+
+
+def _filtered(query: Select[Any], f: MessageFilters, dialect: str) -> Select[Any]:
     if f.debtor_ref is not None:
         query = query.where(Message.debtor_ref == f.debtor_ref)
     if f.account_ref is not None:
@@ -239,7 +264,16 @@ def _filtered(query: Select[Any], f: MessageFilters) -> Select[Any]:
     if f.rule_id is not None:
         query = query.where(Message.verdict["rule_id"].as_string() == f.rule_id)
     if f.collector_id is not None:
-        query = query.where(Message.collector_id == f.collector_id)
+        query = query.where(on_message(f.collector_id, dialect))
+    if f.visible_to is not None:
+        mine = f"api:{f.visible_to}"
+        query = query.where(
+            or_(
+                Message.requested_by == mine,
+                Message.requested_by.startswith(mine + "#", autoescape=True),
+                on_message(f.visible_to, dialect),
+            )
+        )
     if f.since is not None:
         query = query.where(Message.created_at >= f.since)
     if f.until is not None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from dispatcher.clock import ShiftedClock
 from dispatcher.contactlog.keys import ApiKeyStore, Role
 from dispatcher.domain import EventSource, MessageStatus
 from tests.api.conftest import HttpApi
@@ -185,7 +186,10 @@ async def test_visits_need_two_credentialed_collectors_and_take_one_outcome(api:
     status, bad = await api.call(
         "POST", path, role=Role.COLLECTOR, json_body={**outcome, "went": [ME, "c-9"]}
     )
-    assert status == 422 and bad["errors"][0]["field"] == "went"
+    assert status == 422 and [e["field"] for e in bad["errors"]] == ["went", "result"]
+    assert "booked for" in bad["errors"][1]["problem"]  # the visit is tomorrow: not yet
+    assert isinstance(api.stack.clock, ShiftedClock)  # the server's clock too
+    api.stack.clock.move_to(datetime(2026, 12, 1, 16, 0, tzinfo=UTC))
     status, recorded = await api.call("POST", path, role=Role.COLLECTOR, json_body=outcome)
     assert status == 200, recorded
     assert (recorded["status"], recorded["result"]) == ("delivered", "visited")

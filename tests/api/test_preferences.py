@@ -165,3 +165,22 @@ async def test_a_work_hold_set_by_compliance_is_the_same_place_preference(api: H
     assert holds["items"] == []
     _, shown = await api.call("GET", f"/v1/debtors/{ref}/preferences", role=S)
     assert shown["changes"][-1]["by"] == "compliance:compliance-1"
+
+
+async def test_the_preferred_channel_is_recorded_in_the_verdict_not_enforced(
+    api: HttpApi,
+) -> None:
+    ref = debtor()
+    body = {"country": "US", "preferred_channel": "letter", "preferred_locale": "zh-CN"}
+    assert (await api.call("PUT", f"/v1/debtors/{ref}", role=S, json_body=body))[0] == 200
+    message_id = await api.enqueue(debtor_ref=ref)  # a text, in en-US
+
+    await api.run_worker()
+
+    message = (await api.stack.view(message_id)).message
+    assert message["status"] in {"sent", "delivered"}
+    [rule] = [r for r in message["verdict"]["rules"] if r["rule_id"] == "preferences.stated"]
+    assert rule["decision"] == "allow"
+    assert rule["inputs"]["channel_preferred"] is False
+    assert rule["inputs"]["locale_preferred"] is False
+    assert "prefers letter" in rule["reason"]

@@ -41,6 +41,10 @@ async def client(
     )
     redis = await create_pool(RedisSettings.from_dsn(redis_url))
     log = ContactLog(engine, ShiftedClock(ALLOWED_EVERYWHERE))
+    for collector_id in ("c-1", "c-2"):  # trained: an untrained one is refused at enqueue
+        await log.collectors.upsert(
+            collector_id, name=collector_id, phone="+12015550101", trained_on=date(2026, 1, 5)
+        )
     yield DispatcherClient(settings, contact_log=log, redis=redis)
     await redis.aclose()
 

@@ -98,7 +98,8 @@ async def _enqueue(stack: Stack, n: int) -> str:
             visit_at=stack.clock.now() + timedelta(hours=2 + n % 5), collector_ids=collectors,
             account_ref=f"A-{n}", idempotency_key=f"v-{n}", variables={"debtor_name": "Maria"},
         )  # fmt: skip
-    return (await stack.client.send(request)).message_id
+    # The gate, not enqueue, is to refuse the untrained collectors: explain must agree.
+    return (await stack.client.send(request, refuse_early=False)).message_id
 
 
 def _call(debtor: str, n: int, collector: str) -> MessageRequest:

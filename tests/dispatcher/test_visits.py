@@ -158,6 +158,11 @@ async def test_the_visit_outcome_is_recorded_once_by_a_collector_on_it(desk: Des
             desk.log, message_id, by="c-1", went=["c-1", "c-7"], result="met", note="idiot"
         )
     assert {p.field for p in refused.value.problems} == {"went", "result", "note"}
+    with pytest.raises(InvalidRequest) as too_early:  # the visit is tomorrow at 10:00
+        await record_visit_outcome(desk.log, message_id, by="c-1", went=["c-1"], result="visited")
+    assert [p.field for p in too_early.value.problems] == ["result"]
+    assert "booked for" in too_early.value.problems[0].problem
+    desk.log.clock = ShiftedClock(tomorrow_at_ten() + timedelta(hours=1))
 
     stored = await record_visit_outcome(
         desk.log, message_id, by="c-1", went=["c-1", "c-2"], result="visited",

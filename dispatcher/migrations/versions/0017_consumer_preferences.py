@@ -1,5 +1,8 @@
 """consumer preferences: preferred channel and language, and the log of every change
 
+On PostgreSQL the log gets the append-only trigger of the sealed tables
+(dispatcher/proof/appendonly.py): its rows are never changed or deleted.
+
 Revision ID: 0017
 Revises: 0016
 """
@@ -38,6 +41,10 @@ def upgrade() -> None:
         ["debtor_ref"],
         unique=False,
     )
+    if op.get_bind().dialect.name == "postgresql":  # appended, never changed or deleted
+        from dispatcher.proof.appendonly import install_triggers
+
+        install_triggers(op.get_bind(), {"preference_changes": ()})
 
 
 def downgrade() -> None:
