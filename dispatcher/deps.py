@@ -18,6 +18,7 @@ from compliance.rules import (
     HoldsRule,
     RendersWithinLimit,
     RequiredContentRule,
+    RiskFlagsRule,
 )
 from compliance.rules.approved import ApprovedTemplateRule
 from compliance.rules.consent import AutomatedToMobileConsentRule
@@ -101,6 +102,7 @@ def default_rules(settings: Settings, catalog: TemplateCatalog | None = None) ->
         ),
         RequiredContentRule(),
         HoldsRule(allowed_after_cease=register.allowed_after_cease),
+        RiskFlagsRule(),  # seed 4: what the debtor's risk flags stop, as the packs say
         AutomatedToMobileConsentRule(),  # TCPA: automated calls to mobiles need consent
         ContactHoursRule(),
         FrequencyCapRule(),

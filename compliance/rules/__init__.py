@@ -4,6 +4,7 @@ from compliance.rules.collectors import CollectorCredentialRule
 from compliance.rules.content import RequiredContentRule
 from compliance.rules.holds import HOLD_KINDS, HoldsRule
 from compliance.rules.renders import RendersWithinLimit
+from compliance.rules.risk_flags import RiskFlagsRule
 
 __all__ = [
     "HOLD_KINDS",
@@ -11,4 +12,5 @@ __all__ = [
     "HoldsRule",
     "RendersWithinLimit",
     "RequiredContentRule",
+    "RiskFlagsRule",
 ]

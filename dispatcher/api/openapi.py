@@ -98,7 +98,7 @@ FILTERS = [
     query("status", {"type": "string", "enum": list(MessageStatus)}, "Current status."),
     query("channel", {"type": "string", "enum": list(ChannelKind)}, "Channel."),
     query("rule_id", TEXT100, "The rule that decided the verdict (e.g. hold.active)."),
-    query("collector_id", TEXT100, "Calls placed or visits led by this collector."),
+    query("collector_id", TEXT100, "Calls placed by this collector, or visits they are on."),
     query("since", TIME, "Created at or after (with a UTC offset)."),
     query("until", TIME, "Created before (with a UTC offset)."),
     query(
@@ -220,6 +220,16 @@ def paths() -> Json:
                 operation_id="putDebtor",
                 request="DebtorRequest",
                 parameters=[path("debtor_ref", TEXT100)],
+            )
+        },
+        "/v1/debtors/{debtor_ref}/preferences": {
+            "get": operation(
+                "A debtor's stated preferences and their log",
+                (Role.STRATEGY, Role.COLLECTOR, Role.COMPLIANCE),
+                {"200": json_response("Preferences", "DebtorPreferences")},
+                operation_id="getDebtorPreferences",
+                parameters=[path("debtor_ref", TEXT100)],
+                errors=("422",),
             )
         },
         "/v1/debtors/{debtor_ref}/accounts/{account_ref}": {
@@ -513,6 +523,7 @@ def components() -> Json:
 
 
 def build() -> Json:
+    from dispatcher.risk_flags.openapi import RISK_FLAG_SCHEMAS, risk_flag_paths  # and these
     from dispatcher.stats.openapi import STATS_SCHEMAS, stats_paths  # it builds on this module
     from dispatcher.webhooks.openapi import EVENT_SCHEMAS, event_paths  # so does this one
 
@@ -527,10 +538,16 @@ def build() -> Json:
             "whose collector_id is the key's name.",
         },
         "security": [{"bearer": []}],
-        "paths": {**paths(), **work_paths(), **stats_paths(), **event_paths()},
+        "paths": {
+            **paths(),
+            **work_paths(),
+            **stats_paths(),
+            **event_paths(),
+            **risk_flag_paths(),
+        },
         "components": {
             **components(),
-            "schemas": {**SCHEMAS, **STATS_SCHEMAS, **EVENT_SCHEMAS},
+            "schemas": {**SCHEMAS, **STATS_SCHEMAS, **EVENT_SCHEMAS, **RISK_FLAG_SCHEMAS},
         },
     }
 

@@ -23,6 +23,7 @@ from dispatcher.api.events import add_event_routes
 from dispatcher.api.inbound import inbound_sms
 from dispatcher.api.metrics import metrics
 from dispatcher.api.subscriptions import add_subscription_routes
+from dispatcher.risk_flags.api import add_risk_flag_routes
 from dispatcher.stats import api as stats
 from dispatcher.web.keys import DEPS
 
@@ -71,6 +72,7 @@ def add_api(app: web.Application) -> None:
     route.add_get("/v1/stats", stats.get_stats)
     add_event_routes(app)  # GET /v1/events, the changes feed
     add_subscription_routes(app)  # /v1/subscriptions: webhooks (admin)
+    add_risk_flag_routes(app)  # /v1/debtors/{debtor_ref}/risk-flags
     route.add_get("/metrics", metrics)
     route.add_get("/openapi.json", openapi)
     route.add_post("/webhooks/twilio/inbound", inbound_sms)

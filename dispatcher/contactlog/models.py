@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -152,11 +153,20 @@ class Message(Base):
     answered_by: Mapped[str | None] = mapped_column(String(32))
     # Calls and visits: what the collector recorded afterwards ({"kind": "promise_to_pay", ...}).
     disposition: Mapped[dict[str, Any] | None]
+    # The pause a deferred message is parked under: no job runs it until that pause is
+    # lifted (which releases it) or its validity ends (api/pausestate.py).
+    parked_by: Mapped[int | None]
 
     __table_args__ = (
         Index("ix_messages_status_scheduled_for", "status", "scheduled_for"),
         # Frequency caps count a debtor's recent contacts on a channel.
         Index("ix_messages_debtor_channel_attempted", "debtor_ref", "channel", "attempted_at"),
+        # A resume finds what its pause parked; only parked rows are in it.
+        Index(
+            "ix_messages_parked_by", "parked_by",
+            postgresql_where=text("parked_by IS NOT NULL"),
+            sqlite_where=text("parked_by IS NOT NULL"),
+        ),
     )
 
 
@@ -421,4 +431,5 @@ class DebtorSecret(Base):
 
 # Rooms with tables of their own declare them on this Base in their package; importing
 # them here puts every table in Base.metadata, which migrations are checked against.
+from dispatcher.risk_flags import models as _risk_flag_models  # noqa: E402, F401
 from dispatcher.stats import models as _stats_models  # noqa: E402, F401

@@ -22,11 +22,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import LateralFromClause, Select
 
 from compliance import AttemptCount, AttemptFact, HoldFact
+from compliance.rules.risk_flags import RiskFlagFact
 from dispatcher.contactlog.collectors import read_collectors
 from dispatcher.contactlog.holds import active_holds, holds_around, pick_holds
 from dispatcher.contactlog.models import Collector, Debtor, Message, UTCDateTime
 from dispatcher.contactlog.transitions import move
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, EventSource, MessageStatus
+from dispatcher.risk_flags.read import active_flags
 
 __all__ = ["COUNTED", "IN_FLIGHT", "DebtorSession", "counted", "debtor_session"]
 
@@ -97,6 +99,10 @@ class DebtorSession:
         return await active_holds(
             self.conn, debtor_ref=debtor_ref, destination=destination, channel=channel
         )
+
+    async def risk_flags(self, *, debtor_ref: str) -> list[RiskFlagFact]:
+        """The debtor's risk flags as they stand (``compliance.rules.risk_flags``)."""
+        return await active_flags(self.conn, debtor_ref)
 
     async def count_attempts(
         self,

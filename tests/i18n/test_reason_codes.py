@@ -100,7 +100,7 @@ def _catalog_codes(locale: str) -> set[str]:
 def test_the_walk_finds_the_rules_codes() -> None:
     codes = _all_codes()
     assert {"hours.outside", "hold.on_debtor", "cap.full", "collector.unknown"} <= set(codes)
-    assert {"pause.all", "quiet.after_event", "message.expired"} <= set(codes)
+    assert {"pause.all", "quiet.after_event", "message.expired", "risk.block"} <= set(codes)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
