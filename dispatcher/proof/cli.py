@@ -100,7 +100,7 @@ async def _verify(settings: Settings, args: argparse.Namespace) -> int:
         print(finding)
     verdict = "FAILED" if report.findings else "OK"
     print(f"{verdict}: {report.checkpoints} checkpoints, {report.entries} sealed entries, "
-          f"{report.events} events ({report.unsealed} not yet sealed), "
+          f"{report.events} rows of the sealed tables ({report.unsealed} not yet sealed), "
           f"{len(report.findings)} findings")  # fmt: skip
     return 1 if report.findings else 0
 
