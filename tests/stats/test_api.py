@@ -90,6 +90,9 @@ async def test_a_payment_is_kept_once_and_attributed(api: HttpApi) -> None:
         {"currency": "CNY", "count": 1, "recovered": "500.00", "attributed_to_contacts": "500.00"}
     ]
     assert found["promises"]["made"] == 1 and found["promises"]["kept"] == 1
+    (collector,) = found["collectors"]
+    assert collector["collector_id"] == "c-1" and collector["promises_kept"] == 1
+    assert collector["recovered"] == [{"currency": "CNY", "amount": "500.00"}]
 
 
 async def test_bad_payments_name_their_fields(api: HttpApi) -> None:

@@ -118,6 +118,8 @@ async def test_every_figure_is_counted_from_the_log(engine: AsyncEngine) -> None
             "conversations": 2,
             "promises_to_pay": 1,
             "disputes": 1,
+            "promises_kept": 0,
+            "recovered": [],
         },
         {
             "collector_id": "c-2",
@@ -126,6 +128,8 @@ async def test_every_figure_is_counted_from_the_log(engine: AsyncEngine) -> None
             "conversations": 0,
             "promises_to_pay": 0,
             "disputes": 0,
+            "promises_kept": 0,
+            "recovered": [],
         },
     ]
     assert found["refusals_by_rule"] == [
