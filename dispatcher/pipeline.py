@@ -26,6 +26,8 @@ from compliance import CheckSubject, CollectorFact, Decision, RuleResult, Verdic
 from compliance.applicable import applicable_packs
 from compliance.hours.zones import UnknownLocation
 from compliance.packs import PackError
+from compliance.rules.pause import PauseRule
+from dispatcher.api.pausestate import still_paused
 from dispatcher.contact_data import subject_fields
 from dispatcher.contactlog.collectors import collector_facts
 from dispatcher.contactlog.models import Collector, Debtor, Message
@@ -106,6 +108,11 @@ class Pipeline:
             assert verdict.until is not None
             await self.deps.queue.offer([(message_id, verdict.until)], now=self.deps.clock.now())
             return f"deferred until {verdict.until.isoformat()}"
+        if outcome == "parked":  # woken at its validity's end, to be blocked as expired
+            await self.deps.queue.offer(
+                [(message_id, current.valid_until)], now=self.deps.clock.now()
+            )
+            return "parked until the pause is lifted"
         if outcome != "claimed":
             return outcome
         assert render.rendered is not None  # the render rule blocks anything that did not render
@@ -146,6 +153,9 @@ class Pipeline:
             again = message.status == MessageStatus.DEFERRED and (
                 (message.verdict or {}).get("rule_id") == summary["rule_id"]
             )
+            parked_by = await _parking_pause(session, verdict)
+            if parked_by is not None:  # no job until the resume, or its validity's end
+                summary["parked_until_resumed"] = parked_by
             await session.move(
                 message.id,
                 expect=PENDING,
@@ -154,9 +164,10 @@ class Pipeline:
                 at=now,
                 log_event=not again,
                 verdict=record,
-                scheduled_for=verdict.until,
+                scheduled_for=verdict.until if parked_by is None else message.valid_until,
+                parked_by=parked_by,
             )
-            return "deferred"
+            return "deferred" if parked_by is None else "parked"
         assert rendered is not None
         claimed = await session.move(
             message.id,
@@ -313,6 +324,19 @@ class Pipeline:
             error_text=text,
             error_retryable=retryable,
         )
+
+
+async def _parking_pause(session: DebtorSession, verdict: Verdict) -> int | None:
+    """The pause to park a deferred message under: the first of those deferring it, when
+    the pause rule decides the deferral and that pause is still in force."""
+    deciding = verdict.deciding
+    if deciding is None or deciding.rule_id != PauseRule.id:
+        return None
+    pauses = deciding.inputs.get("pauses") or ()  # none: the pause state could not be read
+    if not pauses:
+        return None
+    pause_id = int(pauses[0]["id"])
+    return pause_id if await still_paused(session.conn, pause_id) else None
 
 
 def tries_left(tries: int, max_tries: int) -> bool:

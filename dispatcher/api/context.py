@@ -32,7 +32,7 @@ class Api:
                 deps.settings, contact_log=deps.log, redis=deps.queue.redis, catalog=deps.catalog
             ),
             keys=ApiKeyStore(engine, clock),
-            pauses=PauseStore(engine, clock),
+            pauses=PauseStore(engine, clock, deps.queue),  # a resume queues what it releases
             audit=AuditLog(engine, clock),
         )
 

@@ -22,15 +22,24 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, make_url, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from compliance.rules.pause import PauseFact, PauseRule
 from dispatcher.clock import Clock
-from dispatcher.contactlog.models import Message, Pause
+from dispatcher.contactlog.models import Message, MessageEvent, Pause
+from dispatcher.domain import EventSource, MessageStatus
+from dispatcher.queue import JobQueue
 from dispatcher.settings import Settings
 
-__all__ = ["PauseReader", "PauseRecord", "PauseStore", "pause_rule"]
+__all__ = [
+    "PauseReader",
+    "PauseRecord",
+    "PauseStore",
+    "pause_rule",
+    "release_parked",
+    "still_paused",
+]
 
 
 @dataclass(frozen=True)
@@ -65,9 +74,10 @@ class PauseRecord:
 
 
 class PauseStore:
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock, queue: JobQueue | None = None) -> None:
         self.engine = engine
         self.clock = clock
+        self.queue = queue  # where released messages are queued (else the sweep queues them)
 
     async def pause(
         self, *, scope: str, target: str | None, reason: str, by: str
@@ -100,7 +110,9 @@ class PauseStore:
     async def resume(
         self, *, scope: str, target: str | None, by: str, reason: str | None
     ) -> list[PauseRecord]:
-        """Lift every active pause of ``scope``/``target``; returns the pauses lifted."""
+        """Lift every active pause of ``scope``/``target``, and release what they parked;
+        returns the pauses lifted."""
+        now = self.clock.now()
         async with self.engine.begin() as conn:
             rows = await conn.execute(
                 update(Pause)
@@ -109,10 +121,14 @@ class PauseStore:
                     Pause.scope == scope,
                     Pause.target.is_(None) if target is None else Pause.target == target,
                 )
-                .values(lifted_at=self.clock.now(), lifted_by=by, lift_reason=reason)
+                .values(lifted_at=now, lifted_by=by, lift_reason=reason)
                 .returning(*Pause.__table__.c)
             )
-            return sorted((PauseRecord(**r._asdict()) for r in rows), key=lambda p: p.id)
+            lifted = sorted((PauseRecord(**r._asdict()) for r in rows), key=lambda p: p.id)
+            released = await release_parked(conn, lifted, by=by, at=now)
+        if released and self.queue is not None:
+            await self.queue.offer([(message_id, now) for message_id in released], now=now)
+        return lifted
 
     async def list(self, *, active_only: bool, limit: int = 500) -> list[PauseRecord]:
         query = select(Pause.__table__).order_by(Pause.id.desc()).limit(limit)
@@ -183,10 +199,57 @@ class PauseReader:
                 self._engine = create_async_engine(self.database_url, poolclass=NullPool)
             else:
                 self._engine = create_async_engine(
-                    self.database_url, pool_size=1, max_overflow=1, pool_recycle=1800,
+                    self.database_url,
+                    pool_size=1,
+                    max_overflow=1,
+                    pool_recycle=1800,
                     pool_pre_ping=True,  # its kept connection may have died with a restart
                 )
         return self._engine
+
+
+async def still_paused(conn: AsyncConnection, pause_id: int) -> bool:
+    """Whether a message may be parked under the pause, read in the transaction that would
+    park it. On PostgreSQL the row is read ``FOR SHARE SKIP LOCKED``: a resume lifting the
+    pause at this moment holds its row, so the answer is no (the message is deferred a few
+    seconds instead, as if unparked: never lost, never waiting on the resume); a resume
+    that comes after waits for this transaction, and then releases what it parked."""
+    query = select(Pause.id).where(Pause.id == pause_id, Pause.lifted_at.is_(None))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(read=True, skip_locked=True)
+    return (await conn.execute(query)).first() is not None
+
+
+async def release_parked(
+    conn: AsyncConnection, lifted: Sequence[PauseRecord], *, by: str, at: datetime
+) -> list[str]:
+    """Queue again, due now, the messages the lifted pauses parked; each with its event."""
+    if not lifted:
+        return []
+    ids = [p.id for p in lifted]
+    released = list(
+        (
+            await conn.execute(
+                update(Message)
+                .where(Message.parked_by.in_(ids), Message.status == MessageStatus.DEFERRED)
+                .values(
+                    status=MessageStatus.QUEUED, scheduled_for=at, updated_at=at, parked_by=None
+                )
+                .returning(Message.id)
+            )
+        ).scalars()
+    )
+    if released:
+        detail = {"released": "the pause that parked it was lifted", "pauses": ids, "by": by}
+        await conn.execute(
+            insert(MessageEvent),
+            [
+                {"message_id": message_id, "at": at, "source": EventSource.API,
+                 "status": MessageStatus.QUEUED, "detail": detail}
+                for message_id in released
+            ],
+        )  # fmt: skip
+    return released
 
 
 def pause_rule(settings: Settings) -> PauseRule:
