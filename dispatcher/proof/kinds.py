@@ -103,9 +103,10 @@ _events = _table(MessageEvent)
 MESSAGE_EVENT = SealedKind(
     "message_event", _events, public=("message_id", "at", "source", "status"),
     personal=("detail",), subject="event", split=_event_fields,
-    rows=select(*_events.c, Message.debtor_ref.label("debtor_of_row")).join(
-        Message, Message.id == _events.c.message_id
-    ),
+    # The debtor by a lookup per row (a correlated subquery), not a join: the rows are
+    # read by the events' primary key, whichever database plans it.
+    rows=select(*_events.c, select(Message.debtor_ref).where(
+        Message.id == _events.c.message_id).scalar_subquery().label("debtor_of_row")),
 )  # fmt: skip
 
 KINDS: list[SealedKind] = [MESSAGE_EVENT]

@@ -75,15 +75,18 @@ def personal_fields(kind: SealedKind, row: Any) -> dict[str, Any]:
 
 
 def entry_bytes(
-    kind: SealedKind, row: Any, *, entry_id: int, version: int, committed: bytes | None
-) -> bytes:
+    kind: SealedKind, row: Any, *, entry_id: int, version: int, committed: bytes | None,
+    public: dict[str, Any] | None = None,
+) -> bytes:  # fmt: skip
     """The leaf data of ``row`` sealed as ``entry_id``. Version 2 takes the commitment of
-    its personal fields (computed under the live secret, or the one stored when sealed)."""
+    its personal fields (computed under the live secret, or the one stored when sealed);
+    ``public``: the row's public fields, if the caller split them already."""
     if version == 1:
         if kind is not MESSAGE_EVENT:
             raise ValueError(f"only message events have version 1 leaves, not {kind.name}")
         return event_bytes(row, event_id=entry_id)
-    public, _ = kind.fields(row)
+    if public is None:
+        public = kind.fields(row)[0]
     document = {
         "kind": f"{kind.name}/v{version}",
         "id": entry_id,

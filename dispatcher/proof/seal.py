@@ -201,12 +201,14 @@ def _leaves(
     """Each row's leaf (without its index), with the time it is merged by."""
     leaves = []
     for row in rows:
-        personal = kind.fields(row)[1]
+        public, personal = kind.fields(row)
         secret_id, committed = None, None
         if personal:
             secret_id, secret = secrets[row.debtor_of_row or ""]
             committed = commitment(kind, row.id, personal, secret)
-        data = entry_bytes(kind, row, entry_id=row.id, version=VERSION, committed=committed)
+        data = entry_bytes(
+            kind, row, entry_id=row.id, version=VERSION, committed=committed, public=public
+        )
         leaves.append((
             getattr(row, kind.at),
             {"kind": kind.name, "event_id": row.id, "version": VERSION, "secret_id": secret_id,

@@ -71,9 +71,9 @@ class LeafCheck:
     def matches(self, kind: SealedKind, row: Any, j: int, *, entry_id: int | None = None) -> bool:
         entry_id = self.leaves.entry_ids[j] if entry_id is None else entry_id
         version = self.leaves.versions[j]
-        committed = None
+        committed, public = None, None
         if version > 1:
-            personal = kind.fields(row)[1]
+            public, personal = kind.fields(row)
             secret_id = self.leaves.secret_ids[j]
             secret = self.secrets.get(secret_id) if secret_id != NO_SECRET else None
             if secret_id == NO_SECRET:
@@ -83,7 +83,9 @@ class LeafCheck:
                 committed = commitment(kind, entry_id, personal, secret)
             else:
                 committed = self.leaves.commitment(j)  # destroyed: the commitment stands alone
-        data = entry_bytes(kind, row, entry_id=entry_id, version=version, committed=committed)
+        data = entry_bytes(
+            kind, row, entry_id=entry_id, version=version, committed=committed, public=public
+        )
         return leaf_hash(data) == self.leaves.hash(j)
 
 
