@@ -13,13 +13,15 @@ the sources uses ``gaps.Position``: a row that commits late is projected late, n
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, or_, select, text
+from sqlalchemy import Row, Select, Table, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
@@ -45,26 +47,48 @@ class IdSource:
     query: Callable[[ColumnElement[bool] | None], Select[Any]]  # rows matching a condition
     id_column: Callable[[], ColumnElement[int]]
     derive: Callable[[Mapping[str, Any]], list[Derived]]
+    # What else a row needs to be derived, read for the whole batch at once.
+    prepare: Callable[[AsyncConnection, Sequence[Row[Any]]], Awaitable[list[dict[str, Any]]]] = (
+        lambda _conn, rows: _as_dicts(rows)
+    )
+
+
+async def _as_dicts(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in rows]
 
 
 def _message_rows(where: ColumnElement[bool] | None) -> Select[Any]:
     events, messages = _table(MessageEvent), _table(Message)
-    earlier = events.alias("earlier")
-    previous = (
-        select(earlier.c.status)
-        .where(earlier.c.message_id == events.c.message_id, earlier.c.id < events.c.id)
-        .order_by(earlier.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     m = messages.c
     query = select(
         events.c.id, events.c.message_id, events.c.at, events.c.source, events.c.status,
         events.c.detail, m.debtor_ref, m.account_ref, m.channel, m.requested_by, m.result,
         m.disposition, m.duration_s, m.answered_by, m.collector_id, m.collector_ids,
-        previous.label("previous_status"),
     ).join(messages, m.id == events.c.message_id)  # fmt: skip
     return query if where is None else query.where(where)
+
+
+async def _with_previous(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """Each message event with the status of its message's event before it: one query
+    for the batch's messages by their index (a subquery per row would let the planner
+    walk the primary key backwards past every other message's events)."""
+    events = _table(MessageEvent)
+    history: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    wanted = sorted({r.message_id for r in rows})
+    for chunk in (wanted[i : i + 1000] for i in range(0, len(wanted), 1000)):
+        found = await conn.execute(
+            select(events.c.message_id, events.c.id, events.c.status)
+            .where(events.c.message_id.in_(chunk))
+            .order_by(events.c.id)
+        )
+        for message_id, event_id, status in found:
+            history[message_id].append((event_id, status))
+    shown = []
+    for row in rows:
+        earlier = history[row.message_id]
+        at = bisect.bisect_left(earlier, (row.id, ""))
+        shown.append({**row._mapping, "previous_status": earlier[at - 1][1] if at else None})
+    return shown
 
 
 def _hold_rows(where: ColumnElement[bool] | None) -> Select[Any]:
@@ -73,8 +97,9 @@ def _hold_rows(where: ColumnElement[bool] | None) -> Select[Any]:
 
 
 MESSAGE_SOURCE = IdSource(
-    "message_events", _message_rows, lambda: _table(MessageEvent).c.id, message_events
-)
+    "message_events", _message_rows, lambda: _table(MessageEvent).c.id, message_events,
+    _with_previous,
+)  # fmt: skip
 HOLD_SOURCE = IdSource(
     "holds", _hold_rows, lambda: _table(Hold).c.id, lambda r: [hold_event(r, EventType.HOLD_SET)]
 )
@@ -110,28 +135,38 @@ async def project(
             derived.extend(events)
         lifts, mark = await _lifts(conn, states.get(LIFTS), positions[HOLD_SOURCE.name].high, lag)
         derived.extend(lifts)
-        if derived:
-            await conn.execute(_insert(conn)(OutboundEvent).on_conflict_do_nothing(), [
-                {
-                    "event_id": d.event_id, "type": str(d.type), "order_key": d.order_key,
-                    "occurred_at": d.occurred_at, "projected_at": now, "data": d.data,
-                }
-                for d in derived
-            ])  # fmt: skip
-        rows: list[dict[str, Any]] = [{"name": n, "high": p.high, "pending": [g.to_json() for g in p.pending],
-                 "mark": None} for n, p in positions.items()]  # fmt: skip
+        await _append(conn, derived, now)
+        rows: list[dict[str, Any]] = [
+            {"name": n, "high": p.high, "pending": [g.to_json() for g in p.pending], "mark": None}
+            for n, p in positions.items()
+        ]
         rows.append({"name": LIFTS, "high": 0, "pending": [], "mark": mark})
-        changed = [r for r in rows if _changed(states.get(r["name"]), r)]
-        if changed:
-            upsert = _insert(conn)(EventSource)
-            await conn.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=["name"],
-                    set_={c: upsert.excluded[c] for c in ("high", "pending", "mark")},
-                ),
-                changed,
-            )
+        await _save(conn, [r for r in rows if _changed(states.get(r["name"]), r)])
         return len(derived)
+
+
+async def _append(conn: AsyncConnection, derived: Sequence[Derived], now: datetime) -> None:
+    """The events into the journal, each once (a second projection of a row adds none)."""
+    if derived:
+        await conn.execute(_insert(conn)(OutboundEvent).on_conflict_do_nothing(), [
+            {
+                "event_id": d.event_id, "type": str(d.type), "order_key": d.order_key,
+                "occurred_at": d.occurred_at, "projected_at": now, "data": d.data,
+            }
+            for d in derived
+        ])  # fmt: skip
+
+
+async def _save(conn: AsyncConnection, positions: Sequence[dict[str, Any]]) -> None:
+    if positions:
+        upsert = _insert(conn)(EventSource)
+        await conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["name"],
+                set_={c: upsert.excluded[c] for c in ("high", "pending", "mark")},
+            ),
+            positions,
+        )
 
 
 async def _read(
@@ -144,7 +179,7 @@ async def _read(
         late = or_(*(ids.between(g.first, g.last) for g in before.pending))
         rows.extend(await conn.execute(source.query(late)))
     rows.sort(key=lambda r: r.id)
-    derived = [d for row in rows for d in source.derive(row._mapping)]
+    derived = [d for row in await source.prepare(conn, rows) for d in source.derive(row)]
     return derived, before.after((r.id for r in rows), now=now, lag=lag)
 
 
