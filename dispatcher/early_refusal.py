@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from compliance import CollectorFact
 from compliance.applicable import applicable_packs
-from compliance.hours.zones import UnknownLocation
+from compliance.hours.zones import UnknownLocation, country_of
 from compliance.packs import PackError
 from compliance.rules.collectors import credential_problem
 from dispatcher.contactlog.collectors import collector_facts, read_collectors
@@ -114,10 +115,12 @@ def _pack_problem(
     request: Asked, destination: str, debtor: DebtorFacts | None
 ) -> FieldProblem | None:
     try:
+        recorded = debtor.packs if debtor else None
+        country = debtor.country if debtor else None
         applicable_packs(
             destination=destination,
-            recorded=debtor.packs if debtor else None,
-            country=debtor.country if debtor else None,
+            recorded=recorded,
+            country=country or (None if recorded else country_of_stored(destination)),
             region=debtor.region if debtor else None,
         )
     except (PackError, UnknownLocation) as exc:
@@ -128,6 +131,35 @@ def _pack_problem(
             f"country or packs (PUT /v1/debtors/{request.debtor_ref}) if they have one",
         )
     return None
+
+
+def country_of_stored(destination: str) -> str:
+    """``country_of`` for a destination as stored (valid E.164, or an address key), without
+    parsing the number again: its country code, and only for a code that several
+    countries share (+1, +44, ...), the metadata's leading digits — as ``parse`` would."""
+    if not destination.startswith("+"):
+        return country_of(destination)
+    digits = destination[1:]
+    for size in (1, 2, 3):
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
+        if regions:
+            break
+    else:
+        return country_of(destination)  # its own error
+    if len(regions) == 1:
+        return str(regions[0])
+    national = digits[size:]
+    zeros = len(national) - len(national.lstrip("0"))
+    number = phonenumbers.PhoneNumber(
+        country_code=int(digits[:size]),
+        national_number=int(national),
+        italian_leading_zero=zeros > 0 or None,
+        number_of_leading_zeros=zeros if zeros > 1 else None,
+    )
+    region = phonenumbers.region_code_for_number(number)
+    if not region:
+        raise UnknownLocation(f"cannot tell the country of {destination}")
+    return str(region)
 
 
 def _collector_problems(request: Asked, facts: EnqueueFacts) -> list[FieldProblem]:
