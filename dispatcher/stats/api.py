@@ -137,5 +137,6 @@ async def get_stats(request: web.Request, api: Api, key: KeyRecord) -> web.Respo
     found = await figures(
         api.deps.log.engine, wanted,
         grace_days=api.deps.settings.stats_promise_grace_days, today=today,
+        attribution_days=api.deps.settings.stats_attribution_days,
     )  # fmt: skip
     return web.json_response(found)

@@ -103,6 +103,7 @@ STATS_SCHEMAS: Json = {
             "attempts",
             "attempts_outside_hours",
             "opt_outs",
+            "complaints",
             "letters_returned",
             "payments",
             "promises",
@@ -120,6 +121,7 @@ STATS_SCHEMAS: Json = {
             "attempts": COUNT,
             "attempts_outside_hours": {**COUNT, "description": "Must be 0: a real check"},
             "opt_outs": COUNT,
+            "complaints": COUNT,
             "letters_returned": COUNT,
             "payments": LISTED,
             "promises": obj(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatcher.contactlog.models import Collector, Hold
 from dispatcher.domain import ChannelKind, ContactResult, Disposition
+from dispatcher.stats.complaints import complaint_figures
 from dispatcher.stats.facts import Metric
 from dispatcher.stats.models import PortfolioAccount, StatsDaily
 from dispatcher.stats.recovery import (
@@ -44,6 +45,7 @@ _COLLECTOR_ZEROS: dict[str, Any] = {
     "conversations": 0,
     "promises_to_pay": 0,
     "disputes": 0,
+    "complaints": 0,
     "promises_kept": 0,
     "recovered": [],
 }
@@ -59,8 +61,9 @@ class StatsFilter:
 
 
 async def figures(
-    engine: AsyncEngine, wanted: StatsFilter, *, grace_days: int, today: date
-) -> dict[str, Any]:
+    engine: AsyncEngine, wanted: StatsFilter, *, grace_days: int, today: date,
+    attribution_days: int = 30,
+) -> dict[str, Any]:  # fmt: skip
     """Every figure, as the JSON ``GET /v1/stats`` answers. ``today``: the local date now
     (a promise not yet due is open, neither kept nor broken)."""
     async with engine.connect() as conn:
@@ -74,6 +77,9 @@ async def figures(
             conn, wanted, collectors, per_collector, grace_days=grace_days, today=today
         )
         opt_outs = await _opt_outs(conn, wanted)
+        complaints = await complaint_figures(
+            conn, wanted, collectors, per_collector, window=timedelta(days=attribution_days)
+        )
         book = await book_figures(conn, wanted) if collectors is None else None
     refused = totals.get(Metric.REFUSED, {})
     deferred = totals.get(Metric.DEFERRED, {})
@@ -100,6 +106,7 @@ async def figures(
         "attempts": sum(totals.get(Metric.ATTEMPT, {}).values()),
         "attempts_outside_hours": sum(totals.get(Metric.OUTSIDE_HOURS, {}).values()),
         "opt_outs": opt_outs,
+        "complaints": complaints,
         "letters_returned": sum(totals.get(Metric.LETTER_RETURNED, {}).values()),
         "payments": payments["by_currency"],
         "promises": promises,

@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.contactlog.models import Hold, Message
+from dispatcher.risk_flags.models import RiskFlagEvent
 from dispatcher.stats.fold import LAG, fold_pending
 from dispatcher.stats.query import StatsFilter, figures
 from tests.stats.log import T0, HandLog
@@ -77,6 +78,12 @@ async def built(engine: AsyncEngine) -> HandLog:
     )
     async with engine.begin() as conn:
         await conn.execute(
+            insert(RiskFlagEvent).values(
+                debtor_ref="d-2", flag="complaint", action="set", reason="rude call",
+                actor="compliance:ann", actor_role="compliance", at=T0 + timedelta(hours=2),
+            )
+        )  # fmt: skip
+        await conn.execute(
             insert(Hold).values(
                 kind="opt_out",
                 channel="sms",
@@ -118,6 +125,7 @@ async def test_every_figure_is_counted_from_the_log(engine: AsyncEngine) -> None
             "conversations": 2,
             "promises_to_pay": 1,
             "disputes": 1,
+            "complaints": 1,
             "promises_kept": 0,
             "recovered": [],
         },
@@ -128,6 +136,7 @@ async def test_every_figure_is_counted_from_the_log(engine: AsyncEngine) -> None
             "conversations": 0,
             "promises_to_pay": 0,
             "disputes": 0,
+            "complaints": 0,
             "promises_kept": 0,
             "recovered": [],
         },
@@ -142,6 +151,7 @@ async def test_every_figure_is_counted_from_the_log(engine: AsyncEngine) -> None
     assert found["attempts_outside_hours"] == 1  # the call at 23:30 in Shanghai
     assert found["letters_returned"] == 1
     assert found["opt_outs"] == 1
+    assert found["complaints"] == 1  # credited to c-1, whose call came last before it
     assert found["promises"] == {"made": 1, "kept": 0, "open": 1, "kept_rate": None}
 
 
@@ -149,6 +159,7 @@ async def test_a_team_and_a_portfolio_narrow_the_figures(engine: AsyncEngine) ->
     await built(engine)
     await fold_pending(engine, now=LATER)
     north = await stats(engine, team="north")
+    assert (await stats(engine, team="south"))["complaints"] == 0
     assert [c["collector_id"] for c in north["collectors"]] == ["c-1"]
     assert north["attempts"] == 2 and north["attempts_outside_hours"] == 0
     assert north["success_rate"] is None  # the book is not a team's

@@ -64,7 +64,7 @@ async def _folded_alone(engine: AsyncEngine) -> dict[str, object]:
     async with engine.begin() as conn:
         for table in (StatsDaily, StatsContact, StatsPromise, StatsCursor):
             await conn.execute(delete(table))
-    assert found["attempts"] == 5 and DAY.isoformat() == found["period"]["from"]  # type: ignore[index]
+    assert found["attempts"] == 5 and DAY.isoformat() == found["period"]["from"]
     return found
 
 

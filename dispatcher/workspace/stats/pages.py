@@ -33,8 +33,9 @@ async def statistics(request: web.Request, viewer: Viewer) -> web.StreamResponse
         return render(request, viewer, "stats.html", {"given": given, "errors": errors,
                                                       "found": None}, status=422)  # fmt: skip
     found = await figures(
-        deps.log.engine, wanted, grace_days=deps.settings.stats_promise_grace_days, today=today
-    )
+        deps.log.engine, wanted, grace_days=deps.settings.stats_promise_grace_days, today=today,
+        attribution_days=deps.settings.stats_attribution_days,
+    )  # fmt: skip
     given |= {"from": wanted.start.isoformat(), "to": wanted.end.isoformat()}
     return render(request, viewer, "stats.html", {
         "given": given, "errors": {}, "found": found, **shown(found, viewer.t),
@@ -50,11 +51,20 @@ def shown(found: dict[str, Any], t: Translator) -> dict[str, Any]:
         per_day[row["day"]] = per_day.get(row["day"], 0) + row["count"]
         kind = (row["channel"], row["result"])
         by_kind[kind] = by_kind.get(kind, 0) + row["count"]
-    count = lambda n: format_count(n, lang)  # noqa: E731
+
+    def count(n: int) -> str:
+        return format_count(n, lang)
+
+    def rate(fraction: str | None) -> str:
+        return "—" if fraction is None else format_rate(Decimal(fraction), lang)
+
+    def money(amount: str, code: str) -> str:
+        return format_money(Decimal(amount), code, lang)
+
     return {
         "count": count,
-        "rate": lambda r: "—" if r is None else format_rate(Decimal(r), lang),
-        "money": lambda amount, code: format_money(Decimal(amount), code, lang),
+        "rate": rate,
+        "money": money,
         "by_kind": sorted(by_kind.items()),
         "days_chart": bar_chart(
             "chart-days", t("stats.charts.contacts_per_day"),
