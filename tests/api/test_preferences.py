@@ -15,6 +15,7 @@ import pytest
 from dispatcher.clock import ShiftedClock
 from dispatcher.contactlog.keys import Role
 from tests.api.conftest import HttpApi
+from tests.api.test_calls_visits import collectors, placed_call
 
 S, CP, CO = Role.STRATEGY, Role.COMPLIANCE, Role.COLLECTOR
 NEW_YORK = ZoneInfo("America/New_York")
@@ -184,3 +185,32 @@ async def test_the_preferred_channel_is_recorded_in_the_verdict_not_enforced(
     assert rule["inputs"]["channel_preferred"] is False
     assert rule["inputs"]["locale_preferred"] is False
     assert "prefers letter" in rule["reason"]
+
+
+async def test_a_disposition_over_http_names_every_problem_then_records_preferences(
+    api: HttpApi,
+) -> None:
+    ref = debtor()
+    await collectors(api)
+    call_id = await placed_call(api, debtor_ref=ref)
+    path = f"/v1/calls/{call_id}/disposition"
+    bad = {
+        "kind": "promise_to_pay", "amount": "-1", "date": "2026-11-01", "mood": "calm",
+        "preferences": {"inconvenient_times": [{"end": "10:61"}], "preferred_channel": "fax"},
+    }  # fmt: skip
+
+    status, problem = await api.call("POST", path, role=CO, json_body=bad)
+
+    assert status == 422
+    assert sorted(e["field"] for e in problem["errors"]) == [
+        "amount", "date", "mood",
+        "preferences.inconvenient_times[0].end", "preferences.preferred_channel",
+    ]  # fmt: skip
+    said = {"kind": "right_party", "note": "不要上午打电话",
+            "preferences": {"inconvenient_times": [{"end": "10:00"}]}}  # fmt: skip
+    status, recorded = await api.call("POST", path, role=CO, json_body=said)
+    assert status == 200, recorded
+    _, shown = await api.call("GET", f"/v1/debtors/{ref}/preferences", role=CO)
+    assert shown["inconvenient_times"][0]["end"] == "10:00"
+    assert shown["changes"][0]["by"] == "collector:collector-1"
+    assert shown["changes"][0]["source"] == f"disposition:{call_id}"
