@@ -21,7 +21,7 @@ from aiohttp import web
 from dispatcher.api.auth import PEOPLE, allow
 from dispatcher.api.bodies import Fields, Query, read_json
 from dispatcher.api.context import Api
-from dispatcher.api.problems import Problem
+from dispatcher.api.problems import Problem, request_locale
 from dispatcher.api.views import event_json, message_json
 from dispatcher.contactlog.audit import MessageFilters
 from dispatcher.contactlog.keys import KeyRecord, Role
@@ -95,7 +95,7 @@ async def get_message(request: web.Request, api: Api, key: KeyRecord) -> web.Res
             reader=key.label, action="message.read", filters={"id": message_id},
             debtor_ref=row.debtor_ref, message_id=message_id, rows=1,
         )  # fmt: skip
-    shown = message_json(row._mapping, full=full, verdict="full")
+    shown = message_json(row._mapping, full=full, verdict="full", locale=request_locale(request))
     shown["events"] = [event_json(e._mapping, full=full) for e in await api.audit.events(row.id)]
     return web.json_response(shown)
 
@@ -115,10 +115,12 @@ async def list_messages(request: web.Request, api: Api, key: KeyRecord) -> web.R
             filters={**filters.to_json(), "cursor": cursor, "limit": limit},
             debtor_ref=filters.debtor_ref, rows=len(rows),
         )  # fmt: skip
-    full = key.role is not Role.STRATEGY
+    full, locale = key.role is not Role.STRATEGY, request_locale(request)
     return web.json_response(
         {
-            "items": [message_json(r._mapping, full=full, verdict="summary") for r in rows],
+            "items": [
+                message_json(r._mapping, full=full, verdict="summary", locale=locale) for r in rows
+            ],
             "next_cursor": rows[-1].id if more else None,
         }
     )

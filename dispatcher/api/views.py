@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from compliance.rules.pause import campaign_of
+from dispatcher.i18n import explain
 
 __all__ = [
     "debtor_contact_json",
@@ -89,14 +90,20 @@ def masked(value: Any) -> Any:
     return value
 
 
-def message_json(row: Mapping[Any, Any], *, full: bool, verdict: str) -> dict[str, Any]:
-    """One message; ``verdict`` is "full" (every rule's answer) or "summary"."""
+def message_json(
+    row: Mapping[Any, Any], *, full: bool, verdict: str, locale: str | None = None
+) -> dict[str, Any]:
+    """One message; ``verdict`` is "full" (every rule's answer) or "summary". With a
+    ``locale``, the verdict also says why in that language (``explained``: the deciding
+    rule first, times on the debtor's clock)."""
     shown = {name: _plain(row[name]) for name in _FIELDS}
     shown["campaign"] = campaign_of(row["requested_by"])
     record = row["verdict"]
     shown["verdict"] = (
         None if record is None else record if verdict == "full" else verdict_summary(record)
     )
+    if record is not None and locale is not None:
+        shown["verdict"] = {**shown["verdict"], "explained": explain(record, locale, None)}
     if full:
         return shown
     shown["content"] = None

@@ -1,0 +1,60 @@
+"""A blocked message's reason read over the API in the caller's language, with the debtor's
+local time and the citation of the pack that applied (a Chinese debtor: not Reg F)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dispatcher.contactlog.keys import Role
+from tests.api.conftest import HttpApi
+
+CHINESE_DEBTOR = {
+    "channel": "sms", "template": "overdue_reminder", "locale": "zh-CN",
+    "destination": "+86 138 0013 8000", "debtor_ref": "D-CN", "account_ref": "A-CN",
+    "idempotency_key": "cn-dispute-1",
+    "variables": {
+        "company_name": "安信资产", "debtor_name": "王伟", "amount": "3250.00",
+        "currency": "CNY", "due_date": "2026-11-15", "days_overdue": 12,
+        "contact_phone": "400-820-1234",
+    },
+}  # fmt: skip
+
+
+async def get(api: HttpApi, path: str, language: str) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {api.keys[Role.COMPLIANCE]}", "Accept-Language": language}
+    async with api.http.get(api.base_url + path, headers=headers) as response:
+        assert response.status == 200
+        body: dict[str, Any] = await response.json()
+        return body
+
+
+async def test_a_dispute_hold_on_a_chinese_debtor_reads_in_chinese(api: HttpApi) -> None:
+    status, _ = await api.call(
+        "PUT", "/v1/debtors/D-CN", role=Role.COMPLIANCE,
+        json_body={"time_zone": "Asia/Shanghai", "country": "CN"},
+    )  # fmt: skip
+    assert status < 300
+    status, _ = await api.call(
+        "POST", "/v1/holds", role=Role.COMPLIANCE,
+        json_body={"kind": "dispute", "debtor_ref": "D-CN", "reason": "对金额有异议"},
+    )  # fmt: skip
+    assert status == 201
+    message_id = await api.enqueue(**CHINESE_DEBTOR)
+    await api.run_worker()
+
+    chinese = await get(api, f"/v1/messages/{message_id}", "zh-CN,zh;q=0.9")
+    english = await get(api, f"/v1/messages/{message_id}", "en")
+
+    verdict = chinese["verdict"]
+    assert chinese["status"] == "blocked" and verdict["code"] == "hold.on_debtor"
+    assert "CFR" not in verdict["citation"] and verdict["citation"].startswith("Credit-card")
+    assert verdict["time_zone"] == "Asia/Shanghai"
+    (line,) = verdict["explained"]
+    assert line.startswith("暂停联系标记：债务人有“争议”暂停标记（compliance:compliance-1 于 ")
+    assert "（Asia/Shanghai，UTC+08:00） 设置：对金额有异议）" in line
+    assert "依据：Credit-card business measures, art. 69" in line
+    assert english["verdict"]["explained"][0].startswith("Holds: a dispute hold on the debtor")
+    assert english["verdict"]["reason"] == verdict["reason"]  # the recorded English stays
+
+    page = await get(api, "/v1/messages?debtor_ref=D-CN", "zh-CN")
+    assert page["items"][0]["verdict"]["explained"] == [line]
