@@ -48,6 +48,7 @@ class Deliverer:
     def __init__(
         self, engine: AsyncEngine, settings: Settings, *, clock: Clock | None = None,
         wall: Callable[[], float] = time.time, owner: str | None = None,
+        stop_grace_s: float | None = None,
     ) -> None:  # fmt: skip
         self.engine = engine
         self.settings = settings
@@ -55,6 +56,7 @@ class Deliverer:
         self.wall = wall  # the signatures' timestamps: receivers check them against theirs
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.policy = RetryPolicy.of(settings)
+        self.stop_grace_s = settings.webhook_timeout_s if stop_grace_s is None else stop_grace_s
         self.projection = Projection(engine, self.clock, interval_s=0)
         self._http: aiohttp.ClientSession | None = None
         self._busy: dict[int, asyncio.Task[int]] = {}
@@ -65,9 +67,14 @@ class Deliverer:
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        for task in self._busy.values():
-            task.cancel()
-        await asyncio.gather(*self._busy.values(), return_exceptions=True)
+        """Rounds under way may finish (and record what they sent) within the grace; the
+        rest are cancelled, and what they sent is sent again by the next deliverer."""
+        busy = [task for task in self._busy.values() if not task.done()]
+        if busy:
+            _, late = await asyncio.wait(busy, timeout=self.stop_grace_s)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*busy, return_exceptions=True)
         if self._http is not None:
             await self._http.close()
 
