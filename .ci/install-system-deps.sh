@@ -7,7 +7,8 @@
 # Idempotent and quiet: does nothing when everything is installed.
 set -euo pipefail
 
-packages=(fonts-dejavu-core fonts-wqy-microhei)
+# chromium and its driver: the workspace's pages are tested in a real headless browser.
+packages=(fonts-dejavu-core fonts-wqy-microhei chromium chromium-driver)
 
 missing=()
 for package in "${packages[@]}"; do
