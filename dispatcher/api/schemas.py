@@ -9,6 +9,8 @@ from compliance.rules import HOLD_KINDS
 from compliance.rules.pause import PAUSE_SCOPES
 from dispatcher.contactlog.keys import Role
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, MessageStatus
+from dispatcher.i18n.locales import LOCALES
+from dispatcher.preferences.fields import MAX_TIMES, PLACE_HOLDS
 
 __all__ = ["SCHEMAS"]
 
@@ -124,12 +126,49 @@ ADDRESS = obj(
         "country": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1"},
     },
 )
+# What a debtor asked for (dispatcher/preferences): local times, places, channel, language.
+HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
+INCONVENIENT_TIME = {
+    **obj(
+        [],
+        {
+            "weekdays": {
+                "type": "array", "minItems": 1, "maxItems": 7,
+                "items": {"type": "integer", "minimum": 0, "maximum": 6},
+                "description": "Monday 0 .. Sunday 6; default every day",
+            },
+            "start": {**HHMM, "description": "Local HH:MM; default 00:00"},
+            "end": {**HHMM, "description": "Local HH:MM, exclusive; at or before start: next day"},
+        },
+    ),
+    "minProperties": 1,
+    "description": '{"end": "10:00"}: not before 10:00; {"weekdays": [5, 6]}: not at weekends',
+}  # fmt: skip
+PREFERENCES: Json = {
+    "inconvenient_times": {
+        "type": ["array", "null"], "maxItems": MAX_TIMES, "items": INCONVENIENT_TIME,
+    },
+    "inconvenient_places": {
+        "type": ["array", "null"], "items": enum(PLACE_HOLDS),
+        "description": "work: no calls or texts to numbers typed work (a no_work_contact hold)",
+    },
+    "preferred_channel": {**enum(ChannelKind, null=True), "description": "Advisory"},
+    "preferred_locale": {
+        **enum(LOCALES, null=True), "description": "Templates' locale when a request names none",
+    },
+}  # fmt: skip
+PREFERENCES_SHOWN: Json = {
+    "inconvenient_times": {"type": "array", "items": {"type": "object"}},
+    "inconvenient_places": {"type": "array", "items": STRING},
+    "preferred_channel": nullable("string"),
+    "preferred_locale": nullable("string"),
+}
 MESSAGE_REQUEST = obj(
-    ["channel", "template", "locale", "debtor_ref"],
+    ["channel", "template", "debtor_ref"],
     {
         "channel": {**enum(ChannelKind), "maxLength": 16},
         "template": text(100),
-        "locale": text(10),
+        "locale": {**text(10, nullable=True), "description": "Default: the debtor's language"},
         "destination": {
             **text(64),
             "description": "sms and voice (required there): a phone number, E.164 or national",
@@ -350,11 +389,20 @@ SCHEMAS: Json = {
             },
             "phones": {"type": ["array", "null"], "maxItems": 20, "items": PHONE},
             "address": {**HOME_ADDRESS, "type": ["object", "null"]},
+            **PREFERENCES,  # left out: kept as they are; null clears
+            "reason": {
+                **text(2000, nullable=True),
+                "description": "Why the preferences changed, for their log",
+            },
         },
     ),
     "Debtor": obj(
-        ["debtor_ref", "locale", "time_zone", "country", "region", "packs", "phones", "address"],
+        [
+            "debtor_ref", "locale", "time_zone", "country", "region", "packs", "phones",
+            "address", *PREFERENCES_SHOWN,
+        ],
         {
+            **PREFERENCES_SHOWN,
             "debtor_ref": STRING,
             "locale": nullable("string"),
             "time_zone": nullable("string"),
@@ -363,6 +411,29 @@ SCHEMAS: Json = {
             "packs": {"type": ["array", "null"], "items": STRING},
             "phones": {"type": ["array", "null"], "items": PHONE_SHOWN},
             "address": {**HOME_ADDRESS_SHOWN, "type": ["object", "null"]},
+        },
+    ),
+    "DebtorPreferences": obj(
+        ["debtor_ref", *PREFERENCES_SHOWN, "changes"],
+        {
+            "debtor_ref": STRING,
+            **PREFERENCES_SHOWN,
+            "changes": {
+                "type": "array",
+                "description": "The preference log, oldest first: who, where from, why",
+                "items": obj(
+                    ["id", "debtor_ref", "at", "by", "source", "reason", "changes"],
+                    {
+                        "id": {"type": "integer"},
+                        "debtor_ref": STRING,
+                        "at": TIME,
+                        "by": STRING,
+                        "source": STRING,
+                        "reason": STRING,
+                        "changes": {"type": "object", "description": '{field: {"from", "to"}}'},
+                    },
+                ),
+            },
         },
     ),
     "AccountRequest": obj(
@@ -583,7 +654,7 @@ SCHEMAS |= {
     "Collector": obj(list(_COLLECTOR_FIELDS), _COLLECTOR_FIELDS),
     "CollectorList": items_of("Collector"),
     "CallRequest": obj(
-        ["debtor_ref", "destination", "locale"],
+        ["debtor_ref", "destination"],
         {
             "collector_id": {
                 **text(100, nullable=True),
@@ -592,7 +663,7 @@ SCHEMAS |= {
             "template": {**text(100, nullable=True), "description": "Default collector_call"},
             "destination": {**text(64), "description": "The debtor's number; E.164 or national"},
             "debtor_ref": text(100),
-            "locale": text(10),
+            "locale": {**text(10, nullable=True), "description": "Default: the debtor's language"},
             "account_ref": text(100, nullable=True, min_length=0),
             "idempotency_key": text(200, nullable=True),
             "variables": nullable("object", description="The template's variables"),
@@ -626,6 +697,13 @@ SCHEMAS |= {
             "reminder_variables": nullable(
                 "object", description="promise_to_pay: variables for the reminder text"
             ),
+            "preferences": {
+                **obj([], {k: v for k, v in PREFERENCES.items()}),
+                "type": ["object", "null"],
+                "minProperties": 1,
+                "description": "What the debtor said (not for wrong_number, no_contact): "
+                "added to what is on record",
+            },
         },
     ),
     "DispositionRecorded": obj(
@@ -639,7 +717,7 @@ SCHEMAS |= {
         },
     ),
     "VisitRequest": obj(
-        ["debtor_ref", "address", "visit_at", "collector_ids", "locale"],
+        ["debtor_ref", "address", "visit_at", "collector_ids"],
         {
             "debtor_ref": text(100),
             "address": {
@@ -648,7 +726,7 @@ SCHEMAS |= {
             },
             "visit_at": TIME,
             "collector_ids": COLLECTOR_IDS,
-            "locale": text(10),
+            "locale": {**text(10, nullable=True), "description": "Default: the debtor's language"},
             "account_ref": text(100, nullable=True, min_length=0),
             "idempotency_key": text(200, nullable=True),
             "variables": nullable("object", description="The notice's variables (debtor_name)"),

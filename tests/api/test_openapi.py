@@ -79,7 +79,11 @@ async def test_each_operation_documents_the_roles_its_handler_allows(api: HttpAp
         assert {"401", "403"} <= set(operation["responses"])
         checked += 1
     await deps.log.engine.dispose()
-    assert checked == 30
+    documented = [
+        op for item in document["paths"].values() for op in item.values()
+        if op.get("description", "").startswith("Roles: ")
+    ]  # fmt: skip
+    assert checked == len(documented)  # and no documented operation without its handler
 
 
 def test_the_committed_document_is_what_the_code_describes() -> None:
