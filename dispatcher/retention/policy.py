@@ -77,16 +77,22 @@ def add_years(moment: datetime, years: int) -> datetime:
 
 async def plan(conn: AsyncConnection, *, now: datetime) -> Plan:
     """Every closed debtor not yet erased, with when it falls due and what blocks it."""
-    erased = select(RetentionProgress.debtor_ref).join(
-        RetentionRun, RetentionRun.id == RetentionProgress.run_id
-    )
-    closures = (
-        await conn.execute(
-            select(RetentionClosure.__table__)
-            .where(RetentionClosure.debtor_ref.not_in(erased))
-            .order_by(RetentionClosure.debtor_ref)
+    erased = {
+        ref
+        for ref, rows in await conn.execute(
+            select(RetentionProgress.debtor_ref, RetentionProgress.rows).join(
+                RetentionRun, RetentionRun.id == RetentionProgress.run_id
+            )
         )
-    ).all()
+        if "blocked" not in rows  # a debtor a hold stopped mid-run is planned again
+    }
+    closures = [
+        closure
+        for closure in await conn.execute(
+            select(RetentionClosure.__table__).order_by(RetentionClosure.debtor_ref)
+        )
+        if closure.debtor_ref not in erased
+    ]
     policies = {
         (row.scope, row.ref): row.keep_days
         for row in await conn.execute(select(RetentionPolicy.__table__))

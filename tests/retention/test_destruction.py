@@ -166,3 +166,27 @@ async def test_an_interrupted_run_resumes_and_erases_each_debtor_once(
     assert (await run_retention(engine, by="ops:cy", now=SIX_YEARS)).run_id is None
     await seal_pending(engine, KEY, now=SIX_YEARS + timedelta(hours=1))
     assert (await verify_log(engine, KEY.public_key())).findings == []
+
+
+async def test_a_hold_set_during_a_run_stops_that_debtor_until_it_is_lifted(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await given_a_sealed_log(engine)
+    erase = retention_run.erase_debtor
+
+    async def hold_set_meanwhile(conn: Any, ref: str, **kwargs: Any) -> dict[str, int]:
+        if ref == "D-1":  # while D-1 is erased, compliance opens a dispute for D-4
+            await conn.execute(insert(Hold).values(
+                kind="dispute", debtor_ref="D-4", set_by="api:compliance", source="api",
+                reason="disputed", created_at=SIX_YEARS))  # fmt: skip
+        return await erase(conn, ref, **kwargs)
+
+    monkeypatch.setattr(retention_run, "erase_debtor", hold_set_meanwhile)
+    result = await run_retention(engine, by="ops:bo", now=SIX_YEARS)
+    assert [d["outcome"] for d in result.debtors] == ["erased", "blocked by a legal hold"]
+    async with engine.connect() as conn:
+        assert [d.debtor_ref for d in (await plan(conn, now=SIX_YEARS)).due] == []
+    await sql(engine, "UPDATE holds SET lifted_at = :at, lifted_by = 'api:c' WHERE debtor_ref = "
+              "'D-4'", at=SIX_YEARS)  # fmt: skip
+    async with engine.connect() as conn:
+        assert [d.debtor_ref for d in (await plan(conn, now=SIX_YEARS)).due] == ["D-4"]
