@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     explain.add_argument("--channel", default="sms")
     explain.add_argument("--at", help="ISO time with offset (default: now)")
     explain.add_argument("--json", action="store_true", help="print the full verdict as JSON")
+    explain.add_argument(
+        "--lang", choices=("zh-CN", "en-US"),
+        help="every rule's answer in plain language, times on the debtor's clock",
+    )  # fmt: skip
     compliance_commands.add_parser("lint", help="check every template against the lexicons")
     approvals = compliance_commands.add_parser(
         "approvals", help="which template versions compliance approved (templates/approvals.toml)"
@@ -195,6 +199,11 @@ async def _compliance(settings: Settings, args: argparse.Namespace) -> int:
         await engine.dispose()
     if args.json:
         print(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
+    elif args.lang:
+        from dispatcher.i18n import explain_results
+
+        for line in explain_results(verdict.to_json(), args.lang, None, include_allowed=True):
+            print(f"[{line.decision_label}] {line.line(args.lang)}")
     else:
         print(f"{verdict.decision.value.upper()} at {at.isoformat()}")
         for result in verdict.results:
