@@ -11,8 +11,8 @@ provider may or may not have taken it; it is never resent, and a later
 - ``visit.completed``: the collectors recorded the visit's outcome;
 - ``letter.returned``: a letter came back undelivered.
 
-Holds give ``hold.set`` and ``hold.lifted``; risk flags ``risk_flag.set`` (see
-``projector.py``).
+Holds give ``hold.set`` and ``hold.lifted``; risk flags ``risk_flag.set`` and
+``risk_flag.cleared`` (a review changes nothing a system acts on: no event).
 """
 
 from __future__ import annotations
@@ -26,7 +26,14 @@ from typing import Any
 from compliance.rules.pause import campaign_of
 from dispatcher.domain import ChannelKind, MessageStatus
 
-__all__ = ["EVENT_TYPES", "Derived", "EventType", "hold_event", "message_events"]
+__all__ = [
+    "EVENT_TYPES",
+    "Derived",
+    "EventType",
+    "hold_event",
+    "message_events",
+    "risk_flag_events",
+]
 
 
 class EventType(enum.StrEnum):
@@ -45,6 +52,7 @@ class EventType(enum.StrEnum):
     HOLD_SET = "hold.set"
     HOLD_LIFTED = "hold.lifted"
     RISK_FLAG_SET = "risk_flag.set"
+    RISK_FLAG_CLEARED = "risk_flag.cleared"
 
 
 EVENT_TYPES = tuple(str(t) for t in EventType)
@@ -143,3 +151,28 @@ def hold_event(row: Mapping[str, Any], kind: EventType) -> Derived:
             "lifted_by": row["lifted_by"] if lifted else None,
         },
     )
+
+
+_FLAG_TYPES = {"set": EventType.RISK_FLAG_SET, "cleared": EventType.RISK_FLAG_CLEARED}
+
+
+def risk_flag_events(row: Mapping[str, Any]) -> list[Derived]:
+    """``risk_flag.set`` or ``risk_flag.cleared`` for one ``risk_flag_events`` row."""
+    kind = _FLAG_TYPES.get(row["action"])
+    if kind is None:
+        return []
+    return [
+        Derived(
+            event_id=f"evt_r{row['id']}_{kind}",
+            type=kind,
+            order_key=f"risk_flag:{row['debtor_ref']}:{row['flag']}",
+            occurred_at=row["at"],
+            data={
+                "debtor_ref": row["debtor_ref"],
+                "flag": row["flag"],
+                "reason": row["reason"],
+                "actor": row["actor"],
+                "actor_role": row["actor_role"],
+            },
+        )
+    ]

@@ -2,8 +2,8 @@
 the journal (``outbound_events``) that the feed and the webhooks read.
 
 The send path writes nothing for events: its ``message_events`` rows are the source.
-Holds give ``hold.set`` (by id) and ``hold.lifted`` (by ``lifted_at``, an update).
-Risk flags: ``RISK_FLAG_SOURCE`` below is the hook for their table (``risk_flag.set``).
+Holds give ``hold.set`` (by id) and ``hold.lifted`` (by ``lifted_at``, an update); risk
+flags' append-only rows give ``risk_flag.set`` and ``risk_flag.cleared``.
 
 One projection writes at a time (a PostgreSQL advisory lock; SQLite has one writer), so
 journal rows commit in the order of their ``seq`` — a cursor on it skips nothing. Reading
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import heapq
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -29,9 +30,16 @@ from sqlalchemy.sql.elements import ColumnElement
 from dispatcher.clock import Clock
 from dispatcher.contactlog.models import Hold, Message, MessageEvent
 from dispatcher.events.gaps import Gap, Position
-from dispatcher.events.kinds import Derived, EventType, hold_event, message_events
+from dispatcher.events.kinds import (
+    Derived,
+    EventType,
+    hold_event,
+    message_events,
+    risk_flag_events,
+)
 from dispatcher.events.models import EventSource, OutboundEvent
 from dispatcher.proof.seal import LAG
+from dispatcher.risk_flags.models import RiskFlagEvent
 
 __all__ = ["BATCH", "Projection", "project"]
 
@@ -91,9 +99,15 @@ async def _with_previous(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> lis
     return shown
 
 
-def _hold_rows(where: ColumnElement[bool] | None) -> Select[Any]:
-    query = select(_table(Hold))
-    return query if where is None else query.where(where)
+def _whole_rows(model: type[Any]) -> Callable[[ColumnElement[bool] | None], Select[Any]]:
+    def rows(where: ColumnElement[bool] | None) -> Select[Any]:
+        query = select(_table(model))
+        return query if where is None else query.where(where)
+
+    return rows
+
+
+_hold_rows = _whole_rows(Hold)
 
 
 MESSAGE_SOURCE = IdSource(
@@ -103,12 +117,14 @@ MESSAGE_SOURCE = IdSource(
 HOLD_SOURCE = IdSource(
     "holds", _hold_rows, lambda: _table(Hold).c.id, lambda r: [hold_event(r, EventType.HOLD_SET)]
 )
-# The hook for risk flags (migration 0014's table, when it lands): an IdSource over it whose
-# rows give ``EventType.RISK_FLAG_SET``, added to ``ID_SOURCES``. Nothing else changes.
-RISK_FLAG_SOURCE: IdSource | None = None
-ID_SOURCES: tuple[IdSource, ...] = tuple(
-    s for s in (MESSAGE_SOURCE, HOLD_SOURCE, RISK_FLAG_SOURCE) if s is not None
+RISK_FLAG_SOURCE = IdSource(
+    "risk_flag_events",
+    _whole_rows(RiskFlagEvent),
+    lambda: _table(RiskFlagEvent).c.id,
+    risk_flag_events,
 )
+# Another append-only table becomes events by one more IdSource here.
+ID_SOURCES = (MESSAGE_SOURCE, HOLD_SOURCE, RISK_FLAG_SOURCE)
 LIFTS = "holds_lifted"
 
 
@@ -123,7 +139,7 @@ async def project(
         ):
             return 0
         states = {r.name: r for r in await conn.execute(select(_table(EventSource)))}
-        derived: list[Derived] = []
+        by_source: list[list[Derived]] = []
         positions: dict[str, Position] = {}
         for source in ID_SOURCES:
             state = states.get(source.name)
@@ -132,9 +148,12 @@ async def project(
                 tuple(Gap.from_json(g) for g in (state.pending if state else [])),
             )
             events, positions[source.name] = await _read(conn, source, before, now, lag, batch)
-            derived.extend(events)
+            by_source.append(events)
         lifts, mark = await _lifts(conn, states.get(LIFTS), positions[HOLD_SOURCE.name].high, lag)
-        derived.extend(lifts)
+        by_source.append(lifts)
+        # Sources interleaved by time; each one's own order kept (one message's events
+        # stay in id order even if two processes' clocks disagree on their times).
+        derived = list(heapq.merge(*by_source, key=lambda d: d.occurred_at))
         await _append(conn, derived, now)
         rows: list[dict[str, Any]] = [
             {"name": n, "high": p.high, "pending": [g.to_json() for g in p.pending], "mark": None}

@@ -97,3 +97,23 @@ async def test_an_event_that_commits_late_is_served_after_later_ones(api: HttpAp
     assert [(e["type"], e["data"]["message_id"]) for e in rest["items"]] == [
         ("message.cancelled", first)
     ]
+
+
+async def test_risk_flags_and_holds_come_as_events_in_order(api: HttpApi) -> None:
+    flags = "/v1/debtors/D-7/risk-flags/complaint"
+    for method, path, body in (
+        ("PUT", flags, {"reason": "complained about the caller"}),
+        ("POST", f"{flags}/review", {"reason": "listened to the call"}),  # no event
+        ("POST", f"{flags}/clear", {"reason": "resolved"}),
+        ("POST", "/v1/holds", {"kind": "dispute", "debtor_ref": "D-7", "reason": "disputed"}),
+        ("POST", "/v1/holds/lift", {"kind": "dispute", "debtor_ref": "D-7"}),
+    ):
+        status, answer = await api.call(method, path, role=Role.COMPLIANCE, json_body=body)
+        assert status in (200, 201), answer
+    items = (await feed(api, Role.COMPLIANCE))["items"]
+    assert [(e["type"], e["data"]["debtor_ref"]) for e in items] == [
+        ("risk_flag.set", "D-7"), ("risk_flag.cleared", "D-7"),
+        ("hold.set", "D-7"), ("hold.lifted", "D-7"),
+    ]  # fmt: skip
+    assert items[0]["data"]["flag"] == "complaint"
+    assert items[3]["data"]["lifted_by"] == items[2]["data"]["set_by"]

@@ -48,6 +48,10 @@ def upgrade() -> None:
         "INSERT INTO event_sources (name, high, pending, mark) "
         "SELECT 'holds', COALESCE(MAX(id), 0), '[]', MAX(lifted_at) FROM holds"
     )
+    op.execute(
+        "INSERT INTO event_sources (name, high, pending) "
+        "SELECT 'risk_flag_events', COALESCE(MAX(id), 0), '[]' FROM risk_flag_events"
+    )
     op.create_index("ix_holds_lifted_at", "holds", ["lifted_at"])
     op.create_table(
         "webhook_subscriptions",
