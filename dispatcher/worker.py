@@ -97,8 +97,13 @@ class DispatcherWorker(Worker):
             self.polls += 1
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
+        # Like arq, a full worker waits here for a free slot and goes on with the jobs it
+        # read: returning instead left every slot freed meanwhile idle until the next poll
+        # (0.5 s), which capped a worker at max_jobs per poll (100 jobs/s by default).
         for job_id in job_ids:
-            if self.job_counter >= self.max_jobs:
+            async with self.sem:  # a free slot (arq takes it in a moment, without waiting)
+                pass
+            if not self.allow_pick_jobs:  # stopping meanwhile: take no more
                 return
             try:
                 await super().start_jobs([job_id])
