@@ -7,6 +7,7 @@ sets the status it replies with (a 500 is a failure the deliverer retries).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ class Received:
 class Subscriber:
     secrets: list[str] = field(default_factory=list)  # any of them verifies
     answer: int = 204
+    delay_s: float = 0.0  # how long it takes to answer, once it has kept the delivery
     received: list[Received] = field(default_factory=list)
     refused: int = 0  # deliveries whose signature did not verify
     port: int = 0
@@ -75,6 +77,7 @@ class Subscriber:
             self.received.append(
                 Received(headers["webhook-id"], json.loads(raw), headers["webhook-signature"])
             )
+        await asyncio.sleep(self.delay_s)
         return web.Response(status=self.answer)
 
     def ids(self) -> list[str]:

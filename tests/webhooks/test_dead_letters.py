@@ -3,11 +3,14 @@ dead letter an admin sees among the deliveries, with its attempts, and replays."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from dispatcher.contactlog.keys import Role
+from dispatcher.settings import Settings
+from dispatcher.webhooks.deliveries import RetryPolicy
 from tests.api.conftest import HttpApi
 from tests.webhooks.subscriber import Subscriber
 from tests.webhooks.test_delivery import FAST_RETRIES, delivering, subscribe, until
@@ -78,3 +81,16 @@ async def test_bad_subscriptions_are_refused_naming_the_field(api: HttpApi) -> N
     assert {e["field"] for e in problem["errors"]} == {"url", "event_types", "secret"}
     status, _ = await api.call("GET", "/v1/subscriptions", role=Role.STRATEGY)
     assert status == 403
+
+
+def test_by_default_a_delivery_is_retried_with_backoff_for_more_than_a_day() -> None:
+    policy = RetryPolicy.of(Settings.from_env({}))
+    attempts, since_first, waits = 1, timedelta(0), []
+    while since_first + policy.delay(attempts) <= timedelta(seconds=policy.for_s):
+        waits.append(policy.delay(attempts))
+        since_first += waits[-1]
+        attempts += 1
+    assert waits[:4] == [timedelta(seconds=s) for s in (5, 10, 20, 40)]  # doubling
+    assert max(waits) == timedelta(hours=1)
+    assert since_first > timedelta(days=1)  # the last attempt, a day and more after the first
+    print(f"{attempts} attempts over {since_first}")

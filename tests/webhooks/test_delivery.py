@@ -124,3 +124,30 @@ async def _attempted(api: HttpApi) -> bool:
 
 async def _all_received(subscriber: Subscriber, expected: list[tuple[str, str]]) -> bool:
     return {e for e, _ in expected} <= set(subscriber.ids())
+
+
+async def test_a_deliverer_stopped_mid_request_leaves_it_to_the_next_with_the_same_id(
+    api: HttpApi, subscriber: Subscriber
+) -> None:
+    # Given a receiver that takes its time to answer
+    await subscribe(api, subscriber, event_types=["message.queued"])
+    subscriber.delay_s = 1.0
+    await api.enqueue(idempotency_key="crash")
+    engine, settings, clock = api.stack.log.engine, api.stack.settings, api.stack.clock
+    # When the deliverer is stopped with no grace while its request is out (as a crash)
+    async with Deliverer(engine, settings, clock=clock, stop_grace_s=0) as first:
+        ticking = asyncio.create_task(first.tick())
+        await until(lambda: _got(subscriber))
+    assert ticking.cancelled() or ticking.done()
+    # Then the next deliverer sends it again, with the same webhook-id, and records it
+    subscriber.delay_s = 0
+    async with Deliverer(engine, settings, clock=clock) as second:
+        assert await second.tick() == 1
+    [once, again] = subscriber.received
+    assert once.webhook_id == again.webhook_id
+    status, shown = await api.call("GET", "/v1/subscriptions/1", role=Role.ADMIN)
+    assert (status, shown["deliveries"]) == (200, {"pending": 0, "delivered": 1, "dead": 0})
+
+
+async def _got(subscriber: Subscriber) -> bool:
+    return bool(subscriber.received)
