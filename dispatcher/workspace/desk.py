@@ -23,6 +23,7 @@ from dispatcher.requests import MessageRequest
 from dispatcher.workspace.contacts import debtor_zone
 from dispatcher.workspace.context import WORKSPACE
 from dispatcher.workspace.desk_data import desk_rows
+from dispatcher.workspace.flags import flags_of
 from dispatcher.workspace.forms import Form
 from dispatcher.workspace.guard import NotFound, Viewer, requires
 from dispatcher.workspace.rendering import render
@@ -68,7 +69,11 @@ async def _desk(
          "refused": [show(m) for m in rows.refused], "callable": rows.callable,
          "kinds": list(Disposition), "problems": problems or {}, "refusal": refusal,
          "company_name": workspace.api.deps.settings.workspace_company_name,
-         "placed": request.query.get("placed", "")},
+         "placed": request.query.get("placed", ""),
+         "flag_map": await flags_of(
+             workspace.api.deps.log.engine,
+             [*rows.zones, *(c.debtor_ref for c in rows.callable)],
+         )},
         status=status,
     )  # fmt: skip
 

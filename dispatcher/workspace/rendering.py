@@ -50,7 +50,6 @@ def render(
         "csrf_field": lambda: Markup('<input type="hidden" name="csrf_token" value="{}">').format(
             csrf
         ),
-        "flags": [],  # risk flags, where a page shows a debtor
     }
     page = workspace.jinja.get_template(template).render({**values, **(context or {})})
     return web.Response(

@@ -31,6 +31,7 @@ def add_routes(app: web.Application) -> None:
     route.add_get("/workspace/lang/{locale}", signin.choose_language)
     route.add_get("/workspace/debtors/{debtor_ref}", debtor_pages.debtor_page)
     route.add_post("/workspace/debtors/{debtor_ref}/holds", debtor_pages.change_hold)
+    route.add_post("/workspace/debtors/{debtor_ref}/flags", debtor_pages.change_flag)
     route.add_get("/workspace/letters/{message_id}.pdf", debtor_pages.letter_file)
     route.add_get("/workspace/search", search_pages.search_page)
     route.add_get("/workspace/search.csv", search_pages.export_csv)

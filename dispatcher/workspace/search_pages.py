@@ -12,6 +12,7 @@ from aiohttp import web
 from dispatcher.domain import ChannelKind, MessageStatus
 from dispatcher.workspace.context import WORKSPACE
 from dispatcher.workspace.exports import csv_chunks, xlsx_file
+from dispatcher.workspace.flags import flags_of
 from dispatcher.workspace.forms import Form
 from dispatcher.workspace.guard import Viewer, requires
 from dispatcher.workspace.rendering import render
@@ -48,6 +49,9 @@ async def search_page(request: web.Request, viewer: Viewer) -> web.StreamRespons
         {"query": query, "given": params, "problems": form.problems,
          "results": [shown_contact(row, viewer.locale, row_zone(row)) for row in rows],
          "next_cursor": next_cursor,
+         "flag_map": await flags_of(
+             workspace.api.deps.log.engine, (row.debtor_ref for row in rows)
+         ),
          "channels": list(ChannelKind), "statuses": list(MessageStatus),
          "may_export": viewer.holds(*EXPORTERS), "searched": not query.empty and form.ok},
         status=200 if form.ok else 422,

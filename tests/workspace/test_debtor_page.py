@@ -82,3 +82,39 @@ async def test_a_collector_may_not_set_holds(
         "/workspace/debtors/D-1/holds", {"action": "set", "kind": "cease", "reason": "x"}
     )
     assert status == 403
+
+
+async def test_a_collector_raises_a_complaint_flag_shown_wherever_the_debtor_appears(
+    browser: Browser, people: PeopleStore, stack: Stack
+) -> None:
+    ids = await seed(stack)
+    await browser.sign_in("cole")
+    await browser.get("/workspace/debtors/D-1")
+    form = {"flag_action": "set", "flag": "complaint", "flag_reason": "债务人投诉催收频繁"}
+    status, page, _ = await browser.post("/workspace/debtors/D-1/flags", form)
+    assert status == 200 and "对债务人 D-1 设置风险标记“投诉”" in page
+    status, page, _ = await browser.post(
+        "/workspace/debtors/D-1/flags", {**form, "confirmed": "yes"}
+    )
+    assert status == 200 and "已设置风险标记" in page
+    assert '<dd id="risk-flags"><span class="flag" title="债务人投诉催收频繁">投诉</span>' in page
+    _, page = await browser.get("/workspace/search", debtor_ref="D-1")
+    assert (
+        f"#m-{ids['sent']}" in page and '<span class="flag" title="债务人投诉催收频繁">投诉' in page
+    )
+
+    # The collector who raised it may not clear it.
+    status, page, _ = await browser.post(
+        "/workspace/debtors/D-1/flags",
+        {"flag_action": "clear", "flag": "complaint", "flag_reason": "x", "confirmed": "yes"},
+    )
+    assert status == 422 and "您的角色无权访问此页面" in page
+
+    await browser.post("/workspace/sign-out", {})
+    await browser.sign_in("sam")
+    await browser.get("/workspace/debtors/D-1")
+    status, page, _ = await browser.post(
+        "/workspace/debtors/D-1/flags",
+        {"flag_action": "review", "flag": "complaint", "flag_reason": "已复核", "confirmed": "yes"},
+    )
+    assert status == 200 and "已记录风险标记的复核" in page and "person:sam" in page
