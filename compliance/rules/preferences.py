@@ -27,10 +27,20 @@ class StatedPreferencesRule:
             notes.append(f"the debtor prefers {channel}, this is {subject.channel}")
         if locale is not None and locale != subject.locale:
             notes.append(f"the debtor reads {locale}, this is in {subject.locale}")
+        code = "allowed"
+        if notes:
+            code = "preferences.advisory"
         return RuleResult.allow(
             self.id,
             self.citation,
             "; ".join(notes) + " (advisory)" if notes else "ok",
+            code=code,
+            params={
+                "preferred_channel": channel or "",
+                "channel": subject.channel,
+                "preferred_locale": locale or "",
+                "locale": subject.locale,
+            },
             preferred_channel=channel,
             preferred_locale=locale,
             channel_preferred=None if channel is None else channel == subject.channel,

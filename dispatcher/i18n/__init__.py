@@ -76,7 +76,7 @@ class Translator:
 
     locale: str
 
-    def __call__(self, key: str, **params: object) -> str:
+    def __call__(self, key: str, /, **params: object) -> str:
         return translate(self.locale, key, **params)
 
     def local(self, instant: datetime, zone: str) -> str:

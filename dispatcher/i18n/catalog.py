@@ -74,7 +74,7 @@ def has_key(locale: str, key: str) -> bool:
     return key in catalog(locale).texts
 
 
-def translate(locale: str, key: str, **params: object) -> str:
+def translate(locale: str, key: str, /, **params: object) -> str:
     """The text for ``key`` in ``locale`` with ``params`` filled in; extra params are ignored."""
     try:
         text = catalog(locale).texts[key]

@@ -102,7 +102,8 @@ def explain(
 ) -> list[str]:
     """The verdict as lines of text: the deciding rule first, then every other rule that
     deferred or blocked (every rule, with ``include_allowed``). ``zone``: the debtor's
-    (None: the verdict's own ``time_zone``, else UTC)."""
+    (None: the verdict's own ``time_zone``, else the one zone its rules measured in, else
+    UTC)."""
     return [r.line(locale) for r in explain_results(verdict, locale, zone, include_allowed)]
 
 
@@ -111,7 +112,7 @@ def explain_results(
 ) -> list[ExplainedResult]:
     if not verdict:
         return []
-    zone = zone or verdict.get("time_zone")  # the page's zone, else the one the gate knew
+    zone = zone or verdict.get("time_zone") or _measured_zone(verdict)
     results: Sequence[Mapping[str, Any]] = verdict.get("rules") or []
     chosen = [r for r in results if include_allowed or r.get("decision") != "allow"]
     deciding = verdict.get("rule_id")
@@ -146,3 +147,14 @@ def _instant(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else None
+
+
+def _measured_zone(verdict: Mapping[str, Any]) -> str | None:
+    """The one zone the rules measured in (a verdict stored without its ``time_zone``)."""
+    zones = {
+        z
+        for r in verdict.get("rules") or []
+        for z in (r.get("inputs") or {}).get("zones") or ()
+        if isinstance(z, str)
+    }
+    return zones.pop() if len(zones) == 1 else None

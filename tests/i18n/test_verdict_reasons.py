@@ -116,3 +116,17 @@ async def test_without_a_zone_on_record_the_packs_fixed_zone_is_the_debtors_cloc
     stored = (await ComplianceGate([ContactHoursRule()]).evaluate(unzoned)).to_json()
     assert stored["time_zone"] == SHANGHAI  # the cn pack measures in Beijing time
     assert "2026年12月4日 08:00（Asia/Shanghai，UTC+08:00）" in explain(stored, "zh-CN", None)[0]
+
+
+def test_an_advisory_note_reads_in_chinese() -> None:
+    allowed = {
+        "decision": "allow", "rule_id": None,
+        "rules": [{"rule_id": "preferences.stated", "decision": "allow",
+                   "reason": "the debtor prefers voice, this is sms (advisory)",
+                   "code": "preferences.advisory",
+                   "params": {"preferred_channel": "voice", "channel": "sms",
+                              "preferred_locale": "zh-CN", "locale": "zh-CN"},
+                   "citation": "12 CFR 1006.6(b)(1)", "until": None, "inputs": {}}],
+    }  # fmt: skip
+    (line,) = explain(allowed, "zh-CN", SHANGHAI, include_allowed=True)
+    assert line.startswith("债务人偏好：允许；债务人偏好电话、语言 zh-CN，本次为短信、语言 zh-CN")
