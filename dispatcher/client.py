@@ -3,6 +3,7 @@
     async with await DispatcherClient.connect(settings) as client:
         accepted = await client.send_many(requests)   # one transaction, one Redis round trip
         view = await client.get(accepted[0].message_id)
+        page = await client.events(after=cursor, wait_s=30)   # the changes feed
 
 A batch is all or nothing: if any item is invalid, ``InvalidBatch`` lists every problem
 (index, field, reason) and nothing is written. That includes what the compliance gate
@@ -35,6 +36,8 @@ from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import Accepted, ContactLog
 from dispatcher.early_refusal import enqueue_facts
+from dispatcher.events.feed import EventPage, decode_cursor, next_page
+from dispatcher.events.projector import Projection
 from dispatcher.queue import JobQueue
 from dispatcher.redis_pool import COMMAND_TIMEOUT_S, lazy_redis, redis_reachable, where
 from dispatcher.requests import MessageRequest, validate_batch
@@ -90,6 +93,7 @@ class DispatcherClient:
         self.queue = JobQueue(redis)
         self.catalog = catalog or TemplateCatalog()
         self.approvals = TemplateApprovals(contact_log.engine, contact_log.clock, self.catalog)
+        self._projection: Projection | None = None  # made by the first ``events`` call
 
     @classmethod
     async def connect(
@@ -140,6 +144,17 @@ class DispatcherClient:
             message=_as_dict(message),
             events=[EventView(e.at, e.source, e.status, e.detail) for e in events],
         )
+
+    async def events(
+        self, after: str | None = None, *, limit: int = 100, wait_s: float = 0.0
+    ) -> EventPage:
+        """The changes feed, as ``GET /v1/events`` gives it (unmasked): the events after
+        ``after`` (a ``next_cursor``; None: from the start); with none yet, waits up to
+        ``wait_s`` for one. Keep ``next_cursor`` to go on from, after a crash too."""
+        if self._projection is None:
+            self._projection = Projection(self.log.engine, self.log.clock)
+        start = 0 if after is None else decode_cursor(after)
+        return await next_page(self._projection, after=start, limit=limit, wait_s=wait_s, full=True)
 
     async def cancel(self, message_id: str, *, reason: str) -> Cancelled:
         """Take back a message no worker has claimed; ``too_late`` says if one had."""

@@ -8,22 +8,18 @@ message reads; compliance sees it in full, and its reads are logged like theirs.
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from aiohttp import web
 
 from dispatcher.api.auth import PEOPLE, allow
 from dispatcher.api.bodies import Query
 from dispatcher.api.context import API, Api
 from dispatcher.contactlog.keys import KeyRecord, Role
-from dispatcher.events.feed import decode_cursor, encode_cursor, event_body, read_after
+from dispatcher.events.feed import decode_cursor, next_page
 from dispatcher.events.projector import Projection
 
 __all__ = ["MAX_WAIT_S", "PROJECTION", "add_event_routes", "list_events"]
 
 MAX_WAIT_S = 30  # what a request may ask for; EVENTS_MAX_WAIT_S may hold it shorter
-POLL_S = 0.1
 PROJECTION = web.AppKey("events_projection", Projection)
 
 
@@ -46,23 +42,14 @@ async def list_events(request: web.Request, api: Api, key: KeyRecord) -> web.Res
         except ValueError as exc:
             query.fail("after", str(exc))
     query.finish()
-    deadline = time.monotonic() + min(wait, api.deps.settings.events_max_wait_s)
-    projection, engine = request.app[PROJECTION], api.deps.log.engine
-    while True:
-        await projection.refresh()
-        rows = await read_after(engine, after, limit)
-        if rows or time.monotonic() >= deadline:
-            break
-        await asyncio.sleep(POLL_S)
+    wait_s = min(wait, api.deps.settings.events_max_wait_s)
+    page = await next_page(
+        request.app[PROJECTION], after=after, limit=limit, wait_s=wait_s,
+        full=key.role is not Role.STRATEGY,
+    )  # fmt: skip
     if key.role in PEOPLE:
         await api.audit.record_read(
             reader=key.label, action="events.read",
-            filters={"after": cursor, "limit": limit}, rows=len(rows),
+            filters={"after": cursor, "limit": limit}, rows=len(page.items),
         )  # fmt: skip
-    full = key.role is not Role.STRATEGY
-    return web.json_response(
-        {
-            "items": [{**event_body(r, full=full), "cursor": encode_cursor(r.seq)} for r in rows],
-            "next_cursor": encode_cursor(rows[-1].seq if rows else after),
-        }
-    )
+    return web.json_response({"items": page.items, "next_cursor": page.next_cursor})

@@ -7,8 +7,11 @@ crashes resumes from the last cursor it kept, and the journal outlives a server 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -16,8 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.api.views import mask_phone, masked
 from dispatcher.events.models import OutboundEvent
+from dispatcher.events.projector import Projection
 
-__all__ = ["decode_cursor", "encode_cursor", "event_body", "read_after"]
+__all__ = ["EventPage", "decode_cursor", "encode_cursor", "event_body", "next_page", "read_after"]
+
+POLL_S = 0.1  # a long-poll looks again this often (projecting at most every 0.2 s)
 
 _PREFIX = "events:"
 
@@ -64,3 +70,26 @@ def event_body(row: Any, *, full: bool) -> dict[str, Any]:
         "timestamp": row.occurred_at.isoformat(),
         "data": data,
     }
+
+
+@dataclass(frozen=True)
+class EventPage:
+    items: list[dict[str, Any]]  # each event_body, with its own "cursor"
+    next_cursor: str  # to ask again with (the same cursor when nothing was new)
+
+
+async def next_page(
+    projection: Projection, *, after: int, limit: int, wait_s: float, full: bool
+) -> EventPage:
+    """Events after seq ``after``; with none yet, looked for again until ``wait_s`` is up."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        await projection.refresh()
+        rows = await read_after(projection.engine, after, limit)
+        if rows or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(POLL_S)
+    return EventPage(
+        [{**event_body(r, full=full), "cursor": encode_cursor(r.seq)} for r in rows],
+        encode_cursor(rows[-1].seq if rows else after),
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import heapq
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -42,6 +43,8 @@ from dispatcher.proof.seal import LAG
 from dispatcher.risk_flags.models import RiskFlagEvent
 
 __all__ = ["BATCH", "Projection", "project"]
+
+log = logging.getLogger(__name__)
 
 BATCH = 1000  # source rows read per source and projection, at most
 _LOCK_KEY = 0x6F75_7462_6F75_6E64  # pg advisory lock: one projection at a time
@@ -256,10 +259,15 @@ class Projection:
         self._last = float("-inf")
 
     async def refresh(self) -> None:
+        """Project now, unless done within the interval. A failure is logged: readers go
+        on with the journal as it is, and the next refresh tries again."""
         async with self._lock:
             if time.monotonic() - self._last < self.interval_s:
                 return
-            await project(self.engine, now=self.clock.now())
+            try:
+                await project(self.engine, now=self.clock.now())
+            except Exception:
+                log.exception("events: a projection failed; it is tried again")
             self._last = time.monotonic()
 
     @staticmethod

@@ -117,3 +117,15 @@ async def test_risk_flags_and_holds_come_as_events_in_order(api: HttpApi) -> Non
     ]  # fmt: skip
     assert items[0]["data"]["flag"] == "complaint"
     assert items[3]["data"]["lifted_by"] == items[2]["data"]["set_by"]
+
+
+async def test_the_python_client_reads_the_same_feed_in_full(api: HttpApi) -> None:
+    message_id = await api.enqueue(idempotency_key="client-feed")
+    client = api.stack.client
+    page = await client.events(limit=10)
+    assert [(e["type"], e["data"]["message_id"]) for e in page.items] == [
+        ("message.queued", message_id)
+    ]
+    assert page.items == (await feed(api, Role.COMPLIANCE))["items"]
+    later = await client.events(after=page.next_cursor, wait_s=0.2)
+    assert (later.items, later.next_cursor) == ([], page.next_cursor)
