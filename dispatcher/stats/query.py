@@ -69,7 +69,7 @@ async def figures(
     async with engine.connect() as conn:
         collectors = await _collectors(conn, wanted)
         daily = _daily_filter(wanted, collectors)
-        by_day = await _grouped(conn, daily, Metric.CONTACT, StatsDaily.day, StatsDaily.channel)
+        by_day = await _grouped(conn, daily, (Metric.CONTACT,), StatsDaily.day, StatsDaily.channel)
         per_collector = await _per_collector(conn, daily)
         totals = await _totals(conn, daily)
         payments = await payment_figures(conn, wanted, collectors, per_collector)
@@ -93,7 +93,7 @@ async def figures(
         },
         "contacts_by_day": [
             {"day": day.isoformat(), "channel": channel, "result": result, "count": n}
-            for (day, channel, result), n in sorted(by_day.items())
+            for (_, day, channel, result), n in sorted(by_day.items())
         ],
         "collectors": [
             {"collector_id": c, **_COLLECTOR_ZEROS, **counts}
@@ -138,12 +138,16 @@ def _daily_filter(
 
 
 async def _grouped(
-    conn: AsyncConnection, where: list[ColumnElement[bool]], metric: str, *columns: Any
+    conn: AsyncConnection,
+    where: list[ColumnElement[bool]],
+    metrics: tuple[str, ...],
+    *columns: Any,
 ) -> dict[tuple[Any, ...], int]:
+    """Counts summed by (metric, *columns, detail): one pass over the period's rows."""
     rows = await conn.execute(
-        select(*columns, StatsDaily.detail, func.sum(StatsDaily.count))
-        .where(StatsDaily.metric == metric, *where)
-        .group_by(*columns, StatsDaily.detail)
+        select(StatsDaily.metric, *columns, StatsDaily.detail, func.sum(StatsDaily.count))
+        .where(StatsDaily.metric.in_(metrics), *where)
+        .group_by(StatsDaily.metric, *columns, StatsDaily.detail)
     )
     return {tuple(row[:-1]): int(row[-1]) for row in rows if row[-1]}
 
@@ -155,31 +159,29 @@ async def _per_collector(conn: AsyncConnection, where: list[ColumnElement[bool]]
     found: PerCollector = defaultdict(dict)
     wheres = [*where, calls, StatsDaily.collector_id != ""]
     cols = (StatsDaily.collector_id, StatsDaily.channel)
-    for (collector, channel, result), n in (
-        await _grouped(conn, wheres, Metric.CONTACT, *cols)
-    ).items():
+    grouped = await _grouped(conn, wheres, (Metric.CONTACT, Metric.DISPOSITION), *cols)
+    for (metric, collector, channel, detail), n in grouped.items():
         entry = found[collector]
+        if metric == Metric.DISPOSITION:
+            name = _DISPOSITION_FIGURES.get(detail)
+            if name is not None:
+                entry[name] = entry.get(name, 0) + n
+            continue
         kind = "calls" if channel == ChannelKind.VOICE else "visits"
         entry[kind] = entry.get(kind, 0) + n
-        if result in (ContactResult.CONVERSATION, ContactResult.VISITED):
+        if detail in (ContactResult.CONVERSATION, ContactResult.VISITED):
             entry["conversations"] = entry.get("conversations", 0) + n
-    for (collector, _, kind), n in (
-        await _grouped(conn, wheres, Metric.DISPOSITION, *cols)
-    ).items():
-        name = _DISPOSITION_FIGURES.get(kind)
-        if name is not None:
-            found[collector][name] = found[collector].get(name, 0) + n
     return found
 
 
 async def _totals(
     conn: AsyncConnection, where: list[ColumnElement[bool]]
 ) -> dict[str, dict[str, int]]:
-    totals: dict[str, dict[str, int]] = {}
-    for metric in (Metric.ATTEMPT, Metric.OUTSIDE_HOURS, Metric.REFUSED, Metric.DEFERRED,
-                   Metric.LETTER_RETURNED):  # fmt: skip
-        grouped = await _grouped(conn, where, metric)
-        totals[metric] = {detail: n for (detail,), n in grouped.items()}
+    totals: dict[str, dict[str, int]] = defaultdict(dict)
+    metrics = (Metric.ATTEMPT, Metric.OUTSIDE_HOURS, Metric.REFUSED, Metric.DEFERRED,
+               Metric.LETTER_RETURNED)  # fmt: skip
+    for (metric, detail), n in (await _grouped(conn, where, metrics)).items():
+        totals[metric][detail] = n
     return totals
 
 
