@@ -43,6 +43,8 @@ __all__ = ["Deliverer"]
 
 log = logging.getLogger(__name__)
 
+ROUND_S = 5.0  # a subscription's round goes on this long at most, then the next tick's
+
 
 class Deliverer:
     def __init__(
@@ -71,7 +73,7 @@ class Deliverer:
         rest are cancelled, and what they sent is sent again by the next deliverer."""
         busy = [task for task in self._busy.values() if not task.done()]
         if busy:
-            _, late = await asyncio.wait(busy, timeout=self.stop_grace_s)
+            _done, late = await asyncio.wait(busy, timeout=self.stop_grace_s)
             for task in late:
                 task.cancel()
             await asyncio.gather(*busy, return_exceptions=True)
@@ -104,17 +106,26 @@ class Deliverer:
         return sum(results)
 
     async def _round(self, sub_id: int) -> int:
-        subscription = await self._lease(sub_id)
-        if subscription is None:
-            return 0
+        """Batches of due deliveries, one after another, for up to ``ROUND_S`` (a backlog
+        drains at the receiver's pace, not one batch per tick); the lease is taken again
+        before each batch, with the subscription as it is now."""
+        sent, ends = 0, time.monotonic() + ROUND_S
         try:
-            await fan_out(self.engine, subscription, now=self.clock.now())
-            batch = await due(
-                self.engine, sub_id, now=self.clock.now(), limit=self.settings.webhook_concurrency
-            )
-            outcomes = await asyncio.gather(*(self._post(subscription, d) for d in batch))
-            await record(self.engine, outcomes, self.policy)
-            return len(outcomes)
+            while time.monotonic() < ends:
+                subscription = await self._lease(sub_id)
+                if subscription is None:
+                    break
+                await fan_out(self.engine, subscription, now=self.clock.now())
+                batch = await due(
+                    self.engine, sub_id, now=self.clock.now(),
+                    limit=self.settings.webhook_concurrency,
+                )  # fmt: skip
+                if not batch:
+                    break
+                outcomes = await asyncio.gather(*(self._post(subscription, d) for d in batch))
+                await record(self.engine, outcomes, self.policy)
+                sent += len(outcomes)
+            return sent
         finally:
             await self._release(sub_id)
 
