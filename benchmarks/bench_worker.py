@@ -135,6 +135,17 @@ def main() -> None:
     parser.add_argument("--uvloop", action="store_true")
     args = parser.parse_args()
     count_round_trips()
+    if profile_dir := os.environ.get("BENCH_PROFILE_DIR"):  # where the time goes, per worker
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            asyncio.run(run(args))
+        finally:
+            profiler.disable()
+            profiler.dump_stats(f"{profile_dir}/{args.kind}-{os.getpid()}.prof")
+        return
     if args.uvloop:
         import uvloop
 

@@ -206,6 +206,7 @@ async def measure(
 ) -> Figures:
     figures = Figures()
     redis = await create_pool(RedisSettings.from_dsn(run.redis.url))
+    await redis.flushdb()  # the run's private server: the last side's cron jobs go too
     out = run.work_dir / f"counters-{uuid.uuid4().hex}.jsonl"
     procs: list[subprocess.Popen[str]] = []
     try:
