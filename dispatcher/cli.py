@@ -130,7 +130,12 @@ async def _migrate(settings: Settings) -> None:
 def _worker(settings: Settings, *, burst: bool) -> None:
     with redis_url_for(settings) as redis_url:
         asyncio.run(_migrate_quietly(settings))
-        asyncio.run(_run_worker(settings, redis_url=redis_url, burst=burst))
+        run = asyncio.run
+        if settings.worker_uvloop:
+            import uvloop
+
+            run = uvloop.run
+        run(_run_worker(settings, redis_url=redis_url, burst=burst))
 
 
 async def _run_worker(settings: Settings, *, redis_url: str, burst: bool) -> None:

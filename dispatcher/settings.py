@@ -147,6 +147,9 @@ class Settings:
     send_max_tries: int = _env("SEND_MAX_TRIES", int, 5)
     retry_backoff_s: float = _env("RETRY_BACKOFF_S", float, 2.0)
     worker_max_jobs: int = _env("WORKER_MAX_JOBS", int, 50)
+    # `dispatcher worker` on uvloop (libuv) instead of asyncio's own loop: less CPU per
+    # message (benchmarks/pipeline.py --uvloop both measures it, for bare arq too).
+    worker_uvloop: bool = _env("WORKER_UVLOOP", _bool, False)
     # On SIGTERM a worker takes no new job and lets running ones finish, this long at most.
     worker_stop_grace_s: float = _env("WORKER_STOP_GRACE_S", float, 30.0)
     # The sweep re-enqueues committed messages whose job never reached Redis.
