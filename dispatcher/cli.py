@@ -28,6 +28,7 @@ from dispatcher.proof.cli import add_audit_parser, run_audit
 from dispatcher.retention.cli import add_retention_parser, run_retention_command
 from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
+from dispatcher.stats.cli import add_stats_parser, run_stats
 from dispatcher.web.serve import serve
 from dispatcher.webhooks.cli import add_webhooks_parser, run_webhooks
 from dispatcher.worker import create_worker
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     add_retention_parser(commands)
     add_people_parser(commands)
     add_webhooks_parser(commands)
+    add_stats_parser(commands)
     args = parser.parse_args(argv)
 
     configure_cli_logging(args.command, verbose=args.verbose)  # one JSON line per event
@@ -112,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_people(settings, args))
         elif args.command == "webhooks":
             return run_webhooks(settings)
+        elif args.command == "stats":
+            return run_stats(settings, args)
     except DispatcherError as exc:
         print(f"dispatcher: {exc}", file=sys.stderr)
         return 2
