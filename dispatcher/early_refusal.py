@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from compliance import CollectorFact
 from compliance.applicable import applicable_packs
-from compliance.hours.zones import UnknownLocation, country_of
+from compliance.hours.zones import UnknownLocation
 from compliance.packs import PackError
 from compliance.rules.collectors import credential_problem
 from dispatcher.contactlog.collectors import collector_facts, read_collectors
@@ -98,29 +97,27 @@ async def enqueue_facts(
     return EnqueueFacts(debtors, collectors, today, refuse)
 
 
-def early_problems(request: Asked, destination: str, facts: EnqueueFacts) -> list[FieldProblem]:
-    """Why the gate would certainly refuse this request (``destination`` as stored: E.164,
-    or the address key of a letter or visit; "" when it is itself refused)."""
+def early_problems(request: Asked, country: str, facts: EnqueueFacts) -> list[FieldProblem]:
+    """Why the gate would certainly refuse this request. ``country``: the destination
+    number's or address's, as read when it was checked ("" when it is itself refused)."""
     if not facts.refuse:
         return []
     problems = _collector_problems(request, facts)
-    if destination:
-        problem = _pack_problem(request, destination, facts.debtors.get(request.debtor_ref))
+    if country:
+        problem = _pack_problem(request, country, facts.debtors.get(request.debtor_ref))
         if problem is not None:
             problems.append(problem)
     return problems
 
 
-def _pack_problem(
-    request: Asked, destination: str, debtor: DebtorFacts | None
-) -> FieldProblem | None:
+def _pack_problem(request: Asked, country: str, debtor: DebtorFacts | None) -> FieldProblem | None:
+    """The packs as the pipeline finds them (``applicable_packs``): the debtor's record,
+    else its country (record, home address), else the destination's country."""
     try:
-        recorded = debtor.packs if debtor else None
-        country = debtor.country if debtor else None
         applicable_packs(
-            destination=destination,
-            recorded=recorded,
-            country=country or (None if recorded else country_of_stored(destination)),
+            destination="",  # its country is given: the number is not read again
+            recorded=debtor.packs if debtor else None,
+            country=(debtor.country if debtor else None) or country,
             region=debtor.region if debtor else None,
         )
     except (PackError, UnknownLocation) as exc:
@@ -131,35 +128,6 @@ def _pack_problem(
             f"country or packs (PUT /v1/debtors/{request.debtor_ref}) if they have one",
         )
     return None
-
-
-def country_of_stored(destination: str) -> str:
-    """``country_of`` for a destination as stored (valid E.164, or an address key), without
-    parsing the number again: its country code, and only for a code that several
-    countries share (+1, +44, ...), the metadata's leading digits — as ``parse`` would."""
-    if not destination.startswith("+"):
-        return country_of(destination)
-    digits = destination[1:]
-    for size in (1, 2, 3):
-        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
-        if regions:
-            break
-    else:
-        return country_of(destination)  # its own error
-    if len(regions) == 1:
-        return str(regions[0])
-    national = digits[size:]
-    zeros = len(national) - len(national.lstrip("0"))
-    number = phonenumbers.PhoneNumber(
-        country_code=int(digits[:size]),
-        national_number=int(national),
-        italian_leading_zero=zeros > 0 or None,
-        number_of_leading_zeros=zeros if zeros > 1 else None,
-    )
-    region = phonenumbers.region_code_for_number(number)
-    if not region:
-        raise UnknownLocation(f"cannot tell the country of {destination}")
-    return str(region)
 
 
 def _collector_problems(request: Asked, facts: EnqueueFacts) -> list[FieldProblem]:

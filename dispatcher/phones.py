@@ -13,24 +13,31 @@ import phonenumbers
 
 from dispatcher.errors import InvalidRequest
 
-__all__ = ["e164"]
+__all__ = ["e164", "e164_and_country"]
 
 
 def e164(raw: str, locale: str = "") -> str:
     """A phone number in E.164, read with the locale's country as the default region."""
-    number, problem = _read(raw, locale.rpartition("-")[2].upper() or None)
+    return e164_and_country(raw, locale)[0]
+
+
+def e164_and_country(raw: str, locale: str = "") -> tuple[str, str]:
+    """``e164`` and the number's country (ISO 3166, e.g. "US", "JP"), read in one go."""
+    number, problem, country = _read(raw, locale.rpartition("-")[2].upper() or None)
     if problem is not None:
         raise InvalidRequest.of("destination", problem)
-    return number
+    return number, country
 
 
 @functools.lru_cache(maxsize=32_768)
-def _read(raw: str, region: str | None) -> tuple[str, str | None]:
-    """``(E.164, None)``, or ``("", why not)``."""
+def _read(raw: str, region: str | None) -> tuple[str, str | None, str]:
+    """``(E.164, None, country)``, or ``("", why not, "")``."""
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
-        return "", f"not a phone number: {exc}"
-    if not phonenumbers.is_valid_number(number):
-        return "", f"{raw!r} is not a valid phone number"
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+        return "", f"not a phone number: {exc}", ""
+    # is_valid_number, with the country it finds on the way kept (it costs the most).
+    country = phonenumbers.region_code_for_number(number)
+    if country is None or not phonenumbers.is_valid_number_for_region(number, country):
+        return "", f"{raw!r} is not a valid phone number", ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None, country

@@ -24,7 +24,7 @@ from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
 from dispatcher.early_refusal import EnqueueFacts, early_problems
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
 from dispatcher.ids import new_message_id
-from dispatcher.phones import e164
+from dispatcher.phones import e164_and_country
 from templates import TemplateCatalog, TemplateRenderError, UnknownTemplate
 
 __all__ = ["MessageRequest", "validate_batch"]
@@ -141,21 +141,21 @@ def _row(
         if check(request.valid_until.tzinfo is not None, "valid_until", "needs a time zone"):
             valid_until = request.valid_until
             check(valid_until > scheduled_for, "valid_until", "is not after the time to send")
-    destination, address, placed = request.destination, None, ""
+    destination, address, country = request.destination, None, ""
     if request.channel in PHONE_CHANNELS:
         try:
-            destination = placed = e164(request.destination, locale)
+            destination, country = e164_and_country(request.destination, locale)
         except InvalidRequest as exc:
             problems += exc.problems
     elif channel_ok:
         try:
             address = checked_address(request.address)
-            destination = placed = address_key(address)
+            destination, country = address_key(address), address["country"]
         except InvalidRequest as exc:
             problems += exc.problems
     collectors = _collectors(request, problems) if channel_ok else []
     if facts is not None and channel_ok:
-        problems += early_problems(request, placed, facts)
+        problems += early_problems(request, country, facts)
     if request.channel == ChannelKind.VISIT:
         _check_visit_at(request.variables.get("visit_at"), now, problems)
     variables = _jsonable(request.variables, problems)

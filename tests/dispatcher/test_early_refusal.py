@@ -1,12 +1,14 @@
-"""The early refusal's country of a stored destination is the gate's, number for number."""
+"""The country early refusal reads with a number (as it checks it) is the gate's, number for
+number: the gate reads it again from the stored E.164 at send time."""
 
 from __future__ import annotations
 
 import phonenumbers
 import pytest
 
-from compliance.hours.zones import UnknownLocation, country_of
-from dispatcher.early_refusal import country_of_stored
+from compliance.hours.zones import country_of
+from dispatcher.errors import InvalidRequest
+from dispatcher.phones import e164_and_country
 
 TYPES = (
     phonenumbers.PhoneNumberType.MOBILE,
@@ -31,15 +33,14 @@ def examples() -> list[str]:
 def test_every_regions_examples_get_the_gates_country() -> None:
     numbers = examples()
     assert len(numbers) > 500
-    assert [n for n in numbers if country_of_stored(n) != country_of(n)] == []
+    read = {n: e164_and_country(n) for n in numbers}
+    assert [n for n, (stored, country) in read.items() if country != country_of(stored)] == []
 
 
-def test_shared_codes_and_addresses() -> None:
-    assert country_of_stored("+12125550134") == "US"
-    assert country_of_stored("+14165550134") == "CA"
-    assert country_of_stored("+17875550134") == "PR"
-    assert country_of_stored("+81312345678") == "JP"
-    assert country_of_stored("+390669812345") == country_of("+390669812345")  # VA or IT
-    assert country_of_stored("addr:JP:abc") == "JP"
-    with pytest.raises(UnknownLocation):
-        country_of_stored("+999123")
+def test_shared_codes_and_national_numbers() -> None:
+    assert e164_and_country("+1 212 555 0134")[1] == "US"
+    assert e164_and_country("+1 416 555 0134")[1] == "CA"
+    assert e164_and_country("+1 787 555 0134")[1] == "PR"
+    assert e164_and_country("03-1234-5678", "ja-JP") == ("+81312345678", "JP")
+    with pytest.raises(InvalidRequest):
+        e164_and_country("+999123")
