@@ -35,7 +35,7 @@ def builtin_packs_after() -> Iterator[None]:
 def org_with_limit(directory: Path, limit: str) -> Path:
     directory.mkdir(exist_ok=True)
     text = (BUILTIN_DIR / "org.toml").read_text(encoding="utf-8")
-    text = text.replace('version = "2026.2"', 'version = "acme-1"')
+    text = text.replace('version = "2026.3"', 'version = "acme-1"')
     text = text.replace("limit = 3\n", f"limit = {limit}\n", 1)
     (directory / "org.toml").write_text(text, encoding="utf-8")
     return directory
@@ -65,7 +65,7 @@ def test_a_malformed_file_stops_start_up_naming_file_line_rule_and_field(tmp_pat
     assert str(refused.value).startswith(
         f"{mine / 'org.toml'}:{line}: rule caps[0] 'texts_per_day'"
     )
-    assert load_packs(["org"]).versions == {"org": "2026.2"}  # the built-in packs stay
+    assert load_packs(["org"]).versions == {"org": "2026.3"}  # the built-in packs stay
 
 
 def test_compliance_lint_checks_the_directory(

@@ -196,7 +196,7 @@ def test_a_pack_id_cannot_reach_outside_the_pack_directories() -> None:
 def test_an_override_directory_wins_over_the_built_in_packs(tmp_path: Path) -> None:
     text = (BUILTIN_DIR / "cn.toml").read_text(encoding="utf-8")
     (tmp_path / "cn.toml").write_text(
-        text.replace('version = "2026.2"', 'version = "2026.1-local"').replace(
+        text.replace('version = "2026.3"', 'version = "2026.3-local"').replace(
             "limit = 6", "limit = 4"
         ),
         encoding="utf-8",
@@ -204,7 +204,7 @@ def test_an_override_directory_wins_over_the_built_in_packs(tmp_path: Path) -> N
 
     pack = PackLoader([tmp_path, BUILTIN_DIR]).load_pack("cn")
 
-    assert pack.version == "2026.1-local"
+    assert pack.version == "2026.3-local"
     assert {c.id: c.limit for c in pack.caps}["unanswered_attempts"] == 4
 
 
