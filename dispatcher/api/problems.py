@@ -156,37 +156,37 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return problem_response(problem, request_locale(request))
 
 
+_BACKING_SERVICES = (
+    ServiceUnavailable, OperationalError, InterfaceError, RedisError, ConnectionError,
+    TimeoutError,
+)  # fmt: skip
+
+
 def _problem_for(request: web.Request, error: Exception) -> Problem | None:
-    """The problem to answer ``error`` with, or None to let it through."""
-    try:
-        raise error
-    except Problem as problem:
-        return problem
-    except IdempotencyConflict as exc:
-        return Problem(409, str(exc), errors=exc.problems)
-    except InvalidRequest as exc:
-        return Problem.invalid(exc.problems)
-    except UnknownMessage as exc:
-        return Problem(404, str(exc), code="unknown_message", params={"message_id": exc.message_id})
-    except (
-        ServiceUnavailable, OperationalError, InterfaceError, RedisError, ConnectionError,
-        TimeoutError,
-    ) as exc:  # fmt: skip
-        if not _answers_with_problems(request):
-            return None
-        log.warning("%s %s: a backing service failed: %s", request.method, request.path, exc)
-        return Problem(503, "the database or Redis is unavailable; retry later", code="unavailable")
-    except web.HTTPException as exc:
-        if not _answers_with_problems(request) or exc.status < 400:
-            return None
-        headers = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
-        code = {404: "no_route", 405: "method_not_allowed"}.get(exc.status)
+    """The problem to answer ``error`` with, or None to let it through (outside ``/v1``)."""
+    if isinstance(error, Problem):
+        return error
+    if isinstance(error, IdempotencyConflict):
+        return Problem(409, str(error), errors=error.problems)
+    if isinstance(error, InvalidRequest):
+        return Problem.invalid(error.problems)
+    if isinstance(error, UnknownMessage):
         return Problem(
-            exc.status, exc.reason, headers=headers, code=code,
+            404, str(error), code="unknown_message", params={"message_id": error.message_id}
+        )
+    if not _answers_with_problems(request):
+        return None
+    if isinstance(error, _BACKING_SERVICES):
+        log.warning("%s %s: a backing service failed: %s", request.method, request.path, error)
+        return Problem(503, "the database or Redis is unavailable; retry later", code="unavailable")
+    if isinstance(error, web.HTTPException):
+        if error.status < 400:
+            return None
+        headers = {k: v for k, v in error.headers.items() if k.lower() == "allow"}
+        return Problem(
+            error.status, error.reason, headers=headers,
+            code={404: "no_route", 405: "method_not_allowed"}.get(error.status),
             params={"method": request.method, "path": request.path},
         )  # fmt: skip
-    except Exception:
-        if not _answers_with_problems(request):
-            return None
-        log.exception("unexpected error answering %s %s", request.method, request.path)
-        return Problem(500, "unexpected error; it has been logged", code="internal")
+    log.error("unexpected error answering %s %s", request.method, request.path, exc_info=error)
+    return Problem(500, "unexpected error; it has been logged", code="internal")
