@@ -13,8 +13,11 @@ Contract (pages, API problems and verdict reasons all use it):
   An unknown key raises ``UnknownKey``, a missing parameter ``MissingParameter`` — never
   a silent fallback to another language. Every area exists in both locales with the
   same keys and placeholders (``tests/i18n/test_catalogs.py``). Each area's pair of files
-  belongs to the feature that uses it: ``common``, ``reasons``, ``problems``,
-  ``risk_flags`` (i18n), ``workspace`` (pages), ``stats`` (statistics).
+  belongs to the feature that uses it: ``common``, ``reasons``, ``problems`` (i18n),
+  ``workspace`` (pages), ``stats`` (statistics). Names people see often are there too:
+  ``reasons.term.flag.<flag>`` (risk flags), ``reasons.term.kind.<kind>`` (holds),
+  ``reasons.term.channel.<channel>``, ``reasons.rule.<rule_id>``,
+  ``reasons.decision.<allow|defer|block>``.
 - ``Translator(locale)``: the same bound to one locale (``t("workspace.title")``), with
   ``t.local(instant, zone)`` and ``t.utc(instant)``; a Jinja2 global fits it.
 - ``format_local(instant, zone, locale)`` → ``2026-12-04 08:00 (Asia/Shanghai, UTC+08:00)``
