@@ -19,7 +19,7 @@ from dispatcher.workspace.context import WORKSPACE, Workspace
 from dispatcher.workspace.flags import CHANGES, MAY, FlagNotSet, flags_of, role_for
 from dispatcher.workspace.forms import Form, confirm_first
 from dispatcher.workspace.guard import NotFound, Viewer, requires
-from dispatcher.workspace.rendering import render
+from dispatcher.workspace.rendering import render, term
 from dispatcher.workspace.roles import PersonRole
 from dispatcher.workspace.timeline import letter_pdf, load_debtor
 
@@ -105,8 +105,8 @@ async def change_hold(request: web.Request, viewer: Viewer) -> web.StreamRespons
     back = f"/workspace/debtors/{quote(debtor_ref, safe='')}"
     asked = confirm_first(
         request, viewer, data, back=back, danger=action == "lift",
-        summary=t(f"workspace.holds.confirm_{action}", kind=kind, debtor=debtor_ref,
-                  channel=what, reason=reason),
+        summary=t(f"workspace.holds.confirm_{action}", kind=term(viewer.locale, "kind", kind),
+                  debtor=debtor_ref, channel=what, reason=reason),
     )  # fmt: skip
     if asked is not None:
         return asked

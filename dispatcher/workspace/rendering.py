@@ -9,13 +9,13 @@ from urllib.parse import quote
 from aiohttp import web
 from markupsafe import Markup
 
-from dispatcher.i18n import Translator, format_money
+from dispatcher.i18n import Translator, format_money, has_key, translate
 from dispatcher.workspace.context import WORKSPACE
 
 if TYPE_CHECKING:
     from dispatcher.workspace.guard import Viewer
 
-__all__ = ["error_page", "render"]
+__all__ = ["error_page", "render", "term"]
 
 # Pages show people's records: never kept by a browser's or a proxy's cache.
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
@@ -47,6 +47,7 @@ def render(
         "current_path": request.path,
         "here": quote(request.path_qs, safe=""),
         "money": lambda amount, currency: format_money(amount, currency, lang),
+        "term": lambda group, value: term(lang, group, value),
         "csrf_field": lambda: Markup('<input type="hidden" name="csrf_token" value="{}">').format(
             csrf
         ),
@@ -59,6 +60,12 @@ def render(
         charset="utf-8",
         headers={**_NO_STORE, "Content-Security-Policy": _CSP, "Content-Language": lang},
     )
+
+
+def term(locale: str, group: str, value: str) -> str:
+    """A word of the reasons' vocabulary (a hold's kind, a channel), else the value as is."""
+    key = f"reasons.term.{group}.{value}"
+    return translate(locale, key) if has_key(locale, key) else value
 
 
 def error_page(request: web.Request, locale: str, status: int, message_key: str) -> web.Response:

@@ -1,14 +1,13 @@
-"""A stored verdict in plain language: which rule decided, why (in the reader's language,
-with times on the debtor's clock), the inputs it looked at, and the citation of the pack
-that applied. The reason's text is the rule's ``code`` in the ``reasons`` catalogs."""
+"""A stored verdict as the pages show it: which rule decided, why (in the reader's
+language, with times on the debtor's clock — the i18n room's ``explain_result``), the
+inputs it looked at, and the citation of the pack that applied."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from dispatcher.i18n import format_local, format_utc, has_key, translate
+from dispatcher.i18n.verdicts import explain_result
 
 __all__ = ["PlainRule", "PlainVerdict", "plain_verdict"]
 
@@ -16,6 +15,7 @@ __all__ = ["PlainRule", "PlainVerdict", "plain_verdict"]
 @dataclass(frozen=True)
 class PlainRule:
     rule_id: str
+    rule: str  # the rule's name, in the reader's language
     decision: str
     reason: str  # in the reader's language
     citation: str
@@ -46,45 +46,14 @@ def plain_verdict(verdict: dict[str, Any] | None, locale: str, zone: str) -> Pla
 
 
 def _rule(result: dict[str, Any], locale: str, zone: str) -> PlainRule:
-    until = _instant(result.get("until"))
+    explained = explain_result(result, locale, zone)
     return PlainRule(
-        rule_id=str(result.get("rule_id", "")),
-        decision=str(result.get("decision", "")),
-        reason=reason_text(result, locale, zone),
-        citation=str(result.get("citation") or ""),
+        rule_id=explained.rule_id,
+        rule=explained.rule,
+        decision=explained.decision,
+        reason=explained.text or explained.rule_id,
+        citation=explained.citation,
         inputs=dict(result.get("inputs") or {}),
-        until=format_local(until, zone, locale) if until else None,
-        until_utc=format_utc(until, locale) if until else None,
+        until=explained.until_local,
+        until_utc=explained.until_utc,
     )
-
-
-def reason_text(result: dict[str, Any], locale: str, zone: str) -> str:
-    """The rule's reason from the catalogs, its times on the debtor's clock; a reason
-    no catalog has yet is shown as recorded, marked as untranslated."""
-    code = result.get("code")
-    key = f"reasons.code.{code}"
-    if code and has_key(locale, key):
-        params = {k: _shown(v, locale, zone) for k, v in (result.get("params") or {}).items()}
-        try:
-            return translate(locale, key, **params)
-        except KeyError:
-            pass
-    recorded = str(result.get("reason") or result.get("rule_id") or "")
-    if locale == "en-US":
-        return recorded
-    return translate(locale, "workspace.verdict.as_recorded", reason=recorded)
-
-
-def _shown(value: Any, locale: str, zone: str) -> Any:
-    instant = _instant(value)
-    return format_local(instant, zone, locale) if instant else value
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str) or len(value) < 19 or value[4] != "-" or "T" not in value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None

@@ -21,7 +21,7 @@ async def test_the_time_line_shows_the_blocked_text_and_why_on_the_debtors_clock
     assert status == 200
     assert f'id="m-{ids["blocked"]}"' in page
     assert "已拦截" in page and "hold.active" in page  # the status, and the rule
-    assert "债务人有“dispute”暂停标记" in page  # the reason, in Chinese
+    assert "债务人有“争议”暂停标记" in page  # the reason, in Chinese
     assert "Asia/Shanghai，UTC+08:00" in page  # the debtor's local time, with the zone
     assert 'title="2026年' in page and "（UTC）" in page  # UTC on hover
     async with stack.log.engine.connect() as conn:

@@ -42,7 +42,7 @@ async def test_a_compliance_officer_finds_a_debtor_reads_why_exports_and_sets_a_
 
     # Why the text was blocked, in Chinese, on the debtor's clock.
     entry = await person.text(f"#m-{ids['blocked']}")
-    assert "已拦截" in entry and "债务人有“dispute”暂停标记" in entry
+    assert "已拦截" in entry and "债务人有“争议”暂停标记" in entry
     assert "Asia/Shanghai，UTC+08:00" in entry
     await person.shot("debtor-timeline")
 
@@ -58,7 +58,7 @@ async def test_a_compliance_officer_finds_a_debtor_reads_why_exports_and_sets_a_
     await person.choose("hold-kind", "cease")
     await person.fill("hold-reason", "律师来函，停止联系")
     await person.press("hold-submit")
-    assert "对债务人 D-CN 设置“cease”暂停联系" in await person.text("main")
+    assert "对债务人 D-CN 设置“停止联系”暂停联系" in await person.text("main")
     await person.shot("confirm-hold")
     await person.press("confirm")
     assert "已设置暂停联系。" in await person.text("main")
