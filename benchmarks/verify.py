@@ -1,21 +1,28 @@
 """Sealing and verifying the contact log: time and peak memory for N sealed entries.
 
-    python -m benchmarks.verify [--count 100000] [--database-url URL]
+    python -m benchmarks.verify [--count 100000] [--database-url URL] [--leaves 2|1|both]
 
 Default: a fresh SQLite file (the embedded default). With a PostgreSQL URL, a database
 named for this run is made beside it and dropped afterwards. Entries are message events
-(three a message). Peak memory is the process's maximum resident set (getrusage), read
-after each step: it only grows, so each figure includes the steps before it.
+(three a message), sealed as ``message_event/v2`` leaves (personal fields as HMAC
+commitments under per-debtor secrets, every sealed kind's cursor). ``--leaves both``
+measures, in the same run and on a fresh log each, the format before migration 0012
+(``v1``: the row as it is, message events only) as the baseline, then ``v2``. Peak memory
+is the process's maximum resident set (getrusage), read after each step: it only grows,
+so each figure includes the steps before it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import resource
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.migrate import upgrade
+from dispatcher.proof import seal
+from dispatcher.proof.kinds import MESSAGE_EVENT
 from dispatcher.proof.prove import prove_message
 from dispatcher.proof.seal import seal_pending
 from dispatcher.proof.verify import verify_log
@@ -43,11 +52,32 @@ async def step(name: str, work: object) -> object:
     return result
 
 
-async def measure(engine: AsyncEngine, count: int) -> None:
+async def measure(engine: AsyncEngine, count: int, leaves: int) -> None:
     await upgrade(engine)
     messages = count // 3
     key = Ed25519PrivateKey.generate()
-    print(f"{messages * 3} entries ({messages} messages), {engine.dialect.name}")
+    print(f"{messages * 3} entries ({messages} messages), {engine.dialect.name}, "
+          f"leaves v{leaves}; load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    if leaves == 1:  # as sealed before migration 0012
+        with patched(seal, VERSION=1, KINDS=[MESSAGE_EVENT]):
+            await steps(engine, messages, key)
+    else:
+        await steps(engine, messages, key)
+
+
+@contextlib.contextmanager
+def patched(module: object, **values: object) -> Iterator[None]:
+    saved = {name: getattr(module, name) for name in values}
+    for name, value in values.items():
+        setattr(module, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+
+
+async def steps(engine: AsyncEngine, messages: int, key: Ed25519PrivateKey) -> None:
     await step("fill the log", add_messages(engine, messages, batch=5000))
     later = START + timedelta(seconds=messages + 3600)
     sealed = await step("seal (10,000 a block)", seal_pending(engine, key, now=later,
@@ -58,12 +88,17 @@ async def measure(engine: AsyncEngine, count: int) -> None:
     await step("prove one message", prove_message(engine, f"M{messages // 2:025d}"))
 
 
-async def main(count: int, database_url: str | None) -> None:
+async def main(count: int, database_url: str | None, leaves: str) -> None:
+    for version in (1, 2) if leaves == "both" else (int(leaves),):
+        await one_log(count, database_url, version)
+
+
+async def one_log(count: int, database_url: str | None, leaves: int) -> None:
     if database_url is None:
         with tempfile.TemporaryDirectory() as directory:
             engine = create_engine(f"sqlite+aiosqlite:///{Path(directory) / 'bench.sqlite'}")
             try:
-                await measure(engine, count)
+                await measure(engine, count, leaves)
             finally:
                 await engine.dispose()
         return
@@ -73,7 +108,7 @@ async def main(count: int, database_url: str | None) -> None:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine = create_engine(make_url(database_url).set(database=name).render_as_string(False))
     try:
-        await measure(engine, count)
+        await measure(engine, count, leaves)
     finally:
         await engine.dispose()
         async with admin.connect() as conn:
@@ -85,5 +120,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000, help="entries to seal and verify")
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    parser.add_argument("--leaves", choices=("1", "2", "both"), default="2",
+                        help="the leaf format (both: v1 as the baseline, then v2)")  # fmt: skip
     args = parser.parse_args()
-    asyncio.run(main(args.count, args.database_url))
+    asyncio.run(main(args.count, args.database_url, args.leaves))
