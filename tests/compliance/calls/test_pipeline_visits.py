@@ -11,6 +11,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from dispatcher.errors import InvalidRequest
 from dispatcher.requests import MessageRequest
 from tests.dispatcher.conftest import Stack
 
@@ -18,7 +21,9 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 # The stack's clock: Monday 2026-11-30 21:30 Beijing time.
 
 
-async def book_visit(stack: Stack, at: datetime, *collector_ids: str) -> str:
+async def book_visit(
+    stack: Stack, at: datetime, *collector_ids: str, refuse_early: bool = True
+) -> str:
     await stack.log.upsert_debtor("D-CN", country="CN", time_zone="Asia/Shanghai")
     request = MessageRequest(
         channel="visit", template="visit_notice", locale="zh-CN", destination="",
@@ -27,7 +32,7 @@ async def book_visit(stack: Stack, at: datetime, *collector_ids: str) -> str:
         variables={"visit_at": at.isoformat(), "visit_time_local": f"{at:%Y-%m-%d %H:%M}",
                    "address_text": "上海市浦东新区世纪大道100号", "debtor_name": "王伟"},
     )  # fmt: skip
-    return (await stack.client.send(request)).message_id
+    return (await stack.client.send(request, refuse_early=refuse_early)).message_id
 
 
 async def register(stack: Stack, collector_id: str, **fields: Any) -> None:
@@ -57,7 +62,11 @@ async def test_a_visit_with_an_expired_collector_is_blocked_naming_them(stack: S
     await register(stack, "c-1")
     await register(stack, "c-old", credential_expires=date(2026, 11, 29))
     at = datetime(2026, 12, 1, 10, 0, tzinfo=BEIJING)
-    message_id = await book_visit(stack, at, "c-1", "c-old")
+    with pytest.raises(InvalidRequest) as refused:  # the client refuses it at once...
+        await book_visit(stack, at, "c-1", "c-old")
+    assert [p.field for p in refused.value.problems] == ["collector_ids[1]"]
+    # ...and the gate, should it get there (the registry changed after enqueue), blocks it.
+    message_id = await book_visit(stack, at, "c-1", "c-old", refuse_early=False)
     await stack.run_worker()
     view = await stack.view(message_id)
     assert view.status == "blocked"
