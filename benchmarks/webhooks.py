@@ -106,6 +106,7 @@ async def send_round(log: ContactLog, ids: list[str], workers: int) -> float:
 
 
 HIT = {"up": asyncio.Event(), "down": asyncio.Event()}  # set by each request taken
+RECEIVED: set[str] = set()  # the event ids the "up" receiver took
 
 
 @contextlib.asynccontextmanager
@@ -114,6 +115,7 @@ async def receivers() -> AsyncIterator[dict[str, str]]:
 
     async def ok(request: web.Request) -> web.Response:
         HIT["up"].set()
+        RECEIVED.add(request.headers["webhook-id"])
         await request.read()
         return web.Response(status=204)
 
@@ -175,6 +177,8 @@ async def measure(
                 await store.update(1, {"url": urls[kind]})
                 canary = f"C{n:02d}{kind[0]}"
                 rates[kind].append(await with_deliverer(url, log, ids, workers, kind, canary))
+        await store.update(1, {"url": urls["up"]})
+        delivered = await delivery_rate(url, log, messages)
     projected = await projection_rate(engine, log, project_events)
     load = os.getloadavg()
     print(
@@ -186,6 +190,7 @@ async def measure(
         print(
             f"transitions/s {label:>5}: median {statistics.median(found):6.0f}  (rounds: {shown})"
         )
+    print(delivered)
     print(projected)
 
 
@@ -195,7 +200,7 @@ async def with_deliverer(
     """A send round while ``dispatcher webhooks`` (a process of its own, as in production)
     delivers to the ``kind`` receiver. The round starts once the deliverer is running:
     when the receiver has taken the canary message's event (its start-up takes seconds)."""
-    env = {**os.environ, "DATABASE_URL": url, "WEBHOOK_TIMEOUT_S": "3600", "LOG_FORMAT": "json"}
+    env = {**os.environ, "DATABASE_URL": url, "WEBHOOK_TIMEOUT_S": "600", "LOG_FORMAT": "json"}
     deliverer = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "dispatcher", "webhooks", env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
@@ -206,8 +211,53 @@ async def with_deliverer(
         await HIT[kind].wait()
         return await send_round(log, ids, workers)
     finally:
+        await stop_now(deliverer)
+
+
+async def delivery_rate(url: str, log: ContactLog, count: int) -> str:
+    """What ``dispatcher webhooks`` delivers to the "up" receiver, from its first request
+    until nothing is left to deliver (``count`` new events, and whatever the rounds left)."""
+    await fill(log, "W", count)
+    HIT["up"].clear()
+    env = {**os.environ, "DATABASE_URL": url, "LOG_FORMAT": "json"}
+    deliverer = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "dispatcher", "webhooks", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        await HIT["up"].wait()
+        started, before = time.perf_counter(), await _scalar(log, DELIVERED)
+        while True:
+            if await _scalar(log, LEFT) == 0:
+                break
+            await asyncio.sleep(0.05)
+        took, delivered = time.perf_counter() - started, await _scalar(log, DELIVERED) - before
+    finally:
+        await stop_now(deliverer)
+    return f"deliveries: {delivered} in {took:.2f} s = {delivered / took:.0f}/s (answered at once)"
+
+
+async def stop_now(deliverer: asyncio.subprocess.Process) -> None:
+    """Two SIGTERMs: the second stops it without waiting for a request that hangs."""
+    deliverer.terminate()
+    await asyncio.sleep(0.5)
+    if deliverer.returncode is None:
         deliverer.terminate()
-        await deliverer.wait()
+    await deliverer.wait()
+
+
+DELIVERED = "SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'"
+LEFT = (
+    "SELECT (SELECT count(*) FROM webhook_deliveries WHERE state = 'pending')"
+    " + (SELECT count(*) FROM outbound_events, webhook_subscriptions s WHERE seq > s.cursor)"
+    " + (SELECT count(*) FROM message_events) - (SELECT high FROM event_sources"
+    "    WHERE name = 'message_events')"
+)
+
+
+async def _scalar(log: ContactLog, sql: str) -> int:
+    async with log.engine.connect() as conn:
+        return int(await conn.scalar(text(sql)) or 0)
 
 
 async def projection_rate(engine: AsyncEngine, log: ContactLog, events: int) -> str:

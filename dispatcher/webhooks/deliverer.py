@@ -73,10 +73,12 @@ class Deliverer:
         rest are cancelled, and what they sent is sent again by the next deliverer."""
         busy = [task for task in self._busy.values() if not task.done()]
         if busy:
-            _done, late = await asyncio.wait(busy, timeout=self.stop_grace_s)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*busy, return_exceptions=True)
+            try:
+                await asyncio.wait(busy, timeout=self.stop_grace_s)
+            finally:  # also when told to stop at once: each round releases its lease
+                for task in busy:
+                    task.cancel()
+                await asyncio.gather(*busy, return_exceptions=True)
         if self._http is not None:
             await self._http.close()
 
