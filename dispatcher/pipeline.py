@@ -15,8 +15,10 @@ chain of retries can start beside it and ``SEND_MAX_TRIES`` holds whatever the q
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time as monotonic_time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -93,7 +95,10 @@ class Pipeline:
 
         await self.deps.approvals.refresh()  # at most one read every 2 s per process
         render = render_message(self.deps.catalog, message)
-        async with self.log.debtor_session(message.debtor_ref, message_id=message_id) as session:
+        async with (
+            debtor_turn(message.debtor_ref),
+            self.log.debtor_session(message.debtor_ref, message_id=message_id) as session,
+        ):
             current = await session.message(message_id)
             if current is None or current.status not in PENDING:
                 return "moved on meanwhile"
@@ -324,6 +329,24 @@ class Pipeline:
             error_text=text,
             error_retryable=retryable,
         )
+
+
+def debtor_turn(debtor_ref: str) -> asyncio.Lock:
+    """This process's turn at a debtor's decision window. A burst of jobs for one debtor
+    waits here, holding nothing, instead of each holding a database connection while it
+    waits for the debtor's lock (a burst of 50 took the whole pool and starved every other
+    debtor's jobs). Other processes are kept out by the database lock, as before."""
+    key = (id(asyncio.get_running_loop()), debtor_ref)
+    turn = _DEBTOR_TURNS.get(key)
+    if turn is None:
+        turn = _DEBTOR_TURNS[key] = asyncio.Lock()
+    return turn
+
+
+# Held only while some job uses them: a debtor's lock goes when its last job is done.
+_DEBTOR_TURNS: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = (
+    weakref.WeakValueDictionary()
+)
 
 
 async def _parking_pause(session: DebtorSession, verdict: Verdict) -> int | None:
