@@ -15,7 +15,8 @@ offset it was given with), ``address_text`` the address on one line.
 A collector on the visit records its outcome once, after the notice went out and not
 before the visit's time (an outcome for a visit that has not happened yet is refused,
 naming ``result``): the result (``visited`` or ``not_met``), who went, the recording's
-reference and a note (checked by the civility filter). The visit's status becomes
+reference, a note (checked by the civility filter) and, when they met the debtor, the
+preferences the debtor stated (added to the record). The visit's status becomes
 ``delivered``. Every problem is named at once.
 """
 
@@ -32,9 +33,11 @@ from compliance.civility import CivilityScanner
 from dispatcher.addresses import checked_address, postal_address
 from dispatcher.contactlog.models import Debtor, Message
 from dispatcher.contactlog.store import ContactLog
+from dispatcher.contactlog.transitions import move
 from dispatcher.dispositions import NotOnTheCall, OutcomeConflict, default_scanner, note_problems
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, EventSource, MessageStatus
 from dispatcher.errors import FieldProblem, InvalidRequest
+from dispatcher.preferences import PREFERENCE_FIELDS, change_preferences, checked_preferences
 from dispatcher.requests import MessageRequest
 
 __all__ = ["VISIT_RESULTS", "VISIT_TEMPLATE", "record_visit_outcome", "visit_request"]
@@ -101,8 +104,11 @@ async def record_visit_outcome(
     recording_ref: str | None = None,
     note: str | None = None,
     scanner: CivilityScanner | None = None,
+    preferences: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Record what a visit came to; returns the disposition as stored."""
+    """Record what a visit came to; returns the disposition as stored. ``preferences``:
+    what the debtor the collectors met said (``visited`` only), added to their record in
+    the same transaction and logged as this collector's, from this visit."""
     message = await log.get(message_id)
     on_visit = list(message.collector_ids or ())
     if message.channel != ChannelKind.VISIT:
@@ -114,6 +120,7 @@ async def record_visit_outcome(
     problems = _problems(went, on_visit, result, recording_ref)
     problems += _too_early(message, now)
     problems += note_problems(note, scanner or default_scanner())
+    stated = _stated(preferences, result, problems)
     if problems:
         raise InvalidRequest(problems)
     disposition: dict[str, Any] = {
@@ -124,15 +131,44 @@ async def record_visit_outcome(
         "went": list(dict.fromkeys(went)),
         **({"note": note} if note else {}),
         **({"recording_ref": recording_ref} if recording_ref else {}),
+        **({"preferences": stated} if stated else {}),
     }
-    moved = await log.transition(
-        message_id, expect={MessageStatus.SENT}, to=MessageStatus.DELIVERED,
-        source=EventSource.API, detail={"visit_outcome": disposition},
-        result=result, recording_ref=recording_ref, disposition=disposition,
-    )  # fmt: skip
-    if not moved:
-        raise OutcomeConflict(f"visit {message_id} took an outcome or moved on meanwhile")
+    changes = {"result": result, "recording_ref": recording_ref, "disposition": disposition}
+    async with log.engine.begin() as conn:
+        moved = await move(
+            conn, message_id, expect={MessageStatus.SENT}, to=MessageStatus.DELIVERED,
+            source=EventSource.API, detail={"visit_outcome": disposition}, at=now,
+            changes=changes,
+        )  # fmt: skip
+        if not moved:
+            raise OutcomeConflict(f"visit {message_id} took an outcome or moved on meanwhile")
+        if stated:
+            await change_preferences(
+                conn, message.debtor_ref, stated, merge=True, by=f"collector:{by}",
+                source=f"visit:{message_id}", reason=note or f"said on visit {message_id}",
+                at=now,
+            )  # fmt: skip
     return disposition
+
+
+def _stated(
+    raw: Mapping[str, Any] | None, result: str, problems: list[FieldProblem]
+) -> dict[str, Any]:
+    """The preferences the debtor stated at the door, checked (``preferences.<field>``)."""
+    if raw is None:
+        return {}
+    if result != ContactResult.VISITED:
+        problems.append(FieldProblem("preferences", "only a debtor the collectors met states them"))
+        return {}
+    unknown = sorted(str(k) for k in set(raw) - set(PREFERENCE_FIELDS))
+    if unknown or not raw:
+        known = ", ".join(PREFERENCE_FIELDS)
+        problems.append(FieldProblem("preferences", f"name one or more of {known}"))
+    try:
+        return checked_preferences(raw, prefix="preferences.")
+    except InvalidRequest as exc:
+        problems += exc.problems
+        return {}
 
 
 def _check_open(message: Message) -> None:

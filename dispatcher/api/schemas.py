@@ -739,6 +739,12 @@ SCHEMAS |= {
             "went": {"type": "array", "minItems": 1, "maxItems": 10, "items": text(100)},
             "recording_ref": text(200, nullable=True),
             "note": {**text(2000, nullable=True, min_length=0), "description": "Civility-checked"},
+            "preferences": {
+                **obj([], dict(PREFERENCES)),
+                "type": ["object", "null"],
+                "minProperties": 1,
+                "description": "visited: what the debtor said, added to what is on record",
+            },
         },
     ),
     "VisitOutcome": obj(

@@ -74,12 +74,16 @@ async def visit_outcome(request: web.Request, api: Api, key: KeyRecord) -> web.R
         fields.fail("went", "is required: the collectors who went")
     recording_ref = fields.text("recording_ref", max_length=200, required=False)
     note = fields.text("note", max_length=2000, required=False)
+    preferences = fields.value("preferences", required=False)
+    if preferences is not None and not isinstance(preferences, dict):
+        fields.fail("preferences", "must be an object naming a preference")
+        preferences = None
     fields.finish()
     assert result is not None and went is not None
     try:
         stored = await record_visit_outcome(
             api.deps.log, message_id, by=key.name, went=went, result=result,
-            recording_ref=recording_ref, note=note,
+            recording_ref=recording_ref, note=note, preferences=preferences,
         )  # fmt: skip
     except NotOnTheCall as exc:
         raise Problem(403, str(exc)) from None

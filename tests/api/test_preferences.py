@@ -6,7 +6,7 @@ stops texts to the work number."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ import pytest
 
 from dispatcher.clock import ShiftedClock
 from dispatcher.contactlog.keys import Role
+from dispatcher.domain import EventSource, MessageStatus
 from tests.api.conftest import HttpApi
 from tests.api.test_calls_visits import collectors, placed_call
 
@@ -214,3 +215,45 @@ async def test_a_disposition_over_http_names_every_problem_then_records_preferen
     assert shown["inconvenient_times"][0]["end"] == "10:00"
     assert shown["changes"][0]["by"] == "collector:collector-1"
     assert shown["changes"][0]["source"] == f"disposition:{call_id}"
+
+
+async def test_a_visit_outcome_records_what_the_debtor_said_at_the_door(api: HttpApi) -> None:
+    ref = debtor()
+    for collector_id in ("collector-1", "c-2"):
+        await api.stack.log.collectors.upsert(
+            collector_id, name=collector_id, phone="+12015550101", trained_on=date(2026, 1, 5)
+        )
+    visit_at = datetime(2026, 12, 1, 11, 0, tzinfo=NEW_YORK)
+    plan = {
+        "debtor_ref": ref, "locale": "en-US", "visit_at": visit_at.isoformat(),
+        "address": {"name": "Maria Garcia", "lines": ["12 Elm Street"], "country": "US"},
+        "collector_ids": ["collector-1", "c-2"], "variables": {"debtor_name": "Maria Garcia"},
+    }  # fmt: skip
+    status, accepted = await api.call("POST", "/v1/visits", role=S, json_body=plan)
+    assert status == 202, accepted
+    visit_id = accepted["id"]
+    assert await api.stack.log.transition(
+        visit_id, expect={MessageStatus.QUEUED}, to=MessageStatus.SENT, source=EventSource.WORKER
+    )
+    assert isinstance(api.stack.clock, ShiftedClock)  # the server's clock too
+    api.stack.clock.move_to(visit_at + timedelta(hours=1))
+    path = f"/v1/visits/{visit_id}/outcome"
+    said = {"inconvenient_places": ["work"], "preferred_channel": "letter"}
+
+    status, problem = await api.call(
+        "POST", path, role=CO,
+        json_body={"result": "not_met", "went": ["collector-1"], "preferences": said},
+    )  # fmt: skip
+    assert status == 422 and [e["field"] for e in problem["errors"]] == ["preferences"]
+    status, recorded = await api.call(
+        "POST", path, role=CO,
+        json_body={"result": "visited", "went": ["collector-1", "c-2"], "preferences": said},
+    )  # fmt: skip
+
+    assert status == 200, recorded
+    _, shown = await api.call("GET", f"/v1/debtors/{ref}/preferences", role=CP)
+    assert (shown["inconvenient_places"], shown["preferred_channel"]) == (["work"], "letter")
+    assert (shown["changes"][0]["by"], shown["changes"][0]["source"]) == (
+        "collector:collector-1",
+        f"visit:{visit_id}",
+    )
