@@ -145,7 +145,9 @@ class PeopleStore:
     async def sign_in(self, username: str, password: str) -> SignInResult:
         now = self.clock.now()
         async with self.engine.begin() as conn:
-            row = (await conn.execute(select(_PEOPLE).where(Person.username == username))).first()
+            # Locked for the transaction (PostgreSQL): parallel failures are all counted.
+            mine = select(_PEOPLE).where(Person.username == username).with_for_update()
+            row = (await conn.execute(mine)).first()
             if row is None:
                 _verify(_DUMMY_HASH, password)
                 return SignInResult(SignIn.WRONG)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
 from dispatcher.contactlog.models import AuditRead
-from dispatcher.workspace.people import PeopleStore
+from dispatcher.workspace.people import PeopleStore, SignIn
 from tests.dispatcher.conftest import Stack
 from tests.workspace.conftest import PASSWORD, Browser
 
@@ -97,3 +99,9 @@ async def test_a_locked_account_loses_its_sessions(browser: Browser, people: Peo
     await people.lock("ann")
     _, page = await browser.get("/workspace/")
     assert 'action="/workspace/sign-in"' in page
+
+
+async def test_failures_made_at_once_are_all_counted(people: PeopleStore, stack: Stack) -> None:
+    tries = stack.settings.workspace_lockout_failures
+    await asyncio.gather(*(people.sign_in("cole", "wrong wrong wrong") for _ in range(tries)))
+    assert (await people.sign_in("cole", PASSWORD)).outcome is SignIn.LOCKED
