@@ -7,8 +7,9 @@ and places that are inconvenient, the channel they prefer, the language they rea
     )
 
 Set through ``PUT /v1/debtors/{ref}`` (a preference left out stays as it is), the Python
-``ContactLog.upsert_debtor``, or a collector's disposition (``preferences`` on a call
-where someone spoke: added to those on record). Every change is appended to
+``ContactLog.upsert_debtor``, or a collector: ``preferences`` on a call's disposition
+where someone spoke, or on a visit's outcome where they met the debtor (added to those on
+record). Every change is appended to
 ``preference_changes`` with who, where from and why; ``GET /v1/debtors/{ref}/preferences``
 shows them with the log.
 
