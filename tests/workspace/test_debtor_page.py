@@ -3,13 +3,13 @@ language, holds set and lifted with a confirm step, collectors limited to their 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from dispatcher.contactlog.models import AuditRead, Hold
+from dispatcher.contactlog.models import AuditRead, Hold, Message
 from dispatcher.workspace.people import PeopleStore
 from tests.dispatcher.conftest import Stack
 from tests.workspace.conftest import Browser
-from tests.workspace.seed import seed
+from tests.workspace.seed import insert_contact, seed
 
 
 async def test_the_time_line_shows_the_blocked_text_and_why_on_the_debtors_clock(
@@ -118,3 +118,34 @@ async def test_a_collector_raises_a_complaint_flag_shown_wherever_the_debtor_app
         {"flag_action": "review", "flag": "complaint", "flag_reason": "已复核", "confirmed": "yes"},
     )
     assert status == 200 and "已记录风险标记的复核" in page and "person:sam" in page
+
+
+async def test_a_letters_printed_pdf_is_served_to_those_who_may_see_the_debtor(
+    browser: Browser, people: PeopleStore, stack: Stack
+) -> None:
+    await seed(stack)  # D-1 is c-17's, D-CN is not
+    pdf = b"%PDF-1.4\n% the letter as printed\n%%EOF\n"
+    folder = stack.settings.data_dir / "print-room" / "2026-11-30"
+    folder.mkdir(parents=True)
+    letters = {}
+    for debtor in ("D-1", "D-CN"):
+        letter_id = await insert_contact(
+            stack, debtor_ref=debtor, channel="letter", provider="print_room", destination="",
+        )  # fmt: skip
+        (folder / f"{letter_id}.pdf").write_bytes(pdf)
+        async with stack.log.engine.begin() as conn:
+            await conn.execute(
+                update(Message).where(Message.id == letter_id)
+                .values(provider_message_id=f"2026-11-30/{letter_id}.pdf")
+            )  # fmt: skip
+        letters[debtor] = letter_id
+    await browser.sign_in("cole")
+    _, page = await browser.get("/workspace/debtors/D-1")
+    assert f'href="/workspace/letters/{letters["D-1"]}.pdf"' in page
+    async with browser.http.get(
+        f"{browser.base_url}/workspace/letters/{letters['D-1']}.pdf"
+    ) as response:
+        assert response.status == 200 and response.content_type == "application/pdf"
+        assert await response.read() == pdf
+    status, _ = await browser.get(f"/workspace/letters/{letters['D-CN']}.pdf")
+    assert status == 404  # not this collector's debtor

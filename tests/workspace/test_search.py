@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import openpyxl
 import pytest
 
 from dispatcher.workspace.people import PeopleStore
+from dispatcher.workspace.search_pages import PAGE_SIZE
 from tests.dispatcher.conftest import Stack
 from tests.workspace.conftest import Browser
 from tests.workspace.seed import insert_contact, seed
@@ -98,3 +100,18 @@ async def test_the_xlsx_export_holds_the_same_rows(
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][:2] == ("Contact id", "Time of contact (debtor's local time)")
     assert {r[0] for r in rows[1:]} == {ids["blocked"], ids["sent"]}
+
+
+async def test_results_come_in_pages_newest_first(
+    browser: Browser, people: PeopleStore, stack: Stack
+) -> None:
+    made = [await insert_contact(stack, debtor_ref="D-MANY") for _ in range(PAGE_SIZE + 7)]
+    await browser.sign_in("ann")
+    _, first = await browser.get("/workspace/search", debtor_ref="D-MANY")
+    shown = re.findall(r"#m-([0-9A-Z]{26})", first)
+    assert shown == made[::-1][:PAGE_SIZE]
+    cursor = re.search(r"cursor=([0-9A-Z]{26})\" rel=\"next\"", first)
+    assert cursor is not None and cursor.group(1) == shown[-1]
+    _, second = await browser.get("/workspace/search", debtor_ref="D-MANY", cursor=cursor.group(1))
+    assert re.findall(r"#m-([0-9A-Z]{26})", second) == made[::-1][PAGE_SIZE:]
+    assert 'rel="next"' not in second
