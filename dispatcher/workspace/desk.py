@@ -61,9 +61,11 @@ async def _desk(
     def show(row: Any) -> dict[str, Any]:
         return shown_contact(row, viewer.locale, rows.zones[row.debtor_ref])
 
+    collector = await workspace.api.deps.log.collectors.get(collector_id)
     return render(
         request, viewer, "desk.html",
-        {"due": [show(m) for m in rows.due], "upcoming": [show(m) for m in rows.upcoming],
+        {"collector_id": collector_id, "collector": collector,
+         "due": [show(m) for m in rows.due], "upcoming": [show(m) for m in rows.upcoming],
          "visits": [show(m) for m in rows.visits],
          "to_record": [show(m) for m in rows.to_record],
          "refused": [show(m) for m in rows.refused], "callable": rows.callable,

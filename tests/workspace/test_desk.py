@@ -30,7 +30,7 @@ def stack_options() -> dict[str, Any]:
 
 async def desk_with_a_debtor(stack: Stack) -> None:
     await stack.log.collectors.upsert(
-        "c-17", name="Cole", phone="+12015550101", trained_on=date(2026, 1, 5)
+        "c-17", name="Cole", phone="+12015550101", team="催收一组", trained_on=date(2026, 1, 5)
     )
     await stack.log.upsert_debtor(
         "D-CN", locale="zh-CN", time_zone="Asia/Shanghai", country="CN",
@@ -46,6 +46,7 @@ async def test_click_to_call_is_deferred_and_the_desk_says_why_and_until_when(
     await browser.sign_in("cole")
     status, page = await browser.get("/workspace/desk")
     assert status == 200 and f'value="{CN_MOBILE}|D-CN"' in page and 'value="安信资产"' in page
+    assert "团队或机构：催收一组" in page
 
     status, page, response = await browser.post(
         "/workspace/desk/call", {"target": f"{CN_MOBILE}|D-CN", "company_name": "安信资产"}
