@@ -1,99 +1,159 @@
 """Send throughput with a sealer running beside the workers, and without one.
 
-    python -m benchmarks.seal_alongside [--count 2000] [--rounds 3] [--database-url URL]
+    python -m benchmarks.seal_alongside [--count 2000] [--rounds 3] [--log-rows 100000]
+        [--postgres-url URL]
 
-The same run as benchmarks/pipeline.py's dispatcher figures (enqueue a batch, then a
-worker until idle), alternated with and without a sealer that seals every half second
-(lag 1 s: far more often than the worker's cron). Sealing must not slow the send path.
-Default: PostgreSQL on 127.0.0.1 (a database made for this run, dropped after).
+The dispatcher side of benchmarks/pipeline.py (the real gate over a seeded log, to the
+outbox, one worker process; the rate read between 10% and 90% of the backlog, then the
+paced claim delay), round after round alternating without and with a sealer in its own
+process sealing every half second with a 1 s lag — far more often than the worker's
+cron — on the same pinned clock as the messages. Everything is the run's own
+(bench_setup: a database dropped after, a private redis-server). Afterwards everything
+is sealed and verified: every append of every kind, each personal field as a commitment.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from benchmarks.pipeline import dispatcher_run
+from benchmarks.bench_setup import (
+    PIN,
+    drop_database,
+    fresh_database,
+    pinned_clock,
+    private_redis,
+    seed_log,
+    start_fake_twilio,
+)  # fmt: skip
+from benchmarks.pipeline import Figures, Run, measure
 from dispatcher.contactlog.database import create_engine
-from dispatcher.contactlog.migrate import upgrade
 from dispatcher.proof.seal import seal_pending
 from dispatcher.proof.verify import verify_log
-from dispatcher.settings import Settings
-
-KEY = Ed25519PrivateKey.generate()
 
 
-async def sealer(engine: AsyncEngine, sealed: list[int]) -> None:
-    while True:
-        done = await seal_pending(engine, KEY, now=datetime.now(UTC), lag=timedelta(seconds=1))
-        sealed.extend(c.tree_size for c in done)
-        await asyncio.sleep(0.5)
+def read_key(key_file: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return key
 
 
-async def one_round(settings: Settings, redis_url: str, count: int, *, seal: bool) -> float:
-    engine = create_engine(settings.effective_database_url)
-    sealed: list[int] = []
-    task = asyncio.create_task(sealer(engine, sealed)) if seal else None
+async def sealer_loop(database_url: str, key: Ed25519PrivateKey, anchor: float) -> None:
+    """The sealer process: seal every half second on the benchmark's pinned clock."""
+    engine = create_engine(database_url)
+    clock = pinned_clock(PIN, anchor)
+    print("ready", flush=True)
     try:
-        _, run = await dispatcher_run(settings, redis_url, count)
+        while True:
+            await seal_pending(engine, key, now=clock.now(), lag=timedelta(seconds=1))
+            await asyncio.sleep(0.5)
     finally:
-        if task:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         await engine.dispose()
-    return run
 
 
-async def main(args: argparse.Namespace) -> None:
-    admin = create_async_engine(make_url(args.database_url), isolation_level="AUTOCOMMIT")
-    name = f"bench_seal_{uuid.uuid4().hex[:8]}"
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(args.database_url).set(database=name).render_as_string(False)
-    settings = Settings.from_env(
-        {}, data_dir=Path(tempfile.mkdtemp(prefix="bench-seal-")), database_url=url,
-        redis_url=args.redis_url,
-    )  # fmt: skip
-    engine = create_engine(url)
+def start_sealer(run: Run, key_file: Path) -> subprocess.Popen[str]:
+    args = [sys.executable, "-m", "benchmarks.seal_alongside", "--sealer", run.database_url,
+            "--key-file", str(key_file), "--anchor", str(run.anchor)]  # fmt: skip
+    popen = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    assert popen.stdout is not None
+    if popen.stdout.readline().strip() != "ready":
+        raise RuntimeError("the sealer did not start")
+    return popen
+
+
+async def bench(args: argparse.Namespace) -> None:
+    run_id = uuid.uuid4().hex[:10]
+    work_dir = Path(tempfile.mkdtemp(prefix=f"dispatcher-bench-seal-{run_id}-"))
+    os.environ["BENCH_DATA_DIR"] = str(work_dir)
+    key = Ed25519PrivateKey.generate()
+    key_file = work_dir / "audit-signing.key"
+    key_file.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ))  # fmt: skip
+    debtors = max(args.log_rows // 10, 2 * args.rounds * (args.count + 400) + 1)
+    database_url = await fresh_database(args.postgres_url, run_id)
+    redis, twilio = private_redis(work_dir), start_fake_twilio()
     try:
-        await upgrade(engine)
-        figures: dict[bool, list[float]] = {False: [], True: []}
+        await seed_log(database_url, rows=args.log_rows, debtors=debtors, pin=PIN)
+        run = Run(args.postgres_url, database_url, redis, twilio, time.time(), work_dir,
+                  debtors=debtors)  # fmt: skip
+        figures: dict[bool, list[Figures]] = {False: [], True: []}
         for _ in range(args.rounds):
             for seal in (False, True):
-                figures[seal].append(await one_round(settings, args.redis_url, args.count,
-                                                     seal=seal))  # fmt: skip
-        await seal_pending(engine, KEY, now=datetime.now(UTC) + timedelta(minutes=1))
-        report = await verify_log(engine, KEY.public_key())
-        without, with_ = (statistics.median(figures[s]) for s in (False, True))
-        print(f"{args.count} messages a round, median of {args.rounds} rounds, postgresql")
-        print(f"  pipeline without sealing {without:>9,.0f} /s")
-        print(f"  pipeline while sealing   {with_:>9,.0f} /s  ({with_ / without:.2f}x)")
-        print(f"  then verify: {report.entries} entries, {len(report.findings)} findings")
+                sealer = start_sealer(run, key_file) if seal else None
+                try:
+                    figures[seal].append(
+                        await measure(run, "dispatcher", "outbox", 1, False, args.count)
+                    )
+                    print(f"  round: {'while sealing' if seal else 'without sealing':<16}"
+                          f"{figures[seal][-1].rate:>8,.0f} msg/s; load "
+                          f"{os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
+                finally:
+                    if sealer is not None:
+                        sealer.terminate()
+                        sealer.wait(30)
+        await report(run, key, figures, args)
+    finally:
+        twilio.stop()
+        redis.stop()
+        await drop_database(args.postgres_url, database_url)
+
+
+async def report(
+    run: Run, key: Ed25519PrivateKey, figures: dict[bool, list[Figures]],
+    args: argparse.Namespace,
+) -> None:  # fmt: skip
+    engine = create_engine(run.database_url)
+    try:
+        later = pinned_clock(PIN, run.anchor).now() + timedelta(minutes=5)
+        await seal_pending(engine, key, now=later, max_blocks=10**6)
+        verified = await verify_log(engine, key.public_key())
     finally:
         await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    without, with_ = (statistics.median(f.rate for f in figures[s]) for s in (False, True))
+    delays = {s: statistics.median(f.delay_ms[1] for f in figures[s]) for s in (False, True)}
+    print(f"{args.count} messages a round, median of {args.rounds} rounds, 1 worker process, "
+          f"postgresql, log of {args.log_rows:,} rows; load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(f"  pipeline without sealing {without:>9,.0f} msg/s   claim delay p99 "
+          f"{delays[False]:.1f} ms")  # fmt: skip
+    print(f"  pipeline while sealing   {with_:>9,.0f} msg/s   claim delay p99 "
+          f"{delays[True]:.1f} ms   ({with_ / without:.2f}x)")  # fmt: skip
+    print(f"  then verify: {verified.entries} entries, {len(verified.findings)} findings")
+    for problems in (f.problems for runs in figures.values() for f in runs):
+        for problem in problems:
+            print(f"  !! {problem}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--log-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--postgres-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )
+    parser.add_argument("--sealer", help=argparse.SUPPRESS)  # the sealer process
+    parser.add_argument("--key-file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--anchor", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.sealer:
+        asyncio.run(sealer_loop(args.sealer, read_key(args.key_file), args.anchor))
+    else:
+        asyncio.run(bench(args))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-    )
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
-    asyncio.run(main(parser.parse_args()))
+    main()
