@@ -13,7 +13,11 @@ from dispatcher.workspace.stats.pages import statistics
 __all__ = ["add_statistics_page"]
 
 
+STATIC = Path(__file__).with_name("static")
+
+
 def add_statistics_page(app: web.Application) -> None:
+    app.router.add_static("/workspace/stats/static", STATIC)
     add_page(
         app, "/workspace/stats", statistics, nav_key="stats.nav",
         templates=Path(__file__).with_name("templates"),
