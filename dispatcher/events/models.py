@@ -81,6 +81,9 @@ class WebhookDelivery(Base):
     event_id: Mapped[str] = mapped_column(String(80))
     order_key: Mapped[str] = mapped_column(String(120))
     state: Mapped[str] = mapped_column(String(16))  # pending, delivered, dead
+    # The first pending delivery of its thing: only such a one is sent (when due). Kept
+    # as a flag, not worked out per query: the query stays linear in the pending ones.
+    ready: Mapped[bool] = mapped_column(Boolean)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     first_attempt_at: Mapped[datetime | None]
@@ -91,7 +94,7 @@ class WebhookDelivery(Base):
 
     __table_args__ = (
         UniqueConstraint("subscription_id", "seq", name="uq_webhook_deliveries_subscription_seq"),
-        Index("ix_webhook_deliveries_due", "subscription_id", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_due", "subscription_id", "ready", "next_attempt_at"),
         Index("ix_webhook_deliveries_order", "subscription_id", "order_key", "state", "seq"),
     )
 

@@ -1,12 +1,12 @@
 """Deliveries: the events each subscription is owed, their retries and dead letters.
 
 Fan-out copies the journal's events a subscription asked for into its deliveries, moving
-its cursor. A delivery is due when its time has come and no earlier delivery of the same
-thing (``order_key``: one message, one hold) is still pending — so one message's events
-arrive in order, while other messages' go on. A failed attempt waits base, 2 x base,
-4 x base ... (at most ``max_s``); one whose next try would fall past ``for_s`` after its
-first attempt becomes a dead letter, which lets the next event of its message go, and
-which an admin can replay.
+its cursor. Only the first pending delivery of each thing (``order_key``: one message,
+one hold) is ``ready``; when it is delivered or given up, the next one of that thing
+becomes ready — so one message's events arrive in order, while other messages' go on.
+A failed attempt waits base, 2 x base, 4 x base ... (at most ``max_s``); one whose next
+try would fall past ``for_s`` after its first attempt becomes a dead letter, which lets
+the next event of its message go, and which an admin can replay.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, exists, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Row, Table, and_, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatcher.events.models import OutboundEvent, Subscription, WebhookAttempt, WebhookDelivery
 from dispatcher.settings import Settings
@@ -106,14 +106,16 @@ async def _fan_out(
         )
         if not events:
             return 0
-        rows = [
-            {
+        taken = [e for e in events if "*" in wanted or e.type in wanted]
+        waiting = await _keys_pending(conn, subscription.id, {e.order_key for e in taken})
+        rows = []
+        for e in taken:  # the first of its thing is ready, unless one is pending already
+            rows.append({
                 "subscription_id": subscription.id, "seq": e.seq, "event_id": e.event_id,
-                "order_key": e.order_key, "state": "pending", "attempts": 0, "next_attempt_at": now,
-            }
-            for e in events
-            if "*" in wanted or e.type in wanted
-        ]  # fmt: skip
+                "order_key": e.order_key, "state": "pending", "ready": e.order_key not in waiting,
+                "attempts": 0, "next_attempt_at": now,
+            })  # fmt: skip
+            waiting.add(e.order_key)
         if rows:
             await conn.execute(insert(WebhookDelivery), rows)
         moved = await conn.execute(
@@ -129,28 +131,57 @@ async def _fan_out(
 async def due(
     engine: AsyncEngine, subscription_id: int, *, now: datetime, limit: int
 ) -> list[Row[Any]]:
-    """Pending deliveries whose time has come, each the first pending of its thing."""
-    earlier = DELIVERIES.alias("earlier")
-    blocked = exists().where(
-        earlier.c.subscription_id == DELIVERIES.c.subscription_id,
-        earlier.c.order_key == DELIVERIES.c.order_key,
-        earlier.c.state == "pending",
-        earlier.c.seq < DELIVERIES.c.seq,
-    )
+    """Ready deliveries (each the first pending of its thing) whose time has come."""
     query = (
         select(DELIVERIES, JOURNAL.c.type, JOURNAL.c.occurred_at, JOURNAL.c.data)
         .join(JOURNAL, JOURNAL.c.seq == DELIVERIES.c.seq)
         .where(
             DELIVERIES.c.subscription_id == subscription_id,
-            DELIVERIES.c.state == "pending",
+            DELIVERIES.c.ready.is_(True),
             DELIVERIES.c.next_attempt_at <= now,
-            ~blocked,
         )
         .order_by(DELIVERIES.c.seq)
         .limit(limit)
     )
     async with engine.connect() as conn:
         return list(await conn.execute(query))
+
+
+async def _keys_pending(conn: AsyncConnection, subscription_id: int, keys: set[str]) -> set[str]:
+    """Which of these things have a delivery pending for the subscription."""
+    found: set[str] = set()
+    ordered = sorted(keys)
+    for chunk in (ordered[i : i + 500] for i in range(0, len(ordered), 500)):
+        found.update(
+            await conn.scalars(
+                select(DELIVERIES.c.order_key)
+                .distinct()
+                .where(
+                    DELIVERIES.c.subscription_id == subscription_id,
+                    DELIVERIES.c.order_key.in_(chunk),
+                    DELIVERIES.c.state == "pending",
+                )
+            )
+        )
+    return found
+
+
+async def _ready_next(conn: AsyncConnection, subscription_id: int, order_key: str) -> None:
+    """The next pending delivery of a thing whose last one was delivered or given up."""
+    following = (
+        select(DELIVERIES.c.id)
+        .where(
+            DELIVERIES.c.subscription_id == subscription_id,
+            DELIVERIES.c.order_key == order_key,
+            DELIVERIES.c.state == "pending",
+        )
+        .order_by(DELIVERIES.c.seq)
+        .limit(1)
+        .scalar_subquery()
+    )
+    await conn.execute(
+        update(WebhookDelivery).where(WebhookDelivery.id == following).values(ready=True)
+    )
 
 
 async def record(engine: AsyncEngine, outcomes: Sequence[Outcome], policy: RetryPolicy) -> None:
@@ -167,18 +198,20 @@ async def record(engine: AsyncEngine, outcomes: Sequence[Outcome], policy: Retry
                 "last_status": o.status, "last_error": o.error,
             }  # fmt: skip
             if o.ok:
-                changes.update(state="delivered", done_at=o.at)
+                changes.update(state="delivered", ready=False, done_at=o.at)
             else:
                 retry_at = o.at + policy.delay(attempts)
                 if retry_at > first + timedelta(seconds=policy.for_s):
-                    changes.update(state="dead", done_at=o.at)
+                    changes.update(state="dead", ready=False, done_at=o.at)
                 else:
                     changes["next_attempt_at"] = retry_at
-            await conn.execute(
+            done = await conn.execute(
                 update(WebhookDelivery)
                 .where(WebhookDelivery.id == d.id, WebhookDelivery.state == "pending")
                 .values(**changes)
             )
+            if done.rowcount == 1 and changes.get("ready") is False:
+                await _ready_next(conn, d.subscription_id, d.order_key)
             await conn.execute(
                 insert(WebhookAttempt).values(
                     delivery_id=d.id, subscription_id=d.subscription_id, event_id=d.event_id,
@@ -192,7 +225,8 @@ async def replay(
     engine: AsyncEngine, subscription_id: int, delivery_ids: Sequence[int] | None, *, now: datetime
 ) -> int:
     """Dead letters (all of the subscription's, or these) pending again, due now, with a
-    new retry window; how many."""
+    new retry window; how many. Each is ready at once: it goes out of its message's order
+    (after the later events that were delivered meanwhile)."""
     where = [WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.state == "dead"]
     if delivery_ids is not None:
         where.append(WebhookDelivery.id.in_(delivery_ids))
@@ -200,7 +234,13 @@ async def replay(
         done = await conn.execute(
             update(WebhookDelivery)
             .where(and_(*where))
-            .values(state="pending", next_attempt_at=now, first_attempt_at=None, done_at=None)
+            .values(
+                state="pending",
+                ready=True,
+                next_attempt_at=now,
+                first_attempt_at=None,
+                done_at=None,
+            )
         )
         return int(done.rowcount)
 

@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(length=80), nullable=False),
         sa.Column("order_key", sa.String(length=120), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("ready", sa.Boolean(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", AT, nullable=False),
         sa.Column("first_attempt_at", AT, nullable=True),
@@ -98,7 +99,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_webhook_deliveries_due",
         "webhook_deliveries",
-        ["subscription_id", "state", "next_attempt_at"],
+        ["subscription_id", "ready", "next_attempt_at"],
     )
     op.create_index(
         "ix_webhook_deliveries_order",
