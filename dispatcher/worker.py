@@ -18,12 +18,12 @@ from dispatcher.clock import Clock
 from dispatcher.deps import Deps
 from dispatcher.pipeline import process_message
 from dispatcher.proof.seal import seal_cron
-from dispatcher.stats.fold import fold_cron
 from dispatcher.queue import PROCESS_MESSAGE
 from dispatcher.redis_outage import REDIS_DOWN, RedisOutage
 from dispatcher.redis_pool import lazy_redis
 from dispatcher.settings import Settings
 from dispatcher.startup_log import log_worker_start
+from dispatcher.stats.fold import fold_cron
 from dispatcher.sweep import sweep
 
 __all__ = ["DispatcherWorker", "create_worker"]
