@@ -5,6 +5,8 @@ The second is a real check, not a copy of the gate's answer: it takes the instan
 attempt was made (its ``sending`` event; a visit's booked time) and tests it against the
 window of the packs and the zones the hours rule used. An attempt whose verdict has no
 allowing hours result cannot be shown to be inside the hours, so it counts as outside.
+A message keeps only its latest verdict: a retried message's earlier attempts are checked
+in the zones of its latest one (a debtor's zones rarely change between two attempts).
 """
 
 from __future__ import annotations

@@ -113,7 +113,7 @@ def _amount(raw: Any, currency: str | None, problems: list[FieldProblem]) -> Dec
         return value
     digits = min(get_currency_precision(currency), MAX_STORED_DECIMALS)
     if value.as_tuple().exponent < -digits:  # type: ignore[operator]
-        problems.append(FieldProblem("amount", f"{currency} has {digits} decimal places"))
+        problems.append(FieldProblem("amount", f"at most {digits} decimal places for {currency}"))
         return None
     return value.quantize(Decimal(1).scaleb(-digits))
 

@@ -113,7 +113,7 @@ async def test_bad_payments_name_their_fields(api: HttpApi) -> None:
         json_body=payment(amount="100.5", currency="JPY"),
     )
     assert status == 422 and body["errors"][0]["field"] == "amount"
-    assert "JPY has 0 decimal places" in body["errors"][0]["problem"]
+    assert "at most 0 decimal places for JPY" in body["errors"][0]["problem"]
     status, body = await api.call("POST", "/v1/payments", role=Role.COLLECTOR, json_body=payment())
     assert status == 403
     status, body = await api.call(
