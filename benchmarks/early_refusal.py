@@ -78,7 +78,7 @@ async def main(count: int, rounds: int, database_url: str | None) -> None:
                 plain = requests(count, run, seed)
                 checked = requests(count, run, seed + 1000)  # other numbers: no parse cached
                 started = time.perf_counter()
-                facts = await enqueue_facts(engine, checked, today=NOW.date())
+                facts = await enqueue_facts(engine, checked, now=NOW)
                 figures["facts read"].append(time.perf_counter() - started)
                 runs = [("alone", plain, None), ("with facts", checked, facts)]
                 for name, batch, known in runs[:: 1 if seed % 2 else -1]:  # either first

@@ -122,7 +122,7 @@ class DispatcherClient:
             max_sms_segments=self.settings.sms_max_segments,
             validity=timedelta(hours=self.settings.message_validity_h),
             facts=await enqueue_facts(
-                self.log.engine, requests, today=now.date(), refuse=refuse_early
+                self.log.engine, requests, now=now, refuse=refuse_early
             ),
         )
         accepted = await self.log.add_queued(rows)

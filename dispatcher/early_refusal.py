@@ -1,7 +1,7 @@
 """What the contact log already knows at enqueue, so that a request the gate would
 certainly refuse is refused at once (422, the field named), not accepted and blocked later.
 
-    facts = await enqueue_facts(engine, requests, today=clock.now().date())
+    facts = await enqueue_facts(engine, requests, now=clock.now())
     rows = validate_batch(requests, ..., facts=facts)
 
 Read once per batch (one query per 500 debtors, one for the collectors), then checked
@@ -11,8 +11,11 @@ per request by ``early_problems``:
   record, the home address, else the destination number's or address's) — a JP number
   for a debtor with no record names ``destination``; a letter to a JP address names
   ``address.country``. The hours rule blocks exactly these at send time.
-- a collector who is unknown, inactive, untrained or whose credential has expired today
-  (``collector_id``, ``collector_ids[1]``): the collector rule would block them.
+- a collector who is unknown or inactive, or whose training or credential fails on every
+  local date the contact can have, from today's earliest (UTC-12) to the latest of its
+  last moment (UTC+14; a visit's time, else the message's validity) — ``collector_id``,
+  ``collector_ids[1]``: the collector rule, which reads the contact's local date, would
+  block them. One whose credential expires on the way is left to the gate.
 
 It also gives each debtor's language: a request that names no locale is rendered in the
 debtor's preferred language, else the locale of their record.
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -41,6 +44,8 @@ from dispatcher.errors import FieldProblem
 __all__ = ["DebtorFacts", "EnqueueFacts", "early_problems", "enqueue_facts"]
 
 _CHUNK = 500
+# How far local dates run from UTC: UTC-12 to UTC+14.
+_WEST, _EAST = timedelta(hours=12), timedelta(hours=14)
 
 
 class Asked(Protocol):
@@ -68,7 +73,7 @@ class DebtorFacts:
 class EnqueueFacts:
     debtors: Mapping[str, DebtorFacts]
     collectors: Mapping[str, CollectorFact]
-    today: date
+    now: datetime
     # False: only the locale is taken from here; the gate alone refuses (a demo of it).
     refuse: bool = True
 
@@ -78,7 +83,7 @@ class EnqueueFacts:
 
 
 async def enqueue_facts(
-    engine: AsyncEngine, requests: Sequence[Asked], *, today: date, refuse: bool = True
+    engine: AsyncEngine, requests: Sequence[Asked], *, now: datetime, refuse: bool = True
 ) -> EnqueueFacts:
     refs = sorted({r.debtor_ref for r in requests})
     collector_ids = sorted({c for r in requests for c in _named(r)})
@@ -94,15 +99,20 @@ async def enqueue_facts(
             debtors |= {row.debtor_ref: _debtor(row) for row in rows}
         found = await read_collectors(conn, collector_ids) if collector_ids else {}
     collectors = {fact.collector_id: fact for fact in collector_facts(found)}
-    return EnqueueFacts(debtors, collectors, today, refuse)
+    return EnqueueFacts(debtors, collectors, now, refuse)
 
 
-def early_problems(request: Asked, country: str, facts: EnqueueFacts) -> list[FieldProblem]:
+def early_problems(
+    request: Asked, country: str, facts: EnqueueFacts, *, latest: datetime
+) -> list[FieldProblem]:
     """Why the gate would certainly refuse this request. ``country``: the destination
-    number's or address's, as read when it was checked ("" when it is itself refused)."""
+    number's or address's, as read when it was checked ("" when it is itself refused);
+    ``latest``: the last moment the contact can happen."""
     if not facts.refuse:
         return []
-    problems = _collector_problems(request, facts)
+    earliest = (facts.now - _WEST).date()
+    dates = sorted({earliest, max(earliest, (latest + _EAST).date())})
+    problems = _collector_problems(request, facts, dates)
     if country:
         problem = _pack_problem(request, country, facts.debtors.get(request.debtor_ref))
         if problem is not None:
@@ -130,16 +140,18 @@ def _pack_problem(request: Asked, country: str, debtor: DebtorFacts | None) -> F
     return None
 
 
-def _collector_problems(request: Asked, facts: EnqueueFacts) -> list[FieldProblem]:
+def _collector_problems(
+    request: Asked, facts: EnqueueFacts, dates: Sequence[date]
+) -> list[FieldProblem]:
     problems = []
     for field, collector_id in _fields_of(request):
         fact = facts.collectors.get(collector_id)
         if fact is None:
             problems.append(FieldProblem(field, f"unknown collector {collector_id!r}"))
             continue
-        why = credential_problem(fact, on=facts.today)
-        if why is not None:
-            problems.append(FieldProblem(field, why))
+        found = [credential_problem(fact, on=day) for day in dates]
+        if all(found):  # on every date the contact can have
+            problems.append(FieldProblem(field, str(found[-1])))
     return problems
 
 

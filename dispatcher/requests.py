@@ -154,10 +154,12 @@ def _row(
         except InvalidRequest as exc:
             problems += exc.problems
     collectors = _collectors(request, problems) if channel_ok else []
-    if facts is not None and channel_ok:
-        problems += early_problems(request, country, facts)
+    visit_at = None
     if request.channel == ChannelKind.VISIT:
-        _check_visit_at(request.variables.get("visit_at"), now, problems)
+        visit_at = _check_visit_at(request.variables.get("visit_at"), now, problems)
+    if facts is not None and channel_ok:
+        latest = max(valid_until, visit_at or valid_until)
+        problems += early_problems(request, country, facts, latest=latest)
     variables = _jsonable(request.variables, problems)
     if request.channel == ChannelKind.LETTER and address and variables is not None:
         # The letter's recipient block is the address it is posted to, unless given apart.
@@ -236,17 +238,19 @@ def _canonical(value: Any) -> Any:
     return str(value)  # Decimal and the like: their exact text
 
 
-def _check_visit_at(raw: Any, now: datetime, problems: list[FieldProblem]) -> None:
+def _check_visit_at(raw: Any, now: datetime, problems: list[FieldProblem]) -> datetime | None:
     """A visit's time: ``variables.visit_at``, an aware ISO 8601 time in the future."""
     try:
         at = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
     except ValueError:
         problems.append(FieldProblem("variables.visit_at", "needs an ISO 8601 date and time"))
-        return
+        return None
     if at.tzinfo is None:
         problems.append(FieldProblem("variables.visit_at", "needs a time zone"))
-    elif at <= now:
+        return None
+    if at <= now:
         problems.append(FieldProblem("variables.visit_at", "is not in the future"))
+    return at
 
 
 def _collectors(request: MessageRequest, problems: list[FieldProblem]) -> list[str]:

@@ -210,7 +210,7 @@ async def _problems_of(
             requests, catalog=api.deps.catalog, now=now,
             max_sms_segments=settings.sms_max_segments,
             validity=timedelta(hours=settings.message_validity_h),
-            facts=await enqueue_facts(api.deps.log.engine, requests, today=now.date()),
+            facts=await enqueue_facts(api.deps.log.engine, requests, now=now),
         )  # fmt: skip
     except InvalidRequest as exc:
         return [FieldProblem(p.field, p.problem, messages[p.index or 0][0]) for p in exc.problems]

@@ -180,3 +180,18 @@ async def test_a_visit_outcome_before_the_visit_is_refused(api: HttpApi) -> None
     assert status == 422
     assert [e["field"] for e in problem["errors"]] == ["result"]
     assert (await api.stack.log.get(accepted["id"])).disposition is None
+
+
+async def test_a_collector_refused_only_if_no_date_of_the_call_would_do(api: HttpApi) -> None:
+    today = api.stack.clock.now().date()
+    await api.stack.log.collectors.upsert(
+        "c-soon", name="Soon", phone="+12015550101", trained_on=today + timedelta(days=30)
+    )
+    call = {"channel": "voice", "template": "collector_call", "collector_id": "c-soon"}
+    with pytest.raises(InvalidRequest) as refused:  # not trained before the call's validity ends
+        await api.stack.client.send(python_reminder(**call))
+    assert "passes training only on" in refused.value.problems[0].problem
+
+    later = api.stack.clock.now() + timedelta(days=31)  # by then trained: the gate decides
+    accepted = await api.stack.client.send(python_reminder(**call, send_after=later))
+    assert accepted.created
