@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from types import SimpleNamespace
 
-from dispatcher.stats.fold import LAG, fold_pending
+from dispatcher.clock import FrozenClock
+from dispatcher.stats.fold import LAG, fold_cron
 from dispatcher.stats.query import StatsFilter, figures
 from tests.dispatcher.conftest import Stack, reminder
 
@@ -15,8 +17,10 @@ async def test_a_text_sent_by_the_worker_is_one_attempt_inside_the_hours(stack: 
     await stack.run_worker()
     sent = await stack.view(accepted.message_id)
     assert sent.status in ("sent", "delivered")
-    # When its events are folded
-    await fold_pending(stack.log.engine, now=stack.clock.now() + LAG + timedelta(minutes=1))
+    # When the worker's cron folds its events, a minute later
+    later = SimpleNamespace(log=stack.log, clock=FrozenClock(stack.clock.now() + LAG * 2))
+    assert (await fold_cron({"deps": later})).startswith("folded ")
+    assert await fold_cron({"deps": later}) == "nothing to fold"
     found = await figures(
         stack.log.engine, StatsFilter(date(2026, 11, 29), date(2026, 12, 2)),
         grace_days=3, today=date(2026, 12, 1),
