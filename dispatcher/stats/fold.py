@@ -60,6 +60,9 @@ log = logging.getLogger(__name__)
 
 LAG = timedelta(seconds=30)  # the longest a write transaction may stay open (as sealing)
 BLOCK = 10_000  # events per transaction at most
+# SQLite has one writer (every transaction begins IMMEDIATE): short blocks, so that the
+# pipeline's writes never wait long behind a fold.
+SQLITE_BLOCK = 1_000
 CURSOR = "events"
 _CHUNK = 500  # ids per IN (...) list
 
@@ -83,10 +86,12 @@ class Folded:
 
 
 async def fold_block(
-    engine: AsyncEngine, *, now: datetime, lag: timedelta = LAG, block: int = BLOCK
+    engine: AsyncEngine, *, now: datetime, lag: timedelta = LAG, block: int | None = None
 ) -> Folded | None:
     """Fold the next block of settled events; None if there is none (or another fold
     took it first)."""
+    if block is None:
+        block = SQLITE_BLOCK if engine.dialect.name == "sqlite" else BLOCK
     await _ensure_cursor(engine, now)
     async with engine.begin() as conn:
         after = (
@@ -126,7 +131,7 @@ async def fold_block(
 
 
 async def fold_pending(
-    engine: AsyncEngine, *, now: datetime, lag: timedelta = LAG, block: int = BLOCK,
+    engine: AsyncEngine, *, now: datetime, lag: timedelta = LAG, block: int | None = None,
     max_blocks: int = 1_000,
 ) -> list[Folded]:  # fmt: skip
     folded: list[Folded] = []
