@@ -15,24 +15,15 @@ chain of retries can start beside it and ``SEND_MAX_TRIES`` holds whatever the q
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time as monotonic_time
-import weakref
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from channels.base import AmbiguousChannelError, PermanentChannelError, TransientChannelError
-from compliance import CheckSubject, CollectorFact, Decision, RuleResult, Verdict
-from compliance.applicable import applicable_packs
-from compliance.hours.zones import UnknownLocation
-from compliance.packs import PackError
-from compliance.rules.pause import PauseRule
-from dispatcher.api.pausestate import still_paused
-from dispatcher.contact_data import subject_fields
+from compliance import Decision, RuleResult, Verdict
 from dispatcher.contactlog.collectors import collector_facts
-from dispatcher.contactlog.models import Collector, Debtor, Message
+from dispatcher.contactlog.models import Collector, Message
 from dispatcher.contactlog.session import DebtorSession
 from dispatcher.crashes import record_crash
 from dispatcher.deps import Deps
@@ -44,9 +35,10 @@ from dispatcher.metrics import (
     record_send,
     record_verdict,
 )
-from dispatcher.outgoing import outgoing_for, visit_time
-from dispatcher.visit_minutes import planned_minutes
-from templates import Rendered, TemplateCatalog, TemplateError
+from dispatcher.outgoing import outgoing_for
+from dispatcher.subject import RenderOutcome, render_message, subject_for
+from dispatcher.waiting import debtor_turn, parking_pause
+from templates import Rendered
 
 __all__ = [
     "Pipeline",
@@ -73,12 +65,6 @@ async def process_message(ctx: dict[str, Any], message_id: str) -> str:
     except Exception as exc:
         await record_crash(deps, message_id, exc)
         raise
-
-
-@dataclass(frozen=True)
-class RenderOutcome:
-    rendered: Rendered | None
-    error: str | None
 
 
 class Pipeline:
@@ -158,7 +144,7 @@ class Pipeline:
             again = message.status == MessageStatus.DEFERRED and (
                 (message.verdict or {}).get("rule_id") == summary["rule_id"]
             )
-            parked_by = await _parking_pause(session, verdict)
+            parked_by = await parking_pause(session, verdict)
             if parked_by is not None:  # no job until the resume, or its validity's end
                 summary["parked_until_resumed"] = parked_by
             await session.move(
@@ -331,117 +317,9 @@ class Pipeline:
         )
 
 
-def debtor_turn(debtor_ref: str) -> asyncio.Lock:
-    """This process's turn at a debtor's decision window. A burst of jobs for one debtor
-    waits here, holding nothing, instead of each holding a database connection while it
-    waits for the debtor's lock (a burst of 50 took the whole pool and starved every other
-    debtor's jobs). Other processes are kept out by the database lock, as before."""
-    key = (id(asyncio.get_running_loop()), debtor_ref)
-    turn = _DEBTOR_TURNS.get(key)
-    if turn is None:
-        turn = _DEBTOR_TURNS[key] = asyncio.Lock()
-    return turn
-
-
-# Held only while some job uses them: a debtor's lock goes when its last job is done.
-_DEBTOR_TURNS: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = (
-    weakref.WeakValueDictionary()
-)
-
-
-async def _parking_pause(session: DebtorSession, verdict: Verdict) -> int | None:
-    """The pause to park a deferred message under: the first of those deferring it, when
-    the pause rule decides the deferral and that pause is still in force."""
-    deciding = verdict.deciding
-    if deciding is None or deciding.rule_id != PauseRule.id:
-        return None
-    pauses = deciding.inputs.get("pauses") or ()  # none: the pause state could not be read
-    if not pauses:
-        return None
-    pause_id = int(pauses[0]["id"])
-    return pause_id if await still_paused(session.conn, pause_id) else None
-
-
 def tries_left(tries: int, max_tries: int) -> bool:
     """Whether a message that has been handed to its provider ``tries`` times may try again."""
     return tries < max_tries
-
-
-def render_message(catalog: TemplateCatalog, message: Message) -> RenderOutcome:
-    try:
-        rendered = catalog.render(
-            message.channel, message.template_name, message.locale, message.variables
-        )
-    except TemplateError as exc:
-        return RenderOutcome(None, str(exc))
-    return RenderOutcome(rendered, None)
-
-
-def subject_for(
-    message: Message,
-    render: RenderOutcome,
-    facts: DebtorSession,
-    debtor: Debtor | None,
-    *,
-    now: datetime,
-    collectors: tuple[CollectorFact, ...] = (),
-) -> CheckSubject:
-    """The message as the compliance rules see it."""
-    rendered = render.rendered
-    return CheckSubject(
-        message_id=message.id,
-        channel=message.channel,
-        debtor_ref=message.debtor_ref,
-        account_ref=message.account_ref,
-        destination=message.destination,
-        locale=message.locale,
-        template_name=message.template_name,
-        requested_by=message.requested_by,
-        template_version=rendered.version if rendered else None,
-        body=rendered.body if rendered else None,
-        render_error=render.error,
-        segments=rendered.segments.segments if rendered and rendered.segments else None,
-        now=now,
-        facts=facts,
-        debtor_time_zone=debtor.time_zone if debtor else None,
-        packs=_packs(message, debtor),
-        agreed_until=debtor.agreed_contact_until if debtor else None,
-        inconvenient_times=_inconvenient(debtor.inconvenient_times if debtor else None),
-        preferred_channel=debtor.preferred_channel if debtor else None,
-        preferred_locale=debtor.preferred_locale if debtor else None,
-        collector_ids=tuple(message.collector_ids or ()),
-        collectors=collectors,
-        address_country=(message.address or {}).get("country"),
-        contact_at=visit_time(message),
-        contact_minutes=planned_minutes(message),  # a visit is checked for its whole length
-        **(subject_fields(debtor.phones, debtor.address, message.destination) if debtor else {}),
-    )
-
-
-def _inconvenient(
-    stored: list[dict[str, Any]] | None,
-) -> tuple[tuple[frozenset[int], time, time], ...]:
-    return tuple(
-        (frozenset(t["weekdays"]), time.fromisoformat(t["start"]), time.fromisoformat(t["end"]))
-        for t in stored or ()
-    )
-
-
-def _packs(message: Message, debtor: Debtor | None) -> tuple[str, ...]:
-    """The debtor's rule packs; none if they cannot be told (the rules then block).
-
-    Country and region: the debtor's record, else their home address (a Massachusetts
-    address brings us-ma), else the destination's country."""
-    home = (debtor.address if debtor else None) or {}
-    try:
-        return applicable_packs(
-            destination=message.destination,
-            recorded=debtor.packs if debtor else None,
-            country=(debtor.country if debtor else None) or home.get("country"),
-            region=(debtor.region if debtor else None) or home.get("region"),
-        )
-    except (PackError, UnknownLocation):
-        return ()
 
 
 def expired(verdict: Verdict, valid_until: datetime) -> Verdict:
