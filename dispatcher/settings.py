@@ -181,7 +181,7 @@ class Settings:
     webhook_retry_max_s: float = _env("WEBHOOK_RETRY_MAX_S", float, 3600.0)
     webhook_retry_for_s: float = _env("WEBHOOK_RETRY_FOR_S", float, 93600.0)  # 26 hours
     # Requests in flight per subscription (to as many messages; one message's wait in turn).
-    webhook_concurrency: int = _env("WEBHOOK_CONCURRENCY", int, 8)
+    webhook_concurrency: int = _env("WEBHOOK_CONCURRENCY", int, 16)
     webhook_poll_s: float = _env("WEBHOOK_POLL_S", float, 0.5)  # the deliverer's tick
     # The longest GET /v1/events holds a request open waiting for an event.
     events_max_wait_s: float = _env("EVENTS_MAX_WAIT_S", float, 30.0)

@@ -109,15 +109,16 @@ class Deliverer:
 
     async def _round(self, sub_id: int) -> int:
         """Batches of due deliveries, one after another, for up to ``ROUND_S`` (a backlog
-        drains at the receiver's pace, not one batch per tick); the lease is taken again
-        before each batch, with the subscription as it is now."""
-        sent, ends = 0, time.monotonic() + ROUND_S
+        drains at the receiver's pace, not one batch per tick), under one lease."""
+        subscription = await self._lease(sub_id)
+        if subscription is None:
+            return 0
+        sent, cursor, ends = 0, subscription.cursor, time.monotonic() + ROUND_S
         try:
             while time.monotonic() < ends:
-                subscription = await self._lease(sub_id)
-                if subscription is None:
-                    break
-                await fan_out(self.engine, subscription, now=self.clock.now())
+                cursor = await fan_out(
+                    self.engine, subscription, cursor=cursor, now=self.clock.now()
+                )
                 batch = await due(
                     self.engine, sub_id, now=self.clock.now(),
                     limit=self.settings.webhook_concurrency,
@@ -133,7 +134,8 @@ class Deliverer:
 
     async def _lease(self, sub_id: int) -> Row[Any] | None:
         now = self.clock.now()
-        until = now + timedelta(seconds=self.settings.webhook_timeout_s + 60)
+        # Longer than a round can take (its last batch may wait the whole timeout).
+        until = now + timedelta(seconds=ROUND_S + self.settings.webhook_timeout_s + 60)
         async with self.engine.begin() as conn:
             taken = await conn.execute(
                 update(Subscription)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, func, insert, select, update
+from sqlalchemy import Row, Table, and_, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatcher.events.models import OutboundEvent, Subscription, WebhookAttempt, WebhookDelivery
@@ -78,34 +78,38 @@ class Outcome:
 
 
 async def fan_out(
-    engine: AsyncEngine, subscription: Row[Any], *, now: datetime, limit: int = 1000
-) -> int:
-    """Deliveries for the journal's events past the subscription's cursor; how many."""
+    engine: AsyncEngine, subscription: Row[Any], *, cursor: int, now: datetime,
+    limit: int = 1000,
+) -> int:  # fmt: skip
+    """Deliveries for the journal's events past ``cursor`` (the subscription's, as last
+    read or returned here); the cursor after them. Another deliverer's fan-out meanwhile
+    (its cursor moved): nothing is written, and its cursor is returned."""
     try:
-        return await _fan_out(engine, subscription, now=now, limit=limit)
-    except _Raced:  # another deliverer fanned out meanwhile: ours was rolled back
-        return 0
+        return await _fan_out(engine, subscription, cursor=cursor, now=now, limit=limit)
+    except _Raced as raced:
+        return raced.cursor
 
 
 class _Raced(Exception):
-    pass
+    def __init__(self, cursor: int) -> None:
+        self.cursor = cursor
 
 
 async def _fan_out(
-    engine: AsyncEngine, subscription: Row[Any], *, now: datetime, limit: int
+    engine: AsyncEngine, subscription: Row[Any], *, cursor: int, now: datetime, limit: int
 ) -> int:
     wanted = list(subscription.event_types)
     async with engine.begin() as conn:
         events = list(
             await conn.execute(
                 select(JOURNAL.c.seq, JOURNAL.c.event_id, JOURNAL.c.type, JOURNAL.c.order_key)
-                .where(JOURNAL.c.seq > subscription.cursor)
+                .where(JOURNAL.c.seq > cursor)
                 .order_by(JOURNAL.c.seq)
                 .limit(limit)
             )
         )
         if not events:
-            return 0
+            return cursor
         taken = [e for e in events if "*" in wanted or e.type in wanted]
         waiting = await _keys_pending(conn, subscription.id, {e.order_key for e in taken})
         rows = []
@@ -120,12 +124,15 @@ async def _fan_out(
             await conn.execute(insert(WebhookDelivery), rows)
         moved = await conn.execute(
             update(Subscription)
-            .where(Subscription.id == subscription.id, Subscription.cursor == subscription.cursor)
+            .where(Subscription.id == subscription.id, Subscription.cursor == cursor)
             .values(cursor=events[-1].seq)
         )
         if moved.rowcount != 1:
-            raise _Raced
-        return len(rows)
+            now_at = await conn.scalar(
+                select(Subscription.cursor).where(Subscription.id == subscription.id)
+            )
+            raise _Raced(int(now_at or 0))
+        return int(events[-1].seq)
 
 
 async def due(
@@ -166,59 +173,82 @@ async def _keys_pending(conn: AsyncConnection, subscription_id: int, keys: set[s
     return found
 
 
-async def _ready_next(conn: AsyncConnection, subscription_id: int, order_key: str) -> None:
-    """The next pending delivery of a thing whose last one was delivered or given up."""
-    following = (
-        select(DELIVERIES.c.id)
+async def _ready_next(conn: AsyncConnection, subscription_id: int, keys: set[str]) -> None:
+    """The next pending delivery of each thing whose last one was delivered or given up."""
+    if not keys:
+        return
+    firsts = (
+        select(DELIVERIES.c.order_key, func.min(DELIVERIES.c.seq))
         .where(
             DELIVERIES.c.subscription_id == subscription_id,
-            DELIVERIES.c.order_key == order_key,
+            DELIVERIES.c.order_key.in_(sorted(keys)),
             DELIVERIES.c.state == "pending",
         )
-        .order_by(DELIVERIES.c.seq)
-        .limit(1)
-        .scalar_subquery()
+        .group_by(DELIVERIES.c.order_key)
     )
     await conn.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id == following).values(ready=True)
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.subscription_id == subscription_id,
+            tuple_(WebhookDelivery.order_key, WebhookDelivery.seq).in_(firsts),
+        )
+        .values(ready=True)
     )
 
 
 async def record(engine: AsyncEngine, outcomes: Sequence[Outcome], policy: RetryPolicy) -> None:
-    """Each attempt, and where its delivery stands now, in one transaction."""
+    """Each attempt, and where its delivery stands now: a few statements for the batch,
+    in one transaction."""
     if not outcomes:
         return
+    changes = [_after(o, policy) for o in outcomes]
     async with engine.begin() as conn:
-        for o in outcomes:
-            d = o.delivery
-            attempts = d.attempts + 1
-            first = d.first_attempt_at or o.at
-            changes: dict[str, Any] = {
-                "attempts": attempts, "first_attempt_at": first, "last_attempt_at": o.at,
-                "last_status": o.status, "last_error": o.error,
-            }  # fmt: skip
-            if o.ok:
-                changes.update(state="delivered", ready=False, done_at=o.at)
-            else:
-                retry_at = o.at + policy.delay(attempts)
-                if retry_at > first + timedelta(seconds=policy.for_s):
-                    changes.update(state="dead", ready=False, done_at=o.at)
-                else:
-                    changes["next_attempt_at"] = retry_at
-            done = await conn.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id == d.id, WebhookDelivery.state == "pending")
-                .values(**changes)
+        await conn.execute(_UPDATE, changes)
+        await conn.execute(insert(WebhookAttempt), [
+            {
+                "delivery_id": o.delivery.id, "subscription_id": o.delivery.subscription_id,
+                "event_id": o.delivery.event_id, "attempt": c["b_attempts"], "at": o.at,
+                "status": o.status, "error": o.error, "duration_ms": o.duration_ms,
+            }
+            for o, c in zip(outcomes, changes, strict=True)
+        ])  # fmt: skip
+        finished = {o.delivery.order_key for o, c in zip(outcomes, changes, strict=True)
+                    if c["b_state"] != "pending"}  # fmt: skip
+        await _ready_next(conn, outcomes[0].delivery.subscription_id, finished)
+
+
+_UPDATE = (
+    update(WebhookDelivery)
+    .where(WebhookDelivery.id == bindparam("b_id"), WebhookDelivery.state == "pending")
+    .values(
+        {
+            name: bindparam(f"b_{name}")
+            for name in (
+                "state", "ready", "attempts", "next_attempt_at", "first_attempt_at",
+                "last_attempt_at", "last_status", "last_error", "done_at",
             )
-            if done.rowcount == 1 and changes.get("ready") is False:
-                await _ready_next(conn, d.subscription_id, d.order_key)
-            await conn.execute(
-                insert(WebhookAttempt).values(
-                    delivery_id=d.id, subscription_id=d.subscription_id, event_id=d.event_id,
-                    attempt=attempts, at=o.at, status=o.status, error=o.error,
-                    duration_ms=o.duration_ms,
-                )
-            )  # fmt: skip
+        }
+    )
+)  # fmt: skip
+
+
+def _after(o: Outcome, policy: RetryPolicy) -> dict[str, Any]:
+    """Where a delivery stands after the attempt ``o``: delivered, due again later, or dead."""
+    d = o.delivery
+    attempts, first = d.attempts + 1, d.first_attempt_at or o.at
+    state, retry_at = "pending", d.next_attempt_at
+    if o.ok:
+        state = "delivered"
+    else:
+        retry_at = o.at + policy.delay(attempts)
+        if retry_at > first + timedelta(seconds=policy.for_s):
+            state = "dead"
+    done = state != "pending"
+    return {
+        "b_id": d.id, "b_state": state, "b_ready": not done, "b_attempts": attempts,
+        "b_next_attempt_at": retry_at, "b_first_attempt_at": first, "b_last_attempt_at": o.at,
+        "b_last_status": o.status, "b_last_error": o.error, "b_done_at": o.at if done else None,
+    }  # fmt: skip
 
 
 async def replay(
