@@ -106,6 +106,7 @@ async def test_results_come_in_pages_newest_first(
     browser: Browser, people: PeopleStore, stack: Stack
 ) -> None:
     made = [await insert_contact(stack, debtor_ref="D-MANY") for _ in range(PAGE_SIZE + 7)]
+    made.sort()  # ids are time-ordered (to the millisecond): newest first is by id
     await browser.sign_in("ann")
     _, first = await browser.get("/workspace/search", debtor_ref="D-MANY")
     shown = re.findall(r"#m-([0-9A-Z]{26})", first)
