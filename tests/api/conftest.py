@@ -125,6 +125,8 @@ class HttpApi:
 
 async def clear_api_tables(on: Stack) -> None:
     async with on.log.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # these tables are append-only (migration 0012)
+            await conn.exec_driver_sql("SET LOCAL dispatcher.erasing = 'on'")
         for table in API_TABLES:
             await conn.execute(delete(table))
 
