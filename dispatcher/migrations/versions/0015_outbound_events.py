@@ -88,9 +88,10 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("done_at", AT, nullable=True),
         sa.ForeignKeyConstraint(
-            ["subscription_id"], ["webhook_subscriptions.id"],
+            ["subscription_id"],
+            ["webhook_subscriptions.id"],
             name=op.f("fk_webhook_deliveries_subscription_id_webhook_subscriptions"),
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
         sa.UniqueConstraint(
             "subscription_id", "seq", name="uq_webhook_deliveries_subscription_seq"
@@ -118,14 +119,13 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["delivery_id"], ["webhook_deliveries.id"],
+            ["delivery_id"],
+            ["webhook_deliveries.id"],
             name=op.f("fk_webhook_attempts_delivery_id_webhook_deliveries"),
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_attempts")),
     )
-    op.create_index(
-        "ix_webhook_attempts_subscription_id", "webhook_attempts", ["subscription_id"]
-    )
+    op.create_index("ix_webhook_attempts_subscription_id", "webhook_attempts", ["subscription_id"])
 
 
 def downgrade() -> None:
