@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -98,9 +99,10 @@ async def bench(args: argparse.Namespace) -> None:
                     figures[seal].append(
                         await measure(run, "dispatcher", "outbox", 1, False, args.count)
                     )
+                    done = figures[seal][-1]
                     print(f"  round: {'while sealing' if seal else 'without sealing':<16}"
-                          f"{figures[seal][-1].rate:>8,.0f} msg/s; load "
-                          f"{os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
+                          f"{done.rate:>8,.0f} msg/s, worker CPU {done.cpu_ms['worker']:.2f} "
+                          f"ms/msg; load {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
                 finally:
                     if sealer is not None:
                         sealer.terminate()
@@ -125,13 +127,22 @@ async def report(
         await engine.dispose()
     without, with_ = (statistics.median(f.rate for f in figures[s]) for s in (False, True))
     delays = {s: statistics.median(f.delay_ms[1] for f in figures[s]) for s in (False, True)}
+    cpu = {
+        s: {k: statistics.median(f.cpu_ms[k] for f in figures[s]) for k in ("worker", "postgres")}
+        for s in (False, True)
+    }
     print(f"{args.count} messages a round, median of {args.rounds} rounds, 1 worker process, "
           f"postgresql, log of {args.log_rows:,} rows; load {os.getloadavg()[0]:.2f}")  # fmt: skip
     print(f"  pipeline without sealing {without:>9,.0f} msg/s   claim delay p99 "
           f"{delays[False]:.1f} ms")  # fmt: skip
     print(f"  pipeline while sealing   {with_:>9,.0f} msg/s   claim delay p99 "
           f"{delays[True]:.1f} ms   ({with_ / without:.2f}x)")  # fmt: skip
-    print(f"  then verify: {verified.entries} entries, {len(verified.findings)} findings")
+    for seal, label in ((False, "without sealing"), (True, "while sealing")):
+        print(f"  CPU ms per message {label:<16} worker {cpu[seal]['worker']:.2f}  "
+              f"postgres {cpu[seal]['postgres']:.2f}")  # fmt: skip
+    kinds = Counter(finding.kind for finding in verified.findings)
+    print(f"  then verify: {verified.entries} entries, findings by kind {dict(kinds)} (the "
+          f"seeded log's {args.log_rows:,} messages have no events: 'status' each)")  # fmt: skip
     for problems in (f.problems for runs in figures.values() for f in runs):
         for problem in problems:
             print(f"  !! {problem}")
