@@ -5,7 +5,8 @@
 
 ``target`` is the channel ("sms") or the campaign (what follows ``#`` in a message's
 ``requested_by``; the HTTP API's ``campaign`` field), and absent for "all". Workers see
-a pause within half a second; paused messages are deferred and re-checked every 2 s.
+a pause within half a second; paused messages are deferred and parked until the
+resume releases them (``dispatcher.api.pausestate``).
 """
 
 from __future__ import annotations

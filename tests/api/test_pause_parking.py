@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
 from arq.constants import default_queue_name
@@ -18,6 +18,7 @@ from dispatcher.clock import FrozenClock
 from dispatcher.contactlog.keys import Role
 from dispatcher.contactlog.models import Message, MessageEvent, Pause
 from tests.api.conftest import HttpApi
+from tests.dispatcher.conftest import reminder as python_reminder
 
 A = Role.ADMIN
 
@@ -138,3 +139,18 @@ async def test_a_resume_in_progress_is_not_waited_for_and_parks_nothing(
             answer = await asyncio.wait_for(still_paused(conn, record.id), timeout=5)
         await resuming.rollback()
     assert answer is False  # not waited for (the timeout), and no parking under it
+
+
+async def test_a_message_parked_past_its_validity_is_blocked_as_expired(api: HttpApi) -> None:
+    await pause(api, scope="all")
+    valid_until = api.stack.clock.now() + timedelta(seconds=3)
+    accepted = await api.stack.client.send(python_reminder(valid_until=valid_until))
+    await api.run_worker()
+    assert await api.status_of(accepted.message_id) == "deferred"  # parked
+
+    await api.run_worker(horizon_s=5.0)  # its one wake-up: at the end of its validity
+
+    message = (await api.stack.view(accepted.message_id)).message
+    assert message["status"] == "blocked"
+    assert message["verdict"]["rule_id"] == "message.expired"
+    assert api.stack.twilio.requests == []
