@@ -27,12 +27,14 @@ from dispatcher.retention.models import (
     RetentionProgress,
     RetentionRun,
 )
+from dispatcher.risk_flags.read import active_flags
 
-__all__ = ["LEGAL_HOLDS", "Plan", "PlannedDebtor", "legal_holds", "plan"]
+__all__ = ["LEGAL_FLAGS", "LEGAL_HOLDS", "Plan", "PlannedDebtor", "legal_holds", "plan"]
 
-# Hold kinds that stop destruction while they stand (besides stopping contact): an open
-# dispute, litigation, a regulator's request.
+# Hold kinds and risk flags that stop destruction while they stand (besides what they do
+# to contact): an open dispute, litigation, a regulator's request or attention.
 LEGAL_HOLDS = ("dispute", "litigation", "regulator_request")
+LEGAL_FLAGS = ("litigation", "media_attention")
 
 
 @dataclass
@@ -167,4 +169,10 @@ async def legal_holds(conn: AsyncConnection, ref: str) -> list[str]:
         .where(Hold.debtor_ref == ref, Hold.lifted_at.is_(None), Hold.kind.in_(LEGAL_HOLDS))
         .order_by(Hold.id)
     )
-    return [f"hold {hold_id} ({kind}) stands" for hold_id, kind in rows]
+    holds = [f"hold {hold_id} ({kind}) stands" for hold_id, kind in rows]
+    flags = [
+        f"risk flag {flag.flag} set since {flag.set_at.isoformat()}"
+        for flag in await active_flags(conn, ref)
+        if flag.flag in LEGAL_FLAGS
+    ]
+    return holds + flags

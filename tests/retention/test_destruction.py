@@ -24,6 +24,7 @@ from dispatcher.retention.models import (
 )
 from dispatcher.retention.policy import plan
 from dispatcher.retention.run import run_retention
+from dispatcher.risk_flags.store import set_flag
 from tests.proof.insider import sql
 from tests.proof.logdata import START, add_messages
 
@@ -190,3 +191,14 @@ async def test_a_hold_set_during_a_run_stops_that_debtor_until_it_is_lifted(
               "'D-4'", at=SIX_YEARS)  # fmt: skip
     async with engine.connect() as conn:
         assert [d.debtor_ref for d in (await plan(conn, now=SIX_YEARS)).due] == ["D-4"]
+
+
+async def test_a_litigation_flag_blocks_destruction(engine: AsyncEngine) -> None:
+    await given_a_sealed_log(engine)
+    await set_flag(engine, "D-4", "litigation", reason="court case 2031-17", actor="compliance:ann",
+                   role="compliance", at=START + timedelta(days=400))  # fmt: skip
+    async with engine.connect() as conn:
+        found = await plan(conn, now=SIX_YEARS)
+    assert [d.debtor_ref for d in found.due] == ["D-1"]
+    (d4,) = [d for d in found.debtors if d.debtor_ref == "D-4"]
+    assert d4.blocked_by == ["risk flag litigation set since 2027-12-07T09:00:00+00:00"]
