@@ -33,6 +33,7 @@ from dispatcher.contactlog.models import (
     TemplateApproval,
 )
 from dispatcher.retention.models import RetentionCertificate
+from dispatcher.risk_flags.models import RiskFlagEvent
 
 __all__ = ["KINDS", "MESSAGE_EVENT", "SealedKind", "kind_named", "register"]
 
@@ -154,3 +155,6 @@ register(SealedKind("audit_read", _table(AuditRead),
 register(SealedKind("retention_certificate", _table(RetentionCertificate), debtor=None,
                     public=("at", "by", "run_id", "debtors", "rows"),
                     subject="retention certificate"))  # fmt: skip
+register(SealedKind("risk_flag_event", _table(RiskFlagEvent), personal=("reason",),
+                    public=("debtor_ref", "flag", "action", "actor", "actor_role", "at"),
+                    subject="risk flag event"))  # fmt: skip

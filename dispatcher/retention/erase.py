@@ -2,8 +2,8 @@
 
 What goes: names, numbers and addresses (the debtor's record, messages' destinations and
 addresses), template variables, rendered content, recording references, dispositions and
-error texts, personal keys of event details, read filters, hold reasons (and the numbers
-of lifted holds). What stays: every status, channel, time, result and count — the
+error texts, personal keys of event details, read filters, hold and risk flag reasons (and
+the numbers of lifted holds). What stays: every status, channel, time, result and count — the
 statistics — and every sealed leaf: personal fields entered leaves only as commitments
 under the debtor's secret, which is destroyed last. Each statement is idempotent: an
 interrupted run does the debtor again, whole.
@@ -33,6 +33,7 @@ from dispatcher.contactlog.models import (
 )
 from dispatcher.proof.appendonly import ERASING
 from dispatcher.proof.kinds import MESSAGE_EVENT, PUBLIC_DETAIL_KEYS
+from dispatcher.risk_flags.models import RiskFlagEvent
 
 __all__ = ["erase_debtor"]
 
@@ -69,6 +70,11 @@ async def erase_debtor(conn: AsyncConnection, ref: str, *, now: datetime) -> dic
     )
     rows["audit_reads"] = (
         await conn.execute(update(AuditRead).where(AuditRead.debtor_ref == ref).values(filters={}))
+    ).rowcount
+    rows["risk_flag_events"] = (
+        await conn.execute(
+            update(RiskFlagEvent).where(RiskFlagEvent.debtor_ref == ref).values(reason="")
+        )
     ).rowcount
     rows["debtors"] = (
         await conn.execute(

@@ -23,6 +23,7 @@ from dispatcher.proof.kinds import kind_named
 from dispatcher.proof.leaves import entry_bytes
 from dispatcher.proof.seal import seal_pending
 from dispatcher.proof.verify import Report, verify_log
+from dispatcher.risk_flags.store import set_flag
 from tests.proof.insider import sql
 from tests.proof.logdata import START, add_messages
 
@@ -123,3 +124,14 @@ async def test_an_approval_inserted_with_an_earlier_date_is_named(engine: AsyncE
         at=START - timedelta(hours=1),
     )  # fmt: skip
     assert named(await verify(engine)) == {("inserted", "template approval 2")}
+
+
+async def test_a_risk_flag_event_is_sealed_and_its_edited_reason_named(
+    engine: AsyncEngine,
+) -> None:
+    await set_flag(engine, "D-1", "complaint", reason="投诉催收员", actor="collector:c-17",
+                   role="collector", at=START)  # fmt: skip
+    await seal_pending(engine, KEY, now=START + timedelta(hours=1))
+    assert (await verify(engine)).findings == []
+    await sql(engine, "UPDATE risk_flag_events SET reason = 'nothing' WHERE id = 1")
+    assert named(await verify(engine)) == {("changed", "risk flag event 1")}

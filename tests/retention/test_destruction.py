@@ -56,6 +56,8 @@ async def given_a_sealed_log(engine: AsyncEngine) -> None:
         await conn.execute(insert(Hold).values(
             kind="dispute", debtor_ref="D-2", set_by="api:compliance", source="api",
             reason="the debtor disputes the amount", created_at=START))  # fmt: skip
+    await set_flag(engine, "D-1", "complaint", reason="投诉", actor="collector:c-17",
+                   role="collector", at=START)  # fmt: skip
     await seal_pending(engine, KEY, now=START + timedelta(hours=1))
 
 
@@ -96,6 +98,7 @@ async def test_after_destruction_verify_passes_and_the_statistics_are_unchanged(
     assert [d["debtor_ref"] for d in result.debtors] == ["D-1", "D-4"]
     assert result.rows["messages"] == 2 and result.rows["message_events"] == 6
     assert result.rows["secrets_destroyed"] == 2
+    assert result.rows["risk_flag_events"] == 1  # D-1's complaint: its reason erased
     async with engine.connect() as conn:
         erased = (await conn.execute(
             select(Message.content, Message.destination, Message.variables)
