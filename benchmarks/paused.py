@@ -1,0 +1,115 @@
+"""What paused messages cost a worker: CPU while N messages wait under a pause.
+
+    python -m benchmarks.paused [--count 2000] [--seconds 10]
+
+A pause of everything, then ``count`` texts enqueued; one worker process takes them
+(each is deferred by the pause); once every message has been decided, the worker's CPU
+is read over ``seconds``. Printed as a share of one core, beside the same worker idle
+with an empty queue, measured in the same run. Its own database and private Redis, as
+``benchmarks.pipeline``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from benchmarks.bench_setup import (
+    PIN,
+    bench_settings,
+    cpu_seconds,
+    drop_database,
+    fresh_database,
+    pinned_clock,
+    private_redis,
+)
+from benchmarks.pipeline import request
+from dispatcher.api.pausestate import PauseStore
+from dispatcher.client import DispatcherClient
+from dispatcher.contactlog.models import Message
+
+
+def start_worker(
+    database_url: str, redis_url: str, anchor: float, out: Path
+) -> subprocess.Popen[str]:
+    args = [sys.executable, "-m", "benchmarks.bench_worker", "--kind", "dispatcher",
+            "--redis-url", redis_url, "--out", str(out), "--database-url", database_url,
+            "--pin", PIN.isoformat(), "--anchor", str(anchor)]  # fmt: skip
+    popen = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    assert popen.stdout is not None
+    if popen.stdout.readline().strip() != "ready":
+        raise RuntimeError("worker did not start")
+    return popen
+
+
+def core_share(pid: int, seconds: float) -> float:
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - before) / seconds
+
+
+async def bench(args: argparse.Namespace) -> None:
+    run_id = uuid.uuid4().hex[:10]
+    work_dir = Path(tempfile.mkdtemp(prefix=f"dispatcher-paused-{run_id}-"))
+    os.environ["BENCH_DATA_DIR"] = str(work_dir)
+    database_url = await fresh_database(args.postgres_url, run_id)
+    redis = private_redis(work_dir)
+    anchor = time.time()
+    worker = None
+    try:
+        worker = start_worker(database_url, redis.url, anchor, work_dir / "counters.jsonl")
+        await asyncio.sleep(3)  # its start-up sweep done
+        idle = core_share(worker.pid, args.seconds)
+        settings = bench_settings(database_url, redis.url)
+        clock = pinned_clock(PIN, anchor)
+        client = await DispatcherClient.connect(settings, redis_url=redis.url, clock=clock)
+        async with client:
+            await PauseStore(client.log.engine, clock).pause(
+                scope="all", target=None, reason="benchmark", by="bench"
+            )
+            for i in range(args.count):
+                await client.send(request(i, f"paused:{run_id}:{i}"))
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                async with client.log.engine.connect() as conn:
+                    waiting = (
+                        await conn.execute(select(func.count()).where(Message.status == "queued"))
+                    ).scalar_one()
+                if not waiting:
+                    break
+                await asyncio.sleep(0.5)
+            await asyncio.sleep(3)  # the last decisions' jobs, and a re-check if any
+            paused = core_share(worker.pid, args.seconds)
+        print(
+            f"{args.count} paused messages, load {os.getloadavg()[0]:.2f}: worker at "
+            f"{paused:.0%} of a core over {args.seconds:.0f} s (idle, same run: {idle:.0%})"
+        )
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
+        redis.stop()
+        await drop_database(args.postgres_url, database_url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--postgres-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )
+    asyncio.run(bench(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
