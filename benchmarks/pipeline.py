@@ -420,7 +420,12 @@ def main() -> None:
     parser.add_argument(
         "--postgres-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
     )
+    signal.signal(signal.SIGTERM, _interrupt)  # a stopped run still drops what it made
     asyncio.run(bench(parser.parse_args()))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
