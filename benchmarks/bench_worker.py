@@ -97,7 +97,7 @@ def build(args: argparse.Namespace) -> Worker:
             keep_result=0, on_job_start=bare_job_started, **options,
         )  # fmt: skip
     from benchmarks.bench_setup import bench_settings, pinned_clock
-    from dispatcher.worker import create_worker
+    from dispatcher.process.worker import create_worker
 
     settings = bench_settings(args.database_url, args.redis_url, args.twilio_base_url)
     clock = pinned_clock(datetime.fromisoformat(args.pin), args.anchor)

@@ -34,9 +34,9 @@ from dispatcher.contactlog.migrate import upgrade
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.session import debtor_session
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.deps import default_rules
 from dispatcher.domain import PENDING, MessageStatus
-from dispatcher.pipeline import render_message, subject_for
+from dispatcher.process.deps import default_rules
+from dispatcher.sending.pipeline import render_message, subject_for
 from dispatcher.settings import Settings
 from templates import TemplateCatalog
 

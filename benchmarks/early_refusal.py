@@ -29,8 +29,8 @@ from sqlalchemy import delete, insert
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.migrate import upgrade
 from dispatcher.contactlog.models import Debtor
-from dispatcher.early_refusal import EnqueueFacts, enqueue_facts
-from dispatcher.requests import MessageRequest, validate_batch
+from dispatcher.enqueue.early_refusal import EnqueueFacts, enqueue_facts
+from dispatcher.enqueue.requests import MessageRequest, validate_batch
 from templates import TemplateCatalog
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 10:00 in New York

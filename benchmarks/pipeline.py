@@ -55,7 +55,7 @@ from benchmarks.bench_setup import (
     start_fake_twilio,
 )  # fmt: skip
 from dispatcher.client import DispatcherClient
-from dispatcher.requests import MessageRequest
+from dispatcher.enqueue.requests import MessageRequest
 
 VARIABLES = {
     "company_name": "安信资产", "debtor_name": "王伟", "amount": "3250.00", "currency": "CNY",

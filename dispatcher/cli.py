@@ -17,21 +17,21 @@ from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.keys import NameTaken, Role, create_key
 from dispatcher.contactlog.migrate import upgrade
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.demo import run_demo
-from dispatcher.deps import default_rules
+from dispatcher.debtors.phones import e164
+from dispatcher.demo.run import run_demo
 from dispatcher.errors import DispatcherError, InvalidRequest
 from dispatcher.explain import explain
-from dispatcher.logs import configure_cli_logging
 from dispatcher.metrics import share_between_processes
-from dispatcher.phones import e164
+from dispatcher.process.deps import default_rules
+from dispatcher.process.logs import configure_cli_logging
+from dispatcher.process.runtime import redis_url_for
+from dispatcher.process.worker import create_worker
 from dispatcher.proof.cli import add_audit_parser, run_audit
 from dispatcher.retention.cli import add_retention_parser, run_retention_command
-from dispatcher.runtime import redis_url_for
 from dispatcher.settings import Settings
 from dispatcher.stats.cli import add_stats_parser, run_stats
 from dispatcher.web.serve import serve
 from dispatcher.webhooks.cli import add_webhooks_parser, run_webhooks
-from dispatcher.worker import create_worker
 from dispatcher.workspace.cli import add_people_parser, run_people
 from templates import TemplateCatalog
 from templates.approvals import DEFAULT_REGISTER, approve_all

@@ -35,12 +35,12 @@ from dispatcher.contactlog.cancel import Cancelled, cancel_message, cancel_pendi
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import Accepted, ContactLog
-from dispatcher.early_refusal import enqueue_facts
+from dispatcher.enqueue.early_refusal import enqueue_facts
+from dispatcher.enqueue.requests import MessageRequest, validate_batch
 from dispatcher.events.feed import EventPage, decode_cursor, next_page
 from dispatcher.events.projector import Projection
-from dispatcher.queue import JobQueue
-from dispatcher.redis_pool import COMMAND_TIMEOUT_S, lazy_redis, redis_reachable, where
-from dispatcher.requests import MessageRequest, validate_batch
+from dispatcher.process.redis_pool import COMMAND_TIMEOUT_S, lazy_redis, redis_reachable, where
+from dispatcher.sending.queue import JobQueue
 from dispatcher.settings import Settings
 from templates import TemplateCatalog
 

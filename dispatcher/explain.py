@@ -19,7 +19,7 @@ from dispatcher.contactlog.collectors import collector_facts
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.session import DebtorSession
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.pipeline import RenderOutcome, render_message, subject_for
+from dispatcher.sending.pipeline import RenderOutcome, render_message, subject_for
 from templates import TemplateCatalog
 
 __all__ = ["explain"]

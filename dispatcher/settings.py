@@ -1,7 +1,7 @@
 """All settings in one place, read from the environment, then `.env`, then a default.
 
 The defaults run on one machine with nothing installed: SQLite in ``data_dir`` and a
-Redis server the program starts itself (see ``dispatcher.embedded``). Production sets
+Redis server the program starts itself (see ``dispatcher.process.embedded_redis``). Production sets
 ``DATABASE_URL`` and ``REDIS_URL``.
 """
 
@@ -120,7 +120,7 @@ class Settings:
     letter_font_dirs: tuple[Path, ...] = _env("LETTER_FONT_DIRS", _paths, _SYSTEM_FONT_DIRS)
 
     # Logs: "json" (one JSON object per line), "console" (for a person) or "auto": console
-    # on a terminal, else json (see dispatcher.logs).
+    # on a terminal, else json (see dispatcher.process.logs).
     log_format: str = _env("LOG_FORMAT", _log_format, "auto")
 
     # The address providers call back; status callback URLs are built on it.

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.migrate import upgrade
-from dispatcher.embedded import EmbeddedRedis
+from dispatcher.process.embedded_redis import EmbeddedRedis
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")

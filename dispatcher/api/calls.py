@@ -23,14 +23,18 @@ from dispatcher.api.collectors import collector_id_of, credential_problems
 from dispatcher.api.context import Api
 from dispatcher.api.problems import Problem
 from dispatcher.api.views import mask_phone
+from dispatcher.calls_and_visits.dispositions import (
+    NotOnTheCall,
+    OutcomeConflict,
+    record_disposition,
+)
 from dispatcher.contactlog.calls import CallWindow, collector_calls
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import Accepted
-from dispatcher.dispositions import NotOnTheCall, OutcomeConflict, record_disposition
 from dispatcher.domain import ChannelKind
+from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.errors import UnknownMessage
-from dispatcher.requests import MessageRequest
 
 __all__ = ["accepted_json", "list_calls", "message_id_of", "post_disposition", "schedule_call"]
 

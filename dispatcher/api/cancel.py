@@ -17,8 +17,8 @@ from dispatcher.api.messages import MESSAGE_ID
 from dispatcher.api.problems import Problem
 from dispatcher.contactlog.cancel import Cancelled, cancel_message, cancel_pending
 from dispatcher.contactlog.keys import KeyRecord, Role
+from dispatcher.enqueue.requests import CAMPAIGN, CAMPAIGN_HINT
 from dispatcher.errors import UnknownMessage
-from dispatcher.requests import CAMPAIGN, CAMPAIGN_HINT
 
 __all__ = ["cancel_many", "cancel_one"]
 

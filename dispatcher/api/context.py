@@ -10,7 +10,7 @@ from dispatcher.api.pausestate import PauseStore
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.audit import AuditLog
 from dispatcher.contactlog.keys import ApiKeyStore
-from dispatcher.deps import Deps
+from dispatcher.process.deps import Deps
 
 __all__ = ["API", "Api"]
 

@@ -29,10 +29,10 @@ from dispatcher.api.context import Api
 from dispatcher.api.problems import Problem
 from dispatcher.api.views import debtor_contact_json
 from dispatcher.contactlog.keys import KeyRecord, Role
-from dispatcher.debtor_record import COUNTRY, LOCALE, REGION, checked_debtor
+from dispatcher.debtors.phones import e164
+from dispatcher.debtors.record import COUNTRY, LOCALE, REGION, checked_debtor
 from dispatcher.domain import ChannelKind
 from dispatcher.errors import InvalidRequest
-from dispatcher.phones import e164
 from dispatcher.preferences import PREFERENCE_FIELDS, read_preferences
 
 __all__ = ["get_preferences", "lift_hold", "list_holds", "put_account", "put_debtor", "set_hold"]

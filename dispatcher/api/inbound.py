@@ -46,8 +46,8 @@ from aiohttp import web
 from channels.twilio import signature_is_valid
 from dispatcher.api.context import API
 from dispatcher.contactlog.inbound import Applied, InboundReply, apply_reply
+from dispatcher.debtors.phones import e164
 from dispatcher.errors import InvalidRequest
-from dispatcher.phones import e164
 
 __all__ = ["HELP_WORDS", "START_WORDS", "STOP_WORDS", "inbound_sms", "keyword"]
 

@@ -27,9 +27,9 @@ from dispatcher.contactlog.audit import MessageFilters
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.contactlog.store import Accepted
 from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
-from dispatcher.early_refusal import enqueue_facts
+from dispatcher.enqueue.early_refusal import enqueue_facts
+from dispatcher.enqueue.requests import CAMPAIGN, CAMPAIGN_HINT, MessageRequest, validate_batch
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
-from dispatcher.requests import CAMPAIGN, CAMPAIGN_HINT, MessageRequest, validate_batch
 
 __all__ = ["MAX_BATCH", "enqueue_batch", "enqueue_one", "get_message", "list_messages"]
 

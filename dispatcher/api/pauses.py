@@ -19,7 +19,7 @@ from dispatcher.api.bodies import Fields, Query, read_json
 from dispatcher.api.context import Api
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.domain import ChannelKind
-from dispatcher.requests import CAMPAIGN
+from dispatcher.enqueue.requests import CAMPAIGN
 
 __all__ = ["list_pauses", "pause", "resume"]
 

@@ -29,7 +29,7 @@ from compliance.rules.pause import PauseFact, PauseRule
 from dispatcher.clock import Clock
 from dispatcher.contactlog.models import Message, MessageEvent, Pause
 from dispatcher.domain import EventSource, MessageStatus
-from dispatcher.queue import JobQueue
+from dispatcher.sending.queue import JobQueue
 from dispatcher.settings import Settings
 
 __all__ = [

@@ -21,9 +21,9 @@ from dispatcher.api.calls import accepted_json, message_id_of
 from dispatcher.api.collectors import credential_problems
 from dispatcher.api.context import Api
 from dispatcher.api.problems import Problem
+from dispatcher.calls_and_visits.dispositions import NotOnTheCall, OutcomeConflict
+from dispatcher.calls_and_visits.visits import VISIT_RESULTS, record_visit_outcome, visit_request
 from dispatcher.contactlog.keys import KeyRecord, Role
-from dispatcher.dispositions import NotOnTheCall, OutcomeConflict
-from dispatcher.visits import VISIT_RESULTS, record_visit_outcome, visit_request
 
 __all__ = ["plan_visit", "visit_outcome"]
 

@@ -13,8 +13,8 @@ from channels.base import CollectorContact
 from compliance import CollectorFact
 from dispatcher.clock import Clock
 from dispatcher.contactlog.models import Collector
+from dispatcher.debtors.phones import e164
 from dispatcher.errors import FieldProblem, InvalidRequest
-from dispatcher.phones import e164
 
 __all__ = ["CollectorRegistry", "collector_facts", "contact_of", "read_collectors"]
 

@@ -21,13 +21,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatcher.clock import Clock
-from dispatcher.contact_data import checked_account
 from dispatcher.contactlog.collectors import CollectorRegistry
 from dispatcher.contactlog.holds import add_hold, lift_holds
 from dispatcher.contactlog.models import Account, Debtor, Message, MessageEvent, UTCDateTime
 from dispatcher.contactlog.session import DebtorSession, debtor_session
 from dispatcher.contactlog.transitions import move, record_event
-from dispatcher.debtor_record import checked_debtor
+from dispatcher.debtors.contact_data import checked_account
+from dispatcher.debtors.record import checked_debtor
 from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.errors import FieldProblem, IdempotencyConflict, UnknownMessage
 from dispatcher.metrics import record_accepted
@@ -235,7 +235,7 @@ class ContactLog:
         "consent_at": "2026-01-05T10:00:00+00:00"}]`` (type mobile, home, work or other);
         ``address``: ``{"lines": [...], "postal_code", "country", "region"}``. Every
         problem is named (``time_zone``, ``phones[1].type``) in one ``InvalidRequest``,
-        by the same check the HTTP API uses (``dispatcher.debtor_record``).
+        by the same check the HTTP API uses (``dispatcher.debtors.record``).
         """
         wanted = dict(preferences or {})
         if inconvenient_times is not None:

@@ -49,7 +49,7 @@ from dispatcher.proof.merkle import CompactRange, leaf_hash
 from dispatcher.proof.secrets import live_secrets
 
 if TYPE_CHECKING:
-    from dispatcher.deps import Deps
+    from dispatcher.process.deps import Deps
 
 __all__ = [
     "BLOCK",

@@ -43,7 +43,7 @@ from dispatcher.stats.models import (
 from dispatcher.stats.sql import insert_for, upsert
 
 if TYPE_CHECKING:
-    from dispatcher.deps import Deps
+    from dispatcher.process.deps import Deps
 
 __all__ = [
     "BLOCK",

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from dispatcher.deps import Deps
+from dispatcher.process.deps import Deps
 from dispatcher.sweep.deliveries import check_deliveries
 from dispatcher.sweep.settle import settle_unsettled
 

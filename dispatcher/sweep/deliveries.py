@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from channels.base import ChannelError, DeliveryStatus, StatusLookup
 from dispatcher.contactlog.unsettled import reschedule, sent_awaiting_delivery
-from dispatcher.deps import Deps
 from dispatcher.domain import EventSource, MessageStatus
-from dispatcher.outcomes import apply_provider_status
+from dispatcher.process.deps import Deps
+from dispatcher.sending.outcomes import apply_provider_status
 
 __all__ = ["ASK_FOR", "check_deliveries"]
 

@@ -40,9 +40,9 @@ from dispatcher.contactlog.unsettled import (
     reschedule,
     unsettled_twins,
 )
-from dispatcher.deps import Deps
 from dispatcher.domain import UNSETTLED, ChannelKind, ContactResult, EventSource, MessageStatus
-from dispatcher.pipeline import tries_left
+from dispatcher.process.deps import Deps
+from dispatcher.sending.pipeline import tries_left
 
 __all__ = ["GIVE_UP_LOOKING_AFTER", "LOOKBACK", "settle", "settle_unsettled"]
 

@@ -16,7 +16,7 @@ from channels.twilio.client import TwilioApi
 from channels.twilio.credentials import TwilioCredentials
 from dispatcher.api.problems import problem_middleware
 from dispatcher.api.routes import add_api
-from dispatcher.deps import Deps
+from dispatcher.process.deps import Deps
 from dispatcher.web import letter_webhooks, twilio_voice, twilio_webhooks
 from dispatcher.web.keys import DEPS
 from dispatcher.workspace import add_workspace

@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from dispatcher.deps import Deps
+from dispatcher.process.deps import Deps
 
 __all__ = ["DEPS"]
 

@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from dispatcher.deps import Deps
-from dispatcher.embedded import stop_with_parent
-from dispatcher.redis_pool import COMMAND_TIMEOUT_S, lazy_redis, redis_reachable
-from dispatcher.runtime import redis_url_for
+from dispatcher.process.deps import Deps
+from dispatcher.process.embedded_redis import stop_with_parent
+from dispatcher.process.redis_pool import COMMAND_TIMEOUT_S, lazy_redis, redis_reachable
+from dispatcher.process.runtime import redis_url_for
 from dispatcher.settings import Settings
 from dispatcher.web.app import create_app
 from dispatcher.web.drain import InFlight

@@ -38,11 +38,11 @@ from channels.twilio.call_status import (
     parse_recording,
 )
 from channels.twilio.twiml import hangup_twiml, notice_twiml, reminder_twiml
-from dispatcher.call_outcomes import apply_call_progress, apply_machine_detection
+from dispatcher.calls_and_visits.call_outcomes import apply_call_progress, apply_machine_detection
 from dispatcher.contactlog.models import Message
-from dispatcher.deps import Deps
 from dispatcher.errors import UnknownMessage
-from dispatcher.outgoing import voicemail_body
+from dispatcher.process.deps import Deps
+from dispatcher.sending.outgoing import voicemail_body
 from dispatcher.web.keys import DEPS
 
 __all__ = ["add_voice_routes", "reminder_text"]

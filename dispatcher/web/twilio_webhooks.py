@@ -13,7 +13,7 @@ from aiohttp import web
 
 from channels.twilio import parse_status_callback, signature_is_valid
 from dispatcher.errors import UnknownMessage
-from dispatcher.outcomes import apply_provider_status
+from dispatcher.sending.outcomes import apply_provider_status
 from dispatcher.web.keys import DEPS
 
 __all__ = ["message_status"]

@@ -16,10 +16,14 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from dispatcher.api.collectors import credential_problems
-from dispatcher.dispositions import NotOnTheCall, OutcomeConflict, record_disposition
+from dispatcher.calls_and_visits.dispositions import (
+    NotOnTheCall,
+    OutcomeConflict,
+    record_disposition,
+)
 from dispatcher.domain import ChannelKind, Disposition
+from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.errors import InvalidRequest, UnknownMessage
-from dispatcher.requests import MessageRequest
 from dispatcher.workspace.contacts import debtor_zone
 from dispatcher.workspace.context import WORKSPACE
 from dispatcher.workspace.desk_data import desk_rows

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from compliance.rules.pause import PAUSE_SCOPES
 from dispatcher.domain import ChannelKind
-from dispatcher.requests import CAMPAIGN
+from dispatcher.enqueue.requests import CAMPAIGN
 from dispatcher.workspace.context import WORKSPACE
 from dispatcher.workspace.forms import Form, confirm_first
 from dispatcher.workspace.guard import Viewer, requires

@@ -21,7 +21,7 @@ from twilio.request_validator import RequestValidator
 
 from dispatcher.contactlog.keys import ApiKeyStore, Role
 from dispatcher.contactlog.models import ApiKey, AuditRead, Debtor, Pause
-from dispatcher.worker import DispatcherWorker, create_worker
+from dispatcher.process.worker import DispatcherWorker, create_worker
 from tests.dispatcher.conftest import REMINDER, Stack, stack, stack_options  # noqa: F401
 from tests.fakes.fixtures import TEST_AUTH_TOKEN
 

@@ -10,10 +10,10 @@ from arq.connections import RedisSettings
 
 from dispatcher.contactlog.cancel import cancel_message
 from dispatcher.contactlog.keys import Role
-from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, EventSource, MessageStatus
 from dispatcher.errors import InvalidRequest
-from dispatcher.pipeline import Pipeline
+from dispatcher.process.deps import Deps
+from dispatcher.sending.pipeline import Pipeline
 from tests.api.conftest import HttpApi, reminder
 from tests.dispatcher.conftest import reminder as python_reminder
 

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from dispatcher.api.openapi import render
 from dispatcher.api.routes import OPENAPI_PATH
 from dispatcher.contactlog.keys import Role
-from dispatcher.deps import Deps
+from dispatcher.process.deps import Deps
 from dispatcher.web import create_app
 from tests.api.conftest import HttpApi
 

@@ -10,8 +10,8 @@ import pytest
 from aiohttp import web
 
 from dispatcher.contactlog.keys import Role
-from dispatcher.deps import Deps
-from dispatcher.redis_pool import COMMAND_TIMEOUT_S, lazy_redis
+from dispatcher.process.deps import Deps
+from dispatcher.process.redis_pool import COMMAND_TIMEOUT_S, lazy_redis
 from dispatcher.web import create_app
 from tests.api.conftest import HttpApi, reminder
 from tests.dispatcher.conftest import free_port

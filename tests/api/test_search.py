@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dispatcher.contactlog.keys import Role
-from dispatcher.requests import MessageRequest
+from dispatcher.enqueue.requests import MessageRequest
 from tests.api.conftest import HttpApi
 
 CP = Role.COMPLIANCE

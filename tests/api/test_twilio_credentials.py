@@ -21,8 +21,8 @@ from aiohttp import web
 from arq import create_pool
 from arq.connections import RedisSettings
 
-from dispatcher.deps import Deps
 from dispatcher.errors import InvalidRequest
+from dispatcher.process.deps import Deps
 from dispatcher.settings import Secret, Settings
 from dispatcher.web import create_app
 from tests.dispatcher.conftest import free_port

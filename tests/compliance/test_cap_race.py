@@ -115,7 +115,7 @@ def test_eight_workers_racing_for_a_cap_of_two_send_exactly_two_per_debtor(
 _WORKER = """
 import asyncio, time
 from dispatcher.settings import Settings
-from dispatcher.worker import create_worker
+from dispatcher.process.worker import create_worker
 
 async def main():
     settings = Settings.from_env()

@@ -19,7 +19,7 @@ from compliance.packs import (
     use_pack_dir,
 )
 from dispatcher.cli import main
-from dispatcher.deps import default_rules
+from dispatcher.process.deps import default_rules
 from dispatcher.settings import Settings
 from tests.compliance.calls.log import Attempt, FakeLog, subject
 

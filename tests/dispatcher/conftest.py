@@ -25,12 +25,12 @@ from channels.base import Channel
 from dispatcher.client import DispatcherClient, MessageView
 from dispatcher.clock import Clock, ShiftedClock
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.deps import Deps
-from dispatcher.requests import MessageRequest
+from dispatcher.enqueue.requests import MessageRequest
+from dispatcher.process.deps import Deps
+from dispatcher.process.worker import create_worker
 from dispatcher.settings import Secret, Settings
 from dispatcher.sweep import sweep
 from dispatcher.web import create_app
-from dispatcher.worker import create_worker
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.fakes.fixtures import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_FROM_NUMBER
 

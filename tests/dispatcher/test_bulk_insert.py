@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dispatcher.clock import FrozenClock
 from dispatcher.contactlog.models import Message, MessageEvent
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.requests import validate_batch
+from dispatcher.enqueue.requests import validate_batch
 from templates import TemplateCatalog
 from tests.dispatcher.conftest import reminder
 

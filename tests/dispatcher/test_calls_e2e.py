@@ -17,8 +17,8 @@ from aiohttp import ClientSession
 from twilio.request_validator import RequestValidator
 
 from dispatcher.contactlog.models import Message, MessageEvent
-from dispatcher.requests import MessageRequest
-from dispatcher.worker import create_worker
+from dispatcher.enqueue.requests import MessageRequest
+from dispatcher.process.worker import create_worker
 from tests.dispatcher.conftest import Stack
 from tests.fakes.fixtures import TEST_FROM_NUMBER
 

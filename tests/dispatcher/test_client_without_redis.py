@@ -13,9 +13,9 @@ import pytest
 from redis.asyncio import Redis
 
 from dispatcher.client import DispatcherClient
-from dispatcher.embedded import EmbeddedRedis
-from dispatcher.queue import JobQueue
-from dispatcher.requests import MessageRequest
+from dispatcher.enqueue.requests import MessageRequest
+from dispatcher.process.embedded_redis import EmbeddedRedis
+from dispatcher.sending.queue import JobQueue
 from tests.dispatcher.conftest import Stack, free_port, reminder
 
 BATCH = 5

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from dispatcher.contactlog.models import Message, MessageEvent
-from dispatcher.worker import create_worker
+from dispatcher.process.worker import create_worker
 from tests.dispatcher.conftest import Stack
 
 BURST = 40

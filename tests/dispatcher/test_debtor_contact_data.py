@@ -15,7 +15,7 @@ from dispatcher.clock import FrozenClock
 from dispatcher.contactlog.models import Account, Message
 from dispatcher.contactlog.store import ContactLog
 from dispatcher.errors import InvalidRequest
-from dispatcher.pipeline import RenderOutcome, subject_for
+from dispatcher.sending.pipeline import RenderOutcome, subject_for
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 PHONES = [

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dispatcher.clock import FrozenClock
 from dispatcher.contactlog.models import Debtor
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.debtor_record import checked_debtor
+from dispatcher.debtors.record import checked_debtor
 from dispatcher.errors import InvalidRequest
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)

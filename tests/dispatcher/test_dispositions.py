@@ -13,15 +13,19 @@ from arq.connections import RedisSettings
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dispatcher.calls_and_visits.dispositions import (
+    NotOnTheCall,
+    OutcomeConflict,
+    record_disposition,
+)
 from dispatcher.client import DispatcherClient
 from dispatcher.clock import ShiftedClock
 from dispatcher.contactlog.calls import CallWindow, collector_calls
 from dispatcher.contactlog.models import Hold, Message
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.dispositions import NotOnTheCall, OutcomeConflict, record_disposition
 from dispatcher.domain import EventSource, MessageStatus
+from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.errors import InvalidRequest
-from dispatcher.requests import MessageRequest
 from dispatcher.settings import Settings
 from tests.dispatcher.conftest import ALLOWED_EVERYWHERE
 

@@ -7,8 +7,8 @@ import phonenumbers
 import pytest
 
 from compliance.hours.zones import country_of
+from dispatcher.debtors.phones import e164_and_country
 from dispatcher.errors import InvalidRequest
-from dispatcher.phones import e164_and_country
 
 TYPES = (
     phonenumbers.PhoneNumberType.MOBILE,

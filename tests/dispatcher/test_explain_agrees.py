@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from compliance import ComplianceGate
+from dispatcher.calls_and_visits.visits import visit_request
 from dispatcher.contactlog.approvals import TemplateApprovals
-from dispatcher.deps import default_rules
+from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.explain import explain
-from dispatcher.requests import MessageRequest
-from dispatcher.visits import visit_request
+from dispatcher.process.deps import default_rules
 from templates import TemplateCatalog
 from tests.channels.letters.samples import VARIABLES
 from tests.dispatcher.conftest import Stack, reminder

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from dispatcher.contactlog.models import Message
 from dispatcher.errors import IdempotencyConflict
-from dispatcher.pipeline import Pipeline
-from dispatcher.queue import job_id_for
+from dispatcher.sending.pipeline import Pipeline
+from dispatcher.sending.queue import job_id_for
 from tests.dispatcher.conftest import Stack, reminder
 
 
@@ -58,7 +58,7 @@ async def test_two_workers_racing_for_one_message_send_it_once(stack: Stack) -> 
     from arq import create_pool
     from arq.connections import RedisSettings
 
-    from dispatcher.deps import Deps
+    from dispatcher.process.deps import Deps
 
     redis = await create_pool(RedisSettings.from_dsn(stack.redis_url))
     try:

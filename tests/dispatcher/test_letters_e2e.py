@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from channels.letters import read_manifest
 from dispatcher.client import MessageView
 from dispatcher.domain import PENDING, EventSource, MessageStatus
-from dispatcher.requests import MessageRequest
+from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.settings import Secret
 from tests.channels.letters.samples import VARIABLES
 from tests.dispatcher.conftest import Stack

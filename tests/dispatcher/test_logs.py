@@ -20,9 +20,9 @@ from channels.twilio import TwilioSmsChannel
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.migrate import upgrade
-from dispatcher.logs import QUIET_LOGGERS, configure_logging
+from dispatcher.process.logs import QUIET_LOGGERS, configure_logging
+from dispatcher.process.startup_log import database_location, redis_location
 from dispatcher.settings import Secret, Settings
-from dispatcher.startup_log import database_location, redis_location
 from tests.dispatcher.conftest import free_port, reminder
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.fakes.fixtures import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_FROM_NUMBER
@@ -53,7 +53,7 @@ def test_standard_library_records_become_json_lines_with_the_message_id(
     log_lines: io.StringIO,
 ) -> None:
     configure_logging(False, "json", stream=log_lines)
-    log = logging.getLogger("dispatcher.pipeline")
+    log = logging.getLogger("dispatcher.sending.pipeline")
 
     log.info("message %s quarantined after %d crashes", MESSAGE_ID, 3)
     log.debug("not shown at the default level")
@@ -62,14 +62,14 @@ def test_standard_library_records_become_json_lines_with_the_message_id(
     first, second = parsed(log_lines)
     assert first["event"] == f"message {MESSAGE_ID} quarantined after 3 crashes"
     assert (first["level"], first["logger"], first["message_id"]) == (
-        "info", "dispatcher.pipeline", MESSAGE_ID)  # fmt: skip
+        "info", "dispatcher.sending.pipeline", MESSAGE_ID)  # fmt: skip
     assert first["timestamp"].endswith("Z")
     assert (second["message_id"], second["status"]) == (MESSAGE_ID, "late")
 
 
 def test_secrets_are_masked_wherever_they_appear(log_lines: io.StringIO) -> None:
     configure_logging(False, "json", stream=log_lines)
-    log = logging.getLogger("dispatcher.runtime")
+    log = logging.getLogger("dispatcher.process.runtime")
 
     log.info("using redis://:hunter2@cache:6379/0", extra={"auth_token": "tok-123"})
     log.info("sent Authorization: Basic QUMxMjM6dG9rLTEyMw==")

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from dispatcher.crashes import JOB_CRASHED
 from dispatcher.domain import EventSource
+from dispatcher.sending.crashes import JOB_CRASHED
 from templates import TemplateCatalog
 from tests.dispatcher.conftest import Stack
 from tests.dispatcher.test_sweep import run_sweep

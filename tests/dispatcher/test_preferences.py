@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from dispatcher.calls_and_visits.dispositions import record_disposition
 from dispatcher.client import DispatcherClient
-from dispatcher.dispositions import record_disposition
 from dispatcher.errors import InvalidRequest
 from dispatcher.preferences import read_preferences, set_preferences
 from tests.dispatcher.test_dispositions import client, placed_call  # noqa: F401

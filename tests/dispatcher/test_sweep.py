@@ -11,8 +11,8 @@ from arq.connections import RedisSettings
 from redis.asyncio import Redis
 
 from dispatcher.client import DispatcherClient
-from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, EventSource, MessageStatus
+from dispatcher.process.deps import Deps
 from dispatcher.sweep import sweep
 from tests.dispatcher.conftest import Stack, free_port, reminder
 

@@ -25,15 +25,15 @@ from channels.base import (
 )
 from channels.outbox import read_outbox
 from channels.visit import VisitNoticeChannel
-from dispatcher.addresses import address_key
+from dispatcher.calls_and_visits.dispositions import NotOnTheCall, OutcomeConflict
+from dispatcher.calls_and_visits.visits import record_visit_outcome, visit_request
 from dispatcher.client import DispatcherClient
 from dispatcher.clock import ShiftedClock
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.dispositions import NotOnTheCall, OutcomeConflict
+from dispatcher.debtors.addresses import address_key
 from dispatcher.errors import InvalidRequest
+from dispatcher.process.worker import create_worker
 from dispatcher.settings import Settings
-from dispatcher.visits import record_visit_outcome, visit_request
-from dispatcher.worker import create_worker
 from tests.dispatcher.conftest import ALLOWED_EVERYWHERE
 
 NEW_YORK = ZoneInfo("America/New_York")

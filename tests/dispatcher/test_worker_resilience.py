@@ -19,9 +19,9 @@ from dispatcher.clock import Clock, ShiftedClock, SystemClock
 from dispatcher.contactlog.database import PING_IF_IDLE_S, create_engine
 from dispatcher.contactlog.migrate import upgrade
 from dispatcher.domain import MessageStatus
-from dispatcher.redis_outage import REDIS_DOWN
+from dispatcher.process.redis_outage import REDIS_DOWN
+from dispatcher.process.worker import DispatcherWorker, create_worker
 from dispatcher.settings import Settings
-from dispatcher.worker import DispatcherWorker, create_worker
 from tests.dispatcher.conftest import ALLOWED_EVERYWHERE, reminder, stack_settings
 from tests.dispatcher.worker_processes import daytime_reminder, spawn_worker, stop
 from tests.fakes.fake_twilio import FakeTwilio
@@ -82,7 +82,7 @@ def running_worker(settings: Settings, clock: Clock) -> tuple[DispatcherWorker, 
 async def test_a_worker_rides_out_a_redis_restart(
     tmp_path: Path, private_redis: PrivateRedis, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="dispatcher.worker")
+    caplog.set_level(logging.INFO, logger="dispatcher.process.worker")
     clock = ShiftedClock(ALLOWED_EVERYWHERE)
     async with FakeTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN) as fake:
         settings = worker_settings(tmp_path, await sqlite_log(tmp_path), private_redis.url, fake)

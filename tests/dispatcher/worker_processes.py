@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dispatcher.requests import MessageRequest
+from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.settings import Settings
 from tests.dispatcher.conftest import REMINDER
 

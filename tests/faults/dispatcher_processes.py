@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from dispatcher.embedded import stop_with_parent
+from dispatcher.process.embedded_redis import stop_with_parent
 from dispatcher.settings import Settings
 
 __all__ = ["DispatcherProcesses", "Started"]

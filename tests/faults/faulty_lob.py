@@ -34,7 +34,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from dispatcher.embedded import stop_with_parent
+from dispatcher.process.embedded_redis import stop_with_parent
 from tests.fakes.fake_lob import FakeLob, _basic_user, _error, _read_form, _validate
 from tests.faults.faulty_twilio import CreateRecord, FaultPlan
 

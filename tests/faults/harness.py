@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.store import Accepted
-from dispatcher.requests import MessageRequest
+from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.settings import Settings
 from tests.fakes.fixtures import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_FROM_NUMBER
 from tests.faults.checker import TrialReport, check_trial, read_log

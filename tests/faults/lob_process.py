@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiohttp
 
-from dispatcher.embedded import stop_with_parent
+from dispatcher.process.embedded_redis import stop_with_parent
 from tests.faults.faulty_twilio import CreateRecord
 from tests.faults.provider import REPO_ROOT, ProviderProcess, ProviderRecords
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from dispatcher.embedded import stop_with_parent
+from dispatcher.process.embedded_redis import stop_with_parent
 from tests.faults.faulty_twilio import CreateRecord, FaultPlan
 
 __all__ = ["ProviderProcess", "ProviderRecords"]

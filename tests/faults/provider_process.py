@@ -14,7 +14,7 @@ import json
 import signal
 import sys
 
-from dispatcher.embedded import stop_with_parent
+from dispatcher.process.embedded_redis import stop_with_parent
 from tests.fakes.fixtures import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 from tests.faults.faulty_twilio import FaultyTwilio
 

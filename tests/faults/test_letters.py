@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from dispatcher.requests import MessageRequest
+from dispatcher.enqueue.requests import MessageRequest
 from tests.channels.letters.samples import VARIABLES
 from tests.faults.checker import LoggedMessage, TrialReport, check_trial, read_log
 from tests.faults.faulty_lob import REPLAYED

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.requests import MessageRequest
+from dispatcher.enqueue.requests import MessageRequest
 
 __all__ = [
     "REMINDER_VARIABLES",

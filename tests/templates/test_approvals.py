@@ -9,8 +9,8 @@ import pytest
 
 from compliance import Decision
 from compliance.rules.approved import ApprovedTemplateRule
+from dispatcher.enqueue.requests import MessageRequest, validate_batch
 from dispatcher.errors import InvalidRequest
-from dispatcher.requests import MessageRequest, validate_batch
 from templates import TemplateCatalog
 from templates.approvals import ApprovalRegister, approve_all
 from tests.compliance.test_gate import subject

@@ -16,7 +16,7 @@ from channels.letters.channel import LetterMailChannel, page_size_for, postal_li
 from channels.letters.lob_events import parse_tracking_event, sign_tracking_event
 from channels.outbox import OutboxChannel
 from dispatcher.errors import InvalidRequest
-from dispatcher.providers import build_channels
+from dispatcher.sending.providers import build_channels
 from dispatcher.settings import Secret, Settings
 from templates import TemplateCatalog
 from tests.channels.letters.conftest import LOB_API_KEY, LOB_WEBHOOK_SECRET

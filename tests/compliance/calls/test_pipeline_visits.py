@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.errors import InvalidRequest
-from dispatcher.requests import MessageRequest
 from tests.dispatcher.conftest import Stack
 
 BEIJING = ZoneInfo("Asia/Shanghai")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from compliance import ComplianceGate, Decision
 from compliance.hours import ContactHoursRule
-from dispatcher.pipeline import fixed_time_refused
+from dispatcher.sending.pipeline import fixed_time_refused
 from tests.compliance.calls.log import FakeLog, cn_subject, subject
 
 BEIJING = ZoneInfo("Asia/Shanghai")

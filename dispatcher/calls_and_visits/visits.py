@@ -30,15 +30,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 
 from compliance.civility import CivilityScanner
-from dispatcher.addresses import checked_address, postal_address
+from dispatcher.calls_and_visits.dispositions import (
+    NotOnTheCall,
+    OutcomeConflict,
+    default_scanner,
+    note_problems,
+)
 from dispatcher.contactlog.models import Debtor, Message
 from dispatcher.contactlog.store import ContactLog
 from dispatcher.contactlog.transitions import move
-from dispatcher.dispositions import NotOnTheCall, OutcomeConflict, default_scanner, note_problems
+from dispatcher.debtors.addresses import checked_address, postal_address
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, EventSource, MessageStatus
+from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.errors import FieldProblem, InvalidRequest
 from dispatcher.preferences import PREFERENCE_FIELDS, change_preferences, checked_preferences
-from dispatcher.requests import MessageRequest
 
 __all__ = ["VISIT_RESULTS", "VISIT_TEMPLATE", "record_visit_outcome", "visit_request"]
 

@@ -44,12 +44,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from compliance.civility import CivilityScanner
 from compliance.hours.zones import UnknownLocation, debtor_zones
+from dispatcher.calls_and_visits.dispositions.fields import (
+    SPOKE,
+    checked_fields,
+    default_scanner,
+    note_problems,
+)
+from dispatcher.calls_and_visits.dispositions.follow_ups import (
+    OutcomeDeps,
+    enqueue_follow_ups,
+    follow_up_rows,
+)
 from dispatcher.contactlog.holds import add_hold
 from dispatcher.contactlog.models import Debtor, Message
 from dispatcher.contactlog.store import Accepted, ContactLog, queue_rows
 from dispatcher.contactlog.transitions import record_event
-from dispatcher.dispositions.fields import SPOKE, checked_fields, default_scanner, note_problems
-from dispatcher.dispositions.follow_ups import OutcomeDeps, enqueue_follow_ups, follow_up_rows
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, EventSource, MessageStatus
 from dispatcher.errors import DispatcherError, FieldProblem, InvalidRequest
 from dispatcher.preferences import change_preferences

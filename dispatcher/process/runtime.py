@@ -6,7 +6,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from dispatcher.embedded import EmbeddedRedis
+from dispatcher.process.embedded_redis import EmbeddedRedis
 from dispatcher.settings import Settings
 
 __all__ = ["redis_url_for"]

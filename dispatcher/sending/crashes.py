@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 
-from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, EventSource, MessageStatus
 from dispatcher.errors import UnknownMessage
+from dispatcher.process.deps import Deps
 
 __all__ = ["JOB_CRASHED", "record_crash"]
 

@@ -17,11 +17,11 @@ from datetime import timedelta
 
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.migrate import upgrade
-from dispatcher.demo_channels import channel_requests, promise_after_the_call, register_collectors
-from dispatcher.requests import MessageRequest
-from dispatcher.runtime import redis_url_for
+from dispatcher.demo.channels import channel_requests, promise_after_the_call, register_collectors
+from dispatcher.enqueue.requests import MessageRequest
+from dispatcher.process.runtime import redis_url_for
+from dispatcher.process.worker import create_worker
 from dispatcher.settings import Settings
-from dispatcher.worker import create_worker
 
 __all__ = ["run_demo"]
 

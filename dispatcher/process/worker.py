@@ -15,14 +15,14 @@ from arq.constants import default_queue_name
 from channels.base import Channel
 from compliance import Rule
 from dispatcher.clock import Clock
-from dispatcher.deps import Deps
-from dispatcher.pipeline import process_message
+from dispatcher.process.deps import Deps
+from dispatcher.process.redis_outage import REDIS_DOWN, RedisOutage
+from dispatcher.process.redis_pool import lazy_redis
+from dispatcher.process.startup_log import log_worker_start
 from dispatcher.proof.seal import seal_cron
-from dispatcher.queue import PROCESS_MESSAGE
-from dispatcher.redis_outage import REDIS_DOWN, RedisOutage
-from dispatcher.redis_pool import lazy_redis
+from dispatcher.sending.pipeline import process_message
+from dispatcher.sending.queue import PROCESS_MESSAGE
 from dispatcher.settings import Settings
-from dispatcher.startup_log import log_worker_start
 from dispatcher.stats.fold import fold_cron
 from dispatcher.sweep import sweep
 

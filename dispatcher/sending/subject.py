@@ -14,11 +14,11 @@ from compliance import CheckSubject, CollectorFact
 from compliance.applicable import applicable_packs
 from compliance.hours.zones import UnknownLocation
 from compliance.packs import PackError
-from dispatcher.contact_data import subject_fields
+from dispatcher.calls_and_visits.visit_minutes import planned_minutes
 from dispatcher.contactlog.models import Debtor, Message
 from dispatcher.contactlog.session import DebtorSession
-from dispatcher.outgoing import visit_time
-from dispatcher.visit_minutes import planned_minutes
+from dispatcher.debtors.contact_data import subject_fields
+from dispatcher.sending.outgoing import visit_time
 from templates import Rendered, TemplateCatalog, TemplateError
 
 __all__ = ["RenderOutcome", "render_message", "subject_for"]

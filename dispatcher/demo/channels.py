@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dispatcher.calls_and_visits.dispositions import OutcomeConflict, record_disposition
+from dispatcher.calls_and_visits.visits import visit_request
 from dispatcher.client import DispatcherClient
-from dispatcher.dispositions import OutcomeConflict, record_disposition
-from dispatcher.requests import MessageRequest
-from dispatcher.visits import visit_request
+from dispatcher.enqueue.requests import MessageRequest
 
 __all__ = ["channel_requests", "promise_after_the_call", "register_collectors"]
 

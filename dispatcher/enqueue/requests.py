@@ -3,7 +3,7 @@
 Validation happens here, before anything is written: a bad phone number, an unknown
 template or locale, a missing variable or a message too long is refused with the field
 and the problem, and nothing is enqueued. Given what the contact log knows
-(``dispatcher.early_refusal``), so is what the gate would certainly refuse (no rule pack
+(``dispatcher.enqueue.early_refusal``), so is what the gate would certainly refuse (no rule pack
 for the debtor, an unknown or uncredentialed collector), and a request that names no
 locale is rendered in the debtor's preferred language.
 """
@@ -19,12 +19,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from dispatcher.addresses import address_key, checked_address
+from dispatcher.debtors.addresses import address_key, checked_address
+from dispatcher.debtors.phones import e164_and_country
 from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
-from dispatcher.early_refusal import EnqueueFacts, early_problems
+from dispatcher.enqueue.early_refusal import EnqueueFacts, early_problems
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
 from dispatcher.ids import new_message_id
-from dispatcher.phones import e164_and_country
 from templates import TemplateCatalog, TemplateRenderError, UnknownTemplate
 
 __all__ = ["MessageRequest", "validate_batch"]

@@ -17,7 +17,7 @@ from redis.exceptions import WatchError
 
 __all__ = ["REDIS_DOWN", "RedisOutage"]
 
-log = logging.getLogger("dispatcher.worker")
+log = logging.getLogger("dispatcher.process.worker")
 
 # BusyLoadingError (a restarted Redis still loading its data) is a ConnectionError too.
 # redis-py raises WatchError, not ConnectionError, when the connection drops under a WATCH

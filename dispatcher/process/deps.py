@@ -28,8 +28,8 @@ from dispatcher.clock import Clock, SystemClock
 from dispatcher.contactlog.approvals import TemplateApprovals
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.store import ContactLog
-from dispatcher.providers import build_channels
-from dispatcher.queue import JobQueue
+from dispatcher.sending.providers import build_channels
+from dispatcher.sending.queue import JobQueue
 from dispatcher.settings import Settings
 from templates import TemplateCatalog
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from compliance.packs import PackError, load_packs
-from dispatcher.contact_data import checked_home_address, checked_phones
+from dispatcher.debtors.contact_data import checked_home_address, checked_phones
 from dispatcher.errors import FieldProblem, InvalidRequest
 from dispatcher.preferences.fields import checked_preferences
 

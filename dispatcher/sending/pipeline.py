@@ -25,8 +25,6 @@ from compliance import Decision, RuleResult, Verdict
 from dispatcher.contactlog.collectors import collector_facts
 from dispatcher.contactlog.models import Collector, Message
 from dispatcher.contactlog.session import DebtorSession
-from dispatcher.crashes import record_crash
-from dispatcher.deps import Deps
 from dispatcher.domain import PENDING, ChannelKind, ContactResult, EventSource, MessageStatus
 from dispatcher.metrics import (
     record_claim,
@@ -35,9 +33,11 @@ from dispatcher.metrics import (
     record_send,
     record_verdict,
 )
-from dispatcher.outgoing import outgoing_for
-from dispatcher.subject import RenderOutcome, render_message, subject_for
-from dispatcher.waiting import debtor_turn, parking_pause
+from dispatcher.process.deps import Deps
+from dispatcher.sending.crashes import record_crash
+from dispatcher.sending.outgoing import outgoing_for
+from dispatcher.sending.subject import RenderOutcome, render_message, subject_for
+from dispatcher.sending.waiting import debtor_turn, parking_pause
 from templates import Rendered
 
 __all__ = [

@@ -18,9 +18,9 @@ from redis.exceptions import RedisError
 from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import Accepted, ContactLog
 from dispatcher.domain import ChannelKind, Disposition
+from dispatcher.enqueue.requests import MessageRequest, validate_batch
 from dispatcher.errors import FieldProblem, InvalidRequest
-from dispatcher.queue import JobQueue
-from dispatcher.requests import MessageRequest, validate_batch
+from dispatcher.sending.queue import JobQueue
 from dispatcher.settings import Settings
 from templates import TemplateCatalog
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from compliance.hours.zones import UnknownLocation, region_zones, zones_of_country
 from compliance.packs import PHONE_TYPES
-from dispatcher.addresses import place_problems
+from dispatcher.debtors.addresses import place_problems
+from dispatcher.debtors.phones import e164
 from dispatcher.errors import FieldProblem, InvalidRequest
-from dispatcher.phones import e164
 
 __all__ = [
     "MAX_PHONES",
@@ -119,7 +119,7 @@ def _consent_time(raw: Any, field: str, problems: list[FieldProblem]) -> str | N
 def checked_home_address(raw: Any) -> dict[str, Any] | None:
     """Where the debtor lives, as stored: ``lines``, ``postal_code``, ``country``, ``region``.
 
-    The rules of ``dispatcher.addresses.checked_address`` without a name, plus an optional
+    The rules of ``dispatcher.debtors.addresses.checked_address`` without a name, plus an optional
     region (state or province); in the US and Canada it must be one the hours rule can
     place, elsewhere the country must have time zones on record.
     """

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from channels.base import OutgoingMessage
-from dispatcher.addresses import postal_address
 from dispatcher.contactlog.collectors import contact_of
 from dispatcher.contactlog.models import Collector, Message
+from dispatcher.debtors.addresses import postal_address
 from dispatcher.domain import ChannelKind
 from dispatcher.settings import Settings
 from templates import Rendered, TemplateCatalog, TemplateError

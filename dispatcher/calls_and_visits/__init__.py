@@ -1,0 +1,1 @@
+"""Collectors' calls and on-site visits: planning, progress, outcomes and dispositions."""

@@ -1,0 +1,1 @@
+"""`dispatcher demo`: the whole pipeline on the embedded default."""

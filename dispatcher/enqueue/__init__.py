@@ -1,0 +1,1 @@
+"""What the strategy module asks for, checked and turned into contact-log rows."""
