@@ -16,6 +16,7 @@ from dispatcher.contactlog.audit import HoldRow
 from dispatcher.contactlog.models import Account, Debtor, Hold, Message
 from dispatcher.i18n import format_local, format_utc
 from dispatcher.workspace.contacts import campaign_of, contact_time, zone_of
+from dispatcher.workspace.seal_status import SealStatus, seal_statuses
 from dispatcher.workspace.verdicts import PlainVerdict, plain_verdict
 
 __all__ = ["DebtorFile", "Entry", "letter_pdf", "load_debtor"]
@@ -44,7 +45,8 @@ class Entry:
     campaign: str
     error: str | None
     has_pdf: bool
-    seal: str | None  # the proof's word on this entry, once it answers per entry
+    seal: SealStatus  # what the seal tables say of this entry's events
+    sealed_at_local: str  # its checkpoint's time on the debtor's clock ("" if none)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ async def load_debtor(
         )
         if debtor is None and not messages:
             return None
+        seals = await seal_statuses(conn, [m.id for m in messages])
         accounts = list(
             await conn.execute(
                 select(Account.__table__)
@@ -94,7 +97,7 @@ async def load_debtor(
         first_destination,
         debtor.country if debtor else None,
     )
-    entries = [_entry(m, locale, zone, letters_root) for m in messages]
+    entries = [_entry(m, seals[m.id], locale, zone, letters_root) for m in messages]
     entries.sort(key=lambda e: e.at, reverse=True)
     return DebtorFile(debtor_ref, zone, debtor, accounts, holds, entries)
 
@@ -109,7 +112,7 @@ def letter_pdf(row: Any, letters_root: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def _entry(row: Any, locale: str, zone: str, letters_root: Path) -> Entry:
+def _entry(row: Any, seal: SealStatus, locale: str, zone: str, letters_root: Path) -> Entry:
     at = contact_time(row)
     return Entry(
         id=row.id,
@@ -131,5 +134,6 @@ def _entry(row: Any, locale: str, zone: str, letters_root: Path) -> Entry:
         campaign=campaign_of(row.requested_by) or "",
         error=row.error_text,
         has_pdf=letter_pdf(row, letters_root) is not None,
-        seal=None,
+        seal=seal,
+        sealed_at_local=format_local(seal.sealed_at, zone, locale) if seal.sealed_at else "",
     )
