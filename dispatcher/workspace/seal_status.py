@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dispatcher.contactlog.models import AuditCheckpoint, AuditLeaf, MessageEvent
@@ -52,25 +52,43 @@ async def seal_statuses(conn: AsyncConnection, message_ids: Sequence[str]) -> di
         )
         .where(MessageEvent.message_id.in_(list(message_ids)))
         .group_by(MessageEvent.message_id)
-        .subquery()
+        .cte("per_message")
     )
-    # Checkpoints grow with their number, so the one that first holds leaf i follows the
-    # last one smaller than i+1. Read newest first by the primary key: a recent entry's
-    # checkpoint is near the head of the chain.
-    before = (
-        select(func.max(AuditCheckpoint.number))
-        .where(AuditCheckpoint.tree_size <= per_message.c.last_leaf)
-        .correlate(per_message)
-        .scalar_subquery()
+    # The checkpoint that first holds leaf i is the smallest with tree_size > i. No index
+    # on tree_size: one pass over the checkpoints after the page's oldest leaf, merged with
+    # the page's entries by position; walking down from the newest, the smallest checkpoint
+    # number seen so far is the first one that holds the entry (numbers grow with sizes).
+    oldest = select(func.min(per_message.c.last_leaf)).scalar_subquery()
+    marks = union_all(
+        select(
+            per_message.c.message_id,
+            (per_message.c.last_leaf + 1).label("position"),
+            literal(0).label("is_checkpoint"),
+            null().label("number"),
+        ).where(per_message.c.last_leaf.is_not(None)),
+        select(
+            null(),
+            AuditCheckpoint.tree_size,
+            literal(1),
+            AuditCheckpoint.number,
+        ).where(AuditCheckpoint.tree_size > oldest),
+    ).subquery("marks")
+    first_holding = func.min(marks.c.number).over(
+        order_by=(marks.c.position.desc(), marks.c.is_checkpoint.desc()), rows=(None, 0)
+    )
+    walked = select(
+        marks.c.message_id, marks.c.is_checkpoint, first_holding.label("number")
+    ).subquery("walked")
+    holding = (
+        select(walked.c.message_id, walked.c.number)
+        .where(walked.c.is_checkpoint == 0)
+        .subquery("holding")
     )
     covering = AuditCheckpoint.__table__.alias("covering")
-    query = select(per_message, covering.c.number, covering.c.tree_size, covering.c.at).outerjoin(
-        covering,
-        and_(
-            per_message.c.last_leaf.is_not(None),
-            covering.c.number == func.coalesce(before, 0) + 1,
-            covering.c.tree_size > per_message.c.last_leaf,
-        ),
+    query = (
+        select(per_message, covering.c.number, covering.c.tree_size, covering.c.at)
+        .outerjoin(holding, holding.c.message_id == per_message.c.message_id)
+        .outerjoin(covering, covering.c.number == holding.c.number)
     )
     statuses = {}
     for row in await conn.execute(query):
