@@ -7,7 +7,7 @@ room folder; the visit notices go to the SMS outbox.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,12 +15,14 @@ from dispatcher.calls_and_visits.dispositions import OutcomeConflict, record_dis
 from dispatcher.calls_and_visits.visits import visit_request
 from dispatcher.client import DispatcherClient
 from dispatcher.enqueue.requests import MessageRequest
+from dispatcher.i18n import format_local
 
 __all__ = ["channel_requests", "promise_after_the_call", "register_collectors"]
 
 
-BEIJING = ZoneInfo("Asia/Shanghai")
-NEW_YORK = ZoneInfo("America/New_York")
+CALLEE_ZONES = {"zh-CN": "Asia/Shanghai", "en-US": "America/New_York"}  # the callees' clocks
+BEIJING = ZoneInfo(CALLEE_ZONES["zh-CN"])
+NEW_YORK = ZoneInfo(CALLEE_ZONES["en-US"])
 # Whom collector c-17 calls: the Chinese debtor in Beijing's daytime, else the American
 # one in New York's (so the demo shows a placed call at most hours), with what a promise
 # reminder then says.
@@ -131,7 +133,8 @@ async def channel_requests(client: DispatcherClient, now: datetime) -> list[Mess
 
 async def promise_after_the_call(client: DispatcherClient, call_id: str, today: date) -> str:
     """Collector c-17 records that the debtor promised to pay: a reminder is scheduled."""
-    callee = CALLEES[(await client.log.get(call_id)).locale]
+    locale = (await client.log.get(call_id)).locale
+    callee = CALLEES[locale]
     try:
         recorded = await record_disposition(
             client, call_id, kind="promise_to_pay", by_collector="c-17",
@@ -144,5 +147,5 @@ async def promise_after_the_call(client: DispatcherClient, call_id: str, today: 
     return (
         f"disposition promise_to_pay → result {recorded.result}; reminder text "
         f"{reminder.message_id[-8:]} scheduled for "
-        f"{reminder.scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        f"{format_local(reminder.scheduled_for, CALLEE_ZONES[locale], 'en-US')}"
     )

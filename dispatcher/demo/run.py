@@ -13,12 +13,14 @@ import time
 import unicodedata
 from collections import Counter
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.migrate import upgrade
 from dispatcher.demo.channels import channel_requests, promise_after_the_call, register_collectors
 from dispatcher.enqueue.requests import MessageRequest
+from dispatcher.i18n import format_local, format_utc, translate
+from dispatcher.i18n.verdicts import explain_results
 from dispatcher.process.runtime import redis_url_for
 from dispatcher.process.worker import create_worker
 from dispatcher.settings import Settings
@@ -177,16 +179,33 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
 
 
 def _why(message: dict[str, object]) -> str:
+    """Why a message stands where it does, in its own language and on its debtor's clock."""
     verdict = message.get("verdict")
-    if message["status"] == "blocked" and isinstance(verdict, dict):
-        return _shorten(f"{verdict['rule_id']}: {verdict['reason']}")
-    if message["status"] == "deferred" and isinstance(verdict, dict):
-        return f"{verdict['rule_id']} until {message['scheduled_for']:%Y-%m-%d %H:%M} UTC"
-    if message["status"] == "queued":
-        return f"scheduled for {message['scheduled_for']:%Y-%m-%d %H:%M} UTC"
+    locale = str(message.get("locale") or "en-US")
+    if message["status"] in ("blocked", "deferred") and isinstance(verdict, dict):
+        deciding = next(iter(explain_results(verdict, locale, None)), None)
+        if deciding is None:
+            return str(verdict["rule_id"])
+        if deciding.until_local:
+            return f"{deciding.rule_id} → {deciding.until_local}"
+        return _shorten(f"{deciding.rule_id}: {deciding.text}", 90)
+    if message["status"] == "queued" and isinstance(message["scheduled_for"], datetime):
+        zone = _zone_of(message)
+        when = (
+            format_local(message["scheduled_for"], zone, locale)
+            if zone
+            else (format_utc(message["scheduled_for"], locale))
+        )
+        return translate(locale, "common.message.scheduled", when=when)
     if message["error_code"]:
         return f"{message['error_code']}: {message['error_text']}"
     return ""
+
+
+def _zone_of(message: dict[str, object]) -> str | None:
+    verdict = message.get("verdict")
+    zone = verdict.get("time_zone") if isinstance(verdict, dict) else None
+    return zone if isinstance(zone, str) else None
 
 
 def _shorten(text: str, width: int = 72) -> str:

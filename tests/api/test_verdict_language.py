@@ -53,7 +53,7 @@ async def test_a_dispute_hold_on_a_chinese_debtor_reads_in_chinese(api: HttpApi)
     assert line.startswith("暂停联系标记：债务人有“争议”暂停标记（compliance:compliance-1 于 ")
     assert "（Asia/Shanghai，UTC+08:00） 设置：对金额有异议）" in line
     assert "依据：Credit-card business measures, art. 69" in line
-    assert english["verdict"]["explained"][0].startswith("Holds: a dispute hold on the debtor")
+    assert english["verdict"]["explained"][0].startswith("Holds: dispute hold on the debtor")
     assert english["verdict"]["reason"] == verdict["reason"]  # the recorded English stays
 
     page = await get(api, "/v1/messages?debtor_ref=D-CN", "zh-CN")

@@ -42,7 +42,8 @@ def test_the_demo_runs_on_the_embedded_default(tmp_path: Path) -> None:
     notices = [m for m in outbox if m["destination"] in COLLECTOR_PHONES]  # of the visit
     assert len(outbox) - len(notices) == totals.get("sent", 0)
     # a collector's call, an expired collector refused, a letter PDF, visits checked
-    assert "collector.credential: collector c-99's credential expired" in out
+    # the reason in the call's language (by the hour), so only the rule and the collector
+    assert any("collector.credential: " in line and "c-99" in line for line in out.splitlines())
     pdfs = list((tmp_path / "var" / "demo" / "print-room").rglob("*.pdf"))
     assert len(pdfs) == (1 if "print_room" in out else 0)  # unless quiet hours defer it
     assert ("The letter, as the print room gets it:" in out) == bool(pdfs)

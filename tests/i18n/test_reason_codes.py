@@ -18,7 +18,8 @@ from dispatcher.i18n import LOCALES, has_key, placeholders
 from dispatcher.i18n.catalog import catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [*sorted((ROOT / "compliance").rglob("*.py")), ROOT / "dispatcher" / "pipeline.py"]
+PIPELINE = ROOT / "dispatcher" / "sending" / "pipeline.py"
+SOURCES = [*sorted((ROOT / "compliance").rglob("*.py")), PIPELINE]
 _FACTORIES = {"allow", "block", "defer"}
 
 
