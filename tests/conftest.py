@@ -43,7 +43,7 @@ TABLES = (
     "webhook_subscriptions",
     "workspace_sessions", "people", "debtor_assignments", "template_texts",
     "payments", "portfolio_accounts", "stats_daily", "stats_contacts", "stats_promises",
-    "stats_cursor", "risk_flag_events",
+    "stats_cursor", "risk_flag_events", "preference_changes",
 )  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from dispatcher.contactlog.models import (
     Message,
     MessageEvent,
     Pause,
+    PreferenceChange,
     TemplateApproval,
 )
 from dispatcher.retention.models import RetentionCertificate
@@ -155,6 +156,10 @@ register(SealedKind("audit_read", _table(AuditRead),
 register(SealedKind("retention_certificate", _table(RetentionCertificate), debtor=None,
                     public=("at", "by", "run_id", "debtors", "rows"),
                     subject="retention certificate"))  # fmt: skip
+# What the debtor asked for (times, places, channel, language) and why: personal.
+register(SealedKind("preference_change", _table(PreferenceChange), personal=("reason", "changes"),
+                    public=("debtor_ref", "at", "by", "source"),
+                    subject="preference change"))  # fmt: skip
 register(SealedKind("risk_flag_event", _table(RiskFlagEvent), personal=("reason",),
                     public=("debtor_ref", "flag", "action", "actor", "actor_role", "at"),
                     subject="risk flag event"))  # fmt: skip

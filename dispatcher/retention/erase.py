@@ -2,11 +2,11 @@
 
 What goes: names, numbers and addresses (the debtor's record, messages' destinations and
 addresses), template variables, rendered content, recording references, dispositions and
-error texts, personal keys of event details, read filters, hold and risk flag reasons (and
-the numbers of lifted holds). What stays: every status, channel, time, result and count — the
-statistics — and every sealed leaf: personal fields entered leaves only as commitments
-under the debtor's secret, which is destroyed last. Each statement is idempotent: an
-interrupted run does the debtor again, whole.
+error texts, personal keys of event details, read filters, hold and risk flag reasons, the
+preferences the debtor stated and why (and the numbers of lifted holds). What stays: every
+status, channel, time, result and count — the statistics — and every sealed leaf: personal
+fields entered leaves only as commitments under the debtor's secret, which is destroyed
+last. Each statement is idempotent: an interrupted run does the debtor again, whole.
 
 Events sealed in the version 1 format (before migration 0012) hold their detail inside
 the leaf: erasing it would break the proof, so it is kept and counted.
@@ -30,6 +30,7 @@ from dispatcher.contactlog.models import (
     JsonDocument,
     Message,
     MessageEvent,
+    PreferenceChange,
 )
 from dispatcher.proof.appendonly import ERASING
 from dispatcher.proof.kinds import MESSAGE_EVENT, PUBLIC_DETAIL_KEYS
@@ -74,6 +75,13 @@ async def erase_debtor(conn: AsyncConnection, ref: str, *, now: datetime) -> dic
     rows["risk_flag_events"] = (
         await conn.execute(
             update(RiskFlagEvent).where(RiskFlagEvent.debtor_ref == ref).values(reason="")
+        )
+    ).rowcount
+    rows["preference_changes"] = (
+        await conn.execute(
+            update(PreferenceChange)
+            .where(PreferenceChange.debtor_ref == ref)
+            .values(reason="", changes={})
         )
     ).rowcount
     rows["debtors"] = (

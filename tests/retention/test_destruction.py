@@ -12,7 +12,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dispatcher.contactlog.models import Debtor, DebtorSecret, Hold, Message, MessageEvent
+from dispatcher.contactlog.models import (
+    Debtor,
+    DebtorSecret,
+    Hold,
+    Message,
+    MessageEvent,
+    PreferenceChange,
+)
 from dispatcher.proof.seal import seal_pending
 from dispatcher.proof.verify import verify_log
 from dispatcher.retention import run as retention_run
@@ -58,6 +65,11 @@ async def given_a_sealed_log(engine: AsyncEngine) -> None:
             reason="the debtor disputes the amount", created_at=START))  # fmt: skip
     await set_flag(engine, "D-1", "complaint", reason="投诉", actor="collector:c-17",
                    role="collector", at=START)  # fmt: skip
+    async with engine.begin() as conn:
+        await conn.execute(insert(PreferenceChange).values(
+            debtor_ref="D-1", at=START, by="collector:c-17", source="api",
+            reason="上班时间不方便接电话",
+            changes={"inconvenient_times": {"from": None, "to": [{"end": "10:00"}]}}))  # fmt: skip
     await seal_pending(engine, KEY, now=START + timedelta(hours=1))
 
 
@@ -99,6 +111,7 @@ async def test_after_destruction_verify_passes_and_the_statistics_are_unchanged(
     assert result.rows["messages"] == 2 and result.rows["message_events"] == 6
     assert result.rows["secrets_destroyed"] == 2
     assert result.rows["risk_flag_events"] == 1  # D-1's complaint: its reason erased
+    assert result.rows["preference_changes"] == 1  # what D-1 asked for, and why
     async with engine.connect() as conn:
         erased = (await conn.execute(
             select(Message.content, Message.destination, Message.variables)
@@ -114,11 +127,14 @@ async def test_after_destruction_verify_passes_and_the_statistics_are_unchanged(
         secrets = dict((await conn.execute(
             select(DebtorSecret.debtor_ref, DebtorSecret.secret))).all())  # fmt: skip
         debtor = (await conn.execute(select(Debtor.phones).where(Debtor.debtor_ref == "D-1"))).one()
+        stated = (await conn.execute(
+            select(PreferenceChange.reason, PreferenceChange.changes))).all()  # fmt: skip
     assert erased == [(None, "", {}), (None, "", {})]
     assert details == [({},), ({},), ({},)]
     assert kept == "提醒 2"
     assert secrets["D-1"] is None and secrets["D-4"] is None and secrets["D-2"] is not None
     assert debtor == (None,)
+    assert stated == [("", {})]
 
     assert await statistics(engine) == before
     await seal_pending(engine, KEY, now=SIX_YEARS + timedelta(hours=1))  # the certificate
