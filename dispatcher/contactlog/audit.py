@@ -201,45 +201,6 @@ class AuditLog:
         async with self._reads.connect() as conn:
             return [HoldRow(**r._asdict()) for r in await conn.execute(query)]
 
-    async def counts_by_channel_status(self) -> list[tuple[str, str, int]]:
-        async with self._reads.connect() as conn:
-            rows = await conn.execute(
-                select(Message.channel, Message.status, func.count()).group_by(
-                    Message.channel, Message.status
-                )
-            )
-            return [(channel, status, int(n)) for channel, status, n in rows]
-
-    async def counts_by_rule(self) -> list[tuple[str, str, int]]:
-        """Messages by the rule that decided their verdict (blocked and deferred ones)."""
-        rule = Message.verdict["rule_id"].as_string()
-        async with self._reads.connect() as conn:
-            rows = await conn.execute(
-                select(rule, Message.status, func.count())
-                .where(rule.is_not(None))
-                .group_by(rule, Message.status)
-            )
-            return [(rule_id, status, int(n)) for rule_id, status, n in rows]
-
-    async def send_delays(self, *, since: datetime, limit: int = 50_000) -> list[tuple[str, float]]:
-        """(channel, seconds) from when each attempt was due to when a worker claimed it.
-
-        A deferred message's due time is the time its deferral ended, so this is how far
-        the workers run behind, not how long a rule held a message back.
-        """
-        async with self._reads.connect() as conn:
-            rows = await conn.execute(
-                select(Message.channel, Message.scheduled_for, Message.attempted_at)
-                .where(Message.attempted_at >= since)
-                .order_by(Message.attempted_at.desc())
-                .limit(limit)
-            )
-            return [
-                (channel, max(0.0, (attempted - due).total_seconds()))
-                for channel, due, attempted in rows
-                if attempted is not None
-            ]
-
 
 def on_message(collector_id: str, dialect: str) -> ColumnElement[bool]:
     """The message is a call by ``collector_id``, or a visit with them on it."""
