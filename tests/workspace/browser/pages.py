@@ -9,8 +9,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.workspace.browser.conftest import Chromium
@@ -66,7 +66,7 @@ class Person:
         def navigate() -> None:
             page = self.driver.find_element(By.TAG_NAME, "html")
             self.driver.find_element(by, what).click()
-            WebDriverWait(self.driver, 10).until(staleness_of(page))
+            WebDriverWait(self.driver, 10).until(lambda _: _is_gone(page))
             WebDriverWait(self.driver, 10).until(
                 lambda d: d.execute_script("return document.readyState") == "complete"
             )
@@ -104,3 +104,19 @@ class Person:
 
     async def sign_out(self) -> None:
         await self.click("form[action='/workspace/sign-out'] button")
+
+
+def _is_gone(element: Any) -> bool:
+    """Whether the page that held `element` has been replaced.
+
+    Selenium's `staleness_of` knows only StaleElementReferenceException; Chromium may
+    instead answer, mid-navigation, that the node "does not belong to the document"."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error.msg):
+            return True
+        raise
+    return False
