@@ -5,7 +5,8 @@
 Each size gets its own PostgreSQL database, named for this run, dropped at the end. The
 log is filled by ``generate_series`` (a year of contacts: 60% texts, 30% collectors' calls
 by 200 collectors in 10 teams, each on two of the 20 portfolios, 10% letters; 1 debtor and
-account per 100 messages; one ``sending`` event per message). The backlog's counters are
+account per 100 messages, each assigned to a collector of its portfolio, a payment on one
+account in seven; one ``sending`` event per message). The backlog's counters are
 built by one SQL statement per table that counts exactly what the fold counts (checked: at the
 smallest size the fold itself runs first and its counters must equal the SQL-built ones).
 Then: the stats query for 30 days (no filter, a team, a portfolio) ``--repeat`` times,
@@ -91,6 +92,21 @@ SETUP = [
     "INSERT INTO portfolio_accounts (debtor_ref, account_ref, portfolio, assigned_by, "
     "assigned_at) SELECT 'd-' || i, 'a-' || i, 'p-' || (i % 20), 'bench', now() "
     "FROM generate_series(0, {d}) i",
+    # The book: one account per debtor, a third overdue; each debtor assigned to a collector
+    # who calls its portfolio (so a team's book is two portfolios' debtors).
+    "INSERT INTO accounts (debtor_ref, account_ref, amount, currency, days_overdue, updated_at) "
+    "SELECT 'd-' || i, 'a-' || i, 1000 + i % 5000, 'CNY', (i % 3) * 30, now() "
+    "FROM generate_series(0, {d}) i",
+    "INSERT INTO debtor_assignments (debtor_ref, collector_id, assigned_by, assigned_at) "
+    "SELECT 'd-' || i, 'c-' || ((i % 20) / 2 + 10 * ((i / 20) % 20)), 'bench', now() "
+    "FROM generate_series(0, {d}) i",
+    # A payment on one account in seven, somewhere in the year.
+    "INSERT INTO payments (payment_id, fingerprint, debtor_ref, account_ref, amount, currency, "
+    "paid_at, paid_on, portfolio, reported_by, received_at, attribution) "
+    "SELECT 'p-' || i, 'f', 'd-' || i, 'a-' || i, 100, 'CNY', "
+    "timestamptz '2025-12-01 04:00+00' + (i % 365) * interval '1 day', "
+    "date '2025-12-01' + (i % 365), 'p-' || (i % 20), 'bench', now(), 'none' "
+    "FROM generate_series(0, {d}, 7) i",
 ]
 # What the fold counts for these messages (no dispositions, all inside the hours).
 BACKLOG_COUNTERS = [

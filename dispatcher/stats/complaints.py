@@ -3,20 +3,22 @@
 A complaint is about the contact before it: it is credited to the collector of the
 debtor's latest call or visit attempted within the attribution window before the flag was
 set (``STATS_ATTRIBUTION_DAYS``), else to no collector. Like opt-outs, complaints are the
-debtor's and counted by UTC day (flags carry no zone); a portfolio narrows them to its
-debtors, a team or a collector to the complaints credited to them.
+debtor's and counted on the debtor's local day, as every figure is (``debtor_days``); a
+portfolio narrows them to its debtors, a team or a collector to the complaints credited to
+them.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dispatcher.contactlog.models import Message
+from dispatcher.contactlog.models import Debtor, Message
 from dispatcher.risk_flags.models import RiskFlagEvent
+from dispatcher.stats.debtor_days import on_a_local_day, utc_window
 from dispatcher.stats.models import PortfolioAccount
 
 if TYPE_CHECKING:
@@ -37,13 +39,16 @@ async def complaint_figures(
     window: timedelta,
 ) -> int:
     """How many complaints in the period (credited ones go into ``by_collector``)."""
-    start = datetime.combine(wanted.start, time(), UTC)
-    end = datetime.combine(wanted.end + timedelta(days=1), time(), UTC)
-    query = select(RiskFlagEvent.debtor_ref, RiskFlagEvent.at).where(
-        RiskFlagEvent.flag == COMPLAINT,
-        RiskFlagEvent.action == "set",
-        RiskFlagEvent.at >= start,
-        RiskFlagEvent.at < end,
+    start, end = utc_window(wanted)
+    query = (
+        select(RiskFlagEvent.debtor_ref, RiskFlagEvent.at, Debtor.time_zone)
+        .outerjoin(Debtor, Debtor.debtor_ref == RiskFlagEvent.debtor_ref)
+        .where(
+            RiskFlagEvent.flag == COMPLAINT,
+            RiskFlagEvent.action == "set",
+            RiskFlagEvent.at >= start,
+            RiskFlagEvent.at < end,
+        )
     )
     if wanted.portfolio is not None:
         query = query.where(
@@ -54,7 +59,9 @@ async def complaint_figures(
             )
         )
     counted = 0
-    for debtor_ref, at in (await conn.execute(query)).all():
+    for debtor_ref, at, zone in (await conn.execute(query)).all():
+        if not on_a_local_day(at, zone, wanted):
+            continue
         collector = await _credited(conn, debtor_ref, at, window)
         if collectors is not None and collector not in collectors:
             continue

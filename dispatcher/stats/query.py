@@ -4,23 +4,24 @@ Contacts, refusals, caps, hours and dispositions are read from ``stats_daily`` (
 range per metric); payments, promises and opt-outs from their own, much smaller tables.
 A team is the collectors whose ``team`` it is (``collectors`` table): with a team (or a
 collector) only their calls and visits count, and only payments attributed to them.
-Opt-outs are the debtor's, not a collector's: a team does not narrow them, and holds carry
-no zone, so they are counted by UTC day.
+Opt-outs are the debtor's, not a collector's: a team does not narrow them; like every
+other figure they count on the debtor's local day (``debtor_days``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from dispatcher.contactlog.models import Collector, Hold
+from dispatcher.contactlog.models import Collector, Debtor, Hold
 from dispatcher.domain import ChannelKind, ContactResult, Disposition
 from dispatcher.stats.complaints import complaint_figures
+from dispatcher.stats.debtor_days import on_a_local_day, utc_window
 from dispatcher.stats.facts import Metric
 from dispatcher.stats.models import PortfolioAccount, StatsDaily
 from dispatcher.stats.recovery import (
@@ -28,7 +29,6 @@ from dispatcher.stats.recovery import (
     book_figures,
     payment_figures,
     promise_figures,
-    rate,
 )
 
 __all__ = ["CAP_RULES", "StatsFilter", "figures"]
@@ -80,10 +80,9 @@ async def figures(
         complaints = await complaint_figures(
             conn, wanted, collectors, per_collector, window=timedelta(days=attribution_days)
         )
-        book = await book_figures(conn, wanted) if collectors is None else None
+        book = await book_figures(conn, wanted, collectors)
     refused = totals.get(Metric.REFUSED, {})
     deferred = totals.get(Metric.DEFERRED, {})
-    paying = payments["paying_accounts"]
     return {
         "period": {"from": wanted.start.isoformat(), "to": wanted.end.isoformat()},
         "filters": {
@@ -110,8 +109,8 @@ async def figures(
         "letters_returned": sum(totals.get(Metric.LETTER_RETURNED, {}).values()),
         "payments": payments["by_currency"],
         "promises": promises,
-        "success_rate": rate(paying, book["accounts"]) if book else None,
-        "overdue_rate": book["overdue_rate"] if book else None,
+        "success_rate": book["success_rate"],
+        "overdue_rate": book["overdue_rate"],
     }
 
 
@@ -192,10 +191,12 @@ def _listed(counts: dict[str, int], name: str) -> list[dict[str, Any]]:
 
 
 async def _opt_outs(conn: AsyncConnection, wanted: StatsFilter) -> int:
-    start = datetime.combine(wanted.start, time(), UTC)
-    end = datetime.combine(wanted.end + timedelta(days=1), time(), UTC)
-    query = select(func.count()).where(
-        Hold.kind == "opt_out", Hold.created_at >= start, Hold.created_at < end
+    """Opt-out holds set in the period, on the debtor's local day (``debtor_days``)."""
+    start, end = utc_window(wanted)
+    query = (
+        select(Hold.created_at, Debtor.time_zone)
+        .outerjoin(Debtor, Debtor.debtor_ref == Hold.debtor_ref)
+        .where(Hold.kind == "opt_out", Hold.created_at >= start, Hold.created_at < end)
     )
     if wanted.portfolio is not None:
         query = query.where(
@@ -205,4 +206,4 @@ async def _opt_outs(conn: AsyncConnection, wanted: StatsFilter) -> int:
                 )
             )
         )
-    return int((await conn.execute(query)).scalar_one())
+    return sum(1 for at, zone in await conn.execute(query) if on_a_local_day(at, zone, wanted))

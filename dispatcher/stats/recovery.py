@@ -1,4 +1,4 @@
-"""What payments say: amounts recovered, promises kept, the book's overdue rate.
+"""What payments say: amounts recovered, promises kept, the book's success and overdue rates.
 
 Amounts are exact: summed as decimals here (SQLite keeps them as text, and its SUM would go
 through floats) or by PostgreSQL's NUMERIC. With a team or a collector, only payments and
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dispatcher.contactlog.models import Account
 from dispatcher.stats.models import Payment, PortfolioAccount, StatsPromise
+from dispatcher.workspace.models import DebtorAssignment
 
 if TYPE_CHECKING:
     from dispatcher.stats.query import StatsFilter
@@ -47,13 +48,12 @@ async def payment_figures(
 ) -> dict[str, Any]:  # fmt: skip
     """Amounts per currency; each collector's attributed amounts go into ``by_collector``."""
     rows = await conn.execute(
-        select(Payment.currency, Payment.amount, Payment.debtor_ref, Payment.account_ref,
-               Payment.attribution, Payment.attributed_collector_id)
+        select(Payment.currency, Payment.amount, Payment.attribution,
+               Payment.attributed_collector_id)
         .where(*_payment_filter(wanted, collectors))
     )  # fmt: skip
     sums: dict[str, dict[str, Any]] = {}
     credited: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    accounts: set[tuple[str, str]] = set()
     for row in rows:
         entry = sums.setdefault(
             row.currency, {"count": 0, "amount": Decimal(0), "attributed": Decimal(0)}
@@ -64,13 +64,11 @@ async def payment_figures(
             entry["attributed"] += row.amount
         if row.attributed_collector_id:
             credited[row.attributed_collector_id][row.currency] += row.amount
-        accounts.add((row.debtor_ref, row.account_ref))
     for collector, amounts in credited.items():
         by_collector[collector]["recovered"] = [
             {"currency": code, "amount": str(amount)} for code, amount in sorted(amounts.items())
         ]
     return {
-        "paying_accounts": len(accounts),
         "by_currency": [
             {
                 "currency": code,
@@ -135,11 +133,9 @@ async def promise_figures(
     }
 
 
-async def book_figures(conn: AsyncConnection, wanted: StatsFilter) -> dict[str, Any]:
-    """The accounts on the book now (as the strategy module last reported them): how many,
-    and the overdue rate per currency — the overdue balance over the whole balance."""
-    overdue_now = (Account.days_overdue > 0).label("overdue")
-    query = select(Account.currency, overdue_now, Account.amount)
+def _on_the_book(query: Any, wanted: StatsFilter, collectors: frozenset[str] | None) -> Any:
+    """``query`` over accounts narrowed to the book the figures are about: the portfolio's
+    accounts; with a team or a collector, the accounts of the debtors assigned to them."""
     if wanted.portfolio is not None:
         query = query.join(
             PortfolioAccount,
@@ -148,6 +144,23 @@ async def book_figures(conn: AsyncConnection, wanted: StatsFilter) -> dict[str, 
                 PortfolioAccount.account_ref == Account.account_ref,
             ),
         ).where(PortfolioAccount.portfolio == wanted.portfolio)
+    if collectors is not None:
+        assigned = select(DebtorAssignment.debtor_ref).where(
+            DebtorAssignment.collector_id.in_(sorted(collectors))
+        )
+        query = query.where(Account.debtor_ref.in_(assigned))
+    return query
+
+
+async def book_figures(
+    conn: AsyncConnection, wanted: StatsFilter, collectors: frozenset[str] | None
+) -> dict[str, Any]:
+    """The accounts on the book now (as the strategy module last reported them; a team's
+    or a collector's book: the accounts of the debtors assigned to them): how many, the
+    success rate — the share of them with a payment in the period — and the overdue rate
+    per currency — the overdue balance over the whole balance."""
+    overdue_now = (Account.days_overdue > 0).label("overdue")
+    query = _on_the_book(select(Account.currency, overdue_now, Account.amount), wanted, collectors)
     count = 0
     balance: defaultdict[str, Decimal] = defaultdict(Decimal)
     overdue: defaultdict[str, Decimal] = defaultdict(Decimal)
@@ -156,8 +169,24 @@ async def book_figures(conn: AsyncConnection, wanted: StatsFilter) -> dict[str, 
         balance[currency] += amount
         if is_overdue:
             overdue[currency] += amount
+    paying = _on_the_book(
+        select(Account.debtor_ref, Account.account_ref).where(
+            select(Payment.id)
+            .where(
+                Payment.debtor_ref == Account.debtor_ref,
+                Payment.account_ref == Account.account_ref,
+                Payment.paid_on >= wanted.start,
+                Payment.paid_on <= wanted.end,
+            )
+            .exists()
+        ),
+        wanted,
+        collectors,
+    ).subquery()
+    paid = (await conn.execute(select(func.count()).select_from(paying))).scalar_one()
     return {
         "accounts": count,
+        "success_rate": rate(int(paid), count),
         "overdue_rate": [
             {
                 "currency": code,

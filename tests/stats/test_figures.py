@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dispatcher.contactlog.models import Hold, Message
+from dispatcher.contactlog.models import Account, Hold, Message
 from dispatcher.risk_flags.models import RiskFlagEvent
 from dispatcher.stats.fold import LAG, fold_pending
+from dispatcher.stats.models import Payment
 from dispatcher.stats.query import StatsFilter, figures
+from dispatcher.workspace.models import DebtorAssignment
 from tests.stats.log import T0, HandLog
 
 DAY = date(2026, 12, 3)
@@ -162,13 +164,78 @@ async def test_a_team_and_a_portfolio_narrow_the_figures(engine: AsyncEngine) ->
     assert (await stats(engine, team="south"))["complaints"] == 0
     assert [c["collector_id"] for c in north["collectors"]] == ["c-1"]
     assert north["attempts"] == 2 and north["attempts_outside_hours"] == 0
-    assert north["success_rate"] is None  # the book is not a team's
     loans = await stats(engine, portfolio="p-loans")
     assert loans["attempts"] == 3 and loans["refusals_by_rule"] == []
     assert {(r["channel"], r["result"]) for r in loans["contacts_by_day"]} == {
         ("voice", "conversation"),
         ("voice", "voicemail"),
     }
+
+
+async def test_a_team_s_success_rate_is_over_the_accounts_assigned_to_it(
+    engine: AsyncEngine,
+) -> None:
+    # Given two accounts on the book, d-2's assigned to c-1 (north), d-1's to c-2 (south),
+    # and a payment on d-2's account in the period
+    await built(engine)
+    async with engine.begin() as conn:
+        await conn.execute(insert(Account), [
+            {"debtor_ref": d, "account_ref": a, "amount": amount, "currency": "CNY",
+             "days_overdue": overdue, "updated_at": T0}
+            for d, a, amount, overdue in (("d-1", "a-1", "300.00", 0), ("d-2", "a-2", "900.00", 12))
+        ])  # fmt: skip
+        await conn.execute(insert(DebtorAssignment), [
+            {"debtor_ref": d, "collector_id": c, "assigned_by": "test", "assigned_at": T0}
+            for d, c in (("d-2", "c-1"), ("d-1", "c-2"))
+        ])  # fmt: skip
+        await conn.execute(insert(Payment).values(
+            payment_id="pay-1", fingerprint="f", debtor_ref="d-2", account_ref="a-2",
+            amount="500.00", currency="CNY", paid_at=T0 + timedelta(hours=3), paid_on=DAY,
+            portfolio="p-loans", reported_by="strategy:fin", received_at=LATER,
+            attribution="conversation", attributed_message_id=None,
+            attributed_collector_id="c-1", attributed_channel="voice",
+        ))  # fmt: skip
+    await fold_pending(engine, now=LATER)
+    # When the figures are read for the whole book, each team, and a team with no one
+    whole, north, south, nobody = [
+        await stats(engine, team=team) for team in (None, "north", "south", "east")
+    ]
+    # Then each team's success rate is over its own book, and so is its overdue rate
+    assert whole["success_rate"] == "0.5000"
+    assert north["success_rate"] == "1.0000"
+    assert south["success_rate"] == "0.0000"
+    assert nobody["success_rate"] is None and nobody["overdue_rate"] == []
+    assert [r["rate"] for r in whole["overdue_rate"]] == ["0.7500"]
+    assert north["overdue_rate"] == [
+        {"currency": "CNY", "overdue": "900.00", "balance": "900.00", "rate": "1.0000"}
+    ]
+    assert (await stats(engine, collector="c-2"))["success_rate"] == "0.0000"
+
+
+async def test_opt_outs_and_complaints_count_on_the_debtor_s_local_day(
+    engine: AsyncEngine,
+) -> None:
+    # Given, for a Shanghai debtor, opt-outs and complaints at 00:30 and 01:00 local on
+    # 3 December (still 2 December in UTC) and at 01:00 local on 4 December (3 December in UTC)
+    log = HandLog(engine)
+    await log.setup()
+    early = [datetime(2026, 12, 2, 16, 30, tzinfo=UTC), datetime(2026, 12, 2, 17, 0, tzinfo=UTC)]
+    next_day = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+    async with engine.begin() as conn:
+        for at in (*early, next_day):
+            await conn.execute(insert(Hold).values(
+                kind="opt_out", channel="sms", destination=None, debtor_ref="d-1",
+                set_by="inbound", source="inbound:STOP", reason="STOP", created_at=at,
+            ))  # fmt: skip
+            await conn.execute(insert(RiskFlagEvent).values(
+                debtor_ref="d-1", flag="complaint", action="set", reason="rude call",
+                actor="compliance:ann", actor_role="compliance", at=at,
+            ))  # fmt: skip
+    # When the figures for 3 December (a local day, as for every figure) are read
+    found = await figures(engine, StatsFilter(DAY, DAY), grace_days=3, today=DAY)
+    # Then the two early ones are counted and the next day's is not, as the debtor's clock says
+    assert found["opt_outs"] == 2
+    assert found["complaints"] == 2
 
 
 async def test_an_attempt_with_no_hours_check_counts_as_outside(engine: AsyncEngine) -> None:
