@@ -1,5 +1,8 @@
 """Reading request bodies and query strings: size limits, strict JSON, typed fields.
 
+A body is read as its model (``read_body``; ``dispatcher.api.models``) straight from its
+bytes. ``Fields`` reads the bodies not yet declared as models, field by field.
+
 Every string that reaches the contact log is checked here first: no NUL characters and
 no lone surrogates (PostgreSQL refuses both), so bad input is a 422, never a 500.
 """
@@ -10,18 +13,27 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from aiohttp import web
+from pydantic import BaseModel, ValidationError
 
+from dispatcher.api.models.problems import field_problems, is_malformed_json
 from dispatcher.api.problems import Problem
 from dispatcher.errors import FieldProblem
 
-__all__ = ["MAX_BODY_BYTES", "Fields", "Query", "read_json"]
+__all__ = [
+    "MAX_BODY_BYTES", "Fields", "Query", "parsed", "read_body", "read_json", "read_raw",
+    "refusal",
+]  # fmt: skip
+
+B = TypeVar("B", bound=BaseModel)
 
 MAX_BODY_BYTES = 1024**2  # every body but a batch's
 _CHUNK = 64 * 1024
 _RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+# What Python's json reads and strict JSON is not; the models' parser would read them too.
+_CONSTANT = re.compile(rb"NaN|Infinity")
 # Times outside these are mistakes, and far-future ones would overflow a validity period.
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9000, 1, 1, tzinfo=UTC)
@@ -29,6 +41,33 @@ _LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 async def read_json(request: web.Request, *, max_bytes: int = MAX_BODY_BYTES) -> Any:
     """The body as JSON: 413 past ``max_bytes``, 400 if it is not strict JSON (no NaN)."""
+    raw = await read_raw(request, max_bytes=max_bytes)
+    return _strict_json(raw)
+
+
+async def read_body(request: web.Request, model: type[B], *, max_bytes: int = MAX_BODY_BYTES) -> B:
+    """The body as ``model``: 413, 400 as ``read_json``; 422 naming every bad field."""
+    return parsed(model, await read_raw(request, max_bytes=max_bytes))
+
+
+def parsed(model: type[B], raw: bytes) -> B:
+    """``raw`` (from ``read_raw``) as ``model``, or the problem to answer with."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise refusal(exc) from None
+
+
+def refusal(error: ValidationError, *, batch: str | None = None) -> Problem:
+    """400 if the body is not JSON, else 422 with each field's problem."""
+    if is_malformed_json(error):
+        return Problem(400, f"the body is not valid JSON: {error.errors()[0]['msg']}")
+    return Problem.invalid(field_problems(error, batch=batch))
+
+
+async def read_raw(request: web.Request, *, max_bytes: int) -> bytes:
+    """The body's bytes: 413 past ``max_bytes``; 400 for NaN or Infinity; 422 naming the
+    first string the contact log could not store (a NUL or a lone surrogate)."""
     if request.content_length is not None and request.content_length > max_bytes:
         raise _too_large(max_bytes)
     chunks, size = [], 0
@@ -38,6 +77,12 @@ async def read_json(request: web.Request, *, max_bytes: int = MAX_BODY_BYTES) ->
             raise _too_large(max_bytes)
         chunks.append(chunk)
     raw = b"".join(chunks)
+    if not _plainly_storable(raw) or _CONSTANT.search(raw):  # rare: read it all to find out
+        _strict_json(raw)
+    return raw
+
+
+def _strict_json(raw: bytes) -> Any:
     try:
         document = json.loads(raw, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError too

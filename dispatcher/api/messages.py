@@ -11,16 +11,21 @@ request names a campaign: that is what a campaign pause matches.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from dispatcher.api.auth import PEOPLE, allow
-from dispatcher.api.bodies import Fields, Query, read_json
+from dispatcher.api.bodies import Query, parsed, read_body, read_raw, refusal
 from dispatcher.api.context import Api
+from dispatcher.api.models import messages as bodies
+from dispatcher.api.models.messages import MAX_BATCH
+from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem, request_locale
 from dispatcher.api.views import event_json, message_json
 from dispatcher.contactlog.audit import MessageFilters
@@ -28,59 +33,70 @@ from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.contactlog.store import Accepted
 from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
 from dispatcher.enqueue.early_refusal import enqueue_facts
-from dispatcher.enqueue.requests import CAMPAIGN, CAMPAIGN_HINT, MessageRequest, validate_batch
+from dispatcher.enqueue.requests import MessageRequest, validate_batch
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
 
 __all__ = ["MAX_BATCH", "enqueue_batch", "enqueue_one", "get_message", "list_messages"]
 
-MAX_BATCH = 10_000
 MAX_BATCH_BYTES = 64 * 1024**2
 MESSAGE_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 
 
 @allow(Role.STRATEGY)
 async def enqueue_one(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
-    fields = Fields(await read_json(request), what="a message")
-    message = _message(fields, key)
-    fields.finish()
-    assert message is not None
+    message, problems = _message(await read_body(request, bodies.MessageRequest), key)
+    if problems:
+        raise Problem.invalid(problems)
     accepted = await api.client.send_many([message])
-    return web.json_response(_accepted_json(accepted[0]), status=202)
+    return shown(_accepted(accepted[0]), status=202)
 
 
 @allow(Role.STRATEGY)
 async def enqueue_batch(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
-    body = Fields(await read_json(request, max_bytes=MAX_BATCH_BYTES))
-    items = body.value("messages", required=True)
-    if isinstance(items, list) and len(items) > MAX_BATCH:
-        raise Problem(413, f"a batch holds at most {MAX_BATCH} messages, not {len(items)}")
-    if items is not None and (not isinstance(items, list) or not items):
-        body.fail("messages", f"must be an array of 1 to {MAX_BATCH} messages")
-    body.finish()
-    assert isinstance(items, list)
+    raw = await read_raw(request, max_bytes=MAX_BATCH_BYTES)
+    try:
+        batch = bodies.BatchRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        raise await _refusal(api, key, raw, exc) from None
     messages, problems = [], []
-    for index, item in enumerate(items):
-        fields = Fields(item, index=index, what="a message")
-        message = _message(fields, key)
-        problems += fields.done()
-        if message is not None and not fields.problems:
-            messages.append((index, message))
+    for index, item in enumerate(batch.messages):
+        message, found = _message(item, key, index)
+        messages.append((index, message))
+        problems += found
     if problems:
-        found = problems + await _problems_of(api, messages)
-        raise Problem.invalid(sorted(found, key=_position))
+        ok = {p.index for p in problems}
+        found = await _problems_of(api, [(i, m) for i, m in messages if i not in ok])
+        raise Problem.invalid(sorted(problems + found, key=_position))
     try:
         accepted = await api.client.send_many([m for _, m in messages])
     except InvalidRequest as exc:  # for a batch of one it names no index: name it all the same
         problems = [FieldProblem(p.field, p.problem, p.index or 0) for p in exc.problems]
         raise InvalidBatch(problems) from None
-    return web.json_response(
-        {
-            "count": len(accepted),
-            "created": sum(a.created for a in accepted),
-            "messages": [_accepted_json(a) for a in accepted],
-        },
-        status=202,
+    answer = bodies.BatchAccepted.model_construct(
+        count=len(accepted),
+        created=sum(a.created for a in accepted),
+        messages=[_accepted(a) for a in accepted],
     )
+    return shown(answer, status=202)
+
+
+async def _refusal(api: Api, key: KeyRecord, raw: bytes, error: ValidationError) -> Problem:
+    """Why a batch is refused: too many (413), not JSON (400), or every problem of every
+    item, with what validation finds in the well-formed ones (422)."""
+    if any(e["type"] == "too_long" and e["loc"] == ("messages",) for e in error.errors()):
+        count = len(json.loads(raw)["messages"])
+        return Problem(413, f"a batch holds at most {MAX_BATCH} messages, not {count}")
+    problem = refusal(error, batch="messages")
+    if problem.status != 422 or any(p.index is None for p in problem.errors):
+        return problem
+    bad = {p.index for p in problem.errors}
+    well_formed = []
+    for index, item in enumerate(json.loads(raw)["messages"]):
+        if index not in bad:
+            message, _ = _message(parsed(bodies.MessageRequest, json.dumps(item).encode()), key)
+            well_formed.append((index, message))
+    found = await _problems_of(api, well_formed)
+    return Problem.invalid(sorted(problem.errors + found, key=_position))
 
 
 @allow(Role.STRATEGY, Role.COLLECTOR, Role.COMPLIANCE)
@@ -151,50 +167,36 @@ def cursor_of(query: Query) -> str | None:
     return cursor
 
 
-def _message(fields: Fields, key: KeyRecord) -> MessageRequest | None:
-    """A message request from a JSON object; None (problems in ``fields``) if malformed."""
-    values = {
-        "channel": fields.text("channel", max_length=16),
-        "template": fields.text("template", max_length=100),
-        "debtor_ref": fields.text("debtor_ref", max_length=100),
-    }
-    locale = fields.text("locale", max_length=10, required=False)  # None: the debtor's
-    destination, address = _recipient(fields, values["channel"])
-    account_ref = fields.text("account_ref", max_length=100, required=False, allow_empty=True)
-    idempotency_key = fields.text("idempotency_key", max_length=200, required=False)
-    variables = fields.mapping("variables")
-    send_after = fields.timestamp("send_after")
-    valid_until = fields.timestamp("valid_until")
-    campaign = fields.pattern("campaign", CAMPAIGN, required=False, hint=CAMPAIGN_HINT)
-    if fields.problems or any(v is None for v in values.values()):
-        return None
-    text = {k: str(v) for k, v in values.items()}
-    return MessageRequest(
-        channel=text["channel"], template=text["template"], locale=locale,
-        destination=destination or "", debtor_ref=text["debtor_ref"], address=address,
-        variables=variables, account_ref=account_ref, idempotency_key=idempotency_key,
-        send_after=send_after, valid_until=valid_until, requested_by=f"api:{key.name}",
-        campaign=campaign,
+def _message(
+    body: bodies.MessageRequest, key: KeyRecord, index: int | None = None
+) -> tuple[MessageRequest, list[FieldProblem]]:
+    """The enqueue's request, and what is wrong with where it goes (by its channel)."""
+    problems = []
+    if body.channel in PHONE_CHANNELS:
+        if body.destination is None:
+            problems.append(FieldProblem("destination", "is required", index))
+        if body.address is not None:
+            problems.append(
+                FieldProblem("address", "only letters and visits take an address", index)
+            )
+    else:
+        if body.address is None:
+            problems.append(FieldProblem("address", "is required", index))
+        if body.destination is not None:
+            problems.append(
+                FieldProblem(
+                    "destination", "letters and visits go to their address: leave it out", index
+                )
+            )
+    address = None if body.address is None else body.address.model_dump(exclude_unset=True)
+    message = MessageRequest(
+        channel=str(body.channel), template=body.template, locale=body.locale,
+        destination=body.destination or "", debtor_ref=body.debtor_ref, address=address,
+        variables=body.variables or {}, account_ref=body.account_ref,
+        idempotency_key=body.idempotency_key, send_after=body.send_after,
+        valid_until=body.valid_until, requested_by=f"api:{key.name}", campaign=body.campaign,
     )  # fmt: skip
-
-
-def _recipient(fields: Fields, channel: str | None) -> tuple[str | None, dict[str, Any] | None]:
-    """Texts and calls go to ``destination`` (a phone number); letters and visits to ``address``.
-
-    The address's own fields are checked with the rest of the request (``requests``).
-    """
-    phone = channel in PHONE_CHANNELS
-    postal = channel in (ChannelKind.LETTER, ChannelKind.VISIT)
-    destination = fields.text("destination", max_length=64, required=phone)
-    address = fields.value("address", required=postal)
-    if address is not None and not isinstance(address, dict):
-        fields.fail("address", "must be an object with name, lines, country and postal_code")
-        address = None
-    if postal and destination is not None:
-        fields.fail("destination", "letters and visits go to their address: leave it out")
-    if phone and address is not None:
-        fields.fail("address", "only letters and visits take an address")
-    return destination, address
+    return message, problems
 
 
 async def _problems_of(
@@ -228,11 +230,11 @@ def _own(row: Any, key: KeyRecord) -> bool:
     return asked or row.collector_id == key.name or key.name in (row.collector_ids or ())
 
 
-def _accepted_json(accepted: Accepted) -> dict[str, Any]:
-    return {
-        "id": accepted.message_id,
-        "idempotency_key": accepted.idempotency_key,
-        "created": accepted.created,
-        "status": str(accepted.status),
-        "scheduled_for": accepted.scheduled_for.isoformat(),
-    }
+def _accepted(accepted: Accepted) -> bodies.Accepted:
+    return bodies.Accepted.model_construct(
+        id=accepted.message_id,
+        idempotency_key=accepted.idempotency_key,
+        created=accepted.created,
+        status=accepted.status,
+        scheduled_for=accepted.scheduled_for,
+    )

@@ -12,6 +12,8 @@ import json
 import sys
 from typing import Any
 
+from dispatcher.api.models import component_schemas
+from dispatcher.api.models import messages as message_bodies
 from dispatcher.api.schemas import SCHEMAS
 from dispatcher.contactlog.keys import Role
 from dispatcher.domain import ChannelKind, MessageStatus
@@ -538,18 +540,67 @@ def build() -> Json:
             "whose collector_id is the key's name.",
         },
         "security": [{"bearer": []}],
-        "paths": {
-            **paths(),
-            **work_paths(),
-            **stats_paths(),
-            **event_paths(),
-            **risk_flag_paths(),
-        },
+        "tags": [
+            {"name": name, "description": about} for name, about in dict.fromkeys(TAGS.values())
+        ],
+        "paths": tagged(
+            {**paths(), **work_paths(), **stats_paths(), **event_paths(), **risk_flag_paths()}
+        ),
         "components": {
             **components(),
-            "schemas": {**SCHEMAS, **STATS_SCHEMAS, **EVENT_SCHEMAS, **RISK_FLAG_SCHEMAS},
+            "schemas": {
+                **SCHEMAS,
+                **STATS_SCHEMAS,
+                **EVENT_SCHEMAS,
+                **RISK_FLAG_SCHEMAS,
+                **component_schemas(MODELS),
+            },
         },
     }
+
+
+# Each operation's tag, by the start of its path (the longest that matches).
+TAGS = {
+    "/v1/messages": ("messages", "Enqueue, read, search and cancel messages"),
+    "/v1/calls": ("calls", "Collectors' calls and what came of them"),
+    "/v1/collectors": ("collectors", "Collectors, their credentials and their calls"),
+    "/v1/visits": ("visits", "On-site visits and their outcomes"),
+    "/v1/debtors": ("debtors", "Debtors' records, accounts, preferences and risk flags"),
+    "/v1/holds": ("holds", "Do-not-contact holds"),
+    "/v1/pause": ("pauses", "Pausing and resuming sending"),
+    "/v1/pauses": ("pauses", "Pausing and resuming sending"),
+    "/v1/resume": ("pauses", "Pausing and resuming sending"),
+    "/v1/templates": ("templates", "Templates, previews and compliance approvals"),
+    "/v1/keys": ("keys", "API keys"),
+    "/v1/audit": ("audit", "Who read what, and the contact log's export"),
+    "/v1/events": ("events", "Outbound events: the changes feed and webhook subscriptions"),
+    "/v1/subscriptions": ("events", "Outbound events: the changes feed and webhook subscriptions"),
+    "/v1/stats": ("stats", "Outcomes and recovery, by portfolio"),
+    "/v1/payments": ("stats", "Outcomes and recovery, by portfolio"),
+    "/v1/portfolios": ("stats", "Outcomes and recovery, by portfolio"),
+    "/webhooks": ("provider webhooks", "Callbacks from Twilio and Lob, signed by them"),
+    "/": ("service", "Health, metrics and this document"),
+}
+
+
+def tagged(paths: Json) -> Json:
+    """Every operation with the tag of its path (``TAGS``)."""
+    for where, item in paths.items():
+        prefix = max(
+            (p for p in TAGS if where == p or where.startswith(p.rstrip("/") + "/")), key=len
+        )
+        for op in item.values():
+            op["tags"] = [TAGS[prefix][0]]
+    return paths
+
+
+# The bodies declared as models (dispatcher/api/models), with those they refer to.
+MODELS = (
+    message_bodies.MessageRequest,
+    message_bodies.BatchRequest,
+    message_bodies.Accepted,
+    message_bodies.BatchAccepted,
+)
 
 
 def work_paths() -> Json:

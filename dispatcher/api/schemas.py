@@ -117,15 +117,6 @@ CIVILITY = obj(
         },
     },
 )  # fmt: skip
-ADDRESS = obj(
-    ["name", "lines", "country"],
-    {
-        "name": text(200),
-        "lines": {"type": "array", "minItems": 1, "maxItems": 5, "items": text(200)},
-        "postal_code": {"type": ["string", "null"], "maxLength": 20},
-        "country": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1"},
-    },
-)
 # What a debtor asked for (dispatcher/preferences): local times, places, channel, language.
 HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 INCONVENIENT_TIME = {
@@ -163,40 +154,6 @@ PREFERENCES_SHOWN: Json = {
     "preferred_channel": nullable("string"),
     "preferred_locale": nullable("string"),
 }
-MESSAGE_REQUEST = obj(
-    ["channel", "template", "debtor_ref"],
-    {
-        "channel": {**enum(ChannelKind), "maxLength": 16},
-        "template": text(100),
-        "locale": {**text(10, nullable=True), "description": "Default: the debtor's language"},
-        "destination": {
-            **text(64),
-            "description": "sms and voice (required there): a phone number, E.164 or national",
-        },
-        "address": {
-            **ref("Address"),
-            "description": "letter and visit (required there): where it goes",
-        },
-        "debtor_ref": text(100),
-        "account_ref": text(100, nullable=True, min_length=0),
-        "idempotency_key": text(200, nullable=True),
-        "variables": nullable("object", description="The template's variables"),
-        "send_after": TIME_OR_NULL,
-        "valid_until": TIME_OR_NULL,
-        "campaign": {**CAMPAIGN, "description": "What a campaign pause matches"},
-    },
-)
-ACCEPTED = obj(
-    ["id", "idempotency_key", "created", "status", "scheduled_for"],
-    {
-        "id": STRING,
-        "idempotency_key": STRING,
-        "created": {"type": "boolean"},
-        "status": enum(MessageStatus),
-        "scheduled_for": TIME,
-    },
-)
-
 _MESSAGE_FIELDS: Json = {
     "id": STRING,
     "idempotency_key": STRING,
@@ -341,28 +298,6 @@ SCHEMAS: Json = {
                     {"field": STRING, "problem": STRING, "index": {"type": "integer"}},
                 ),
             },
-        },
-    ),
-    "MessageRequest": MESSAGE_REQUEST,
-    "Address": ADDRESS,
-    "BatchRequest": obj(
-        ["messages"],
-        {
-            "messages": {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": 10_000,
-                "items": ref("MessageRequest"),
-            }
-        },
-    ),
-    "Accepted": ACCEPTED,
-    "BatchAccepted": obj(
-        ["count", "created", "messages"],
-        {
-            "count": {"type": "integer"},
-            "created": {"type": "integer"},
-            "messages": {"type": "array", "items": ref("Accepted")},
         },
     ),
     "Event": EVENT,
