@@ -167,6 +167,13 @@ class Message(Base):
             postgresql_where=text("parked_by IS NOT NULL"),
             sqlite_where=text("parked_by IS NOT NULL"),
         ),
+        # The workspace's search by day of contact (workspace/search.py, migration 0020).
+        Index("ix_messages_contact_time", text("coalesce(attempted_at, scheduled_for)")),
+        Index(
+            "ix_messages_visit_day", text("substr(variables ->> 'visit_at', 1, 10)"),
+            postgresql_where=text("(variables ->> 'visit_at') IS NOT NULL"),
+            sqlite_where=text("(variables ->> 'visit_at') IS NOT NULL"),
+        ),
     )
 
 

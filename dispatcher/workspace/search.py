@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import String, and_, cast, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.contactlog.models import Debtor, Message
@@ -28,6 +28,9 @@ from dispatcher.workspace.people import PersonRecord
 __all__ = ["Search", "pages", "parse_search", "row_zone", "search"]
 
 _BATCH = 200  # rows read per statement while a page (or an export) fills
+# With days of contact, each statement finds every candidate again (the UTC window is
+# wider than the local days, so most are dropped): fewer, larger batches.
+_DAYS_BATCH = 2_000
 _ROW = (
     Message.__table__,
     Debtor.time_zone.label("debtor_zone"),
@@ -98,14 +101,36 @@ async def pages(
     statement = visible_messages(_filtered(query), person)
     while True:
         bounded = statement if before is None else statement.where(Message.id < before)
+        batch = _BATCH if query.contact_from is None else _DAYS_BATCH
         async with engine.connect() as conn:
-            rows = list(await conn.execute(bounded.order_by(Message.id.desc()).limit(_BATCH)))
+            rows = list(await conn.execute(_newest(bounded, query, batch)))
         kept = [row for row in rows if _on_the_days(row, query)]
         if kept:
             yield kept
-        if len(rows) < _BATCH:
+        if len(rows) < batch:
             return
         before = rows[-1].id
+
+
+def _newest(statement: Any, query: Search, batch: int) -> Any:
+    """The newest ``batch`` rows of ``statement``. With days of contact, every match is
+    found first by the indexes on the contact time (migration 0020), then the newest
+    taken: left to itself, PostgreSQL walks the newest-first key back until it meets the
+    days, reading every newer message (1 s for a day six months back in 1,000,000)."""
+    if query.contact_from is None:
+        return statement.order_by(Message.id.desc()).limit(batch)
+    found = (
+        statement.with_only_columns(Message.id)
+        .cte("contacted")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    newest = select(found.c.id).order_by(found.c.id.desc()).limit(batch).subquery("newest")
+    return (
+        select(*_ROW)
+        .join(newest, newest.c.id == Message.id)
+        .outerjoin(Debtor, Debtor.debtor_ref == Message.debtor_ref)
+        .order_by(Message.id.desc())
+    )
 
 
 def row_zone(row: Any) -> str:
@@ -138,7 +163,10 @@ def _filtered(q: Search) -> Any:
         )
     if q.contact_from is not None and q.contact_to is not None:
         start, end = utc_window(q.contact_from, q.contact_to)
-        visit_day = func.substr(Message.variables["visit_at"].as_string(), 1, 10)
+        # Literal positions: the index (migration 0020) is on this very expression.
+        visit_day = func.substr(
+            Message.variables["visit_at"].as_string(), literal_column("1"), literal_column("10")
+        )
         statement = statement.where(
             or_(
                 and_(
