@@ -27,6 +27,7 @@ from dispatcher.errors import InvalidRequest, UnknownMessage
 from dispatcher.workspace.contacts import debtor_zone
 from dispatcher.workspace.context import WORKSPACE
 from dispatcher.workspace.desk_data import desk_rows
+from dispatcher.workspace.desk_problems import field_label, localized_problems, localized_refusal
 from dispatcher.workspace.flags import flags_of
 from dispatcher.workspace.forms import Form
 from dispatcher.workspace.guard import NotFound, Viewer, requires
@@ -73,7 +74,8 @@ async def _desk(
          "visits": [show(m) for m in rows.visits],
          "to_record": [show(m) for m in rows.to_record],
          "refused": [show(m) for m in rows.refused], "callable": rows.callable,
-         "kinds": list(Disposition), "problems": problems or {}, "refusal": refusal,
+         "kinds": list(Disposition), "refusal": refusal,
+         "problems": {field_label(f, viewer.t): text for f, text in (problems or {}).items()},
          "company_name": workspace.api.deps.settings.workspace_company_name,
          "placed": request.query.get("placed", ""),
          "flag_map": await flags_of(
@@ -99,7 +101,7 @@ async def call_now(request: web.Request, viewer: Viewer) -> web.StreamResponse:
         form.problems["target"] = viewer.t("workspace.desk.not_yours")
     credentials = await credential_problems(workspace.api, [("collector_id", collector_id)])
     if credentials:
-        form.problems["collector_id"] = "; ".join(p.problem for p in credentials)
+        form.problems |= localized_problems(credentials, viewer.t)
     if not form.ok or chosen is None:
         return await _desk(request, viewer, problems=form.problems, status=422)
     call = MessageRequest(
@@ -142,9 +144,10 @@ async def dispose(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     except (NotOnTheCall, UnknownMessage):
         raise NotFound() from None
     except OutcomeConflict as exc:
-        return await _desk(request, viewer, refusal=str(exc), status=409)
+        return await _desk(request, viewer, refusal=localized_refusal(str(exc), viewer.t),
+                           status=409)  # fmt: skip
     except InvalidRequest as exc:
-        found = {p.field: p.problem for p in exc.problems}
+        found = localized_problems(exc.problems, viewer.t)
         return await _desk(request, viewer, problems=found, status=422)
     raise web.HTTPSeeOther(f"/workspace/desk?recorded={message_id}")
 
