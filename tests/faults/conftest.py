@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import FAULT_TRIAL, IN_CI
 from tests.faults.dispatcher_processes import DispatcherProcesses
 from tests.faults.harness import BASE_DATABASE, PrivateServers, World
 from tests.faults.servers import PrivatePostgres, PrivateRedis, ServerUnavailable
 from tests.faults.sigkill import start_sigkill_trial
 
-SUMMARIES: list[str] = []
 SIGKILL_TEST = "test_worker_kills.py::test_workers_sigkilled_mid_batch_send_each_text_once"
 
 
@@ -75,18 +74,14 @@ def sigkill_trial_in_the_background(request: pytest.FixtureRequest) -> None:
     """Trial 1 settles about two minutes after its last kill (arq's lock on the jobs a
     killed worker held): its fault phase runs before the first trial, its check last, and
     the other trials run in between, on other servers."""
-    if any(item.nodeid.endswith(SIGKILL_TEST) for item in request.session.items):
+    if any(f"{item.path.name}::{item.name}" == SIGKILL_TEST for item in request.session.items):
         request.getfixturevalue("sigkill_world")
 
 
 @pytest.fixture
-def summaries() -> list[str]:
-    """Each trial appends its one-line summary; they are printed at the end of the run."""
-    return SUMMARIES
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if SUMMARIES:
-        terminalreporter.section("fault trials")
-        for line in SUMMARIES:
-            terminalreporter.write_line(line)
+def summaries(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """Each trial appends its one-line summary; they are printed at the end of the run
+    (the "fault trials" section, tests/conftest.py), from a pytest-xdist worker too."""
+    lines: list[str] = []
+    yield lines
+    request.node.user_properties.extend((FAULT_TRIAL, line) for line in lines)

@@ -165,6 +165,8 @@ def test_leetspeak_is_read_only_inside_words(scanner: CivilityScanner) -> None:
 )
 def test_long_pathological_texts_scan_in_linear_time(scanner: CivilityScanner, unit: str) -> None:
     """A collector can paste anything; no text may stall a worker (generous bound)."""
-    started = time.perf_counter()
+    # CPU time, not wall time: the tests run beside other work (pytest-xdist's other
+    # worker, other jobs on the machine), and a scan that stalls burns CPU.
+    started = time.process_time()
     scanner.scan(unit * 20_000)
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 5.0
