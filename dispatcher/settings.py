@@ -183,6 +183,9 @@ class Settings:
     # Requests in flight per subscription (to as many messages; one message's wait in turn).
     webhook_concurrency: int = _env("WEBHOOK_CONCURRENCY", int, 16)
     webhook_poll_s: float = _env("WEBHOOK_POLL_S", float, 0.5)  # the deliverer's tick
+    # Delivered events and deliveries are pruned this many days after delivery (never a
+    # pending delivery or a dead letter; webhooks/pruning.py); 0 keeps them for ever.
+    webhook_keep_delivered_days: int = _env("WEBHOOK_KEEP_DELIVERED_DAYS", int, 30)
     # The longest GET /v1/events holds a request open waiting for an event.
     events_max_wait_s: float = _env("EVENTS_MAX_WAIT_S", float, 30.0)
 

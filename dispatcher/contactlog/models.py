@@ -170,7 +170,8 @@ class Message(Base):
         # The workspace's search by day of contact (workspace/search.py, migration 0020).
         Index("ix_messages_contact_time", text("coalesce(attempted_at, scheduled_for)")),
         Index(
-            "ix_messages_visit_day", text("substr(variables ->> 'visit_at', 1, 10)"),
+            "ix_messages_visit_day",
+            text("substr(variables ->> 'visit_at', 1, 10)"),
             postgresql_where=text("(variables ->> 'visit_at') IS NOT NULL"),
             sqlite_where=text("(variables ->> 'visit_at') IS NOT NULL"),
         ),
@@ -408,7 +409,7 @@ class AuditCheckpoint(Base):
     __tablename__ = "audit_checkpoints"
 
     number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    tree_size: Mapped[int] = mapped_column(BigInteger)
+    tree_size: Mapped[int] = mapped_column(BigInteger, index=True)  # seal status (0020)
     root_hash: Mapped[str] = mapped_column(String(64))  # hex
     previous_hash: Mapped[str] = mapped_column(String(64), unique=True)  # one successor each
     at: Mapped[datetime]

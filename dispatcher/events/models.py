@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatcher.contactlog.models import Base, BigId, JsonDocument
@@ -33,6 +42,13 @@ class OutboundEvent(Base):
     occurred_at: Mapped[datetime]
     projected_at: Mapped[datetime]
     data: Mapped[dict[str, Any]]  # in full; masked on the way out for roles that mask
+
+    __table_args__ = (
+        # A debtor's events, for retention to scrub (events/erasure.py, migration 0020).
+        Index("ix_outbound_events_debtor", text("(data ->> 'debtor_ref')")),
+        # Delivered events pruned by age (webhooks/pruning.py).
+        Index("ix_outbound_events_projected_at", "projected_at"),
+    )
 
 
 class EventSource(Base):
@@ -96,6 +112,7 @@ class WebhookDelivery(Base):
         UniqueConstraint("subscription_id", "seq", name="uq_webhook_deliveries_subscription_seq"),
         Index("ix_webhook_deliveries_due", "subscription_id", "ready", "next_attempt_at"),
         Index("ix_webhook_deliveries_order", "subscription_id", "order_key", "state", "seq"),
+        Index("ix_webhook_deliveries_state_done_at", "state", "done_at"),  # pruning
     )
 
 
@@ -105,7 +122,7 @@ class WebhookAttempt(Base):
     __tablename__ = "webhook_attempts"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id"))
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
     subscription_id: Mapped[int] = mapped_column(BigInteger, index=True)
     event_id: Mapped[str] = mapped_column(String(80))
     attempt: Mapped[int]

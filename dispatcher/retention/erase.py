@@ -3,7 +3,9 @@
 What goes: names, numbers and addresses (the debtor's record, messages' destinations and
 addresses), template variables, rendered content, recording references, dispositions and
 error texts, personal keys of event details, read filters, hold and risk flag reasons, the
-preferences the debtor stated and why (and the numbers of lifted holds). What stays: every
+preferences the debtor stated and why (and the numbers of lifted holds), and the same in
+the debtor's outbound events (``dispatcher/events/erasure.py``), which webhooks, dead
+letters and the changes feed are sent from. What stays: every
 status, channel, time, result and count — the statistics — and every sealed leaf: personal
 fields entered leaves only as commitments under the debtor's secret, which is destroyed
 last. Each statement is idempotent: an interrupted run does the debtor again, whole.
@@ -32,6 +34,7 @@ from dispatcher.contactlog.models import (
     MessageEvent,
     PreferenceChange,
 )
+from dispatcher.events.erasure import erase_debtor_events
 from dispatcher.proof.appendonly import ERASING
 from dispatcher.proof.kinds import MESSAGE_EVENT, PUBLIC_DETAIL_KEYS
 from dispatcher.risk_flags.models import RiskFlagEvent
@@ -84,6 +87,7 @@ async def erase_debtor(conn: AsyncConnection, ref: str, *, now: datetime) -> dic
             .values(reason="", changes={})
         )
     ).rowcount
+    rows["outbound_events"] = await erase_debtor_events(conn, ref)  # and so what webhooks send
     rows["debtors"] = (
         await conn.execute(
             update(Debtor)

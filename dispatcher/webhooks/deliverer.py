@@ -23,7 +23,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -36,6 +36,7 @@ from dispatcher.events.models import Subscription
 from dispatcher.events.projector import Projection
 from dispatcher.settings import Settings
 from dispatcher.webhooks.deliveries import Outcome, RetryPolicy, due, fan_out, record
+from dispatcher.webhooks.pruning import prune_delivered
 from dispatcher.webhooks.signing import signature_header
 from dispatcher.webhooks.subscriptions import live_secrets
 
@@ -44,6 +45,7 @@ __all__ = ["Deliverer"]
 log = logging.getLogger(__name__)
 
 ROUND_S = 5.0  # a subscription's round goes on this long at most, then the next tick's
+PRUNE_EVERY = timedelta(hours=1)  # delivered events and deliveries (pruning.py)
 
 
 class Deliverer:
@@ -62,6 +64,7 @@ class Deliverer:
         self.projection = Projection(engine, self.clock, interval_s=0)
         self._http: aiohttp.ClientSession | None = None
         self._busy: dict[int, asyncio.Task[int]] = {}
+        self._pruned_at: datetime | None = None
 
     async def __aenter__(self) -> Deliverer:
         timeout = aiohttp.ClientTimeout(total=self.settings.webhook_timeout_s)
@@ -96,6 +99,7 @@ class Deliverer:
         """Project, then start each active subscription's round (unless its last one is
         still going); with ``wait``, wait for them. The attempts made, if waited for."""
         await self.projection.refresh()
+        await self._prune()
         async with self.engine.connect() as conn:
             ids = list(await conn.scalars(select(Subscription.id).where(Subscription.active)))
         for sub_id in ids:
@@ -106,6 +110,16 @@ class Deliverer:
             return 0
         results = await asyncio.gather(*(self._busy[i] for i in ids))
         return sum(results)
+
+    async def _prune(self) -> None:
+        """Delivered events and deliveries past their keeping, at most once an hour."""
+        days, now = self.settings.webhook_keep_delivered_days, self.clock.now()
+        if days <= 0 or (self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY):
+            return
+        self._pruned_at = now
+        pruned = await prune_delivered(self.engine, now=now, keep=timedelta(days=days))
+        if pruned.events or pruned.deliveries:
+            log.info("webhooks: pruned %s", pruned)
 
     async def _round(self, sub_id: int) -> int:
         """Batches of due deliveries, one after another, for up to ``ROUND_S`` (a backlog
