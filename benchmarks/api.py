@@ -9,6 +9,8 @@ PostgreSQL database by default, and measures messages accepted per second: singl
 /v1/messages/batch, and as many batches at once as there are server processes. Bodies are
 serialised before the clock starts: the figures are the server's (validate, render,
 contact log, queue), not the client's. Target: 10,000 messages/s accepted in batches.
+Last, in this process: how long reading a batch's bytes by its model takes (pydantic,
+``dispatcher/api/models``) beside ``json.loads`` of the same bytes.
 
 Every message goes to its own phone number, new in each run and round, and owes its own
 amount: the server remembers numbers it has read (an LRU), and a benchmark that sent
@@ -37,6 +39,7 @@ from arq.connections import RedisSettings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from dispatcher.api.models.messages import BatchRequest
 from dispatcher.clock import SystemClock
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.keys import ApiKeyStore, Role
@@ -134,6 +137,21 @@ async def batches_at_once(
     return at_once * count / (time.perf_counter() - started)
 
 
+def read_batch(count: int, rounds: int) -> tuple[float, float]:
+    """Milliseconds to read one batch's bytes as the server does (its model: parse, shape
+    checks, every field's type and size), beside ``json.loads`` of the same bytes alone."""
+    body = json.dumps({"messages": [message("read", i, 0) for i in range(count)]}).encode()
+    modelled, parsed = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        BatchRequest.model_validate_json(body)
+        modelled.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        json.loads(body)
+        parsed.append(time.perf_counter() - started)
+    return min(modelled) * 1000, min(parsed) * 1000
+
+
 async def fresh_postgres(admin_url: str) -> str:
     engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with engine.connect() as conn:
@@ -172,7 +190,7 @@ def start_server(
 
 
 async def wait_until_up(http: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(200):
+    for _ in range(1200):  # a minute: a loaded machine starts the server slowly
         try:
             async with http.get(base + "/healthz") as response:
                 if response.status == 200:
@@ -235,6 +253,7 @@ async def main() -> None:
         await pool.flushdb()
         await pool.aclose()
 
+    read_ms, loads_ms = read_batch(args.count, rounds=5)
     med = {k: statistics.median(v) for k, v in figures.items()}
     arq = med["arq"]
     print(
@@ -251,6 +270,10 @@ async def main() -> None:
         if key == "batches" and args.processes == 1:
             continue  # the same as one batch
         print(f"  {label:<46} {med[key]:>9,.0f} messages/s  ({med[key] / arq:.2f}x bare arq)")
+    print(
+        f"  reading a batch of {args.count} by its model (best of 5, in this process) "
+        f"{read_ms:,.0f} ms  (json.loads alone: {loads_ms:,.0f} ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from typing import Any
 from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
+from dispatcher.api.models.messages import MessageRequest as MessageBody
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.contactlog.approvals import TemplateApprovals
 from dispatcher.contactlog.cancel import Cancelled, cancel_message, cancel_pending
@@ -44,7 +45,7 @@ from dispatcher.sending.queue import JobQueue
 from dispatcher.settings import Settings
 from templates import TemplateCatalog
 
-__all__ = ["DispatcherClient", "EventView", "MessageView"]
+__all__ = ["DispatcherClient", "EventView", "MessageBody", "MessageView"]
 
 log = logging.getLogger(__name__)
 
@@ -105,24 +106,34 @@ class DispatcherClient:
         await redis_reachable(redis)  # only to warn early: sends try again each time
         return cls(settings, contact_log=ContactLog(engine, clock or SystemClock()), redis=redis)
 
-    async def send(self, request: MessageRequest, *, refuse_early: bool = True) -> Accepted:
+    async def send(
+        self, request: MessageRequest | MessageBody, *, refuse_early: bool = True
+    ) -> Accepted:
         return (await self.send_many([request], refuse_early=refuse_early))[0]
 
     async def send_many(
-        self, requests: Sequence[MessageRequest], *, refuse_early: bool = True
+        self, requests: Sequence[MessageRequest | MessageBody], *, refuse_early: bool = True
     ) -> list[Accepted]:
         """Validate, commit, enqueue. ``refuse_early=False`` leaves what the contact log
-        knows (packs, collectors) to the gate alone: for showing the gate refuse it."""
+        knows (packs, collectors) to the gate alone: for showing the gate refuse it.
+
+        A request is the enqueue's ``MessageRequest`` or the HTTP API's body
+        (``dispatcher.api.models.messages.MessageRequest``, already checked as the API
+        checks it): one declaration for both ways in."""
+        plain = [
+            r.to_request(requested_by="strategy") if isinstance(r, MessageBody) else r
+            for r in requests
+        ]
         await self.approvals.refresh()  # a template compliance approved a moment ago can go
         now = self.log.clock.now()
         rows = validate_batch(
-            requests,
+            plain,
             catalog=self.catalog,
             now=now,
             max_sms_segments=self.settings.sms_max_segments,
             validity=timedelta(hours=self.settings.message_validity_h),
             facts=await enqueue_facts(
-                self.log.engine, requests, now=now, refuse=refuse_early
+                self.log.engine, plain, now=now, refuse=refuse_early
             ),
         )
         accepted = await self.log.add_queued(rows)

@@ -188,14 +188,7 @@ def _message(
                     "destination", "letters and visits go to their address: leave it out", index
                 )
             )
-    address = None if body.address is None else body.address.model_dump(exclude_unset=True)
-    message = MessageRequest(
-        channel=str(body.channel), template=body.template, locale=body.locale,
-        destination=body.destination or "", debtor_ref=body.debtor_ref, address=address,
-        variables=body.variables or {}, account_ref=body.account_ref,
-        idempotency_key=body.idempotency_key, send_after=body.send_after,
-        valid_until=body.valid_until, requested_by=f"api:{key.name}", campaign=body.campaign,
-    )  # fmt: skip
+    message = body.to_request(requested_by=f"api:{key.name}")
     return message, problems
 
 

@@ -12,8 +12,7 @@ import json
 import sys
 from typing import Any
 
-from dispatcher.api.models import component_schemas
-from dispatcher.api.models import messages as message_bodies
+from dispatcher.api.models import DECLARED, component_schemas
 from dispatcher.api.schemas import SCHEMAS
 from dispatcher.contactlog.keys import Role
 from dispatcher.domain import ChannelKind, MessageStatus
@@ -553,7 +552,7 @@ def build() -> Json:
                 **STATS_SCHEMAS,
                 **EVENT_SCHEMAS,
                 **RISK_FLAG_SCHEMAS,
-                **component_schemas(MODELS),
+                **component_schemas(DECLARED),
             },
         },
     }
@@ -594,13 +593,6 @@ def tagged(paths: Json) -> Json:
     return paths
 
 
-# The bodies declared as models (dispatcher/api/models), with those they refer to.
-MODELS = (
-    message_bodies.MessageRequest,
-    message_bodies.BatchRequest,
-    message_bodies.Accepted,
-    message_bodies.BatchAccepted,
-)
 
 
 def work_paths() -> Json:

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from compliance.rules.pause import PAUSE_SCOPES
 from dispatcher.api.auth import allow
-from dispatcher.api.bodies import Fields, Query, read_json
+from dispatcher.api.bodies import Query, read_body
 from dispatcher.api.context import Api
+from dispatcher.api.models import pauses as bodies
+from dispatcher.api.models.render import shown
+from dispatcher.api.pausestate import PauseRecord
+from dispatcher.api.problems import Problem
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.domain import ChannelKind
 from dispatcher.enqueue.requests import CAMPAIGN
@@ -26,26 +29,22 @@ __all__ = ["list_pauses", "pause", "resume"]
 
 @allow(Role.ADMIN)
 async def pause(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
-    fields = Fields(await read_json(request), what="a pause")
-    scope, target = _scope(fields)
-    reason = fields.text("reason", max_length=2000)
-    fields.finish()
-    assert scope is not None and reason is not None
+    body = await read_body(request, bodies.PauseRequest)
+    target = _target(body.scope, body.target)
     record, created = await api.pauses.pause(
-        scope=scope, target=target, reason=reason, by=key.label
+        scope=body.scope, target=target, reason=body.reason, by=key.label
     )
-    return web.json_response(record.to_json(), status=201 if created else 200)
+    return shown(_pause(record), status=201 if created else 200)
 
 
 @allow(Role.ADMIN)
 async def resume(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
-    fields = Fields(await read_json(request), what="a resume")
-    scope, target = _scope(fields)
-    reason = fields.text("reason", max_length=2000, required=False)
-    fields.finish()
-    assert scope is not None
-    lifted = await api.pauses.resume(scope=scope, target=target, by=key.label, reason=reason)
-    return web.json_response({"lifted": [p.to_json() for p in lifted]})
+    body = await read_body(request, bodies.ResumeRequest)
+    target = _target(body.scope, body.target)
+    lifted = await api.pauses.resume(
+        scope=body.scope, target=target, by=key.label, reason=body.reason
+    )
+    return shown(bodies.Resumed(lifted=[_pause(p) for p in lifted]))
 
 
 @allow(Role.ADMIN, Role.COMPLIANCE)
@@ -54,18 +53,20 @@ async def list_pauses(request: web.Request, api: Api, key: KeyRecord) -> web.Res
     active_only = query.boolean("active", default=False)
     query.finish()
     pauses = await api.pauses.list(active_only=active_only)
-    return web.json_response({"items": [p.to_json() for p in pauses]})
+    return shown(bodies.PauseList(items=[_pause(p) for p in pauses]))
 
 
-def _scope(fields: Fields) -> tuple[str | None, str | None]:
-    scope = fields.choice("scope", PAUSE_SCOPES)
-    if scope == "all":
-        if fields.value("target", required=False) is not None:
-            fields.fail("target", "must be absent when the scope is all")
-        return scope, None
-    if scope == "channel":
-        return scope, fields.choice("target", tuple(ChannelKind))
-    if scope == "campaign":
-        return scope, fields.pattern("target", CAMPAIGN, hint="a campaign name")
-    fields.value("target", required=False)
-    return None, None
+def _target(scope: str, target: str | None) -> str | None:
+    """The target as the scope wants it: none for all, a channel, or a campaign's name."""
+    if scope == "all" and target is not None:
+        raise Problem.field("target", "must be absent when the scope is all")
+    if scope == "channel" and target not in tuple(ChannelKind):
+        known = ", ".join(sorted(ChannelKind))
+        raise Problem.field("target", f"unknown {target!r}; known: {known}")
+    if scope == "campaign" and (target is None or not CAMPAIGN.fullmatch(target)):
+        raise Problem.field("target", "must be a campaign name")
+    return target
+
+
+def _pause(record: PauseRecord) -> bodies.Pause:
+    return bodies.Pause.model_validate(record, from_attributes=True)

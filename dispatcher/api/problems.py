@@ -19,15 +19,15 @@ with the language; the answer says which it used in ``Content-Language``.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
 
 from aiohttp import web
 from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from dispatcher.api.models.problem import FieldError
+from dispatcher.api.models.problem import Problem as ProblemBody
 from dispatcher.errors import (
     FieldProblem,
     IdempotencyConflict,
@@ -110,27 +110,20 @@ class Problem(Exception):
 def problem_response(problem: Problem, locale: str = DEFAULT_LOCALE) -> web.Response:
     """The problem as ``application/problem+json``, its title and detail in ``locale``."""
     slug = _SLUGS.get(problem.status, "error")
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + slug,
-        "title": problem.title or translate(locale, f"problems.title.{slug}"),
-        "status": problem.status,
-        "detail": problem.detail_in(locale),
-    }
-    if problem.errors:
-        body["errors"] = [_error(p) for p in problem.errors]
+    body = ProblemBody(
+        type=TYPE_BASE + slug,
+        title=problem.title or translate(locale, f"problems.title.{slug}"),
+        status=problem.status,
+        detail=problem.detail_in(locale),
+        errors=[FieldError(field=p.field, problem=p.problem, index=p.index) for p in problem.errors]
+        or None,
+    )
     return web.Response(
         status=problem.status,
-        body=json.dumps(body, ensure_ascii=False).encode(),
+        body=body.model_dump_json(exclude_none=True).encode(),
         content_type=PROBLEM_JSON,
         headers={**problem.headers, "Content-Language": locale, "Vary": "Accept-Language"},
     )
-
-
-def _error(p: FieldProblem) -> dict[str, Any]:
-    error: dict[str, Any] = {"field": p.field, "problem": p.problem}
-    if p.index is not None:
-        error["index"] = p.index
-    return error
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -6,8 +6,6 @@ from typing import Any
 
 from compliance.packs import PHONE_TYPES
 from compliance.rules import HOLD_KINDS
-from compliance.rules.pause import PAUSE_SCOPES
-from dispatcher.contactlog.keys import Role
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, MessageStatus
 from dispatcher.i18n.locales import LOCALES
 from dispatcher.preferences.fields import MAX_TIMES, PLACE_HOLDS
@@ -52,7 +50,6 @@ def enum(values: Any, *, null: bool = False) -> Json:
 STRING = {"type": "string"}
 TIME = {"type": "string", "format": "date-time"}
 TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
-CAMPAIGN = {"type": ["string", "null"], "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$"}
 KEY_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"}
 VERDICT = nullable("object")
 
@@ -236,70 +233,11 @@ _ANSWERED_HOLD: Json = {
     "channel": nullable("string"),
 }
 
-PAUSE_TARGET = {
-    "type": ["string", "null"],
-    "maxLength": 100,
-    "description": "The channel (scope channel) or campaign (scope campaign); absent for all",
-}
-PAUSE = obj(
-    [
-        "id",
-        "scope",
-        "target",
-        "reason",
-        "paused_by",
-        "paused_at",
-        "active",
-        "lifted_at",
-        "lifted_by",
-        "lift_reason",
-    ],
-    {
-        "id": {"type": "integer"},
-        "scope": enum(PAUSE_SCOPES),
-        "target": nullable("string"),
-        "reason": STRING,
-        "paused_by": STRING,
-        "paused_at": TIME,
-        "active": {"type": "boolean"},
-        "lifted_at": TIME_OR_NULL,
-        "lifted_by": nullable("string"),
-        "lift_reason": nullable("string"),
-    },
-)
-KEY_FIELDS: Json = {
-    "id": {"type": "integer"},
-    "name": STRING,
-    "role": enum(Role),
-    "prefix": STRING,
-    "created_at": TIME,
-    "created_by": STRING,
-    "revoked_at": TIME_OR_NULL,
-    "revoked_by": nullable("string"),
-}
-
-
 def items_of(name: str) -> Json:
     return obj(["items"], {"items": {"type": "array", "items": ref(name)}})
 
 
 SCHEMAS: Json = {
-    "Problem": obj(
-        ["type", "title", "status", "detail"],
-        {
-            "type": STRING,
-            "title": STRING,
-            "status": {"type": "integer"},
-            "detail": STRING,
-            "errors": {
-                "type": "array",
-                "items": obj(
-                    ["field", "problem"],
-                    {"field": STRING, "problem": STRING, "index": {"type": "integer"}},
-                ),
-            },
-        },
-    ),
     "Event": EVENT,
     "Message": MESSAGE,
     "MessageSummary": MESSAGE_SUMMARY,
@@ -395,28 +333,6 @@ SCHEMAS: Json = {
         },
     ),
     "HoldRequest": obj(["kind", "reason"], {**HOLD_FIELDS, "reason": text(2000)}),
-    "CancelRequest": obj(["reason"], {"reason": text(2000)}),
-    "CancelPendingRequest": obj(
-        ["reason"],
-        {
-            "debtor_ref": text(100),
-            "account_ref": text(100),
-            "campaign": CAMPAIGN,
-            "reason": text(2000),
-            "hold": enum(HOLD_KINDS),
-        },
-    ),
-    "CancelOutcome": obj(
-        ["cancelled", "too_late", "hold_set"],
-        {
-            "cancelled": {"type": "array", "items": STRING},
-            "too_late": {
-                "type": "array",
-                "items": obj(["id", "status"], {"id": STRING, "status": enum(MessageStatus)}),
-            },
-            "hold_set": {"type": "boolean"},
-        },
-    ),
     "HoldLiftRequest": obj(["kind"], HOLD_FIELDS),
     "HoldSet": obj(
         ["created", *_ANSWERED_HOLD, "reason"],
@@ -502,21 +418,6 @@ SCHEMAS: Json = {
             },
         },
     ),
-    "PauseRequest": obj(
-        ["scope", "reason"],
-        {"scope": enum(PAUSE_SCOPES), "target": PAUSE_TARGET, "reason": text(2000)},
-    ),
-    "ResumeRequest": obj(
-        ["scope"],
-        {"scope": enum(PAUSE_SCOPES), "target": PAUSE_TARGET, "reason": text(2000, nullable=True)},
-    ),
-    "Pause": PAUSE,
-    "PauseList": items_of("Pause"),
-    "Resumed": obj(["lifted"], {"lifted": {"type": "array", "items": ref("Pause")}}),
-    "KeyRequest": obj(["name", "role"], {"name": KEY_NAME, "role": enum(Role)}),
-    "Key": obj(list(KEY_FIELDS), KEY_FIELDS),
-    "CreatedKey": obj([*KEY_FIELDS, "secret"], {**KEY_FIELDS, "secret": STRING}),
-    "KeyList": items_of("Key"),
     "AuditReadPage": obj(
         ["items", "next_cursor"],
         {

@@ -7,8 +7,17 @@ problem with its field, and its index in a batch), the OpenAPI document's
 
 from __future__ import annotations
 
+from dispatcher.api.models import cancel, keys, messages, pauses, problem
 from dispatcher.api.models.base import Body, Shown
 from dispatcher.api.models.problems import field_problems
 from dispatcher.api.models.schema import component_schemas
 
-__all__ = ["Body", "Shown", "component_schemas", "field_problems"]
+__all__ = ["DECLARED", "Body", "Shown", "component_schemas", "field_problems"]
+
+# Every body declared here; the document's schemas are these and those they refer to.
+DECLARED = (
+    messages.MessageRequest, messages.BatchRequest, messages.Accepted, messages.BatchAccepted,
+    problem.Problem, cancel.CancelRequest, cancel.CancelPendingRequest, cancel.CancelOutcome,
+    pauses.PauseRequest, pauses.ResumeRequest, pauses.Pause, pauses.PauseList, pauses.Resumed,
+    keys.KeyRequest, keys.Key, keys.CreatedKey, keys.KeyList,
+)  # fmt: skip

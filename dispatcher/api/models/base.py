@@ -25,8 +25,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 __all__ = [
-    "NOT_BLANK", "Body", "Campaign", "Json", "Key", "Ref", "Ref64", "Shown", "Stamp", "Text10",
-    "Time",
+    "NOT_BLANK", "Body", "Campaign", "Json", "Key", "Reason", "Ref", "Ref64", "Shown", "Stamp",
+    "Text10", "Time",
 ]  # fmt: skip
 
 Json = dict[str, Any]
@@ -69,6 +69,8 @@ Ref = Annotated[str, Field(min_length=1, max_length=100, pattern=NOT_BLANK)]
 Ref64 = Annotated[str, Field(min_length=1, max_length=64, pattern=NOT_BLANK)]
 Key = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
 Text10 = Annotated[str, Field(min_length=1, max_length=10, pattern=NOT_BLANK)]
+# Why someone did something, for the log.
+Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=NOT_BLANK)]
 # What a campaign pause or cancel matches.
 Campaign = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")]
 # An ISO 8601 date-time with a UTC offset, between 2000 and 9000; read as UTC.

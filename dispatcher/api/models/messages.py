@@ -25,6 +25,7 @@ from dispatcher.api.models.base import (
     Time,
 )
 from dispatcher.domain import ChannelKind, MessageStatus
+from dispatcher.enqueue import requests as enqueue
 
 __all__ = ["MAX_BATCH", "Accepted", "Address", "BatchAccepted", "BatchRequest", "MessageRequest"]
 
@@ -85,6 +86,17 @@ class MessageRequest(Body):
     send_after: Time | None = None
     valid_until: Time | None = None
     campaign: Annotated[Campaign | None, Field(description="What a campaign pause matches")] = None
+
+    def to_request(self, *, requested_by: str) -> enqueue.MessageRequest:
+        """The enqueue's request (what the Python client sends too)."""
+        return enqueue.MessageRequest(
+            channel=str(self.channel), template=self.template, locale=self.locale,
+            destination=self.destination or "", debtor_ref=self.debtor_ref,
+            address=None if self.address is None else self.address.model_dump(exclude_unset=True),
+            variables=self.variables or {}, account_ref=self.account_ref,
+            idempotency_key=self.idempotency_key, send_after=self.send_after,
+            valid_until=self.valid_until, requested_by=requested_by, campaign=self.campaign,
+        )  # fmt: skip
 
 
 class BatchRequest(Body):

@@ -79,6 +79,8 @@ def _problem(detail: ErrorDetails) -> str:
         return f"unknown {given!r}; known: {ctx['expected']}"
     if kind == "timezone_aware":
         return "needs a UTC offset, e.g. 2026-11-28T09:00:00+08:00"
+    if kind.startswith("date_"):
+        return "must be a date like 2026-11-30"
     if kind.startswith("datetime_"):
         return "must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-28T09:00:00Z"
     return str(detail["msg"])
