@@ -54,8 +54,8 @@ async def seal_statuses(conn: AsyncConnection, message_ids: Sequence[str]) -> di
         .group_by(MessageEvent.message_id)
         .cte("per_message")
     )
-    # The checkpoint that first holds leaf i is the smallest with tree_size > i. No index
-    # on tree_size: one pass over the checkpoints after the page's oldest leaf, merged with
+    # The checkpoint that first holds leaf i is the smallest with tree_size > i. One pass
+    # over the checkpoints after the page's oldest leaf (by the index on tree_size), merged with
     # the page's entries by position; walking down from the newest, the smallest checkpoint
     # number seen so far is the first one that holds the entry (numbers grow with sizes).
     oldest = select(func.min(per_message.c.last_leaf)).scalar_subquery()
