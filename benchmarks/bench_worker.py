@@ -138,7 +138,8 @@ def main() -> None:
     if profile_dir := os.environ.get("BENCH_PROFILE_DIR"):  # where the time goes, per worker
         import cProfile
 
-        profiler = cProfile.Profile()
+        # CPU time, not wall time: on a loaded machine a descheduled process is not busy.
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
         try:
             asyncio.run(run(args))

@@ -30,7 +30,15 @@ from dispatcher.contactlog.transitions import move
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, EventSource, MessageStatus
 from dispatcher.risk_flags.read import active_flags
 
-__all__ = ["COUNTED", "IN_FLIGHT", "DebtorSession", "counted", "debtor_session"]
+__all__ = [
+    "COUNTED",
+    "IN_FLIGHT",
+    "DebtorSession",
+    "counted",
+    "debtor_lock_key",
+    "debtor_session",
+    "window_statements",
+]
 
 # Statuses that mean a contact was attempted: they count toward frequency caps. A message
 # the provider refused (failed) or a rule stopped never reached the debtor and does not.
@@ -144,6 +152,12 @@ class DebtorSession:
         params |= {"debtor_ref": debtor_ref, "since": since}
         row = (await self.conn.execute(query, params)).first()
         return AttemptFact(row.attempted_at, row.result) if row else None
+
+    async def pause_in_force(self, pause_id: int) -> bool:
+        """Whether a deferred message may be parked under the pause (``still_paused``)."""
+        from dispatcher.api.pausestate import still_paused  # the API's room imports this one
+
+        return await still_paused(self.conn, pause_id)
 
     async def move(
         self,
@@ -293,7 +307,8 @@ def _attempts_statement(
     )
 
 
-def _lock_key(debtor_ref: str) -> int:
+def debtor_lock_key(debtor_ref: str) -> int:
+    """The debtor's advisory lock key (PostgreSQL), for every path that takes it."""
     digest = hashlib.blake2b(debtor_ref.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
@@ -315,7 +330,7 @@ async def _open_window(
     lock). The counts stay out: the rules read them in statements of their own, after this
     one, so they see every attempt claimed before the lock was ours.
     """
-    params: dict[str, Any] = {"lock_key": _lock_key(debtor_ref), "debtor_ref": debtor_ref}
+    params: dict[str, Any] = {"lock_key": debtor_lock_key(debtor_ref), "debtor_ref": debtor_ref}
     query = _WINDOW
     if message_id is not None:
         query, params["message_id"] = _WINDOW_WITH_MESSAGE, message_id
@@ -364,3 +379,8 @@ def _window_queries() -> tuple[LateralFromClause, Select[Any], Select[Any], Sele
 
 
 _MESSAGE, _WINDOW, _WINDOW_WITH_MESSAGE, _LOCK = _window_queries()
+
+
+def window_statements() -> tuple[LateralFromClause, Select[Any], Select[Any], Select[Any]]:
+    """The statements of ``_open_window``: the hot path on raw asyncpg runs the same SQL."""
+    return _MESSAGE, _WINDOW, _WINDOW_WITH_MESSAGE, _LOCK

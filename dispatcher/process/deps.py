@@ -28,8 +28,10 @@ from dispatcher.clock import Clock, SystemClock
 from dispatcher.contactlog.approvals import TemplateApprovals
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.store import ContactLog
+from dispatcher.sending.postgres.log import PostgresSendingLog
 from dispatcher.sending.providers import build_channels
 from dispatcher.sending.queue import JobQueue
+from dispatcher.sending.sending_log import SendingLog
 from dispatcher.settings import Settings
 from templates import TemplateCatalog
 
@@ -46,6 +48,12 @@ class Deps:
     queue: JobQueue
     approvals: TemplateApprovals  # refreshes the catalog's approvals from the log
     channels: dict[str, Channel] = field(default_factory=dict)
+    # The pipeline's contact log: raw asyncpg on PostgreSQL, ``log`` itself on SQLite.
+    sending: SendingLog | None = None
+
+    @property
+    def sending_log(self) -> SendingLog:
+        return self.sending if self.sending is not None else self.log
 
     @classmethod
     def build(
@@ -73,6 +81,7 @@ class Deps:
             queue=JobQueue(redis),
             approvals=TemplateApprovals(engine, clock, catalog),
             channels=channels if channels is not None else build_channels(settings),
+            sending=_sending_log(settings, log, clock),
         )
 
     async def aclose(self) -> None:
@@ -82,7 +91,20 @@ class Deps:
             closer = getattr(rule, "aclose", None)  # rules that keep a connection (pauses)
             if closer is not None:
                 await closer()
+        if isinstance(self.sending, PostgresSendingLog):
+            await self.sending.aclose()
         await self.log.engine.dispose()
+
+
+def _sending_log(settings: Settings, log: ContactLog, clock: Clock) -> SendingLog | None:
+    """PostgreSQL: the hot path's own pool, as large as the SQLAlchemy pool can grow."""
+    if log.engine.dialect.name != "postgresql":
+        return None
+    pool: Any = log.engine.pool  # a QueuePool: pool_size + max_overflow connections at most
+    max_size = pool.size() + max(0, pool._max_overflow)
+    return PostgresSendingLog(
+        log, clock, url=settings.effective_database_url, max_size=max_size
+    )
 
 
 def default_rules(settings: Settings, catalog: TemplateCatalog | None = None) -> list[Rule]:

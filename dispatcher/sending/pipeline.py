@@ -24,7 +24,6 @@ from channels.base import AmbiguousChannelError, PermanentChannelError, Transien
 from compliance import Decision, RuleResult, Verdict
 from dispatcher.contactlog.collectors import collector_facts
 from dispatcher.contactlog.models import Collector, Message
-from dispatcher.contactlog.session import DebtorSession
 from dispatcher.domain import PENDING, ChannelKind, ContactResult, EventSource, MessageStatus
 from dispatcher.metrics import (
     record_claim,
@@ -36,6 +35,7 @@ from dispatcher.metrics import (
 from dispatcher.process.deps import Deps
 from dispatcher.sending.crashes import record_crash
 from dispatcher.sending.outgoing import outgoing_for
+from dispatcher.sending.sending_log import DecisionWindow
 from dispatcher.sending.subject import RenderOutcome, render_message, subject_for
 from dispatcher.sending.waiting import debtor_turn, parking_pause
 from templates import Rendered
@@ -70,7 +70,7 @@ async def process_message(ctx: dict[str, Any], message_id: str) -> str:
 class Pipeline:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.log = deps.log
+        self.log = deps.sending_log
 
     async def run(self, message_id: str) -> str:
         message = await self.log.get(message_id)
@@ -111,7 +111,7 @@ class Pipeline:
 
     async def _record(
         self,
-        session: DebtorSession,
+        session: DecisionWindow,
         message: Message,
         rendered: Rendered | None,
         verdict: Verdict,

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from compliance import CheckSubject, CollectorFact
+from compliance import CheckSubject, CollectorFact, ContactFacts
 from compliance.applicable import applicable_packs
 from compliance.hours.zones import UnknownLocation
 from compliance.packs import PackError
 from dispatcher.calls_and_visits.visit_minutes import planned_minutes
 from dispatcher.contactlog.models import Debtor, Message
-from dispatcher.contactlog.session import DebtorSession
 from dispatcher.debtors.contact_data import subject_fields
 from dispatcher.sending.outgoing import visit_time
 from templates import Rendered, TemplateCatalog, TemplateError
@@ -43,7 +42,7 @@ def render_message(catalog: TemplateCatalog, message: Message) -> RenderOutcome:
 def subject_for(
     message: Message,
     render: RenderOutcome,
-    facts: DebtorSession,
+    facts: ContactFacts,
     debtor: Debtor | None,
     *,
     now: datetime,

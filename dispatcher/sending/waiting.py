@@ -8,8 +8,7 @@ import weakref
 
 from compliance import Verdict
 from compliance.rules.pause import PauseRule
-from dispatcher.api.pausestate import still_paused
-from dispatcher.contactlog.session import DebtorSession
+from dispatcher.sending.sending_log import DecisionWindow
 
 __all__ = ["debtor_turn", "parking_pause"]
 
@@ -33,7 +32,7 @@ _DEBTOR_TURNS: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = (
 )
 
 
-async def parking_pause(session: DebtorSession, verdict: Verdict) -> int | None:
+async def parking_pause(session: DecisionWindow, verdict: Verdict) -> int | None:
     """The pause to park a deferred message under: the first of those deferring it, when
     the pause rule decides the deferral and that pause is still in force."""
     deciding = verdict.deciding
@@ -43,4 +42,4 @@ async def parking_pause(session: DebtorSession, verdict: Verdict) -> int | None:
     if not pauses:
         return None
     pause_id = int(pauses[0]["id"])
-    return pause_id if await still_paused(session.conn, pause_id) else None
+    return pause_id if await session.pause_in_force(pause_id) else None

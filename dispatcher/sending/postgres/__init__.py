@@ -1,0 +1,1 @@
+"""The send path's contact log on PostgreSQL, on raw asyncpg (SQLite keeps ``ContactLog``)."""

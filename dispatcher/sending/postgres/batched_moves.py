@@ -1,0 +1,146 @@
+"""Outcomes of concurrently running jobs, written together: one statement and one commit.
+
+A job that has heard from its provider moves its message on (``sending → sent``, a
+retry, ``unknown``, ``failed``). Moves of the same shape (expected and new status,
+source, changed columns) that arrive while one is being written wait and go in the next
+statement, in message-id order (row locks are taken in key order). Nothing waits for a
+timer: alone, a move is written at once; under load, each statement carries what came
+in during the previous one's round trip.
+
+Each move is still a compare-and-set with its event: a message that moved on meanwhile
+(a callback came first) is left alone and answered False, as ``move`` answers. A failed
+statement fails every move in it: those messages stay ``sending``, which the sweep
+settles by asking the provider, never by sending again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from sqlalchemy.dialects import postgresql
+
+from dispatcher.contactlog.digests import change_digests
+from dispatcher.contactlog.models import Message
+from dispatcher.domain import EventSource, MessageStatus
+from dispatcher.sending.postgres.statements import JSON_COLUMNS
+
+__all__ = ["BatchedMoves"]
+
+# Moves written in one statement at most; more wait for the next.
+MAX_BATCH = 200
+
+_Shape = tuple[frozenset[str], str, str, tuple[str, ...]]  # expect, to, source, changed
+
+
+@dataclass
+class _Pending:
+    rows: list[tuple[str, datetime, dict[str, Any], tuple[Any, ...]]] = field(default_factory=list)
+    answers: list[asyncio.Future[bool]] = field(default_factory=list)
+
+
+class BatchedMoves:
+    def __init__(self, pool: Callable[[], Awaitable[asyncpg.Pool]]) -> None:
+        self._pool = pool
+        self._waiting: dict[_Shape, _Pending] = {}
+        self._writing: set[_Shape] = set()
+        self._writers: set[asyncio.Task[None]] = set()  # held until done (the loop holds weakly)
+        self.statements = 0  # written so far (what batching saved is moves - statements)
+
+    @staticmethod
+    def batches(changes: dict[str, Any]) -> bool:
+        """Whether a move with these changes can go in a batch (a None written to a JSON
+        column must be JSON null, which the arrays here cannot say: those go alone)."""
+        return not any(c in JSON_COLUMNS and v is None for c, v in changes.items())
+
+    async def move(
+        self,
+        message_id: str,
+        *,
+        expect: Iterable[MessageStatus],
+        to: MessageStatus,
+        source: EventSource,
+        detail: dict[str, Any],
+        at: datetime,
+        changes: dict[str, Any],
+    ) -> bool:
+        changed = tuple(sorted(changes))
+        shape = (frozenset(str(e) for e in expect), str(to), str(source), changed)
+        pending = self._waiting.setdefault(shape, _Pending())
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        detail = {**detail, **change_digests(changes)}  # sealed with the event
+        pending.rows.append((message_id, at, detail, tuple(changes[c] for c in changed)))
+        pending.answers.append(answer)
+        if shape not in self._writing:
+            self._writing.add(shape)
+            writer = asyncio.get_running_loop().create_task(self._write(shape))
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
+        return await asyncio.shield(answer)
+
+    async def _write(self, shape: _Shape) -> None:
+        try:
+            while pending := self._waiting.pop(shape, None):
+                rows, answers = pending.rows, pending.answers
+                if len(rows) > MAX_BATCH:  # the rest go next
+                    self._waiting[shape] = _Pending(rows[MAX_BATCH:], answers[MAX_BATCH:])
+                    rows, answers = rows[:MAX_BATCH], answers[:MAX_BATCH]
+                try:
+                    moved = await self._statement(shape, rows)
+                except BaseException as exc:
+                    for answer in answers:
+                        if not answer.done():
+                            answer.set_exception(exc)
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                for (message_id, *_), answer in zip(rows, answers, strict=True):
+                    if not answer.done():
+                        answer.set_result(message_id in moved)
+        finally:
+            self._writing.discard(shape)
+
+    async def _statement(
+        self, shape: _Shape, rows: list[tuple[str, datetime, dict[str, Any], tuple[Any, ...]]]
+    ) -> set[str]:
+        expect, to, source, changed = shape
+        rows = sorted(rows, key=lambda r: r[0])  # row locks in key order
+        columns: list[list[Any]] = [[r[0] for r in rows], [r[1] for r in rows],
+                                    [r[2] for r in rows]]  # fmt: skip
+        columns += [[r[3][i] for r in rows] for i in range(len(changed))]
+        pool = await self._pool()
+        self.statements += 1
+        async with pool.acquire() as conn:
+            found = await conn.fetch(_batch_sql(changed), *columns, to, sorted(expect), source)
+        return {r[0] for r in found}
+
+
+@functools.lru_cache(maxsize=64)
+def _batch_sql(changed: tuple[str, ...]) -> str:
+    """$1 ids, $2 times, $3 details, then one array per changed column; after them the new
+    status, the expected statuses and the source."""
+    arrays = ["$1::varchar[]", "$2::timestamptz[]", "$3::jsonb[]"]
+    arrays += [f"${4 + i}::{_array_type(c)}" for i, c in enumerate(changed)]
+    to, expect, source = (f"${len(arrays) + n}" for n in (1, 2, 3))
+    names = ", ".join(("id", "at", "detail", *changed))
+    sets = ", ".join([f"status = {to}", "updated_at = i.at", *(f"{c} = i.{c}" for c in changed)])
+    return (
+        f"WITH input AS (SELECT * FROM unnest({', '.join(arrays)}) AS i({names})), "
+        f"moved AS (UPDATE messages m SET {sets} FROM input i "
+        f"WHERE m.id = i.id AND m.status = ANY({expect}::varchar[]) "
+        "RETURNING m.id, i.at, i.detail) "
+        "INSERT INTO message_events (message_id, at, source, status, detail) "
+        f"SELECT id, at, {source}, {to}, detail FROM moved RETURNING message_id"
+    )
+
+
+def _array_type(column: str) -> str:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    sql_type = Message.__table__.c[column].type.dialect_impl(dialect).compile(dialect=dialect)
+    return re.sub(r"\(\d+\)", "", sql_type) + "[]"

@@ -1,0 +1,49 @@
+"""The hot path's own asyncpg pool: JSON decoded as SQLAlchemy's JSON type does, no reset query.
+
+asyncpg's ``Pool.release`` runs ``Connection.reset()`` by default — a round trip per
+release (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``). The hot path
+sets no session state: its locks are transaction-scoped and end with the transaction,
+which asyncpg still rolls back on release if one were left open. So the reset is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+__all__ = ["connect_pool", "driver_dsn"]
+
+# json.dumps, as SQLAlchemy's JSON type serialises (a None value is SQL NULL here: the
+# statements write JSON null themselves where SQLAlchemy would, see ``move_sql``).
+_encode_json = json.JSONEncoder().encode
+
+
+def driver_dsn(url: str) -> str:
+    """``postgresql+asyncpg://…`` as asyncpg takes it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _json_codecs(conn: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name, encoder=_encode_json, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+async def _no_reset(_conn: asyncpg.Connection) -> None:
+    return None
+
+
+async def connect_pool(url: str, *, max_size: int) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        driver_dsn(url),
+        min_size=1,
+        max_size=max_size,
+        init=_json_codecs,
+        reset=_no_reset,
+        # A pooled connection idle this long is closed: one killed with a database restart
+        # is not handed out days later (a killed one in use fails its job, which runs again).
+        max_inactive_connection_lifetime=60.0,
+    )

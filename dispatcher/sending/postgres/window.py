@@ -1,0 +1,208 @@
+"""A debtor's decision window on raw asyncpg: the same lock, reads and claim as
+``contactlog.session.DebtorSession``, at a tenth of the CPU per statement.
+
+The window is opened as ``_open_window`` opens it (the same compiled statement: try the
+debtor's lock and read the debtor, the message ``FOR NO KEY UPDATE`` and the holds in one
+round trip; wait and read again only if the lock was held). Counts, risk flags and
+collectors are read in statements of their own after it, so they see every attempt
+claimed before the lock was ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from compliance import AttemptCount, AttemptFact, HoldFact
+from compliance.rules.risk_flags import RiskFlagFact
+from dispatcher.contactlog.digests import change_digests
+from dispatcher.contactlog.holds import pick_holds
+from dispatcher.contactlog.models import Collector, Debtor, Message
+from dispatcher.contactlog.session import debtor_lock_key
+from dispatcher.domain import EventSource, MessageStatus
+from dispatcher.risk_flags.read import RiskFlagEventRow, flag_states
+from dispatcher.sending.postgres import statements as sql
+
+__all__ = ["PostgresWindow", "decision_window", "move"]
+
+_DEBTOR_AT = slice(1, 1 + len(sql.DEBTOR_COLUMNS))
+_MESSAGE_AT = slice(_DEBTOR_AT.stop, _DEBTOR_AT.stop + len(sql.MESSAGE_COLUMNS))
+
+
+@asynccontextmanager
+async def decision_window(
+    pool: asyncpg.Pool, debtor_ref: str, *, message_id: str
+) -> AsyncIterator[PostgresWindow]:
+    """The debtor's transaction, its lock held, with the message read (and locked)."""
+    async with pool.acquire() as conn, conn.transaction():
+        params = {"lock_key": debtor_lock_key(debtor_ref), "debtor_ref": debtor_ref,
+                  "message_id": message_id}  # fmt: skip
+        args = sql.WINDOW_WITH_MESSAGE.args(params)
+        row = await conn.fetchrow(sql.WINDOW_WITH_MESSAGE.sql, *args)
+        assert row is not None
+        if not row[0]:  # held by another worker: wait for it, then read with a new snapshot
+            await conn.execute(sql.LOCK.sql, *sql.LOCK.args(params))
+            row = await conn.fetchrow(sql.WINDOW_WITH_MESSAGE.sql, *args)
+            assert row is not None
+        yield PostgresWindow(conn, row)
+
+
+class PostgresWindow:
+    """The contact log as the rules see it (``compliance.ContactFacts``), plus the claim."""
+
+    def __init__(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+        self.conn = conn
+        found = tuple(row)
+        debtor = found[_DEBTOR_AT]
+        self.debtor = Debtor(**dict(zip(sql.DEBTOR_COLUMNS, debtor, strict=True))) \
+            if debtor[0] is not None else None  # fmt: skip
+        message = found[_MESSAGE_AT]
+        self._message = Message(**dict(zip(sql.MESSAGE_COLUMNS, message, strict=True))) \
+            if message[0] is not None else None  # fmt: skip
+        self._holds: list[dict[str, Any]] = found[-1] or []
+
+    async def message(self, message_id: str) -> Message | None:
+        if self._message is not None and self._message.id == message_id:
+            found, self._message = self._message, None  # answers once: we may move it next
+            return found
+        row = await self.conn.fetchrow(sql.GET_MESSAGE, message_id)
+        return message_of(row)
+
+    async def collectors(self, ids: Iterable[str]) -> dict[str, Collector]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        rows = await self.conn.fetch(sql.COLLECTORS, wanted)
+        return {
+            row["collector_id"]: Collector(**dict(zip(sql.COLLECTOR_COLUMNS, row, strict=True)))
+            for row in rows
+        }
+
+    async def active_holds(
+        self, *, debtor_ref: str, destination: str, channel: str
+    ) -> list[HoldFact]:
+        # The window read every active hold of the debtor and of the message's destination;
+        # the rules ask about exactly those (the message's debtor and destination).
+        assert self.debtor is None or self.debtor.debtor_ref == debtor_ref
+        return pick_holds(self._holds, debtor_ref=debtor_ref, destination=destination,
+                          channel=channel)  # fmt: skip
+
+    async def risk_flags(self, *, debtor_ref: str) -> list[RiskFlagFact]:
+        rows = await self.conn.fetch(sql.FLAG_EVENTS, debtor_ref)
+        events = [RiskFlagEventRow(**dict(row.items())) for row in rows]
+        return [state.fact() for state in flag_states(events)]
+
+    async def count_attempts(
+        self,
+        *,
+        debtor_ref: str,
+        counts: frozenset[str],
+        since: datetime,
+        account_ref: str | None = None,
+        destination: str | None = None,
+        destinations: tuple[str, ...] | None = None,
+        excluding: tuple[str, ...] = (),
+    ) -> AttemptCount:
+        """``DebtorSession.count_attempts``, the same condition (see ``statements``)."""
+        query = sql.attempts_sql(
+            "count", counts, account_ref is not None, destination is not None,
+            None if destinations is None else bool(destinations), bool(excluding),
+        )  # fmt: skip
+        if query is None:
+            return AttemptCount(0, None)
+        args = _scope(debtor_ref, since, account_ref, destination, destinations, excluding)
+        count, oldest = await self.conn.fetchrow(query, *args) or (0, None)
+        return AttemptCount(int(count), oldest)
+
+    async def latest_attempt(
+        self,
+        *,
+        debtor_ref: str,
+        counts: frozenset[str],
+        since: datetime,
+        account_ref: str | None = None,
+        destination: str | None = None,
+    ) -> AttemptFact | None:
+        query = sql.attempts_sql(
+            "latest", counts, account_ref is not None, destination is not None, None, False
+        )
+        if query is None:
+            return None
+        row = await self.conn.fetchrow(
+            query, *_scope(debtor_ref, since, account_ref, destination, None, ())
+        )
+        return AttemptFact(row[0], row[1]) if row else None
+
+    async def pause_in_force(self, pause_id: int) -> bool:
+        found: int | None = await self.conn.fetchval(sql.PAUSE_IN_FORCE, pause_id)
+        return found is not None
+
+    async def move(
+        self,
+        message_id: str,
+        *,
+        expect: Iterable[MessageStatus],
+        to: MessageStatus,
+        detail: dict[str, Any],
+        at: datetime,
+        log_event: bool = True,
+        **changes: Any,
+    ) -> bool:
+        return await move(
+            self.conn, message_id, expect=expect, to=to, source=EventSource.WORKER,
+            detail=detail, at=at, changes=changes, log_event=log_event,
+        )  # fmt: skip
+
+
+def message_of(row: asyncpg.Record | None) -> Message | None:
+    return Message(**dict(zip(sql.MESSAGE_COLUMNS, row, strict=True))) if row else None
+
+
+def _scope(
+    debtor_ref: str,
+    since: datetime,
+    account_ref: str | None,
+    destination: str | None,
+    destinations: tuple[str, ...] | None,
+    excluding: tuple[str, ...],
+) -> list[Any]:
+    """The count's parameters in ``attempts_sql``'s order."""
+    args: list[Any] = [debtor_ref, since]
+    if account_ref is not None:
+        args.append(account_ref)
+    if destination is not None:
+        args.append(destination)
+    if destinations:
+        args.append(list(destinations))
+    if excluding:
+        args.append(list(excluding))
+    return args
+
+
+async def move(
+    conn: asyncpg.Connection,
+    message_id: str,
+    *,
+    expect: Iterable[MessageStatus],
+    to: MessageStatus,
+    source: EventSource,
+    detail: dict[str, Any],
+    at: datetime,
+    changes: dict[str, Any],
+    log_event: bool = True,
+) -> bool:
+    """``contactlog.transitions.move`` on raw asyncpg: the same statement, the same event."""
+    detail = {**detail, **change_digests(changes)}  # sealed with the event
+    changed = tuple(sorted(changes))
+    json_null = frozenset(c for c in changed if c in sql.JSON_COLUMNS and changes[c] is None)
+    query = sql.move_sql(changed, json_null, log_event=log_event)
+    args: list[Any] = [message_id, [str(e) for e in expect], str(to), at]
+    if log_event:
+        args += [str(source), detail]  # JSON-encoded by the pool's codec
+    args += [changes[c] for c in changed if c not in json_null]
+    status: str = await conn.execute(query, *args)  # "INSERT 0 1", "UPDATE 0"
+    return status.rsplit(" ", 1)[-1] == "1"
