@@ -169,17 +169,15 @@ async def book_figures(
         balance[currency] += amount
         if is_overdue:
             overdue[currency] += amount
+    # From the period's payments (by their day's index) to their accounts, not the reverse.
+    paid_in_period = and_(
+        Payment.debtor_ref == Account.debtor_ref,
+        Payment.account_ref == Account.account_ref,
+        Payment.paid_on >= wanted.start,
+        Payment.paid_on <= wanted.end,
+    )
     paying = _on_the_book(
-        select(Account.debtor_ref, Account.account_ref).where(
-            select(Payment.id)
-            .where(
-                Payment.debtor_ref == Account.debtor_ref,
-                Payment.account_ref == Account.account_ref,
-                Payment.paid_on >= wanted.start,
-                Payment.paid_on <= wanted.end,
-            )
-            .exists()
-        ),
+        select(Account.debtor_ref, Account.account_ref).join(Payment, paid_in_period).distinct(),
         wanted,
         collectors,
     ).subquery()
