@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from aiohttp import web
 
 from compliance import CollectorFact
 from compliance.rules.collectors import credential_problem
 from dispatcher.api.auth import allow
-from dispatcher.api.bodies import Fields, read_json
+from dispatcher.api.bodies import read_body
 from dispatcher.api.context import Api
+from dispatcher.api.models import collectors as bodies
+from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.contactlog.models import Collector
@@ -42,31 +43,21 @@ MAX_ID = 100
 @allow(Role.ADMIN)
 async def put_collector(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     collector_id = collector_id_of(request, missing=422)
-    fields = Fields(await read_json(request), what="a collector")
-    name = fields.text("name", max_length=200)
-    phone = fields.text("phone", max_length=200)
-    team = fields.text("team", max_length=100, required=False)
-    trained_on = _date(fields, "trained_on")
-    credential_expires = _date(fields, "credential_expires")
-    active = fields.value("active", required=False)
-    if active is not None and not isinstance(active, bool):
-        fields.fail("active", "must be true or false")
-    fields.finish()
-    assert name is not None and phone is not None
+    body = await read_body(request, bodies.CollectorRequest)
     await api.deps.log.collectors.upsert(
-        collector_id, name=name, phone=phone, team=team, trained_on=trained_on,
-        credential_expires=credential_expires, active=active is not False,
+        collector_id, name=body.name, phone=body.phone, team=body.team,
+        trained_on=body.trained_on, credential_expires=body.credential_expires,
+        active=body.active is not False,
     )  # fmt: skip
     stored = await api.deps.log.collectors.get(collector_id)
     assert stored is not None
-    return web.json_response(collector_json(stored))
+    return shown(collector_json(stored))
 
 
 @allow(Role.ADMIN)
 async def list_collectors(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
-    return web.json_response(
-        {"items": [collector_json(c) for c in await api.deps.log.collectors.all()]}
-    )
+    everyone = await api.deps.log.collectors.all()
+    return shown(bodies.CollectorList(items=[collector_json(c) for c in everyone]))
 
 
 @allow(Role.ADMIN)
@@ -75,7 +66,7 @@ async def get_collector(request: web.Request, api: Api, key: KeyRecord) -> web.R
     found = await api.deps.log.collectors.get(collector_id)
     if found is None:
         raise Problem(404, f"no collector {collector_id!r}")
-    return web.json_response(collector_json(found))
+    return shown(collector_json(found))
 
 
 def collector_id_of(request: web.Request, *, missing: int) -> str:
@@ -110,32 +101,8 @@ async def credential_problems(
     return problems
 
 
-def collector_json(collector: Collector) -> dict[str, Any]:
-    return {
-        "collector_id": collector.collector_id,
-        "name": collector.name,
-        "phone": collector.phone,
-        "team": collector.team,
-        "trained_on": _iso(collector.trained_on),
-        "credential_expires": _iso(collector.credential_expires),
-        "active": collector.active,
-        "updated_at": collector.updated_at.isoformat(),
-    }
-
-
-def _date(fields: Fields, name: str) -> date | None:
-    value = fields.text(name, max_length=10, required=False)
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fields.fail(name, "must be a date like 2026-11-30")
-        return None
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+def collector_json(collector: Collector) -> bodies.Collector:
+    return bodies.Collector.model_validate(collector, from_attributes=True)
 
 
 def _storable(text: str) -> bool:

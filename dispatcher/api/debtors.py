@@ -15,32 +15,29 @@ is already active changes nothing (200 instead of 201).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any, TypeVar
 
 from aiohttp import web
 
-from compliance.rules import HOLD_KINDS
 from dispatcher.api.auth import PEOPLE, allow
-from dispatcher.api.bodies import Fields, Query, read_json
+from dispatcher.api.bodies import Fields, Query, read_body, read_json
 from dispatcher.api.context import Api
+from dispatcher.api.models import accounts
+from dispatcher.api.models import holds as hold_bodies
+from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
 from dispatcher.api.views import debtor_contact_json
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.debtors.phones import e164
 from dispatcher.debtors.record import COUNTRY, LOCALE, REGION, checked_debtor
-from dispatcher.domain import ChannelKind
-from dispatcher.errors import InvalidRequest
+from dispatcher.errors import FieldProblem, InvalidRequest
 from dispatcher.preferences import PREFERENCE_FIELDS, read_preferences
 
 __all__ = ["get_preferences", "lift_hold", "list_holds", "put_account", "put_debtor", "set_hold"]
 
 DEBTOR_REF_MAX = 100
 T = TypeVar("T")
-AMOUNT = re.compile(r"-?[0-9]{1,16}(\.[0-9]{1,2})?")
-CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @allow(Role.STRATEGY, Role.COMPLIANCE)
@@ -104,42 +101,33 @@ async def get_preferences(request: web.Request, api: Api, key: KeyRecord) -> web
 async def put_account(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     debtor_ref = request.match_info["debtor_ref"]
     account_ref = request.match_info["account_ref"]
-    fields = Fields(await read_json(request), what="an account")
-    _check_ref(debtor_ref, "debtor_ref", fields)
-    _check_ref(account_ref, "account_ref", fields)
-    amount = fields.pattern("amount", AMOUNT, hint="a decimal string like 3250.00")
-    currency = fields.pattern("currency", CURRENCY, hint="an ISO 4217 code like USD")
-    days_overdue = fields.value("days_overdue", required=True)
-    fields.finish()
+    refs = [_ref_problem(debtor_ref, "debtor_ref"), _ref_problem(account_ref, "account_ref")]
+    if any(refs):
+        raise Problem.invalid([p for p in refs if p is not None])
+    body = await read_body(request, accounts.AccountRequest)
     stored = await api.deps.log.upsert_account(
-        debtor_ref, account_ref, amount=str(amount), currency=str(currency),
-        days_overdue=days_overdue,
+        debtor_ref, account_ref, amount=body.amount, currency=body.currency,
+        days_overdue=body.days_overdue,
     )  # fmt: skip
-    return web.json_response(
-        {**stored, "amount": str(stored["amount"]), "updated_at": stored["updated_at"].isoformat()}
-    )
+    return shown(accounts.Account(**stored))
 
 
 @allow(Role.COMPLIANCE)
 async def set_hold(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
-    fields = Fields(await read_json(request), what="a hold")
-    target = _hold_target(fields)
-    reason = fields.text("reason", max_length=2000)
-    fields.finish()
-    assert reason is not None
-    created = await api.deps.log.add_hold(**target, set_by=key.label, source="api", reason=reason)
-    return web.json_response(
-        {"created": created, **target, "reason": reason}, status=201 if created else 200
+    body = await read_body(request, hold_bodies.HoldRequest)
+    target = _hold_target(body)
+    created = await api.deps.log.add_hold(
+        **target, set_by=key.label, source="api", reason=body.reason
     )
+    answer = hold_bodies.HoldSet(created=created, **target, reason=body.reason)
+    return shown(answer, status=201 if created else 200)
 
 
 @allow(Role.COMPLIANCE)
 async def lift_hold(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
-    fields = Fields(await read_json(request), what="a hold")
-    target = _hold_target(fields)
-    fields.finish()
+    target = _hold_target(await read_body(request, hold_bodies.HoldLiftRequest))
     lifted = await api.deps.log.lift_hold(**target, lifted_by=key.label)
-    return web.json_response({"lifted": lifted, **target})
+    return shown(hold_bodies.HoldLifted(lifted=lifted, **target))
 
 
 @allow(Role.COMPLIANCE)
@@ -158,12 +146,20 @@ async def list_holds(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
         reader=key.label, action="holds.list", debtor_ref=debtor_ref, rows=len(holds),
         filters={"debtor_ref": debtor_ref, "destination": destination, "active": active_only},
     )  # fmt: skip
-    return web.json_response({"items": [_hold_json(asdict(h)) for h in holds]})
+    items = [hold_bodies.Hold.model_validate(h, from_attributes=True) for h in holds]
+    return shown(hold_bodies.HoldList(items=items))
 
 
 def _check_ref(ref: str, name: str, fields: Fields) -> None:
+    problem = _ref_problem(ref, name)
+    if problem is not None:
+        fields.fail(problem.field, problem.problem)
+
+
+def _ref_problem(ref: str, name: str) -> FieldProblem | None:
     if not ref.strip() or len(ref) > DEBTOR_REF_MAX or "\x00" in ref:
-        fields.fail(name, f"must be 1 to {DEBTOR_REF_MAX} characters")
+        return FieldProblem(name, f"must be 1 to {DEBTOR_REF_MAX} characters")
+    return None
 
 
 def _checked(fields: Fields, check: Callable[[], T]) -> T | None:
@@ -176,16 +172,16 @@ def _checked(fields: Fields, check: Callable[[], T]) -> T | None:
         return None
 
 
-def _hold_target(fields: Fields) -> dict[str, Any]:
-    kind = fields.choice("kind", tuple(HOLD_KINDS))
-    debtor_ref = fields.text("debtor_ref", max_length=DEBTOR_REF_MAX, required=False)
-    destination = _destination(
-        fields.text("destination", max_length=64, required=False), fields.fail
-    )
-    channel = fields.choice("channel", tuple(ChannelKind), required=False)
-    if debtor_ref is None and destination is None and not fields.problems:
-        fields.fail("debtor_ref", "a hold needs a debtor_ref, a destination or both")
-    return {"kind": kind, "debtor_ref": debtor_ref, "destination": destination, "channel": channel}
+def _hold_target(body: hold_bodies.HoldLiftRequest) -> dict[str, Any]:
+    problems: list[FieldProblem] = []
+    destination = _destination(body.destination, lambda f, p: problems.append(FieldProblem(f, p)))
+    if problems:
+        raise Problem.invalid(problems)
+    if body.debtor_ref is None and destination is None:
+        raise Problem.field("debtor_ref", "a hold needs a debtor_ref, a destination or both")
+    channel = None if body.channel is None else str(body.channel)
+    return {"kind": body.kind, "debtor_ref": body.debtor_ref, "destination": destination,
+            "channel": channel}  # fmt: skip
 
 
 def _destination(raw: str | None, fail: Any) -> str | None:
@@ -196,7 +192,3 @@ def _destination(raw: str | None, fail: Any) -> str | None:
     except InvalidRequest as exc:
         fail("destination", f"{exc.problems[0].problem} (give it in E.164, with '+')")
         return None
-
-
-def _hold_json(hold: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in hold.items()}

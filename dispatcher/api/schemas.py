@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from compliance.packs import PHONE_TYPES
-from compliance.rules import HOLD_KINDS
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, MessageStatus
 from dispatcher.i18n.locales import LOCALES
 from dispatcher.preferences.fields import MAX_TIMES, PLACE_HOLDS
@@ -192,47 +191,6 @@ MESSAGE = obj(
 )
 MESSAGE_SUMMARY = obj(list(_MESSAGE_FIELDS), _MESSAGE_FIELDS)
 
-HOLD_FIELDS: Json = {
-    "kind": enum(HOLD_KINDS),
-    "debtor_ref": text(100, nullable=True),
-    "destination": text(64, nullable=True),
-    "channel": enum(ChannelKind, null=True),
-}
-HOLD = obj(
-    [
-        "id",
-        "kind",
-        "channel",
-        "destination",
-        "debtor_ref",
-        "set_by",
-        "source",
-        "reason",
-        "created_at",
-        "lifted_at",
-        "lifted_by",
-    ],
-    {
-        "id": {"type": "integer"},
-        "kind": STRING,
-        "channel": nullable("string"),
-        "destination": nullable("string"),
-        "debtor_ref": nullable("string"),
-        "set_by": STRING,
-        "source": STRING,
-        "reason": STRING,
-        "created_at": TIME,
-        "lifted_at": TIME_OR_NULL,
-        "lifted_by": nullable("string"),
-    },
-)
-_ANSWERED_HOLD: Json = {
-    "kind": STRING,
-    "debtor_ref": nullable("string"),
-    "destination": nullable("string"),
-    "channel": nullable("string"),
-}
-
 def items_of(name: str) -> Json:
     return obj(["items"], {"items": {"type": "array", "items": ref(name)}})
 
@@ -309,40 +267,6 @@ SCHEMAS: Json = {
             },
         },
     ),
-    "AccountRequest": obj(
-        ["amount", "currency", "days_overdue"],
-        {
-            "amount": {
-                "type": "string",
-                "pattern": "^-?[0-9]{1,16}(\\.[0-9]{1,2})?$",
-                "description": "Exact decimal, e.g. 3250.00",
-            },
-            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-            "days_overdue": {"type": "integer", "minimum": 0, "maximum": 36500},
-        },
-    ),
-    "Account": obj(
-        ["debtor_ref", "account_ref", "amount", "currency", "days_overdue", "updated_at"],
-        {
-            "debtor_ref": STRING,
-            "account_ref": STRING,
-            "amount": STRING,
-            "currency": STRING,
-            "days_overdue": {"type": "integer"},
-            "updated_at": TIME,
-        },
-    ),
-    "HoldRequest": obj(["kind", "reason"], {**HOLD_FIELDS, "reason": text(2000)}),
-    "HoldLiftRequest": obj(["kind"], HOLD_FIELDS),
-    "HoldSet": obj(
-        ["created", *_ANSWERED_HOLD, "reason"],
-        {"created": {"type": "boolean"}, **_ANSWERED_HOLD, "reason": STRING},
-    ),
-    "HoldLifted": obj(
-        ["lifted", *_ANSWERED_HOLD], {"lifted": {"type": "integer"}, **_ANSWERED_HOLD}
-    ),
-    "Hold": HOLD,
-    "HoldList": items_of("Hold"),
     "Template": obj(
         ["channel", "name", "locale", "version", "required_variables", "approval"],
         {
@@ -451,16 +375,6 @@ SCHEMAS: Json = {
 
 # Collectors, calls and visits (dispatcher/api/collectors.py, calls.py, visits.py).
 DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
-_COLLECTOR_FIELDS: Json = {
-    "collector_id": STRING,
-    "name": STRING,
-    "phone": STRING,
-    "team": nullable("string"),
-    "trained_on": nullable("string", format="date"),
-    "credential_expires": nullable("string", format="date"),
-    "active": {"type": "boolean"},
-    "updated_at": TIME,
-}
 _CALL_FIELDS: Json = {
     "id": STRING,
     "debtor_ref": STRING,
@@ -476,19 +390,6 @@ _CALL_FIELDS: Json = {
 }
 COLLECTOR_IDS = {"type": "array", "minItems": 2, "maxItems": 10, "items": text(100)}
 SCHEMAS |= {
-    "CollectorRequest": obj(
-        ["name", "phone"],
-        {
-            "name": text(200),
-            "phone": {**text(200), "description": "E.164, or a sip: address"},
-            "team": text(100, nullable=True),
-            "trained_on": {**DATE_OR_NULL, "description": "Training passed on this date"},
-            "credential_expires": {**DATE_OR_NULL, "description": "Valid through this date"},
-            "active": nullable("boolean", description="Default true"),
-        },
-    ),
-    "Collector": obj(list(_COLLECTOR_FIELDS), _COLLECTOR_FIELDS),
-    "CollectorList": items_of("Collector"),
     "CallRequest": obj(
         ["debtor_ref", "destination"],
         {

@@ -7,7 +7,16 @@ problem with its field, and its index in a batch), the OpenAPI document's
 
 from __future__ import annotations
 
-from dispatcher.api.models import cancel, keys, messages, pauses, problem
+from dispatcher.api.models import (
+    accounts,
+    cancel,
+    collectors,
+    holds,
+    keys,
+    messages,
+    pauses,
+    problem,
+)  # fmt: skip
 from dispatcher.api.models.base import Body, Shown
 from dispatcher.api.models.problems import field_problems
 from dispatcher.api.models.schema import component_schemas
@@ -19,5 +28,8 @@ DECLARED = (
     messages.MessageRequest, messages.BatchRequest, messages.Accepted, messages.BatchAccepted,
     problem.Problem, cancel.CancelRequest, cancel.CancelPendingRequest, cancel.CancelOutcome,
     pauses.PauseRequest, pauses.ResumeRequest, pauses.Pause, pauses.PauseList, pauses.Resumed,
-    keys.KeyRequest, keys.Key, keys.CreatedKey, keys.KeyList,
+    keys.KeyRequest, keys.Key, keys.CreatedKey, keys.KeyList, accounts.AccountRequest,
+    accounts.Account, holds.HoldRequest, holds.HoldLiftRequest, holds.HoldSet,
+    holds.HoldLifted, holds.Hold, holds.HoldList, collectors.CollectorRequest,
+    collectors.Collector, collectors.CollectorList,
 )  # fmt: skip
