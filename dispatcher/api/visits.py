@@ -18,7 +18,6 @@ from aiohttp import web
 from dispatcher.api.auth import allow
 from dispatcher.api.bodies import Fields, read_json
 from dispatcher.api.calls import accepted_json, message_id_of
-from dispatcher.api.collectors import credential_problems
 from dispatcher.api.context import Api
 from dispatcher.api.problems import Problem
 from dispatcher.calls_and_visits.dispositions import NotOnTheCall, OutcomeConflict
@@ -50,11 +49,6 @@ async def plan_visit(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
     fields.finish()
     assert debtor_ref and visit_at and collector_ids is not None
     named = list(dict.fromkeys(collector_ids))
-    problems = await credential_problems(
-        api, [(f"collector_ids[{i}]", c) for i, c in enumerate(collector_ids)]
-    )
-    if problems:
-        raise Problem.invalid(problems)
     visit = await visit_request(
         api.deps.log, debtor_ref=debtor_ref, address=address, visit_at=visit_at,
         collector_ids=named, locale=locale, variables=variables, account_ref=account_ref,

@@ -15,7 +15,10 @@ per request by ``early_problems``:
   local date the contact can have, from today's earliest (UTC-12) to the latest of its
   last moment (UTC+14; a visit's time, else the message's validity) — ``collector_id``,
   ``collector_ids[1]``: the collector rule, which reads the contact's local date, would
-  block them. One whose credential expires on the way is left to the gate.
+  block them. One whose credential expires on the way is left to the gate. This is the
+  one check of a call's or visit's collectors before anything is written: ``POST
+  /v1/calls``, ``POST /v1/visits`` and the desk's click-to-call rely on it (through
+  ``send_many``) and do not check them again.
 
 It also gives each debtor's language: a request that names no locale is rendered in the
 debtor's preferred language, else the locale of their record.

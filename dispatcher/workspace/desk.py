@@ -3,8 +3,9 @@ the disposition form. A call the gate defers or blocks shows why in the collecto
 language, with the next allowed time on the debtor's clock.
 
 Click-to-call enqueues a bridged call exactly as ``POST /v1/calls`` does (the collector's
-credentials checked first, then the pipeline and its gate); a disposition goes through
-``record_disposition``, as ``POST /v1/calls/{id}/disposition`` does.
+credentials checked at enqueue by ``enqueue/early_refusal.py``, then the pipeline and its
+gate); a disposition goes through ``record_disposition``, as
+``POST /v1/calls/{id}/disposition`` does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from dispatcher.api.collectors import credential_problems
 from dispatcher.calls_and_visits.dispositions import (
     NotOnTheCall,
     OutcomeConflict,
@@ -99,9 +99,6 @@ async def call_now(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     chosen = next((c for c in rows.callable if f"{c.number}|{c.debtor_ref}" == target), None)
     if target is not None and chosen is None:
         form.problems["target"] = viewer.t("workspace.desk.not_yours")
-    credentials = await credential_problems(workspace.api, [("collector_id", collector_id)])
-    if credentials:
-        form.problems |= localized_problems(credentials, viewer.t)
     if not form.ok or chosen is None:
         return await _desk(request, viewer, problems=form.problems, status=422)
     call = MessageRequest(
@@ -109,7 +106,11 @@ async def call_now(request: web.Request, viewer: Viewer) -> web.StreamResponse:
         debtor_ref=chosen.debtor_ref, variables={"company_name": company},
         requested_by=f"workspace:{viewer.person.username}", collector_id=collector_id,
     )  # fmt: skip
-    accepted = (await workspace.api.client.send_many([call]))[0]
+    try:  # the collector's credentials are checked there (enqueue/early_refusal.py)
+        accepted = (await workspace.api.client.send_many([call]))[0]
+    except InvalidRequest as exc:
+        found = localized_problems(exc.problems, viewer.t)
+        return await _desk(request, viewer, problems=found, status=422)
     raise web.HTTPSeeOther(f"/workspace/desk?placed={accepted.message_id}#m-{accepted.message_id}")
 
 
