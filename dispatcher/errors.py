@@ -13,7 +13,10 @@ Channel errors (``TransientChannelError``, ``PermanentChannelError``) live in
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "DispatcherError",
@@ -35,8 +38,12 @@ class FieldProblem:
     """One thing wrong with one field of a request."""
 
     field: str
-    problem: str
+    problem: str  # English
     index: int | None = None  # position in a batch, when the request was a batch
+    # The problem's key in the problems.field catalogs (the API answers in the caller's
+    # language) and its parameters; None: only the English text above.
+    code: str | None = dataclasses.field(default=None, compare=False)
+    params: Mapping[str, Any] | None = dataclasses.field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = self.field if self.index is None else f"[{self.index}].{self.field}"

@@ -24,6 +24,7 @@ from dispatcher.api.auth import PEOPLE, allow
 from dispatcher.api.bodies import Query, parsed, read_body, read_raw, refusal
 from dispatcher.api.context import Api
 from dispatcher.api.models import messages as bodies
+from dispatcher.api.models import views
 from dispatcher.api.models.messages import MAX_BATCH
 from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem, request_locale
@@ -35,6 +36,7 @@ from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
 from dispatcher.enqueue.early_refusal import enqueue_facts
 from dispatcher.enqueue.requests import MessageRequest, validate_batch
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
+from dispatcher.i18n import DEFAULT_LOCALE, translate
 
 __all__ = ["MAX_BATCH", "enqueue_batch", "enqueue_one", "get_message", "list_messages"]
 
@@ -111,9 +113,9 @@ async def get_message(request: web.Request, api: Api, key: KeyRecord) -> web.Res
             reader=key.label, action="message.read", filters={"id": message_id},
             debtor_ref=row.debtor_ref, message_id=message_id, rows=1,
         )  # fmt: skip
-    shown = message_json(row._mapping, full=full, verdict="full", locale=request_locale(request))
-    shown["events"] = [event_json(e._mapping, full=full) for e in await api.audit.events(row.id)]
-    return web.json_response(shown)
+    one = message_json(row._mapping, full=full, verdict="full", locale=request_locale(request))
+    one["events"] = [event_json(e._mapping, full=full) for e in await api.audit.events(row.id)]
+    return shown(views.Message.model_validate(one))
 
 
 @allow(Role.STRATEGY, Role.COLLECTOR, Role.COMPLIANCE)
@@ -132,14 +134,13 @@ async def list_messages(request: web.Request, api: Api, key: KeyRecord) -> web.R
             debtor_ref=filters.debtor_ref, rows=len(rows),
         )  # fmt: skip
     full, locale = key.role is not Role.STRATEGY, request_locale(request)
-    return web.json_response(
-        {
-            "items": [
-                message_json(r._mapping, full=full, verdict="summary", locale=locale) for r in rows
-            ],
-            "next_cursor": rows[-1].id if more else None,
-        }
-    )
+    page = {
+        "items": [
+            message_json(r._mapping, full=full, verdict="summary", locale=locale) for r in rows
+        ],
+        "next_cursor": rows[-1].id if more else None,
+    }
+    return shown(views.MessagePage.model_validate(page))
 
 
 def message_filters(query: Query, key: KeyRecord) -> MessageFilters:
@@ -174,22 +175,20 @@ def _message(
     problems = []
     if body.channel in PHONE_CHANNELS:
         if body.destination is None:
-            problems.append(FieldProblem("destination", "is required", index))
+            problems.append(FieldProblem("destination", "is required", index, "required"))
         if body.address is not None:
-            problems.append(
-                FieldProblem("address", "only letters and visits take an address", index)
-            )
+            problems.append(_recipient_problem("address", "address_not_taken", index))
     else:
         if body.address is None:
-            problems.append(FieldProblem("address", "is required", index))
+            problems.append(FieldProblem("address", "is required", index, "required"))
         if body.destination is not None:
-            problems.append(
-                FieldProblem(
-                    "destination", "letters and visits go to their address: leave it out", index
-                )
-            )
+            problems.append(_recipient_problem("destination", "destination_not_taken", index))
     message = body.to_request(requested_by=f"api:{key.name}")
     return message, problems
+
+
+def _recipient_problem(field: str, code: str, index: int | None) -> FieldProblem:
+    return FieldProblem(field, translate(DEFAULT_LOCALE, f"problems.field.{code}"), index, code)
 
 
 async def _problems_of(

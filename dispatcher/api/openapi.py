@@ -547,13 +547,13 @@ def build() -> Json:
         ),
         "components": {
             **components(),
-            "schemas": {
-                **SCHEMAS,
-                **STATS_SCHEMAS,
-                **EVENT_SCHEMAS,
-                **RISK_FLAG_SCHEMAS,
-                **component_schemas(DECLARED),
-            },
+            "schemas": each_once(
+                SCHEMAS,
+                STATS_SCHEMAS,
+                EVENT_SCHEMAS,
+                RISK_FLAG_SCHEMAS,
+                component_schemas(DECLARED),
+            ),
         },
     }
 
@@ -593,6 +593,15 @@ def tagged(paths: Json) -> Json:
     return paths
 
 
+def each_once(*tables: Json) -> Json:
+    """The schemas of every table; a name in two would silently describe one of them."""
+    merged: Json = {}
+    for table in tables:
+        twice = set(merged) & set(table)
+        if twice:
+            raise ValueError(f"schemas declared twice: {', '.join(sorted(twice))}")
+        merged |= table
+    return merged
 
 
 def work_paths() -> Json:

@@ -10,11 +10,12 @@ database or Redis into 503, aiohttp's own HTTP errors (unknown route, wrong meth
 anything unexpected (500, logged) into problems.
 Other routes (the provider webhooks) keep their plain answers.
 
-People read ``title`` and ``detail`` in the language ``Accept-Language`` asks for (zh-CN or
-en-US; en-US without the header, as before): the title by the problem's type, the detail
-by its ``code`` (``problems.*`` catalogs) when the raiser gave one, else as raised. What
-programs read — ``type``, ``status``, ``errors[].field`` and ``index`` — never changes
-with the language; the answer says which it used in ``Content-Language``.
+People read ``title``, ``detail`` and each ``errors[].problem`` in the language
+``Accept-Language`` asks for (zh-CN or en-US; en-US without the header, as before): the
+title by the problem's type, the detail and a field's problem by their ``code``
+(``problems.*`` catalogs) when the raiser gave one, else as raised. What programs read —
+``type``, ``status``, ``errors[].field``, ``code`` and ``index`` — never changes with
+the language; the answer says which it used in ``Content-Language``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from dispatcher.api.models.problem import FieldError
 from dispatcher.api.models.problem import Problem as ProblemBody
+from dispatcher.api.models.problems import field_text
 from dispatcher.errors import (
     FieldProblem,
     IdempotencyConflict,
@@ -99,7 +101,11 @@ class Problem(Exception):
         """The detail in ``locale``: its catalog text when it has a code, else as raised."""
         key = f"problems.detail.{self.code}"
         if self.code and has_key(locale, key):
-            return translate(locale, key, **self.params)
+            params = self.params
+            if self.code in ("invalid", "invalid_more"):  # each field's problem in locale too
+                shown = [_where(p) + ": " + field_problem_in(p, locale) for p in self.errors]
+                params = {**params, "shown": "; ".join(shown[:_SHOWN_PROBLEMS])}
+            return translate(locale, key, **params)
         return self.detail
 
     @classmethod
@@ -115,7 +121,12 @@ def problem_response(problem: Problem, locale: str = DEFAULT_LOCALE) -> web.Resp
         title=problem.title or translate(locale, f"problems.title.{slug}"),
         status=problem.status,
         detail=problem.detail_in(locale),
-        errors=[FieldError(field=p.field, problem=p.problem, index=p.index) for p in problem.errors]
+        errors=[
+            FieldError(
+                field=p.field, code=p.code, problem=field_problem_in(p, locale), index=p.index
+            )
+            for p in problem.errors
+        ]
         or None,
     )
     return web.Response(
@@ -124,6 +135,18 @@ def problem_response(problem: Problem, locale: str = DEFAULT_LOCALE) -> web.Resp
         content_type=PROBLEM_JSON,
         headers={**problem.headers, "Content-Language": locale, "Vary": "Accept-Language"},
     )
+
+
+def field_problem_in(problem: FieldProblem, locale: str) -> str:
+    """A field's problem in ``locale`` when it has a code (``problems.field.*``), else as
+    raised (English)."""
+    if problem.code is None or not has_key(locale, f"problems.field.{problem.code}"):
+        return problem.problem
+    return field_text(problem.code, problem.params or {}, locale)
+
+
+def _where(problem: FieldProblem) -> str:
+    return problem.field if problem.index is None else f"[{problem.index}].{problem.field}"
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

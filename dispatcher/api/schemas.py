@@ -50,20 +50,7 @@ STRING = {"type": "string"}
 TIME = {"type": "string", "format": "date-time"}
 TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 KEY_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"}
-VERDICT = nullable("object")
 
-# A template version's approval by compliance; null: not approved, so it cannot be sent.
-APPROVAL = {
-    "type": ["object", "null"],
-    "required": ["approved_by", "approved_on", "lawful_action", "allowed_after_cease"],
-    "properties": {
-        "approved_by": STRING,
-        "approved_on": {"type": "string", "format": "date"},
-        "lawful_action": {"type": "boolean"},
-        "allowed_after_cease": {"type": "boolean"},
-    },
-    "additionalProperties": False,
-}
 # A debtor's number: consent is prior express consent to automated calls and texts (TCPA).
 PHONE = obj(
     ["number", "type"],
@@ -96,23 +83,6 @@ HOME_ADDRESS_SHOWN = obj(
         "region": nullable("string"),
     },
 )
-CIVILITY = obj(
-    ["clean", "lawful_action", "findings"],
-    {
-        "clean": {"type": "boolean"},
-        "lawful_action": {"type": "boolean"},
-        "findings": {
-            "type": "array",
-            "items": obj(
-                ["phrase", "category", "text", "start", "end"],
-                {
-                    "phrase": STRING, "category": STRING, "text": STRING,
-                    "start": {"type": "integer"}, "end": {"type": "integer"},
-                },
-            ),
-        },
-    },
-)  # fmt: skip
 # What a debtor asked for (dispatcher/preferences): local times, places, channel, language.
 HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 INCONVENIENT_TIME = {
@@ -150,62 +120,11 @@ PREFERENCES_SHOWN: Json = {
     "preferred_channel": nullable("string"),
     "preferred_locale": nullable("string"),
 }
-_MESSAGE_FIELDS: Json = {
-    "id": STRING,
-    "idempotency_key": STRING,
-    "debtor_ref": STRING,
-    "account_ref": nullable("string"),
-    "channel": STRING,
-    "template_name": STRING,
-    "template_version": STRING,
-    "locale": STRING,
-    "destination": {**STRING, "description": "Masked for the strategy role"},
-    "address": {
-        "type": ["object", "null"],
-        "description": "Letters and visits; name and lines masked for the strategy role",
-    },
-    "content": nullable("string", description="Only for compliance and collectors"),
-    "segments": nullable("integer"),
-    "requested_by": STRING,
-    "campaign": nullable("string"),
-    "created_at": TIME,
-    "scheduled_for": TIME,
-    "valid_until": TIME,
-    "updated_at": TIME,
-    "status": enum(MessageStatus),
-    "attempts": {"type": "integer"},
-    "provider": nullable("string"),
-    "provider_message_id": nullable("string"),
-    "error_code": nullable("string"),
-    "error_text": nullable("string"),
-    "error_retryable": nullable("boolean"),
-    "verdict": VERDICT,
-}
-EVENT = obj(
-    ["at", "source", "status", "detail"],
-    {"at": TIME, "source": STRING, "status": STRING, "detail": {"type": "object"}},
-)
-MESSAGE = obj(
-    [*_MESSAGE_FIELDS, "events"],
-    {**_MESSAGE_FIELDS, "events": {"type": "array", "items": ref("Event")}},
-)
-MESSAGE_SUMMARY = obj(list(_MESSAGE_FIELDS), _MESSAGE_FIELDS)
-
 def items_of(name: str) -> Json:
     return obj(["items"], {"items": {"type": "array", "items": ref(name)}})
 
 
 SCHEMAS: Json = {
-    "Event": EVENT,
-    "Message": MESSAGE,
-    "MessageSummary": MESSAGE_SUMMARY,
-    "MessagePage": obj(
-        ["items", "next_cursor"],
-        {
-            "items": {"type": "array", "items": ref("MessageSummary")},
-            "next_cursor": nullable("string", description="null: nothing more for now"),
-        },
-    ),
     "DebtorRequest": obj(
         [],
         {
@@ -264,81 +183,6 @@ SCHEMAS: Json = {
                         "changes": {"type": "object", "description": '{field: {"from", "to"}}'},
                     },
                 ),
-            },
-        },
-    ),
-    "Template": obj(
-        ["channel", "name", "locale", "version", "required_variables", "approval"],
-        {
-            "channel": STRING,
-            "name": STRING,
-            "locale": STRING,
-            "version": STRING,
-            "required_variables": {"type": "array", "items": STRING},
-            "approval": APPROVAL,
-        },
-    ),
-    "TemplateList": items_of("Template"),
-    "ApprovalRequest": obj(
-        ["channel", "template", "locale", "version", "approved"],
-        {
-            "channel": text(16),
-            "template": text(100),
-            "locale": text(10),
-            "version": text(16),
-            "approved": {"type": "boolean"},
-            "reason": text(2000, nullable=True),
-            "variables": {
-                "type": "object",
-                "description": "sample variables (required to approve): the version is "
-                "rendered with them in the sandbox and checked for civility and required "
-                "content; any finding refuses the approval (422, each finding named)",
-            },
-        },
-    ),
-    "ApprovalDecided": obj(
-        ["channel", "template", "locale", "version", "current_version", "approval"],
-        {
-            "channel": STRING,
-            "template": STRING,
-            "locale": STRING,
-            "version": STRING,
-            "current_version": STRING,
-            "approval": APPROVAL,
-        },
-    ),
-    "PreviewRequest": obj(
-        ["channel", "template", "locale"],
-        {
-            "channel": text(16),
-            "template": text(100),
-            "locale": text(10),
-            "variables": nullable("object"),
-        },
-    ),
-    "Preview": obj(
-        [
-            "channel", "template", "locale", "version", "body", "segments", "max_segments",
-            "fits", "approval", "civility",
-        ],
-        {
-            "approval": APPROVAL,
-            "civility": CIVILITY,
-            "channel": STRING,
-            "template": STRING,
-            "locale": STRING,
-            "version": STRING,
-            "body": STRING,
-            "max_segments": {"type": "integer"},
-            "fits": {"type": "boolean"},
-            "segments": {
-                "type": ["object", "null"],
-                "required": ["count", "encoding", "units"],
-                "properties": {
-                    "count": {"type": "integer"},
-                    "encoding": STRING,
-                    "units": {"type": "integer"},
-                },
             },
         },
     ),

@@ -59,3 +59,39 @@ async def test_an_unknown_route_and_method(api: HttpApi) -> None:
     status, body, headers = await call(api, "PATCH", "/v1/messages", "en-US")
     assert status == 405 and body["detail"] == "/v1/messages does not take PATCH"
     assert "Allow" in headers
+
+
+async def test_each_field_problem_has_a_code_and_reads_in_the_callers_language(
+    api: HttpApi,
+) -> None:
+    bad = {**reminder(), "debtor_ref": "x" * 101, "variables": 7, "sned_after": "tomorrow"}
+    del bad["template"]
+    answers = {}
+    for language in ("zh-CN", "en-US"):
+        status, body, _ = await call(api, "POST", "/v1/messages", language,
+                                     role=Role.STRATEGY, json=bad)  # fmt: skip
+        assert status == 422
+        answers[language] = {e["field"]: (e["code"], e["problem"]) for e in body["errors"]}
+
+    zh, en = answers["zh-CN"], answers["en-US"]
+    assert {f: c for f, (c, _) in zh.items()} == {f: c for f, (c, _) in en.items()} == {
+        "variables": "wrong_type", "debtor_ref": "too_long", "sned_after": "unknown_field",
+        "template": "required",
+    }  # fmt: skip
+    assert en["template"][1] == "is required" and zh["template"][1] == "必填"
+    assert en["variables"][1] == "must be an object, not a number"
+    assert zh["variables"][1] == "应为对象，而不是数字"
+    assert zh["debtor_ref"][1] == "超过 100 个字符"
+
+
+async def test_the_detail_lists_the_field_problems_in_the_callers_language(api: HttpApi) -> None:
+    letter = {**reminder(), "channel": "letter"}  # a phone number, and no address
+    status, body, _ = await call(api, "POST", "/v1/messages", "zh-CN", role=Role.STRATEGY,
+                                 json=letter)  # fmt: skip
+    assert status == 422
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [
+        ("address", "required"), ("destination", "destination_not_taken"),
+    ]  # fmt: skip
+    assert body["detail"] == (
+        "共 2 处问题：address: 必填; destination: 信件和上门拜访按地址送达：请勿填写电话号码"
+    )

@@ -16,7 +16,9 @@ from dispatcher.api.models import (
     messages,
     pauses,
     problem,
-)  # fmt: skip
+    templates,
+    views,
+)
 from dispatcher.api.models.base import Body, Shown
 from dispatcher.api.models.problems import field_problems
 from dispatcher.api.models.schema import component_schemas
@@ -31,5 +33,8 @@ DECLARED = (
     keys.KeyRequest, keys.Key, keys.CreatedKey, keys.KeyList, accounts.AccountRequest,
     accounts.Account, holds.HoldRequest, holds.HoldLiftRequest, holds.HoldSet,
     holds.HoldLifted, holds.Hold, holds.HoldList, collectors.CollectorRequest,
-    collectors.Collector, collectors.CollectorList,
+    collectors.Collector, collectors.CollectorList, templates.Template, templates.TemplateList,
+    templates.PreviewRequest, templates.Preview, templates.ApprovalRequest,
+    templates.ApprovalDecided, views.MessageEvent, views.MessageSummary, views.Message,
+    views.MessagePage,
 )  # fmt: skip

@@ -13,7 +13,11 @@ __all__ = ["FieldError", "Problem"]
 
 class FieldError(Shown):
     field: Annotated[str, Field(description="The field at fault: variables.amount, phones[1]")]
-    problem: str
+    code: Annotated[
+        str | None,
+        Field(description="What is wrong, the same in every language (required, too_long, …)"),
+    ] = None
+    problem: Annotated[str, Field(description="What is wrong, in the Content-Language")]
     index: Annotated[int | None, Field(description="The item's position in a batch")] = None
 
 

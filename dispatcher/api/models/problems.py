@@ -2,13 +2,14 @@
 
     ("messages", 3, "variables", "amount")  ->  index 3, field "variables.amount"
 
-Each problem carries a stable ``code`` (what programs match on) and an English text,
-in the words the API has always used ("is required", "unknown field").
+Each problem carries a stable ``code`` (what programs match on) with its parameters,
+and its text from the ``problems.field`` catalogs: English here, in the caller's
+language in the answer (``dispatcher.api.problems``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,13 +17,15 @@ from pydantic_core import ErrorDetails
 
 from dispatcher.api.models.base import NOT_BLANK
 from dispatcher.errors import FieldProblem
+from dispatcher.i18n import DEFAULT_LOCALE, has_key, translate
 
-__all__ = ["field_problems", "is_malformed_json"]
+__all__ = ["field_problems", "field_text", "is_malformed_json"]
 
+# pydantic's type errors, by the JSON type each wanted (problems.json_type.* names it).
 _TYPES = {
-    "string_type": "a string", "int_type": "an integer", "bool_type": "a boolean",
-    "dict_type": "an object", "list_type": "an array", "model_type": "an object",
-    "float_type": "a number", "date_type": "a date", "int_from_float": "an integer",
+    "string_type": "string", "int_type": "integer", "bool_type": "boolean",
+    "dict_type": "object", "list_type": "array", "model_type": "object",
+    "float_type": "number", "date_type": "date", "int_from_float": "integer",
 }  # fmt: skip
 
 
@@ -38,11 +41,22 @@ def field_problems(error: ValidationError, *, batch: str | None = None) -> list[
         index = None
         if batch is not None and len(loc) >= 2 and loc[0] == batch and isinstance(loc[1], int):
             index, loc = loc[1], loc[2:]
-        problem = _problem(detail)
-        if detail["type"] == "extra_forbidden" and len(loc) > 1:  # named by its object, as
-            loc, problem = loc[:-1], f"unknown field {loc[-1]!r}"  # the enqueue names it
-        problems.append(FieldProblem(_path(loc, index), problem, index))
+        code, params = _problem(detail)
+        if code == "unknown_field" and len(loc) > 1:  # named by its object, as the enqueue
+            loc, code, params = loc[:-1], "unknown_field_named", {"name": loc[-1]}  # names it
+        text = field_text(code, params, DEFAULT_LOCALE)
+        problems.append(FieldProblem(_path(loc, index), text, index, code, params))
     return problems
+
+
+def field_text(code: str, params: Mapping[str, Any], locale: str) -> str:
+    """A field problem in ``locale``, its JSON types named in that language too."""
+    named = {
+        k: translate(locale, f"problems.json_type.{v}") if k in ("expected", "given") and
+        has_key(locale, f"problems.json_type.{v}") else v
+        for k, v in params.items()
+    }  # fmt: skip
+    return translate(locale, f"problems.field.{code}", **named)
 
 
 def _path(loc: Sequence[int | str], index: int | None) -> str:
@@ -57,47 +71,48 @@ def _path(loc: Sequence[int | str], index: int | None) -> str:
     return path
 
 
-def _problem(detail: ErrorDetails) -> str:
+def _problem(detail: ErrorDetails) -> tuple[str, dict[str, Any]]:
+    """The problem's code (``problems.field.<code>``) and parameters."""
     kind, ctx, given = detail["type"], detail.get("ctx") or {}, detail["input"]
     if kind == "missing":
-        return "is required"
+        return "required", {}
     if kind == "extra_forbidden":
-        return "unknown field"
+        return "unknown_field", {}
     if kind in _TYPES:
-        return f"must be {_TYPES[kind]}, not {_json_type(given)}"
+        return "wrong_type", {"expected": _TYPES[kind], "given": _json_type(given)}
     if kind == "string_too_short" or (
         kind == "string_pattern_mismatch" and ctx["pattern"] == NOT_BLANK
     ):
-        return "must not be empty"
+        return "empty", {}
     if kind == "string_too_long":
-        return f"longer than {ctx['max_length']} characters"
+        return "too_long", {"max_length": ctx["max_length"]}
     if kind in ("too_short", "too_long"):
-        return f"must have {_count(ctx)} items"
+        low, high = ctx.get("min_length", 0), ctx.get("max_length")
+        if high is None:
+            return "item_count_min", {"low": low}
+        return "item_count", {"low": low, "high": high}
     if kind == "string_pattern_mismatch":
-        return f"must match {ctx['pattern']}"
+        return "pattern", {"pattern": ctx["pattern"]}
     if kind in ("enum", "literal_error"):
-        return f"unknown {given!r}; known: {ctx['expected']}"
+        return "unknown_value", {"given": repr(given), "expected": ctx["expected"]}
     if kind == "timezone_aware":
-        return "needs a UTC offset, e.g. 2026-11-28T09:00:00+08:00"
+        return "needs_offset", {}
     if kind.startswith("date_"):
-        return "must be a date like 2026-11-30"
+        return "not_a_date", {}
     if kind.startswith("datetime_"):
-        return "must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-28T09:00:00Z"
-    return str(detail["msg"])
-
-
-def _count(ctx: dict[str, Any]) -> str:
-    low, high = ctx.get("min_length", 0), ctx.get("max_length")
-    return f"{low} to {high}" if high is not None else f"at least {low}"
+        return "not_a_time", {}
+    if kind == "time_range":
+        return "time_range", dict(ctx)
+    return "invalid", {"message": str(detail["msg"])}
 
 
 def _json_type(value: Any) -> str:
     if isinstance(value, bool):
-        return "a boolean"
+        return "boolean"
     if isinstance(value, int | float):
-        return "a number"
+        return "number"
     if isinstance(value, list):
-        return "an array"
+        return "array"
     if isinstance(value, dict):
-        return "an object"
-    return "a string" if isinstance(value, str) else "null"
+        return "object"
+    return "string" if isinstance(value, str) else "null"
