@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
+from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from compliance import AttemptCount, AttemptFact, HoldFact
 from compliance.rules.risk_flags import RiskFlagFact
 from dispatcher.contactlog.digests import change_digests
 from dispatcher.contactlog.holds import pick_holds
-from dispatcher.contactlog.models import Collector, Debtor, Message
+from dispatcher.contactlog.models import Base, Collector, Debtor, Message
 from dispatcher.contactlog.session import debtor_lock_key
 from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.risk_flags.read import RiskFlagEventRow, flag_states
@@ -29,6 +31,7 @@ from dispatcher.sending.postgres import statements as sql
 
 __all__ = ["PostgresWindow", "decision_window", "move"]
 
+_Row = TypeVar("_Row", bound=Base)
 _DEBTOR_AT = slice(1, 1 + len(sql.DEBTOR_COLUMNS))
 _MESSAGE_AT = slice(_DEBTOR_AT.stop, _DEBTOR_AT.stop + len(sql.MESSAGE_COLUMNS))
 
@@ -57,12 +60,11 @@ class PostgresWindow:
     def __init__(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
         self.conn = conn
         found = tuple(row)
-        debtor = found[_DEBTOR_AT]
-        self.debtor = Debtor(**dict(zip(sql.DEBTOR_COLUMNS, debtor, strict=True))) \
-            if debtor[0] is not None else None  # fmt: skip
-        message = found[_MESSAGE_AT]
-        self._message = Message(**dict(zip(sql.MESSAGE_COLUMNS, message, strict=True))) \
-            if message[0] is not None else None  # fmt: skip
+        debtor, message = found[_DEBTOR_AT], found[_MESSAGE_AT]
+        self.debtor = loaded(Debtor, sql.DEBTOR_COLUMNS, debtor) if debtor[0] is not None else None
+        self._message = (
+            loaded(Message, sql.MESSAGE_COLUMNS, message) if message[0] is not None else None
+        )
         self._holds: list[dict[str, Any]] = found[-1] or []
 
     async def message(self, message_id: str) -> Message | None:
@@ -77,10 +79,7 @@ class PostgresWindow:
         if not wanted:
             return {}
         rows = await self.conn.fetch(sql.COLLECTORS, wanted)
-        return {
-            row["collector_id"]: Collector(**dict(zip(sql.COLLECTOR_COLUMNS, row, strict=True)))
-            for row in rows
-        }
+        return {row["collector_id"]: loaded(Collector, sql.COLLECTOR_COLUMNS, row) for row in rows}
 
     async def active_holds(
         self, *, debtor_ref: str, destination: str, channel: str
@@ -159,7 +158,22 @@ class PostgresWindow:
 
 
 def message_of(row: asyncpg.Record | None) -> Message | None:
-    return Message(**dict(zip(sql.MESSAGE_COLUMNS, row, strict=True))) if row else None
+    return loaded(Message, sql.MESSAGE_COLUMNS, row) if row else None
+
+
+def loaded(cls: type[_Row], columns: tuple[str, ...], values: Iterable[Any]) -> _Row:
+    """A row as the ORM loads one (its state, its values in place), not as a constructor
+    builds one: the constructor fires an attribute event per column, 260 µs for a message
+    against 3 µs. Read-only here: the pipeline never adds these objects to a session."""
+    if not _configured:
+        configure_mappers()
+        _configured.append(True)
+    row: _Row = manager_of_class(cls).new_instance()
+    row.__dict__.update(zip(columns, values, strict=True))
+    return row
+
+
+_configured: list[bool] = []  # configure_mappers() done (the ORM's constructor does it)
 
 
 def _scope(
