@@ -163,10 +163,9 @@ def _filtered(q: Search) -> Any:
         )
     if q.contact_from is not None and q.contact_to is not None:
         start, end = utc_window(q.contact_from, q.contact_to)
-        # Literal positions: the index (migration 0020) is on this very expression.
-        visit_day = func.substr(
-            Message.variables["visit_at"].as_string(), literal_column("1"), literal_column("10")
-        )
+        # Written out, no parameter inside: the index (migration 0020) serves only this very
+        # expression, and a prepared statement's generic plan would not match a parameter.
+        visit_day = literal_column("substr(messages.variables ->> 'visit_at', 1, 10)", String)
         statement = statement.where(
             or_(
                 and_(
