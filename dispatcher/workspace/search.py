@@ -4,12 +4,15 @@ took place or the text or call went out, not when the request was made. Newest f
 in keyset pages; the exports walk the same pages.
 
 The date is matched in two steps: SQL keeps the rows whose contact time falls, in UTC,
-within the days searched widened by the Earth's widest offsets; each row is then placed
-on its debtor's own calendar and kept only if its local date is one of the days.
+within the days searched widened by the Earth's widest offsets (by the indexes of
+migration 0020); each row is then placed on its debtor's own calendar and kept only if
+its local date is one of the days. A search by days holds the days' candidate ids in
+memory (a few columns each), not their rows.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
@@ -28,9 +31,6 @@ from dispatcher.workspace.people import PersonRecord
 __all__ = ["Search", "pages", "parse_search", "row_zone", "search"]
 
 _BATCH = 200  # rows read per statement while a page (or an export) fills
-# With days of contact, each statement finds every candidate again (the UTC window is
-# wider than the local days, so most are dropped): fewer, larger batches.
-_DAYS_BATCH = 2_000
 _ROW = (
     Message.__table__,
     Debtor.time_zone.label("debtor_zone"),
@@ -97,44 +97,68 @@ async def search(
 async def pages(
     engine: AsyncEngine, query: Search, person: PersonRecord, *, before: str | None = None
 ) -> AsyncIterator[list[Any]]:
-    """Every matching contact, newest first, a batch at a time (constant memory)."""
+    """Every matching contact, newest first, a batch at a time."""
     statement = visible_messages(_filtered(query), person)
-    while True:
+    if query.contact_from is not None:
+        async for batch in _on_days(engine, statement, query, before):
+            yield batch
+        return
+    while True:  # constant memory: keyset batches
         bounded = statement if before is None else statement.where(Message.id < before)
-        batch = _BATCH if query.contact_from is None else _DAYS_BATCH
         async with engine.connect() as conn:
-            rows = list(await conn.execute(_newest(bounded, query, batch)))
-        kept = [row for row in rows if _on_the_days(row, query)]
-        if kept:
-            yield kept
-        if len(rows) < batch:
+            rows = list(await conn.execute(bounded.order_by(Message.id.desc()).limit(_BATCH)))
+        if rows:
+            yield rows
+        if len(rows) < _BATCH:
             return
         before = rows[-1].id
 
 
-def _newest(statement: Any, query: Search, batch: int) -> Any:
-    """The newest ``batch`` rows of ``statement``. With days of contact, every match is
-    found first by the indexes on the contact time (migration 0020), then the newest
-    taken: left to itself, PostgreSQL walks the newest-first key back until it meets the
-    days, reading every newer message (1 s for a day six months back in 1,000,000)."""
-    if query.contact_from is None:
-        return statement.order_by(Message.id.desc()).limit(batch)
-    found = (
-        statement.with_only_columns(Message.id)
-        .cte("contacted")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    newest = select(found.c.id).order_by(found.c.id.desc()).limit(batch).subquery("newest")
-    return (
-        select(*_ROW)
-        .join(newest, newest.c.id == Message.id)
-        .outerjoin(Debtor, Debtor.debtor_ref == Message.debtor_ref)
-        .order_by(Message.id.desc())
-    )
+async def _on_days(
+    engine: AsyncEngine, statement: Any, query: Search, before: str | None
+) -> AsyncIterator[list[Any]]:
+    """The days' contacts: every candidate read once by the indexes on the contact time
+    (migration 0020), with only what places it on its debtor's calendar; then the kept
+    ones' rows, newest first, a batch at a time. (Left to ORDER BY id and LIMIT,
+    PostgreSQL walks back through every newer message until it meets the days.)"""
+    light = statement.with_only_columns(
+        Message.id, Message.channel, Message.attempted_at, Message.scheduled_for,
+        Message.destination, _VISIT_AT, Debtor.time_zone.label("debtor_zone"),
+        Debtor.country.label("debtor_country"),
+    )  # fmt: skip
+    if before is not None:
+        light = light.where(Message.id < before)
+    async with engine.connect() as conn:
+        candidates = list(await conn.execute(light))
+    kept = sorted((c.id for c in candidates if _on_the_days(_Placed(c), query)), reverse=True)
+    full = select(*_ROW).outerjoin(Debtor, Debtor.debtor_ref == Message.debtor_ref)
+    for start in range(0, len(kept), _BATCH):
+        ids = kept[start : start + _BATCH]
+        async with engine.connect() as conn:
+            rows = await conn.execute(full.where(Message.id.in_(ids)).order_by(Message.id.desc()))
+            yield list(rows)
+
+
+_VISIT_AT = Message.variables["visit_at"].as_string().label("visit_at")
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A light candidate row, read as ``contact_time`` and ``row_zone`` read a message."""
+
+    row: Any
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "variables":
+            return {"visit_at": self.row.visit_at}
+        return getattr(self.row, name)
 
 
 def row_zone(row: Any) -> str:
-    return zone_of(row.debtor_zone, row.destination, row.debtor_country)
+    return _zone(row.debtor_zone, row.destination, row.debtor_country)
+
+
+_zone = functools.lru_cache(maxsize=4096)(zone_of)  # a debtor's contacts share one
 
 
 def _on_the_days(row: Any, query: Search) -> bool:
