@@ -8,23 +8,22 @@ logged in the access log, as every read of a debtor's record is.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from compliance.packs import RISK_FLAGS
 from dispatcher.api.auth import allow
-from dispatcher.api.bodies import Fields, read_json
+from dispatcher.api.bodies import read_body
 from dispatcher.api.context import Api
+from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
 from dispatcher.contactlog.keys import KeyRecord, Role
-from dispatcher.risk_flags.read import flag_events, flag_states
+from dispatcher.risk_flags import bodies
+from dispatcher.risk_flags.read import RiskFlagState, flag_events, flag_states
 from dispatcher.risk_flags.store import FlagNotSet, clear_flag, review_flag, set_flag
 
 __all__ = ["add_risk_flag_routes", "clear", "get_flags", "put_flag", "review"]
 
 DEBTOR_REF_MAX = 100
-REASON_MAX = 2000
 BASE = "/v1/debtors/{debtor_ref}/risk-flags"
 
 
@@ -44,13 +43,12 @@ async def get_flags(request: web.Request, api: Api, key: KeyRecord) -> web.Respo
         reader=key.label, action="risk_flags.read", debtor_ref=debtor_ref, rows=len(events),
         filters={"debtor_ref": debtor_ref},
     )  # fmt: skip
-    return web.json_response(
-        {
-            "debtor_ref": debtor_ref,
-            "flags": [s.to_json() for s in flag_states(events)],
-            "history": [e.to_json() for e in events],
-        }
+    flags = bodies.RiskFlags(
+        debtor_ref=debtor_ref,
+        flags=[_shown(s) for s in flag_states(events)],
+        history=[bodies.RiskFlagEvent.model_validate(e, from_attributes=True) for e in events],
     )
+    return shown(flags)
 
 
 @allow(Role.COLLECTOR, Role.COMPLIANCE)
@@ -60,7 +58,7 @@ async def put_flag(request: web.Request, api: Api, key: KeyRecord) -> web.Respon
         api.deps.log.engine, debtor_ref, flag, reason=reason, actor=key.label, role=key.role,
         at=api.deps.clock.now(),
     )  # fmt: skip
-    return await _answer(api, debtor_ref, {"changed": created, "flag": state.to_json()}, created)
+    return await _answer(api, debtor_ref, created, _shown(state), wrote=created)
 
 
 @allow(Role.COMPLIANCE)
@@ -73,7 +71,7 @@ async def clear(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
         )  # fmt: skip
     except FlagNotSet as exc:
         raise _not_set(exc) from None
-    return await _answer(api, debtor_ref, {"changed": True, "flag": None}, True)
+    return await _answer(api, debtor_ref, True, None, wrote=True)
 
 
 @allow(Role.COMPLIANCE, Role.ADMIN)
@@ -86,7 +84,7 @@ async def review(request: web.Request, api: Api, key: KeyRecord) -> web.Response
         )  # fmt: skip
     except FlagNotSet as exc:
         raise _not_set(exc) from None
-    return await _answer(api, debtor_ref, {"changed": reviewed, "flag": state.to_json()}, reviewed)
+    return await _answer(api, debtor_ref, reviewed, _shown(state), wrote=reviewed)
 
 
 async def _change(request: web.Request) -> tuple[str, str, str]:
@@ -99,11 +97,8 @@ async def _change(request: web.Request) -> tuple[str, str, str]:
             404, f"no risk flag {flag[:40]!r}; known: {known}",
             code="unknown_risk_flag", params={"flag": flag[:40], "known": known},
         )  # fmt: skip
-    fields = Fields(await read_json(request), what="a risk flag change")
-    reason = fields.text("reason", max_length=REASON_MAX)
-    fields.finish()
-    assert reason is not None
-    return debtor_ref, flag, reason
+    change = await read_body(request, bodies.RiskFlagChange)
+    return debtor_ref, flag, change.reason
 
 
 def _debtor_ref(request: web.Request) -> str:
@@ -120,8 +115,16 @@ def _not_set(exc: FlagNotSet) -> Problem:
     )  # fmt: skip
 
 
-async def _answer(api: Api, debtor_ref: str, change: dict[str, Any], wrote: bool) -> web.Response:
+async def _answer(
+    api: Api, debtor_ref: str, changed: bool, flag: bodies.RiskFlag | None, *, wrote: bool
+) -> web.Response:
     async with api.deps.log.engine.connect() as conn:
         states = flag_states(await flag_events(conn, debtor_ref))
-    body = {"debtor_ref": debtor_ref, **change, "flags": [s.to_json() for s in states]}
-    return web.json_response(body, status=201 if wrote else 200)
+    answer = bodies.RiskFlagChanged(
+        debtor_ref=debtor_ref, changed=changed, flag=flag, flags=[_shown(s) for s in states]
+    )
+    return shown(answer, status=201 if wrote else 200)
+
+
+def _shown(state: RiskFlagState) -> bodies.RiskFlag:
+    return bodies.RiskFlag.model_validate(state, from_attributes=True)

@@ -4,61 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from compliance.packs import RISK_FLAGS
+from dispatcher.api.models.schema import component_schemas
 from dispatcher.api.openapi import json_response, operation, path
-from dispatcher.api.schemas import enum, obj, text
 from dispatcher.contactlog.keys import Role
+from dispatcher.risk_flags.bodies import BODIES
 
 __all__ = ["RISK_FLAG_SCHEMAS", "risk_flag_paths"]
 
 Json = dict[str, Any]
 
-TIME = {"type": "string", "format": "date-time"}
-TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
-FLAG = enum(RISK_FLAGS)
-_STATE = obj(
-    ["flag", "set_at", "set_by", "reason", "reviewed_at", "reviewed_by"],
-    {
-        "flag": FLAG, "set_at": TIME, "set_by": {"type": "string"}, "reason": {"type": "string"},
-        "reviewed_at": {**TIME_OR_NULL, "description": "A supervisor's review since it was set"},
-        "reviewed_by": {"type": ["string", "null"]},
-    },
-)  # fmt: skip
-_FLAGS = {"type": "array", "items": {"$ref": "#/components/schemas/RiskFlag"}}
-
-RISK_FLAG_SCHEMAS: Json = {
-    "RiskFlag": _STATE,
-    "RiskFlagEvent": obj(
-        ["id", "flag", "action", "reason", "actor", "actor_role", "at"],
-        {
-            "id": {"type": "integer"},
-            "flag": FLAG,
-            "action": enum(["set", "cleared", "reviewed"]),
-            "reason": {"type": "string"},
-            "actor": {"type": "string"},
-            "actor_role": {"type": "string"},
-            "at": TIME,
-        },
-    ),
-    "RiskFlags": obj(
-        ["debtor_ref", "flags", "history"],
-        {
-            "debtor_ref": {"type": "string"},
-            "flags": _FLAGS,
-            "history": {"type": "array", "items": {"$ref": "#/components/schemas/RiskFlagEvent"}},
-        },
-    ),
-    "RiskFlagChange": obj(["reason"], {"reason": text(2000)}),
-    "RiskFlagChanged": obj(
-        ["debtor_ref", "changed", "flag", "flags"],
-        {
-            "debtor_ref": {"type": "string"},
-            "changed": {"type": "boolean", "description": "false: it was so already"},
-            "flag": {"oneOf": [{"$ref": "#/components/schemas/RiskFlag"}, {"type": "null"}]},
-            "flags": _FLAGS,
-        },
-    ),
-}
+# Declared once as models (bodies.py); their schemas are derived from them.
+RISK_FLAG_SCHEMAS: Json = component_schemas(BODIES)
 
 
 def risk_flag_paths() -> Json:
