@@ -1,0 +1,126 @@
+"""Verdict latency on the send path as the worker runs it on PostgreSQL (raw asyncpg,
+``sending.postgres``), beside the SQLAlchemy session (``benchmarks.compliance``) and the
+floor, in the same run, at 10,000 and 1,000,000 contact-log rows. Its database is named for
+the run and dropped at the end.
+
+    python -m benchmarks.bench_verdict [--database-url URL] [--samples 2000] [--sizes 10000,1000000]
+
+Each sample is ``benchmarks.compliance``'s: the debtor's lock, the debtor and the message,
+the whole gate (holds, hours, caps, content), the claim — rolled back, so the log stays
+the same size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from benchmarks import compliance
+from compliance import ComplianceGate
+from dispatcher.clock import FrozenClock
+from dispatcher.contactlog.database import create_engine
+from dispatcher.contactlog.migrate import upgrade
+from dispatcher.contactlog.store import ContactLog
+from dispatcher.domain import PENDING, MessageStatus
+from dispatcher.process.deps import default_rules
+from dispatcher.sending.pipeline import render_message, subject_for
+from dispatcher.sending.postgres.log import PostgresSendingLog
+from dispatcher.settings import Settings
+from templates import TemplateCatalog
+
+
+class _Rollback(Exception):
+    """Ends a sample's transaction without committing its claim."""
+
+
+async def sample_raw(url: str, samples: int, *, channel: str = "sms") -> list[float]:
+    engine = create_engine(url)
+    log = ContactLog(engine, FrozenClock(compliance.NOW))
+    raw = PostgresSendingLog(log, FrozenClock(compliance.NOW), url=url, max_size=2)
+    settings = Settings.from_env({}, database_url=url)
+    gate = ComplianceGate(default_rules(settings))
+    # The message and debtor as benchmarks.compliance queued them (one SQLAlchemy sample).
+    await compliance.sample_verdicts(engine, 1, channel=channel)
+    message = await raw.get("bench-message")
+    render = render_message(TemplateCatalog(), message)
+    assert render.rendered is not None
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        try:
+            async with raw.debtor_session("D-7", message_id=message.id) as window:
+                current = await window.message(message.id)
+                assert current is not None and current.status in PENDING
+                verdict = await gate.evaluate(
+                    subject_for(current, render, window, window.debtor, now=compliance.NOW)
+                )
+                assert verdict.decision.value == "allow", verdict.to_json()
+                claimed = await window.move(
+                    current.id, expect=PENDING, to=MessageStatus.SENDING, at=compliance.NOW,
+                    detail={"attempt": 1, "template_version": render.rendered.version},
+                    content=render.rendered.body, template_version=render.rendered.version,
+                    verdict=verdict.to_json(), attempts=1, attempted_at=compliance.NOW,
+                )  # fmt: skip
+                assert claimed
+                raise _Rollback
+        except _Rollback:
+            pass
+        timings.append(time.perf_counter() - started)
+    await raw.aclose()
+    for rule in gate.rules:  # the pause rule keeps a connection of its own
+        closer = getattr(rule, "aclose", None)
+        if closer is not None:
+            await closer()
+    await engine.dispose()
+    return timings
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )
+    parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--sizes", default="10000,1000000")
+    args = parser.parse_args()
+    name = f"dispatcher_bench_verdict_{uuid.uuid4().hex[:10]}"
+    url = await compliance.fresh_database(args.database_url, name)
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+        measured: dict[int, Any] = {}
+        for size in (int(s) for s in args.sizes.split(",")):
+            await compliance.grow_log(engine, size)
+            await compliance.add_calls(engine)
+            print(f"contact log with {size:,} rows")
+            await sample_raw(url, 200)  # warm up: prepared statements
+            compliance.summary("floor: BEGIN; SELECT 1; COMMIT",
+                               await compliance.sample_floor(engine, args.samples))  # fmt: skip
+            compliance.summary("SQLAlchemy session: lock, rules, claim",
+                               await compliance.sample_verdicts(engine, args.samples))  # fmt: skip
+            measured[size] = compliance.summary(
+                "raw asyncpg (the worker's path)", await sample_raw(url, args.samples)
+            )
+        sizes = sorted(measured)
+        if len(sizes) > 1:
+            small, large = measured[sizes[0]], measured[sizes[-1]]
+            print(f"raw path, {sizes[-1]:,} / {sizes[0]:,} rows: p50 {large[0] / small[0]:.2f}, "
+                  f"p99 {large[1] / small[1]:.2f}")  # fmt: skip
+    finally:
+        await engine.dispose()
+        admin = create_async_engine(args.database_url, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            # FORCE: the run's own database (benchmarks.compliance leaves its gate's pause
+            # reader connected); nobody else's connections are in it.
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
