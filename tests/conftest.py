@@ -12,7 +12,7 @@ SQLite: each session migrates one file; each test gets a copy of it.
 
 Under pytest-xdist (``-n 2``) each worker is a session of its own: its own Redis database,
 its own PostgreSQL database (named for the worker), its own SQLite template. Tests that
-share something costly or that must run in order stay on one worker (``serial_group``).
+share something costly or that must run in order stay on one worker (``SERIAL_GROUPS``).
 """
 
 from __future__ import annotations
@@ -60,29 +60,48 @@ TABLES = (
 
 # -- pytest-xdist: what must run on one worker, in order --------------------------------
 
-FAULTS = Path(__file__).resolve().parent / "faults"
+# Tests by path that share something costly or must run in order: each group runs on one
+# worker, its tests in collection order. (Paths, not marks: pytest-xdist 3.8's own
+# xdist_group marks are lost with pytest 9.2, and the controller sees only node ids.)
+SERIAL_GROUPS = {
+    # Private servers for the whole suite, and trial 1 (SIGKILLs) started before the first
+    # drill and checked by the last one.
+    "tests/faults/": "faults",
+    # One Prism serving Twilio's description, started once.
+    "tests/channels/test_twilio_contract.py": "prism",
+    "tests/channels/test_twilio_voice_contract.py": "prism",
+    # One browser per module (the ``chromium`` fixture).
+    "tests/workspace/browser/": "chromium-",
+    "tests/stats/test_page_in_chromium.py": "chromium-",
+}
 
 
-def serial_group(item: pytest.Item) -> str | None:
+def serial_group(nodeid: str) -> str | None:
     """The group a test must run in (one worker, the group's tests in order), if any."""
-    fixtures = getattr(item, "fixturenames", ())
-    if FAULTS in item.path.parents:
-        # Private servers for the whole suite, and trial 1 (SIGKILLs) started before the
-        # first drill and checked by the last one: every drill on the worker that owns them.
-        return "faults"
-    if "prism_url" in fixtures:
-        return "prism"  # one Prism serving Twilio's description, started once
-    if "chromium" in fixtures:
-        return f"chromium-{item.path.stem}"  # one browser per module, as the fixture says
+    module = nodeid.split("::", 1)[0]
+    for prefix, group in SERIAL_GROUPS.items():
+        if module.startswith(prefix):
+            return group + module if group.endswith("-") else group
     return None
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the tests
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        group = serial_group(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+    # The drills last, so that they run alone, as they would in one process: they kill
+    # and restart processes against deadlines, and must not share the cores with the rest
+    # of the suite. (Under -n the groups are handed out in this order.)
+    items.sort(key=lambda item: serial_group(item.nodeid) == "faults")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under -n: each test is handed out alone, or with its serial group, in order."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SerialGroups(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return serial_group(nodeid) or nodeid
+
+    config.option.loadscopereorder = False  # collection order: the drills last
+    return SerialGroups(config, log)
 
 
 # -- the fault drills' one-line summaries, printed at the end (from xdist workers too) -----
