@@ -18,7 +18,6 @@ import csv
 import io
 import logging
 import re
-from dataclasses import asdict
 from typing import Any
 
 from aiohttp import web
@@ -28,6 +27,8 @@ from dispatcher.api.auth import allow
 from dispatcher.api.bodies import Query
 from dispatcher.api.context import Api
 from dispatcher.api.messages import cursor_of, message_filters
+from dispatcher.api.models import audit
+from dispatcher.api.models.render import shown
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.contactlog.models import Message
 
@@ -125,5 +126,8 @@ async def list_reads(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
         debtor_ref=debtor_ref, reader=reader, after=after or None, limit=limit + 1
     )
     more, reads = len(reads) > limit, reads[:limit]
-    items = [{**asdict(r), "at": r.at.isoformat()} for r in reads]
-    return web.json_response({"items": items, "next_cursor": reads[-1].id if more else None})
+    page = audit.AuditReadPage(
+        items=[audit.AuditRead.model_validate(r, from_attributes=True) for r in reads],
+        next_cursor=reads[-1].id if more else None,
+    )
+    return shown(page)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dispatcher.api.models import (
     accounts,
+    audit,
     cancel,
     collectors,
     holds,
@@ -36,5 +37,5 @@ DECLARED = (
     collectors.Collector, collectors.CollectorList, templates.Template, templates.TemplateList,
     templates.PreviewRequest, templates.Preview, templates.ApprovalRequest,
     templates.ApprovalDecided, views.MessageEvent, views.MessageSummary, views.Message,
-    views.MessagePage,
+    views.MessagePage, audit.AuditRead, audit.AuditReadPage,
 )  # fmt: skip
