@@ -15,64 +15,74 @@ is already active changes nothing (200 instead of 201).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+import json
+from dataclasses import asdict
+from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from dispatcher.api.auth import PEOPLE, allow
-from dispatcher.api.bodies import Fields, Query, read_body, read_json
+from dispatcher.api.bodies import MAX_BODY_BYTES, Query, read_body, read_raw, refusal
 from dispatcher.api.context import Api
 from dispatcher.api.models import accounts
+from dispatcher.api.models import debtors as debtor_bodies
 from dispatcher.api.models import holds as hold_bodies
+from dispatcher.api.models.problems import field_problems
 from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
 from dispatcher.api.views import debtor_contact_json
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.debtors.phones import e164
-from dispatcher.debtors.record import COUNTRY, LOCALE, REGION, checked_debtor
+from dispatcher.debtors.record import checked_debtor
 from dispatcher.errors import FieldProblem, InvalidRequest
 from dispatcher.preferences import PREFERENCE_FIELDS, read_preferences
 
 __all__ = ["get_preferences", "lift_hold", "list_holds", "put_account", "put_debtor", "set_hold"]
 
 DEBTOR_REF_MAX = 100
-T = TypeVar("T")
+# The fields of a debtor the record checks beside the preferences.
+_RECORD_FIELDS = frozenset(
+    {"locale", "time_zone", "country", "region", "packs", "phones", "address"}
+)
 
 
 @allow(Role.STRATEGY, Role.COMPLIANCE)
 async def put_debtor(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     debtor_ref = request.match_info["debtor_ref"]
-    fields = Fields(await read_json(request), what="a debtor")
-    _check_ref(debtor_ref, "debtor_ref", fields)
-    locale = fields.pattern("locale", LOCALE, required=False, hint="like zh-CN or en-US")
-    time_zone = fields.text("time_zone", max_length=64, required=False)
-    country = fields.pattern("country", COUNTRY, required=False, hint="ISO 3166 like CN")
-    region = fields.pattern("region", REGION, required=False, hint="a code like MA")
-    packs = fields.string_list("packs", max_items=20, max_length=40)
-    phones_given = fields.value("phones", required=False)
-    address_given = fields.value("address", required=False)
+    raw = await read_raw(request, max_bytes=MAX_BODY_BYTES)
+    ref_problems = [p for p in [_ref_problem(debtor_ref, "debtor_ref")] if p is not None]
+    try:
+        body = debtor_bodies.DebtorRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        raise _every_problem(exc, raw, ref_problems) from None
     # A preference left out is kept: a collector may have recorded it (see preferences).
-    stated = {n: fields.value(n, required=False) for n in PREFERENCE_FIELDS if n in fields.data}
-    reason = fields.text("reason", max_length=2000, required=False)
-    checked = _checked(fields, lambda: checked_debtor(
-        locale=locale, time_zone=time_zone, country=country, region=region, packs=packs,
-        phones=phones_given, address=address_given, preferences=stated,
-    ))  # fmt: skip
-    phones, address = (checked or {}).get("phones"), (checked or {}).get("address")
-    fields.finish()
+    stated = body.stated()
+    dumped = body.model_dump(mode="json", include={"phones", "address"}, exclude_unset=True)
+    try:
+        checked = checked_debtor(
+            locale=body.locale, time_zone=body.time_zone, country=body.country,
+            region=body.region, packs=body.packs, phones=dumped.get("phones"),
+            address=dumped.get("address"), preferences=stated,
+        )  # fmt: skip
+    except InvalidRequest as exc:
+        raise Problem.invalid([*ref_problems, *exc.problems]) from None
+    if ref_problems:
+        raise Problem.invalid(ref_problems)
+    phones, address = checked.get("phones"), checked.get("address")
     stored = await api.deps.log.upsert_debtor(
-        debtor_ref, locale=locale, time_zone=time_zone, country=country, region=region,
-        packs=packs, phones=phones, address=address, preferences=stated,
-        changed_by=key.label, reason=reason or f"PUT /v1/debtors/{debtor_ref}",
+        debtor_ref, locale=body.locale, time_zone=body.time_zone, country=body.country,
+        region=body.region, packs=body.packs, phones=phones, address=address,
+        preferences=stated, changed_by=key.label,
+        reason=body.reason or f"PUT /v1/debtors/{debtor_ref}",
     )  # fmt: skip
-    shown = {
-        "debtor_ref": debtor_ref, "locale": locale, "time_zone": time_zone,
-        "country": country, "region": region, "packs": packs,
+    answer = {
+        "debtor_ref": debtor_ref, "locale": body.locale, "time_zone": body.time_zone,
+        "country": body.country, "region": body.region, "packs": body.packs,
         **debtor_contact_json(phones, address, full=key.role is not Role.STRATEGY),
         **{name: stored[name] for name in PREFERENCE_FIELDS},
     }  # fmt: skip
-    return web.json_response(shown)
+    return shown(debtor_bodies.Debtor.model_validate(answer))
 
 
 @allow(Role.STRATEGY, Role.COLLECTOR, Role.COMPLIANCE)
@@ -88,13 +98,12 @@ async def get_preferences(request: web.Request, api: Api, key: KeyRecord) -> web
             reader=key.label, action="preferences.read", debtor_ref=debtor_ref,
             filters={"debtor_ref": debtor_ref}, rows=len(changes),
         )  # fmt: skip
-    return web.json_response(
-        {
-            "debtor_ref": debtor_ref,
-            **preferences.to_json(),
-            "changes": [c.to_json() for c in changes],
-        }
-    )
+    answer = {
+        "debtor_ref": debtor_ref,
+        **asdict(preferences),
+        "changes": [asdict(c) for c in changes],
+    }
+    return shown(debtor_bodies.DebtorPreferences.model_validate(answer))
 
 
 @allow(Role.STRATEGY)
@@ -150,26 +159,37 @@ async def list_holds(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
     return shown(hold_bodies.HoldList(items=items))
 
 
-def _check_ref(ref: str, name: str, fields: Fields) -> None:
-    problem = _ref_problem(ref, name)
-    if problem is not None:
-        fields.fail(problem.field, problem.problem)
-
-
 def _ref_problem(ref: str, name: str) -> FieldProblem | None:
     if not ref.strip() or len(ref) > DEBTOR_REF_MAX or "\x00" in ref:
         return FieldProblem(name, f"must be 1 to {DEBTOR_REF_MAX} characters")
     return None
 
 
-def _checked(fields: Fields, check: Callable[[], T]) -> T | None:
-    """``check()``, its problems added to ``fields`` (named as it names them)."""
-    try:
-        return check()
-    except InvalidRequest as exc:
-        for problem in exc.problems:
-            fields.fail(problem.field, problem.problem)
-        return None
+def _every_problem(error: ValidationError, raw: bytes, ref: list[FieldProblem]) -> Problem:
+    """The model's problems, and the record's own checks of the fields it did not refuse
+    (an unknown time zone is named beside a malformed country), all at once."""
+    refused = refusal(error)
+    if refused.status == 400:
+        return refused
+    found = field_problems(error)
+    data = json.loads(raw)
+    if isinstance(data, dict):
+        given = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
+        stated = {k: v for k, v in data.items() if k in PREFERENCE_FIELDS}
+        try:
+            checked_debtor(**given, preferences=stated)
+        except InvalidRequest as exc:
+            named = [p.field for p in found]
+            found += [p for p in exc.problems if not any(_same(p.field, n) for n in named)]
+        except (TypeError, ValueError, AttributeError):  # of a type the model named already
+            pass
+    return Problem.invalid([*ref, *found])
+
+
+def _same(one: str, other: str) -> bool:
+    """One field is the other, or within it (``address`` and ``address.region``)."""
+    short, long = sorted((one, other), key=len)
+    return long == short or long.startswith((f"{short}.", f"{short}["))
 
 
 def _hold_target(body: hold_bodies.HoldLiftRequest) -> dict[str, Any]:

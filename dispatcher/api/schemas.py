@@ -1,11 +1,10 @@
 """JSON Schemas of the API's bodies not yet declared as models (``dispatcher.api.models``
-derives the others): debtors, calls, dispositions, visits and health."""
+derives the others): calls, dispositions, visits and health."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from compliance.packs import PHONE_TYPES
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, MessageStatus
 from dispatcher.i18n.locales import LOCALES
 from dispatcher.preferences.fields import MAX_TIMES, PLACE_HOLDS
@@ -52,38 +51,6 @@ TIME = {"type": "string", "format": "date-time"}
 TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 KEY_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"}
 
-# A debtor's number: consent is prior express consent to automated calls and texts (TCPA).
-PHONE = obj(
-    ["number", "type"],
-    {
-        "number": {**text(32), "description": "E.164, or national in the debtor's locale"},
-        "type": enum(PHONE_TYPES),
-        "consent": {"type": "boolean"},
-        "consent_at": {**TIME_OR_NULL, "description": "When consent was given (needs consent)"},
-    },
-)
-PHONE_SHOWN = obj(
-    ["number", "type", "consent"],
-    {"number": STRING, "type": STRING, "consent": {"type": "boolean"}, "consent_at": STRING},
-)
-HOME_ADDRESS = obj(
-    ["lines", "country"],
-    {
-        "lines": {"type": "array", "minItems": 1, "maxItems": 5, "items": text(200)},
-        "postal_code": {"type": ["string", "null"], "maxLength": 20},
-        "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
-        "region": {"type": ["string", "null"], "pattern": "^[A-Z0-9]{1,8}$"},
-    },
-)
-HOME_ADDRESS_SHOWN = obj(
-    ["lines", "postal_code", "country", "region"],
-    {
-        "lines": {"type": "array", "items": STRING},
-        "postal_code": nullable("string"),
-        "country": STRING,
-        "region": nullable("string"),
-    },
-)
 # What a debtor asked for (dispatcher/preferences): local times, places, channel, language.
 HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 INCONVENIENT_TIME = {
@@ -115,78 +82,13 @@ PREFERENCES: Json = {
         **enum(LOCALES, null=True), "description": "Templates' locale when a request names none",
     },
 }  # fmt: skip
-PREFERENCES_SHOWN: Json = {
-    "inconvenient_times": {"type": "array", "items": {"type": "object"}},
-    "inconvenient_places": {"type": "array", "items": STRING},
-    "preferred_channel": nullable("string"),
-    "preferred_locale": nullable("string"),
-}
+
+
 def items_of(name: str) -> Json:
     return obj(["items"], {"items": {"type": "array", "items": ref(name)}})
 
 
 SCHEMAS: Json = {
-    "DebtorRequest": obj(
-        [],
-        {
-            "locale": {"type": ["string", "null"], "pattern": "^[a-z]{2,3}(-[A-Z]{2})?$"},
-            "time_zone": {**text(64, nullable=True), "description": "IANA, e.g. Asia/Shanghai"},
-            "country": {"type": ["string", "null"], "pattern": "^[A-Z]{2}$"},
-            "region": {"type": ["string", "null"], "pattern": "^[A-Z0-9]{1,8}$"},
-            "packs": {
-                "type": ["array", "null"],
-                "maxItems": 20,
-                "items": {"type": "string", "maxLength": 40},
-            },
-            "phones": {"type": ["array", "null"], "maxItems": 20, "items": PHONE},
-            "address": {**HOME_ADDRESS, "type": ["object", "null"]},
-            **PREFERENCES,  # left out: kept as they are; null clears
-            "reason": {
-                **text(2000, nullable=True),
-                "description": "Why the preferences changed, for their log",
-            },
-        },
-    ),
-    "Debtor": obj(
-        [
-            "debtor_ref", "locale", "time_zone", "country", "region", "packs", "phones",
-            "address", *PREFERENCES_SHOWN,
-        ],
-        {
-            **PREFERENCES_SHOWN,
-            "debtor_ref": STRING,
-            "locale": nullable("string"),
-            "time_zone": nullable("string"),
-            "country": nullable("string"),
-            "region": nullable("string"),
-            "packs": {"type": ["array", "null"], "items": STRING},
-            "phones": {"type": ["array", "null"], "items": PHONE_SHOWN},
-            "address": {**HOME_ADDRESS_SHOWN, "type": ["object", "null"]},
-        },
-    ),
-    "DebtorPreferences": obj(
-        ["debtor_ref", *PREFERENCES_SHOWN, "changes"],
-        {
-            "debtor_ref": STRING,
-            **PREFERENCES_SHOWN,
-            "changes": {
-                "type": "array",
-                "description": "The preference log, oldest first: who, where from, why",
-                "items": obj(
-                    ["id", "debtor_ref", "at", "by", "source", "reason", "changes"],
-                    {
-                        "id": {"type": "integer"},
-                        "debtor_ref": STRING,
-                        "at": TIME,
-                        "by": STRING,
-                        "source": STRING,
-                        "reason": STRING,
-                        "changes": {"type": "object", "description": '{field: {"from", "to"}}'},
-                    },
-                ),
-            },
-        },
-    ),
     "Health": obj(
         ["status", "checks"],
         {

@@ -12,6 +12,7 @@ from dispatcher.api.models import (
     audit,
     cancel,
     collectors,
+    debtors,
     holds,
     keys,
     messages,
@@ -37,5 +38,6 @@ DECLARED = (
     collectors.Collector, collectors.CollectorList, templates.Template, templates.TemplateList,
     templates.PreviewRequest, templates.Preview, templates.ApprovalRequest,
     templates.ApprovalDecided, views.MessageEvent, views.MessageSummary, views.Message,
-    views.MessagePage, audit.AuditRead, audit.AuditReadPage,
+    views.MessagePage, audit.AuditRead, audit.AuditReadPage, debtors.DebtorRequest,
+    debtors.Debtor, debtors.DebtorPreferences,
 )  # fmt: skip
