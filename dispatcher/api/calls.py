@@ -18,9 +18,11 @@ from typing import Any
 from aiohttp import web
 
 from dispatcher.api.auth import PEOPLE, allow
-from dispatcher.api.bodies import Fields, Query, read_json
+from dispatcher.api.bodies import Fields, Query, read_body, read_json
 from dispatcher.api.collectors import collector_id_of
 from dispatcher.api.context import Api
+from dispatcher.api.models import calls as call_bodies
+from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
 from dispatcher.api.views import mask_phone
 from dispatcher.calls_and_visits.dispositions import (
@@ -49,29 +51,18 @@ DISPOSITION_FIELDS = (
 
 @allow(Role.STRATEGY, Role.COLLECTOR)
 async def schedule_call(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
-    fields = Fields(await read_json(request), what="a call")
-    collector_id = fields.text("collector_id", max_length=100, required=key.role is Role.STRATEGY)
-    if key.role is Role.COLLECTOR and collector_id not in (None, key.name):
+    body = await read_body(request, call_bodies.CallRequest)
+    if key.role is Role.STRATEGY and body.collector_id is None:
+        raise Problem.field("collector_id", "is required")
+    if key.role is Role.COLLECTOR and body.collector_id not in (None, key.name):
         raise Problem(403, f"a collector key schedules calls for its own collector ({key.name})")
-    locale = fields.text("locale", max_length=10, required=False)  # None: the debtor's
-    values = {
-        "destination": fields.text("destination", max_length=64),
-        "debtor_ref": fields.text("debtor_ref", max_length=100),
-    }
-    template = fields.text("template", max_length=100, required=False) or DEFAULT_TEMPLATE
-    account_ref = fields.text("account_ref", max_length=100, required=False, allow_empty=True)
-    idempotency_key = fields.text("idempotency_key", max_length=200, required=False)
-    variables = fields.mapping("variables")
-    send_after = fields.timestamp("send_after")
-    valid_until = fields.timestamp("valid_until")
-    fields.finish()
-    collector = collector_id or key.name
-    text = {k: str(v) for k, v in values.items()}
     call = MessageRequest(
-        channel=ChannelKind.VOICE, template=template, variables=variables,
-        account_ref=account_ref, idempotency_key=idempotency_key, send_after=send_after,
-        valid_until=valid_until, requested_by=f"api:{key.name}", collector_id=collector,
-        locale=locale, destination=text["destination"], debtor_ref=text["debtor_ref"],
+        channel=ChannelKind.VOICE, template=body.template or DEFAULT_TEMPLATE,
+        variables=body.variables or {}, account_ref=body.account_ref,
+        idempotency_key=body.idempotency_key, send_after=body.send_after,
+        valid_until=body.valid_until, requested_by=f"api:{key.name}",
+        collector_id=body.collector_id or key.name, locale=body.locale,  # None: the debtor's
+        destination=body.destination, debtor_ref=body.debtor_ref,
     )  # fmt: skip
     accepted = await api.client.send_many([call])
     return web.json_response(accepted_json(accepted[0]), status=202)
@@ -97,11 +88,9 @@ async def list_calls(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
             filters={"collector_id": collector_id, "window": str(window), "limit": limit},
         )  # fmt: skip
     full = key.role is not Role.STRATEGY
-    return web.json_response(
-        {
-            "items": [call_json(m, full=full) for m in rows],
-            "next_cursor": _cursor_of(rows[-1]) if more else None,
-        }
+    items = [call_bodies.Call.model_validate(call_json(m, full=full)) for m in rows]
+    return shown(
+        call_bodies.CallPage(items=items, next_cursor=_cursor_of(rows[-1]) if more else None)
     )
 
 

@@ -1,5 +1,5 @@
 """JSON Schemas of the API's bodies not yet declared as models (``dispatcher.api.models``
-derives the others): calls, dispositions, visits and health."""
+derives the others): dispositions, visits and health."""
 
 from __future__ import annotations
 
@@ -100,47 +100,8 @@ SCHEMAS: Json = {
 
 # Collectors, calls and visits (dispatcher/api/collectors.py, calls.py, visits.py).
 DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
-_CALL_FIELDS: Json = {
-    "id": STRING,
-    "debtor_ref": STRING,
-    "account_ref": nullable("string"),
-    "destination": {**STRING, "description": "Masked for the strategy role"},
-    "locale": STRING,
-    "template_name": STRING,
-    "collector_id": nullable("string"),
-    "status": enum(MessageStatus),
-    "scheduled_for": TIME,
-    "valid_until": TIME,
-    "requested_by": STRING,
-}
 COLLECTOR_IDS = {"type": "array", "minItems": 2, "maxItems": 10, "items": text(100)}
 SCHEMAS |= {
-    "CallRequest": obj(
-        ["debtor_ref", "destination"],
-        {
-            "collector_id": {
-                **text(100, nullable=True),
-                "description": "Required for the strategy role; a collector key calls as itself",
-            },
-            "template": {**text(100, nullable=True), "description": "Default collector_call"},
-            "destination": {**text(64), "description": "The debtor's number; E.164 or national"},
-            "debtor_ref": text(100),
-            "locale": {**text(10, nullable=True), "description": "Default: the debtor's language"},
-            "account_ref": text(100, nullable=True, min_length=0),
-            "idempotency_key": text(200, nullable=True),
-            "variables": nullable("object", description="The template's variables"),
-            "send_after": {**TIME_OR_NULL, "description": "Schedule the call for this time"},
-            "valid_until": TIME_OR_NULL,
-        },
-    ),
-    "Call": obj(list(_CALL_FIELDS), _CALL_FIELDS),
-    "CallPage": obj(
-        ["items", "next_cursor"],
-        {
-            "items": {"type": "array", "items": ref("Call")},
-            "next_cursor": nullable("string", description="null: nothing more"),
-        },
-    ),
     "DispositionRequest": obj(
         ["kind"],
         {

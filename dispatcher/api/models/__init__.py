@@ -10,6 +10,7 @@ from __future__ import annotations
 from dispatcher.api.models import (
     accounts,
     audit,
+    calls,
     cancel,
     collectors,
     debtors,
@@ -39,5 +40,5 @@ DECLARED = (
     templates.PreviewRequest, templates.Preview, templates.ApprovalRequest,
     templates.ApprovalDecided, views.MessageEvent, views.MessageSummary, views.Message,
     views.MessagePage, audit.AuditRead, audit.AuditReadPage, debtors.DebtorRequest,
-    debtors.Debtor, debtors.DebtorPreferences,
+    debtors.Debtor, debtors.DebtorPreferences, calls.CallRequest, calls.Call, calls.CallPage,
 )  # fmt: skip
