@@ -1,11 +1,11 @@
 """JSON Schemas of the API's bodies not yet declared as models (``dispatcher.api.models``
-derives the others): dispositions, visits and health."""
+derives the others): dispositions and health."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dispatcher.domain import ChannelKind, ContactResult, Disposition, MessageStatus
+from dispatcher.domain import ChannelKind, Disposition
 from dispatcher.i18n.locales import LOCALES
 from dispatcher.preferences.fields import MAX_TIMES, PLACE_HOLDS
 
@@ -100,7 +100,6 @@ SCHEMAS: Json = {
 
 # Collectors, calls and visits (dispatcher/api/collectors.py, calls.py, visits.py).
 DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
-COLLECTOR_IDS = {"type": "array", "minItems": 2, "maxItems": 10, "items": text(100)}
 SCHEMAS |= {
     "DispositionRequest": obj(
         ["kind"],
@@ -137,46 +136,6 @@ SCHEMAS |= {
             "result": nullable("string"),
             "follow_ups": {"type": "array", "items": ref("Accepted")},
             "holds": {"type": "array", "items": STRING},
-        },
-    ),
-    "VisitRequest": obj(
-        ["debtor_ref", "address", "visit_at", "collector_ids"],
-        {
-            "debtor_ref": text(100),
-            "address": {
-                "type": "object",
-                "description": "{name, lines: [1 to 5], country (ISO 3166), postal_code?}",
-            },
-            "visit_at": TIME,
-            "collector_ids": COLLECTOR_IDS,
-            "locale": {**text(10, nullable=True), "description": "Default: the debtor's language"},
-            "account_ref": text(100, nullable=True, min_length=0),
-            "idempotency_key": text(200, nullable=True),
-            "variables": nullable("object", description="The notice's variables (debtor_name)"),
-        },
-    ),
-    "VisitOutcomeRequest": obj(
-        ["result", "went"],
-        {
-            "result": enum([ContactResult.VISITED, ContactResult.NOT_MET]),
-            "went": {"type": "array", "minItems": 1, "maxItems": 10, "items": text(100)},
-            "recording_ref": text(200, nullable=True),
-            "note": {**text(2000, nullable=True, min_length=0), "description": "Civility-checked"},
-            "preferences": {
-                **obj([], dict(PREFERENCES)),
-                "type": ["object", "null"],
-                "minProperties": 1,
-                "description": "visited: what the debtor said, added to what is on record",
-            },
-        },
-    ),
-    "VisitOutcome": obj(
-        ["message_id", "status", "result", "disposition"],
-        {
-            "message_id": STRING,
-            "status": enum(MessageStatus),
-            "result": STRING,
-            "disposition": {"type": "object"},
         },
     ),
 }

@@ -21,6 +21,7 @@ from dispatcher.api.models import (
     problem,
     templates,
     views,
+    visits,
 )
 from dispatcher.api.models.base import Body, Shown
 from dispatcher.api.models.problems import field_problems
@@ -41,4 +42,5 @@ DECLARED = (
     templates.ApprovalDecided, views.MessageEvent, views.MessageSummary, views.Message,
     views.MessagePage, audit.AuditRead, audit.AuditReadPage, debtors.DebtorRequest,
     debtors.Debtor, debtors.DebtorPreferences, calls.CallRequest, calls.Call, calls.CallPage,
+    visits.VisitRequest, visits.VisitOutcomeRequest, visits.VisitOutcome,
 )  # fmt: skip
