@@ -11,17 +11,21 @@ must be known and allowed to work today (trained, active, credential valid): oth
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from dispatcher.api.auth import PEOPLE, allow
-from dispatcher.api.bodies import Fields, Query, read_body, read_json
+from dispatcher.api.bodies import MAX_BODY_BYTES, Query, read_body, read_raw, refusal
 from dispatcher.api.collectors import collector_id_of
 from dispatcher.api.context import Api
 from dispatcher.api.models import calls as call_bodies
+from dispatcher.api.models import messages as message_bodies
+from dispatcher.api.models.problems import field_problems, within
 from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
 from dispatcher.api.views import mask_phone
@@ -36,7 +40,7 @@ from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import Accepted
 from dispatcher.domain import ChannelKind
 from dispatcher.enqueue.requests import MessageRequest
-from dispatcher.errors import UnknownMessage
+from dispatcher.errors import FieldProblem, UnknownMessage
 
 __all__ = ["accepted_json", "list_calls", "message_id_of", "post_disposition", "schedule_call"]
 
@@ -97,31 +101,47 @@ async def list_calls(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
 @allow(Role.COLLECTOR)
 async def post_disposition(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     message_id = message_id_of(request)
-    fields = Fields(await read_json(request), what="a disposition")
-    kind = fields.text("kind", max_length=100)
-    details = {
-        name: value
-        for name in DISPOSITION_FIELDS
-        if (value := fields.value(name, required=False)) is not None
-    }
-    try:  # every problem at once: the body's (unknown fields) with the disposition's own
+    kind, details, problems = _disposition(await read_raw(request, max_bytes=MAX_BODY_BYTES))
+    try:  # every problem at once: the body's with the disposition's own
         recorded = await record_disposition(
-            api.deps, message_id, kind=kind or "", by_collector=key.name, details=details,
-            problems=fields.done(),
+            api.deps, message_id, kind=kind, by_collector=key.name, details=details,
+            problems=problems,
         )  # fmt: skip
     except NotOnTheCall as exc:
         raise Problem(403, str(exc)) from None
     except OutcomeConflict as exc:
         raise Problem(409, str(exc)) from None
-    return web.json_response(
-        {
-            "message_id": recorded.message_id,
-            "disposition": recorded.disposition,
-            "result": recorded.result,
-            "follow_ups": [accepted_json(a) for a in recorded.follow_ups],
-            "holds": recorded.holds,
-        }
-    )
+    follow_ups = [
+        message_bodies.Accepted.model_validate(accepted_json(a)) for a in recorded.follow_ups
+    ]
+    answer = call_bodies.DispositionRecorded(
+        message_id=recorded.message_id, disposition=recorded.disposition,
+        result=recorded.result, holds=recorded.holds, follow_ups=follow_ups,
+    )  # fmt: skip
+    return shown(answer)
+
+
+def _disposition(raw: bytes) -> tuple[str, dict[str, Any], list[FieldProblem]]:
+    """The kind, the other fields and the body's problems. A body the model refuses still
+    has the fields it did not name checked with the call, so every problem comes at once."""
+    try:
+        body = call_bodies.DispositionRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        refused = refusal(exc)
+        if refused.status == 400:
+            raise refused from None
+        problems = field_problems(exc)
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            return "", {}, problems
+        named = [p.field for p in problems]
+        kind = data.get("kind")
+        fine = {
+            name: value for name in DISPOSITION_FIELDS
+            if (value := data.get(name)) is not None and not any(within(name, n) for n in named)
+        }  # fmt: skip
+        return (kind if isinstance(kind, str) and "kind" not in named else ""), fine, problems
+    return str(body.kind), body.details(), []
 
 
 def message_id_of(request: web.Request) -> str:

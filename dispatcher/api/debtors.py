@@ -28,7 +28,7 @@ from dispatcher.api.context import Api
 from dispatcher.api.models import accounts
 from dispatcher.api.models import debtors as debtor_bodies
 from dispatcher.api.models import holds as hold_bodies
-from dispatcher.api.models.problems import field_problems
+from dispatcher.api.models.problems import field_problems, within
 from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
 from dispatcher.api.views import debtor_contact_json
@@ -180,16 +180,10 @@ def _every_problem(error: ValidationError, raw: bytes, ref: list[FieldProblem]) 
             checked_debtor(**given, preferences=stated)
         except InvalidRequest as exc:
             named = [p.field for p in found]
-            found += [p for p in exc.problems if not any(_same(p.field, n) for n in named)]
+            found += [p for p in exc.problems if not any(within(p.field, n) for n in named)]
         except (TypeError, ValueError, AttributeError):  # of a type the model named already
             pass
     return Problem.invalid([*ref, *found])
-
-
-def _same(one: str, other: str) -> bool:
-    """One field is the other, or within it (``address`` and ``address.region``)."""
-    short, long = sorted((one, other), key=len)
-    return long == short or long.startswith((f"{short}.", f"{short}["))
 
 
 def _hold_target(body: hold_bodies.HoldLiftRequest) -> dict[str, Any]:

@@ -42,5 +42,6 @@ DECLARED = (
     templates.ApprovalDecided, views.MessageEvent, views.MessageSummary, views.Message,
     views.MessagePage, audit.AuditRead, audit.AuditReadPage, debtors.DebtorRequest,
     debtors.Debtor, debtors.DebtorPreferences, calls.CallRequest, calls.Call, calls.CallPage,
+    calls.DispositionRequest, calls.DispositionRecorded,
     visits.VisitRequest, visits.VisitOutcomeRequest, visits.VisitOutcome,
 )  # fmt: skip

@@ -19,7 +19,7 @@ from dispatcher.api.models.base import NOT_BLANK
 from dispatcher.errors import FieldProblem
 from dispatcher.i18n import DEFAULT_LOCALE, has_key, translate
 
-__all__ = ["field_problems", "field_text", "is_malformed_json"]
+__all__ = ["field_problems", "field_text", "is_malformed_json", "within"]
 
 # pydantic's type errors, by the JSON type each wanted (problems.json_type.* names it).
 _TYPES = {
@@ -47,6 +47,13 @@ def field_problems(error: ValidationError, *, batch: str | None = None) -> list[
         text = field_text(code, params, DEFAULT_LOCALE)
         problems.append(FieldProblem(_path(loc, index), text, index, code, params))
     return problems
+
+
+def within(one: str, other: str) -> bool:
+    """One field is the other, or inside it (``address`` and ``address.region``): a
+    later check's problem the model named already."""
+    short, long = sorted((one, other), key=len)
+    return long == short or long.startswith((f"{short}.", f"{short}["))
 
 
 def field_text(code: str, params: Mapping[str, Any], locale: str) -> str:
