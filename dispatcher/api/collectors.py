@@ -4,20 +4,14 @@
 cleared; ``active`` defaults to true). A collector's API key is the key whose name is
 their collector id: with it they schedule their calls and record their outcomes.
 
-``credential_problems`` is the up-front check calls and visits make before anything is
-written: an unknown collector, or one who may not work today, is refused with a 422
-naming them. The worker's compliance gate checks again at contact time.
+Whether a collector may take a call or a visit is decided once, by early refusal
+(``dispatcher/enqueue/early_refusal.py``), and again by the gate at contact time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
-
 from aiohttp import web
 
-from compliance import CollectorFact
-from compliance.rules.collectors import credential_problem
 from dispatcher.api.auth import allow
 from dispatcher.api.bodies import read_body
 from dispatcher.api.context import Api
@@ -26,12 +20,10 @@ from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.contactlog.models import Collector
-from dispatcher.errors import FieldProblem
 
 __all__ = [
     "collector_id_of",
     "collector_json",
-    "credential_problems",
     "get_collector",
     "list_collectors",
     "put_collector",
@@ -78,27 +70,6 @@ def collector_id_of(request: web.Request, *, missing: int) -> str:
             raise Problem(404, f"no collector {collector_id[:MAX_ID]!r}")
         raise Problem.field("collector_id", problem)
     return collector_id
-
-
-async def credential_problems(
-    api: Api, named: Sequence[tuple[str, str]], *, on: date | None = None
-) -> list[FieldProblem]:
-    """Why each ``(field, collector_id)`` may not call or visit on ``on`` (default: today)."""
-    today = on or api.deps.clock.now().date()
-    problems = []
-    for field, collector_id in named:
-        found = await api.deps.log.collectors.get(collector_id)
-        if found is None:
-            problems.append(FieldProblem(field, f"unknown collector {collector_id!r}"))
-            continue
-        fact = CollectorFact(
-            found.collector_id, found.name, found.active, found.trained_on,
-            found.credential_expires,
-        )  # fmt: skip
-        why = credential_problem(fact, on=today)
-        if why is not None:
-            problems.append(FieldProblem(field, why))
-    return problems
 
 
 def collector_json(collector: Collector) -> bodies.Collector:
