@@ -9,6 +9,7 @@ no lone surrogates (PostgreSQL refuses both), so bad input is a 422, never a 500
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -89,7 +90,10 @@ def _strict_json(raw: bytes) -> Any:
         raise Problem(400, f"the body is not valid JSON: {exc}") from None
     bad = None if _plainly_storable(raw) else _bad_string(document, "")
     if bad is not None:
-        raise Problem.field(bad or "(body)", "contains a NUL character or a lone surrogate")
+        unstorable = FieldProblem(
+            bad or "(body)", "contains a NUL character or a lone surrogate", code="body.unstorable"
+        )
+        raise Problem.invalid([unstorable])
     return document
 
 
@@ -160,8 +164,10 @@ class Fields:
             self.data = {}
             self.fail("(body)" if index is None else "(item)", f"{what} must be a JSON object")
 
-    def fail(self, field: str, problem: str) -> None:
-        self.problems.append(FieldProblem(field, problem, self.index))
+    def fail(
+        self, field: str, problem: str, code: str | None = None, **params: object
+    ) -> None:  # code and params: the problem's in the problems.field catalogs
+        self.problems.append(FieldProblem(field, problem, self.index, code, params or None))
 
     def value(self, name: str, *, required: bool) -> Any:
         """The raw JSON value of a field (None if absent)."""
@@ -171,7 +177,7 @@ class Fields:
         self._read.add(name)
         value = self.data.get(name)
         if value is None and required:
-            self.fail(name, "is required")
+            self.fail(name, "is required", "required")
         return value
 
     def text(
@@ -182,13 +188,22 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.fail(name, f"must be a string, not {_json_type(value)}")
+            given = _json_type(value)
+            self.fail(
+                name,
+                f"must be a string, not {given}",
+                "wrong_type",
+                expected="string",
+                given=given.split()[-1],
+            )
             return None
         if (required and not value.strip()) or (not value and not allow_empty):
-            self.fail(name, "must not be empty")
+            self.fail(name, "must not be empty", "empty")
             return None
         if len(value) > max_length:
-            self.fail(name, f"longer than {max_length} characters")
+            self.fail(
+                name, f"longer than {max_length} characters", "too_long", max_length=max_length
+            )
             return None
         return value
 
@@ -210,20 +225,34 @@ class Fields:
     ) -> str | None:
         value = self.text(name, max_length=100, required=required)
         if value is not None and value not in choices:
-            self.fail(name, f"unknown {value!r}; known: {', '.join(sorted(choices))}")
+            known = ", ".join(sorted(choices))
+            self.fail(
+                name,
+                f"unknown {value!r}; known: {known}",
+                "unknown_choice",
+                value=repr(value),
+                known=known,
+            )
             return None
         return value
 
     def timestamp(self, name: str) -> datetime | None:
         value = self.text(name, max_length=64, required=False)
-        return None if value is None else _timestamp(value, lambda p: self.fail(name, p))
+        return None if value is None else _timestamp(value, functools.partial(self.fail, name))
 
     def mapping(self, name: str) -> dict[str, Any]:
         value = self._get(name, False)
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.fail(name, f"must be an object, not {_json_type(value)}")
+            given = _json_type(value)
+            self.fail(
+                name,
+                f"must be an object, not {given}",
+                "wrong_type",
+                expected="object",
+                given=given.split()[-1],
+            )
             return {}
         return value
 
@@ -232,17 +261,23 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.fail(name, "must be a list of strings")
+            self.fail(name, "must be a list of strings", "body.string_list")
             return None
         if len(value) > max_items or any(len(v) > max_length for v in value):
-            self.fail(name, f"at most {max_items} items of at most {max_length} characters")
+            self.fail(
+                name,
+                f"at most {max_items} items of at most {max_length} characters",
+                "body.string_list_size",
+                max_items=max_items,
+                max_length=max_length,
+            )
             return None
         return list(value)
 
     def done(self) -> list[FieldProblem]:
         """Every problem found, with one for each field that was never read."""
         for name in sorted(set(self.data) - self._read):
-            self.fail(name, "unknown field")
+            self.fail(name, "unknown field", "unknown_field")
         self._read = set(self.data)
         return self.problems
 
@@ -259,8 +294,8 @@ class Query:
         self._read: set[str] = set()
         self.query = request.query
 
-    def fail(self, name: str, problem: str) -> None:
-        self.problems.append(FieldProblem(name, problem))
+    def fail(self, name: str, problem: str, code: str | None = None, **params: object) -> None:
+        self.problems.append(FieldProblem(name, problem, None, code, params or None))
 
     def text(self, name: str, *, max_length: int = 100) -> str | None:
         self._read.add(name)
@@ -268,18 +303,30 @@ class Query:
         if not values:
             return None
         if len(values) > 1:
-            self.fail(name, "given more than once")
+            self.fail(name, "given more than once", "query.repeated")
             return None
         value = values[0]
         if not value or len(value) > max_length or not _storable(value):
-            self.fail(name, f"must be 1 to {max_length} characters, without NUL")
+            self.fail(
+                name,
+                f"must be 1 to {max_length} characters, without NUL",
+                "query.length",
+                max=max_length,
+            )
             return None
         return value
 
     def choice(self, name: str, choices: set[str] | tuple[str, ...]) -> str | None:
         value = self.text(name)
         if value is not None and value not in choices:
-            self.fail(name, f"unknown {value!r}; known: {', '.join(sorted(choices))}")
+            known = ", ".join(sorted(choices))
+            self.fail(
+                name,
+                f"unknown {value!r}; known: {known}",
+                "unknown_choice",
+                value=repr(value),
+                known=known,
+            )
             return None
         return value
 
@@ -288,13 +335,19 @@ class Query:
         if value is None:
             return default
         if not value.isascii() or not value.isdigit() or not minimum <= int(value) <= maximum:
-            self.fail(name, f"must be an integer from {minimum} to {maximum}")
+            self.fail(
+                name,
+                f"must be an integer from {minimum} to {maximum}",
+                "query.integer_range",
+                minimum=minimum,
+                maximum=maximum,
+            )
             return default
         return int(value)
 
     def timestamp(self, name: str) -> datetime | None:
         value = self.text(name, max_length=64)
-        return None if value is None else _timestamp(value, lambda p: self.fail(name, p))
+        return None if value is None else _timestamp(value, functools.partial(self.fail, name))
 
     def boolean(self, name: str, *, default: bool) -> bool:
         value = self.choice(name, ("true", "false"))
@@ -302,26 +355,36 @@ class Query:
 
     def finish(self) -> None:
         for name in sorted(set(self.query) - self._read):
-            self.fail(name, "unknown parameter")
+            self.fail(name, "unknown parameter", "query.unknown")
         if self.problems:
             raise Problem.invalid(self.problems)
 
 
 def _timestamp(value: str, fail: Any) -> datetime | None:
+    """The instant, or None after ``fail(problem, code, **params)``."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        fail("must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-28T09:00:00Z")
+        fail(
+            "must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-28T09:00:00Z",
+            "not_a_time",
+        )
         return None
     if parsed.tzinfo is None:
-        fail("needs a UTC offset, e.g. 2026-11-28T09:00:00+08:00")
+        fail("needs a UTC offset, e.g. 2026-11-28T09:00:00+08:00", "needs_offset")
         return None
     try:
         parsed = parsed.astimezone(UTC)
     except OverflowError:
         parsed = _EARLIEST - timedelta(days=1)
     if not _EARLIEST <= parsed <= _LATEST:
-        fail(f"must be between {_EARLIEST:%Y} and {_LATEST:%Y}")
+        earliest, latest = f"{_EARLIEST:%Y}", f"{_LATEST:%Y}"
+        fail(
+            f"must be between {earliest} and {latest}",
+            "time_range",
+            earliest=earliest,
+            latest=latest,
+        )
         return None
     return parsed
 

@@ -19,6 +19,7 @@ from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
 from dispatcher.contactlog.approvals import ApprovalDecision
 from dispatcher.contactlog.keys import KeyRecord, Role
+from dispatcher.enqueue.template_problems import render_problem, unknown_template_problem
 from dispatcher.errors import FieldProblem, InvalidRequest
 from templates import TemplateRenderError, UnknownTemplate
 
@@ -49,10 +50,10 @@ async def preview_template(request: web.Request, api: Api, key: KeyRecord) -> we
     try:
         rendered = api.deps.catalog.render(channel, name, locale, asked.variables or {})
     except UnknownTemplate as exc:
-        raise Problem.field("template", str(exc)) from None
+        raise Problem.invalid([unknown_template_problem("template", exc)]) from None
     except TemplateRenderError as exc:
-        raise Problem.field(f"variables.{exc.variable}" if exc.variable else "variables",
-                            exc.problem) from None  # fmt: skip
+        where = f"variables.{exc.variable}" if exc.variable else "variables"
+        raise Problem.invalid([render_problem(where, exc)]) from None
     max_segments = api.deps.settings.sms_max_segments
     segments = rendered.segments
     preview = bodies.Preview(
@@ -96,20 +97,29 @@ async def decide_approval(request: web.Request, api: Api, key: KeyRecord) -> web
     asked = await read_body(request, bodies.ApprovalRequest)
     channel, name, locale, version = asked.channel, asked.template, asked.locale, asked.version
     if asked.approved and asked.variables is None:
-        raise Problem.field("variables", "approving needs sample variables: the text is "
-                            "rendered and checked as it would be sent")  # fmt: skip
+        needs = FieldProblem(
+            "variables",
+            "approving needs sample variables: the text is rendered and checked as it would be "
+            "sent",
+            code="template.approval.needs_sample",
+        )
+        raise Problem.invalid([needs])
     try:
         current = api.deps.catalog.get(channel, name, locale)
     except UnknownTemplate as exc:
-        raise Problem.field("template", str(exc)) from None
+        raise Problem.invalid([unknown_template_problem("template", exc)]) from None
     except TemplateRenderError as exc:
-        raise Problem.field("template", exc.problem) from None
+        raise Problem.invalid([render_problem("template", exc)]) from None
     if asked.approved and version != current.version:
-        raise Problem.field(
+        label = f"{channel}/{locale}/{name}"
+        stale = FieldProblem(
             "version",
-            f"{channel}/{locale}/{name} is at version {current.version}: only the version in "
+            f"{label} is at version {current.version}: only the version in "
             "use can be approved (it is what compliance read)",
+            code="template.approval.not_current",
+            params={"label": label, "current": current.version},
         )
+        raise Problem.invalid([stale])
     if asked.approved:
         _refuse_findings(api, channel, name, locale, asked.variables or {})
     await api.deps.approvals.decide(

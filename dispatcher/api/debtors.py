@@ -89,8 +89,8 @@ async def put_debtor(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
 async def get_preferences(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     """What the debtor asked for, and every change of it (who, where from, why)."""
     debtor_ref = request.match_info["debtor_ref"]
-    if not debtor_ref.strip() or len(debtor_ref) > DEBTOR_REF_MAX or "\x00" in debtor_ref:
-        raise Problem.field("debtor_ref", f"must be 1 to {DEBTOR_REF_MAX} characters")
+    if (problem := _ref_problem(debtor_ref, "debtor_ref")) is not None:
+        raise Problem.invalid([problem])
     Query(request).finish()
     preferences, changes = await read_preferences(api.deps.log, debtor_ref)
     if key.role in PEOPLE:
@@ -161,7 +161,10 @@ async def list_holds(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
 
 def _ref_problem(ref: str, name: str) -> FieldProblem | None:
     if not ref.strip() or len(ref) > DEBTOR_REF_MAX or "\x00" in ref:
-        return FieldProblem(name, f"must be 1 to {DEBTOR_REF_MAX} characters")
+        return FieldProblem(
+            name, f"must be 1 to {DEBTOR_REF_MAX} characters", code="length",
+            params={"max": DEBTOR_REF_MAX},
+        )  # fmt: skip
     return None
 
 
@@ -192,7 +195,11 @@ def _hold_target(body: hold_bodies.HoldLiftRequest) -> dict[str, Any]:
     if problems:
         raise Problem.invalid(problems)
     if body.debtor_ref is None and destination is None:
-        raise Problem.field("debtor_ref", "a hold needs a debtor_ref, a destination or both")
+        missing = FieldProblem(
+            "debtor_ref", "a hold needs a debtor_ref, a destination or both",
+            code="hold.target.missing",
+        )  # fmt: skip
+        raise Problem.invalid([missing])
     channel = None if body.channel is None else str(body.channel)
     return {"kind": body.kind, "debtor_ref": body.debtor_ref, "destination": destination,
             "channel": channel}  # fmt: skip

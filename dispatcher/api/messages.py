@@ -72,7 +72,9 @@ async def enqueue_batch(request: web.Request, api: Api, key: KeyRecord) -> web.R
     try:
         accepted = await api.client.send_many([m for _, m in messages])
     except InvalidRequest as exc:  # for a batch of one it names no index: name it all the same
-        problems = [FieldProblem(p.field, p.problem, p.index or 0) for p in exc.problems]
+        problems = [
+            FieldProblem(p.field, p.problem, p.index or 0, p.code, p.params) for p in exc.problems
+        ]
         raise InvalidBatch(problems) from None
     answer = bodies.BatchAccepted.model_construct(
         count=len(accepted),
@@ -207,7 +209,10 @@ async def _problems_of(
             facts=await enqueue_facts(api.deps.log.engine, requests, now=now),
         )  # fmt: skip
     except InvalidRequest as exc:
-        return [FieldProblem(p.field, p.problem, messages[p.index or 0][0]) for p in exc.problems]
+        return [
+            FieldProblem(p.field, p.problem, messages[p.index or 0][0], p.code, p.params)
+            for p in exc.problems
+        ]
     return []
 
 

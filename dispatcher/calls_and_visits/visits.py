@@ -163,12 +163,18 @@ def _stated(
     if raw is None:
         return {}
     if result != ContactResult.VISITED:
-        problems.append(FieldProblem("preferences", "only a debtor the collectors met states them"))
+        problems.append(
+            FieldProblem("preferences", "only a debtor the collectors met states them",
+                         code="visit.preferences.not_met")
+        )  # fmt: skip
         return {}
     unknown = sorted(str(k) for k in set(raw) - set(PREFERENCE_FIELDS))
     if unknown or not raw:
         known = ", ".join(PREFERENCE_FIELDS)
-        problems.append(FieldProblem("preferences", f"name one or more of {known}"))
+        problems.append(
+            FieldProblem("preferences", f"name one or more of {known}",
+                         code="visit.preferences.none_named", params={"known": known})
+        )  # fmt: skip
     try:
         return checked_preferences(raw, prefix="preferences.")
     except InvalidRequest as exc:
@@ -203,6 +209,8 @@ def _too_early(message: Message, now: datetime) -> list[FieldProblem]:
             "result",
             f"visit {message.id} is booked for {shown} ({at.isoformat()}): its outcome can "
             "be recorded from then on, not before",
+            code="visit.result.too_early",
+            params={"visit_id": message.id, "shown": shown, "at": at.isoformat()},
         )
     ]
 
@@ -212,14 +220,28 @@ def _problems(
 ) -> list[FieldProblem]:
     problems = []
     if result not in VISIT_RESULTS:
-        problems.append(FieldProblem("result", f"unknown {result!r}; known: visited, not_met"))
+        known = "visited, not_met"
+        problems.append(
+            FieldProblem("result", f"unknown {result!r}; known: {known}", code="unknown_choice",
+                         params={"value": repr(result), "known": known})
+        )  # fmt: skip
     if not went:
-        problems.append(FieldProblem("went", "name at least one collector who went"))
+        problems.append(
+            FieldProblem("went", "name at least one collector who went", code="visit.went.none")
+        )
     strangers = [c for c in went if c not in on_visit]
     if strangers:
         problems.append(
-            FieldProblem("went", f"not on this visit: {', '.join(map(str, strangers))}")
+            FieldProblem(
+                "went",
+                f"not on this visit: {', '.join(map(str, strangers))}",
+                code="visit.went.strangers",
+                params={"collectors": ", ".join(map(str, strangers))},
+            )
         )
     if recording_ref is not None and not 1 <= len(recording_ref) <= MAX_REF:
-        problems.append(FieldProblem("recording_ref", f"must be 1 to {MAX_REF} characters"))
+        problems.append(
+            FieldProblem("recording_ref", f"must be 1 to {MAX_REF} characters", code="length",
+                         params={"max": MAX_REF})
+        )  # fmt: skip
     return problems

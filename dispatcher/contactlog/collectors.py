@@ -59,16 +59,32 @@ class CollectorRegistry:
     ) -> None:
         problems = []
         if not collector_id.strip() or len(collector_id) > 100:
-            problems.append(FieldProblem("collector_id", "must be 1 to 100 characters"))
+            problems.append(
+                FieldProblem(
+                    "collector_id",
+                    "must be 1 to 100 characters",
+                    code="length",
+                    params={"max": 100},
+                )
+            )
         if not name.strip():
-            problems.append(FieldProblem("name", "must not be empty"))
+            problems.append(FieldProblem("name", "must not be empty", code="empty"))
         if not phone.startswith("sip:"):
             try:
                 phone = e164(phone)
             except InvalidRequest as exc:
-                problems += [FieldProblem("phone", p.problem) for p in exc.problems]
+                problems += [
+                    FieldProblem("phone", p.problem, code=p.code, params=p.params)
+                    for p in exc.problems
+                ]
         if trained_on and credential_expires and credential_expires < trained_on:
-            problems.append(FieldProblem("credential_expires", "is before trained_on"))
+            problems.append(
+                FieldProblem(
+                    "credential_expires",
+                    "is before trained_on",
+                    code="collector.credential_expires.before_training",
+                )
+            )
         if problems:
             raise InvalidRequest(problems)
         values = {

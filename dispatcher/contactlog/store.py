@@ -428,6 +428,11 @@ def _refuse_reused_keys(
             f"{row['idempotency_key']!r} was used for a different request (message "
             f"{existing[row['idempotency_key']][0].message_id}); use a new key",
             index if len(rows) > 1 else None,
+            code="enqueue.idempotency_key.reused",
+            params={
+                "key": repr(row["idempotency_key"]),
+                "message_id": existing[row["idempotency_key"]][0].message_id,
+            },
         )
         for index, row in enumerate(rows)
         if row["id"] not in inserted

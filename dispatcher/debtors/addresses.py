@@ -33,11 +33,26 @@ def checked_address(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     country = raw.get("country")
     postal_code = raw.get("postal_code")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_LINE:
-        problems.append(FieldProblem("address.name", "must be 1 to 200 characters"))
+        problems.append(
+            FieldProblem(
+                "address.name",
+                f"must be 1 to {MAX_LINE} characters",
+                code="length",
+                params={"max": MAX_LINE},
+            )
+        )
     problems += place_problems(lines, country, postal_code)
     unknown = sorted(set(raw) - {"name", "lines", "country", "postal_code"})
     if unknown:
-        problems.append(FieldProblem("address", f"unknown field(s): {', '.join(unknown)}"))
+        names = ", ".join(unknown)
+        problems.append(
+            FieldProblem(
+                "address",
+                f"unknown field(s): {names}",
+                code="unknown_fields",
+                params={"names": names},
+            )
+        )
     if problems:
         raise InvalidRequest(problems)
     assert isinstance(name, str) and isinstance(lines, list) and isinstance(country, str)
@@ -58,12 +73,28 @@ def place_problems(lines: Any, country: Any, postal_code: Any) -> list[FieldProb
         or not all(isinstance(x, str) and x.strip() and len(x) <= MAX_LINE for x in lines)
     ):
         problems.append(
-            FieldProblem("address.lines", "must be 1 to 5 non-empty lines of up to 200 characters")
+            FieldProblem(
+                "address.lines",
+                "must be 1 to 5 non-empty lines of up to 200 characters",
+                code="address.lines.invalid",
+            )
         )
     if not isinstance(country, str) or not _COUNTRY.match(country):
-        problems.append(FieldProblem("address.country", "must be an ISO 3166-1 code like US, CN"))
+        problems.append(
+            FieldProblem(
+                "address.country",
+                "must be an ISO 3166-1 code like US, CN",
+                code="address.country.pattern",
+            )
+        )
     if postal_code is not None and (not isinstance(postal_code, str) or len(postal_code) > 20):
-        problems.append(FieldProblem("address.postal_code", "must be a string of up to 20"))
+        problems.append(
+            FieldProblem(
+                "address.postal_code",
+                "must be a string of up to 20",
+                code="address.postal_code.invalid",
+            )
+        )
     return problems
 
 

@@ -58,7 +58,9 @@ def checked_phones(raw: Any, *, locale: str = "") -> list[dict[str, Any]] | None
         if phone is None:
             continue
         if phone["number"] in seen:
-            problems.append(FieldProblem(f"phones[{index}].number", "listed twice"))
+            problems.append(
+                FieldProblem(f"phones[{index}].number", "listed twice", code="phone.listed_twice")
+            )
         seen.add(phone["number"])
         stored.append(phone)
     if problems:
@@ -70,31 +72,62 @@ def _checked_phone(
     field: str, entry: Any, locale: str, problems: list[FieldProblem]
 ) -> dict[str, Any] | None:
     if not isinstance(entry, Mapping):
-        problems.append(FieldProblem(field, "must be an object with number and type"))
+        problems.append(
+            FieldProblem(field, "must be an object with number and type", code="phone.not_object")
+        )
         return None
     before = len(problems)
     number = entry.get("number")
     if not isinstance(number, str) or not number.strip() or len(number) > MAX_NUMBER:
         problems.append(
-            FieldProblem(f"{field}.number", f"is required: up to {MAX_NUMBER} characters, E.164")
+            FieldProblem(
+                f"{field}.number",
+                f"is required: up to {MAX_NUMBER} characters, E.164",
+                code="phone.number.required",
+                params={"max": MAX_NUMBER},
+            )
         )
     else:
         try:
             number = e164(number, locale)
         except InvalidRequest as exc:
-            problems.append(FieldProblem(f"{field}.number", exc.problems[0].problem))
+            first = exc.problems[0]
+            problems.append(
+                FieldProblem(f"{field}.number", first.problem, code=first.code, params=first.params)
+            )
     kind = entry.get("type")
     if kind not in PHONE_TYPES:
-        problems.append(FieldProblem(f"{field}.type", f"must be one of {', '.join(PHONE_TYPES)}"))
+        known = ", ".join(PHONE_TYPES)
+        problems.append(
+            FieldProblem(
+                f"{field}.type",
+                f"must be one of {known}",
+                code="phone.type.unknown",
+                params={"known": known},
+            )
+        )
     consent = entry.get("consent", False)
     if not isinstance(consent, bool):
-        problems.append(FieldProblem(f"{field}.consent", "must be true or false"))
+        problems.append(
+            FieldProblem(f"{field}.consent", "must be true or false", code="not_boolean")
+        )
     consent_at = _consent_time(entry.get("consent_at"), f"{field}.consent_at", problems)
     if consent_at is not None and consent is not True:
-        problems.append(FieldProblem(f"{field}.consent_at", "given without consent: true"))
+        problems.append(
+            FieldProblem(
+                f"{field}.consent_at",
+                "given without consent: true",
+                code="phone.consent_at.without_consent",
+            )
+        )
     unknown = sorted(set(entry) - _PHONE_FIELDS)
     if unknown:
-        problems.append(FieldProblem(field, f"unknown field(s): {', '.join(map(str, unknown))}"))
+        names = ", ".join(map(str, unknown))
+        problems.append(
+            FieldProblem(
+                field, f"unknown field(s): {names}", code="unknown_fields", params={"names": names}
+            )
+        )
     if len(problems) > before:
         return None
     phone: dict[str, Any] = {"number": number, "type": kind, "consent": consent}
@@ -111,7 +144,13 @@ def _consent_time(raw: Any, field: str, problems: list[FieldProblem]) -> str | N
     except ValueError:
         at = None
     if at is None or at.tzinfo is None:
-        problems.append(FieldProblem(field, "must be an ISO 8601 time with a UTC offset"))
+        problems.append(
+            FieldProblem(
+                field,
+                "must be an ISO 8601 time with a UTC offset",
+                code="phone.consent_at.not_a_time",
+            )
+        )
         return None
     return at.astimezone(UTC).isoformat()
 
@@ -131,19 +170,43 @@ def checked_home_address(raw: Any) -> dict[str, Any] | None:
     postal_code, region = raw.get("postal_code"), raw.get("region")
     problems = place_problems(lines, country, postal_code)
     if isinstance(country, str) and _COUNTRY.fullmatch(country) and not _has_zones(country):
-        problems.append(FieldProblem("address.country", f"no time zones known for {country}"))
+        problems.append(
+            FieldProblem(
+                "address.country",
+                f"no time zones known for {country}",
+                code="address.country.no_zones",
+                params={"country": country},
+            )
+        )
     if region is not None and (not isinstance(region, str) or not _REGION.fullmatch(region)):
-        problems.append(FieldProblem("address.region", "must be a code like MA or ON"))
+        problems.append(
+            FieldProblem(
+                "address.region", "must be a code like MA or ON", code="address.region.pattern"
+            )
+        )
     elif (
         region is not None
         and country in _REGIONAL_COUNTRIES
         and region_zones(str(country), region) is None
     ):
-        problems.append(FieldProblem("address.region", f"not a known region of {country}"))
+        problems.append(
+            FieldProblem(
+                "address.region",
+                f"not a known region of {country}",
+                code="address.region.unknown",
+                params={"country": country},
+            )
+        )
     unknown = sorted(set(raw) - _ADDRESS_FIELDS)
     if unknown:
+        names = ", ".join(map(str, unknown))
         problems.append(
-            FieldProblem("address", f"unknown field(s): {', '.join(map(str, unknown))}")
+            FieldProblem(
+                "address",
+                f"unknown field(s): {names}",
+                code="unknown_fields",
+                params={"names": names},
+            )
         )
     if problems:
         raise InvalidRequest(problems)
@@ -169,16 +232,33 @@ def checked_account(amount: Any, currency: Any, days_overdue: Any) -> tuple[Deci
     value = _amount(amount)
     if value is None:
         problems.append(
-            FieldProblem("amount", "must be a decimal number, at most 2 decimals, under 10^16")
+            FieldProblem(
+                "amount",
+                "must be a decimal number, at most 2 decimals, under 10^16",
+                code="account.amount.invalid",
+            )
         )
     if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-        problems.append(FieldProblem("currency", "must be an ISO 4217 code like USD, CNY"))
+        problems.append(
+            FieldProblem(
+                "currency",
+                "must be an ISO 4217 code like USD, CNY",
+                code="account.currency.invalid",
+            )
+        )
     if (
         not isinstance(days_overdue, int)
         or isinstance(days_overdue, bool)
         or not 0 <= days_overdue <= MAX_DAYS_OVERDUE
     ):
-        problems.append(FieldProblem("days_overdue", f"must be an integer 0 to {MAX_DAYS_OVERDUE}"))
+        problems.append(
+            FieldProblem(
+                "days_overdue",
+                f"must be an integer 0 to {MAX_DAYS_OVERDUE}",
+                code="account.days_overdue.range",
+                params={"max": MAX_DAYS_OVERDUE},
+            )
+        )
     if problems:
         raise InvalidRequest(problems)
     assert value is not None and isinstance(currency, str)

@@ -57,17 +57,41 @@ def checked_debtor(
     for name, value in (("locale", locale), ("country", country), ("region", region)):
         pattern, hint = _PATTERNS[name]
         if value is not None and not pattern.fullmatch(value):
-            problems.append(FieldProblem(name, f"{value!r} does not match ({hint})"))
+            problems.append(
+                FieldProblem(
+                    name,
+                    f"{value!r} does not match ({hint})",
+                    code="debtor.no_match",
+                    params={"value": repr(value), "hint": hint},
+                )
+            )
     if time_zone is not None and time_zone not in _zones():
         unknown = f"unknown time zone {time_zone!r} (use an IANA name)"
-        problems.append(FieldProblem("time_zone", unknown))
+        problems.append(
+            FieldProblem(
+                "time_zone",
+                unknown,
+                code="debtor.time_zone.unknown",
+                params={"time_zone": repr(time_zone)},
+            )
+        )
     if packs is not None:
         try:
             load_packs(packs)
         except PackError as exc:
-            problems.append(FieldProblem("packs", str(exc)))
+            problems.append(
+                FieldProblem(
+                    "packs", str(exc), code="debtor.packs.invalid", params={"message": str(exc)}
+                )
+            )
     if agreed_contact_until is not None and agreed_contact_until.tzinfo is None:
-        problems.append(FieldProblem("agreed_contact_until", "needs a time zone offset"))
+        problems.append(
+            FieldProblem(
+                "agreed_contact_until",
+                "needs a time zone offset",
+                code="debtor.agreed_contact_until.needs_offset",
+            )
+        )
     values: dict[str, Any] = {
         "locale": locale, "time_zone": time_zone, "country": country, "region": region,
         "packs": packs, "agreed_contact_until": agreed_contact_until,

@@ -38,7 +38,7 @@ from compliance import CollectorFact
 from compliance.applicable import applicable_packs
 from compliance.hours.zones import UnknownLocation
 from compliance.packs import PackError
-from compliance.rules.collectors import credential_problem
+from compliance.rules.collectors import credential_issue
 from dispatcher.contactlog.collectors import collector_facts, read_collectors
 from dispatcher.contactlog.models import Debtor
 from dispatcher.domain import PHONE_CHANNELS, ChannelKind
@@ -139,6 +139,8 @@ def _pack_problem(request: Asked, country: str, debtor: DebtorFacts | None) -> F
             field,
             f"no rule pack applies, so the gate would block it: {exc}. Record the debtor's "
             f"country or packs (PUT /v1/debtors/{request.debtor_ref}) if they have one",
+            code="enqueue.packs.none_apply",
+            params={"reason": str(exc), "debtor_ref": request.debtor_ref},
         )
     return None
 
@@ -150,11 +152,15 @@ def _collector_problems(
     for field, collector_id in _fields_of(request):
         fact = facts.collectors.get(collector_id)
         if fact is None:
-            problems.append(FieldProblem(field, f"unknown collector {collector_id!r}"))
+            problems.append(
+                FieldProblem(field, f"unknown collector {collector_id!r}",
+                             code="collector.unknown", params={"collector_id": repr(collector_id)})
+            )  # fmt: skip
             continue
-        found = [credential_problem(fact, on=day) for day in dates]
-        if all(found):  # on every date the contact can have
-            problems.append(FieldProblem(field, str(found[-1])))
+        found = [credential_issue(fact, on=day) for day in dates]
+        last = found[-1] if found and all(found) else None  # on every date the contact can have
+        if last is not None:  # its code is the verdict reason's (reasons.code.collector.*)
+            problems.append(FieldProblem(field, last.text, code=last.code, params=last.params))
     return problems
 
 

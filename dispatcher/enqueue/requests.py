@@ -23,6 +23,7 @@ from dispatcher.debtors.addresses import address_key, checked_address
 from dispatcher.debtors.phones import e164_and_country
 from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
 from dispatcher.enqueue.early_refusal import EnqueueFacts, early_problems
+from dispatcher.enqueue.template_problems import render_problem, unknown_template_problem
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
 from dispatcher.ids import new_message_id
 from templates import TemplateCatalog, TemplateRenderError, UnknownTemplate
@@ -84,15 +85,26 @@ def validate_batch(
         try:
             rows.append(_row(request, catalog, now, max_sms_segments, validity, facts))
         except InvalidRequest as exc:
-            problems += [FieldProblem(p.field, p.problem, index) for p in exc.problems]
+            problems += [
+                FieldProblem(p.field, p.problem, index, p.code, p.params) for p in exc.problems
+            ]
     if problems:
         if len(requests) == 1:
-            raise InvalidRequest([FieldProblem(p.field, p.problem) for p in problems])
+            raise InvalidRequest(
+                [FieldProblem(p.field, p.problem, None, p.code, p.params) for p in problems]
+            )
         raise InvalidBatch(problems)
     seen: set[str] = set()
     for index, row in enumerate(rows):
         if row["idempotency_key"] in seen:
-            problems.append(FieldProblem("idempotency_key", "repeated within the batch", index))
+            problems.append(
+                FieldProblem(
+                    "idempotency_key",
+                    "repeated within the batch",
+                    index,
+                    code="enqueue.idempotency_key.repeated",
+                )
+            )
         seen.add(row["idempotency_key"])
     if problems:
         raise InvalidBatch(problems)
@@ -111,36 +123,83 @@ def _row(
     locale = request.locale or (facts.locale_of(request.debtor_ref) if facts else None) or ""
     if not locale:
         problems.append(
-            FieldProblem("locale", "is required: the debtor has no preferred language on record")
+            FieldProblem(
+                "locale",
+                "is required: the debtor has no preferred language on record",
+                code="enqueue.locale.not_on_record",
+            )
         )
 
-    def check(ok: bool, field_name: str, problem: str) -> bool:
+    def check(
+        ok: bool, field_name: str, problem: str, code: str, **params: object
+    ) -> bool:  # the code and params as FieldProblem takes them
         if not ok:
-            problems.append(FieldProblem(field_name, problem))
+            problems.append(FieldProblem(field_name, problem, code=code, params=params))
         return ok
 
     if request.campaign is not None and not CAMPAIGN.fullmatch(request.campaign):
-        problems.append(FieldProblem("campaign", f"must be {CAMPAIGN_HINT}"))
+        problems.append(
+            FieldProblem("campaign", f"must be {CAMPAIGN_HINT}", code="enqueue.campaign.pattern")
+        )
     channel_ok = request.channel in _CHANNELS
     if not channel_ok:
         known = ", ".join(ChannelKind)
-        check(False, "channel", f"unknown channel {request.channel!r}; known: {known}")
-    check(bool(request.debtor_ref.strip()), "debtor_ref", "must not be empty")
-    check(len(request.debtor_ref) <= MAX_REF_LENGTH, "debtor_ref", "longer than 100 characters")
+        check(
+            False,
+            "channel",
+            f"unknown channel {request.channel!r}; known: {known}",
+            code="enqueue.channel.unknown",
+            channel=repr(request.channel),
+            known=known,
+        )
+    check(bool(request.debtor_ref.strip()), "debtor_ref", "must not be empty", code="empty")
+    check(
+        len(request.debtor_ref) <= MAX_REF_LENGTH,
+        "debtor_ref",
+        "longer than 100 characters",
+        code="too_long",
+        max_length=MAX_REF_LENGTH,
+    )
     if request.account_ref is not None:
-        check(len(request.account_ref) <= MAX_REF_LENGTH, "account_ref", "longer than 100 chars")
+        check(
+            len(request.account_ref) <= MAX_REF_LENGTH,
+            "account_ref",
+            "longer than 100 chars",
+            code="too_long",
+            max_length=MAX_REF_LENGTH,
+        )
     if request.idempotency_key is not None:
-        check(bool(request.idempotency_key), "idempotency_key", "must not be empty")
-        check(len(request.idempotency_key) <= MAX_KEY_LENGTH, "idempotency_key", "too long")
+        check(bool(request.idempotency_key), "idempotency_key", "must not be empty", code="empty")
+        check(
+            len(request.idempotency_key) <= MAX_KEY_LENGTH,
+            "idempotency_key",
+            "too long",
+            code="enqueue.idempotency_key.too_long",
+        )
     scheduled_for = now
     if request.send_after is not None:
-        if check(request.send_after.tzinfo is not None, "send_after", "needs a time zone"):
+        if check(
+            request.send_after.tzinfo is not None,
+            "send_after",
+            "needs a time zone",
+            code="needs_zone",
+        ):
             scheduled_for = max(request.send_after, now)
     valid_until = scheduled_for + validity
     if request.valid_until is not None:
-        if check(request.valid_until.tzinfo is not None, "valid_until", "needs a time zone"):
+        if check(
+            request.valid_until.tzinfo is not None,
+            "valid_until",
+            "needs a time zone",
+            code="needs_zone",
+        ):
             valid_until = request.valid_until
-            check(valid_until > scheduled_for, "valid_until", "is not after the time to send")
+            check(
+                valid_until > scheduled_for,
+                "valid_until",
+                "is not after the time to send",
+                code="enqueue.valid_until.not_after_send",
+            )
     destination, address, country = request.destination, None, ""
     if request.channel in PHONE_CHANNELS:
         try:
@@ -175,12 +234,19 @@ def _row(
             if not catalog.approvals.find(request.channel, request.template, locale, version):
                 label = f"{request.channel}/{locale}/{request.template}"
                 problem = f"{label} version {version} is not approved by compliance"
-                problems.append(FieldProblem("template", problem))
+                problems.append(
+                    FieldProblem(
+                        "template",
+                        problem,
+                        code="enqueue.template.not_approved",
+                        params={"label": label, "version": version},
+                    )
+                )
         except UnknownTemplate as exc:
-            problems.append(FieldProblem("template", str(exc)))
+            problems.append(unknown_template_problem("template", exc))
         except TemplateRenderError as exc:
             where = f"variables.{exc.variable}" if exc.variable else "variables"
-            problems.append(FieldProblem(where, exc.problem))
+            problems.append(render_problem(where, exc))
         if segments is not None and segments.segments > max_sms_segments:
             problems.append(
                 FieldProblem(
@@ -188,6 +254,13 @@ def _row(
                     f"the rendered text needs {segments.segments} SMS segments "
                     f"({segments.encoding}, {segments.units} characters); "
                     f"the limit is {max_sms_segments}",
+                    code="enqueue.variables.too_many_segments",
+                    params={
+                        "segments": segments.segments,
+                        "encoding": segments.encoding,
+                        "units": segments.units,
+                        "limit": max_sms_segments,
+                    },
                 )
             )
     if problems:
@@ -243,13 +316,21 @@ def _check_visit_at(raw: Any, now: datetime, problems: list[FieldProblem]) -> da
     try:
         at = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
     except ValueError:
-        problems.append(FieldProblem("variables.visit_at", "needs an ISO 8601 date and time"))
+        problems.append(
+            FieldProblem(
+                "variables.visit_at",
+                "needs an ISO 8601 date and time",
+                code="enqueue.visit_at.not_a_time",
+            )
+        )
         return None
     if at.tzinfo is None:
-        problems.append(FieldProblem("variables.visit_at", "needs a time zone"))
+        problems.append(FieldProblem("variables.visit_at", "needs a time zone", code="needs_zone"))
         return None
     if at <= now:
-        problems.append(FieldProblem("variables.visit_at", "is not in the future"))
+        problems.append(
+            FieldProblem("variables.visit_at", "is not in the future", code="not_future")
+        )
     return at
 
 
@@ -261,13 +342,29 @@ def _collectors(request: MessageRequest, problems: list[FieldProblem]) -> list[s
             named.insert(0, request.collector_id)
         if len(named) < 2:
             problems.append(
-                FieldProblem("collector_ids", "a visit needs two or more different collectors")
+                FieldProblem(
+                    "collector_ids",
+                    "a visit needs two or more different collectors",
+                    code="enqueue.collector_ids.too_few",
+                )
             )
         return named
     if request.collector_ids:
-        problems.append(FieldProblem("collector_ids", "only visits take several collectors"))
+        problems.append(
+            FieldProblem(
+                "collector_ids",
+                "only visits take several collectors",
+                code="enqueue.collector_ids.not_a_visit",
+            )
+        )
     if request.collector_id is not None and request.channel != ChannelKind.VOICE:
-        problems.append(FieldProblem("collector_id", "only calls and visits take a collector"))
+        problems.append(
+            FieldProblem(
+                "collector_id",
+                "only calls and visits take a collector",
+                code="enqueue.collector_id.not_taken",
+            )
+        )
     return [request.collector_id] if request.collector_id else []
 
 
@@ -286,5 +383,12 @@ def _jsonable(variables: Mapping[str, Any], problems: list[FieldProblem]) -> dic
     try:
         return dict(json.loads(json.dumps(dict(variables), default=convert)))
     except (TypeError, ValueError) as exc:
-        problems.append(FieldProblem("variables", str(exc)))
+        problems.append(
+            FieldProblem(
+                "variables",
+                str(exc),
+                code="enqueue.variables.not_storable",
+                params={"message": str(exc)},
+            )
+        )
         return None

@@ -70,8 +70,14 @@ def checked_preferences(raw: Mapping[str, Any], *, prefix: str = "") -> dict[str
             continue
         value = raw[name]
         if value is not None and value not in known:
+            listed = ", ".join(known)
             problems.append(
-                FieldProblem(f"{prefix}{name}", f"unknown {value!r}; known: {', '.join(known)}")
+                FieldProblem(
+                    f"{prefix}{name}",
+                    f"unknown {value!r}; known: {listed}",
+                    code="unknown_choice",
+                    params={"value": repr(value), "known": listed},
+                )
             )
         checked[name] = value
     if problems:
@@ -101,13 +107,22 @@ def checked_inconvenient_times(
 def _time(entry: Any, field: str, problems: list[FieldProblem]) -> dict[str, Any] | None:
     if not isinstance(entry, Mapping) or not entry:
         problems.append(
-            FieldProblem(field, "must be an object with weekdays, start and/or end (HH:MM)")
+            FieldProblem(
+                field,
+                "must be an object with weekdays, start and/or end (HH:MM)",
+                code="preferences.time.not_object",
+            )
         )
         return None
     before = len(problems)
     unknown = sorted(str(k) for k in set(entry) - _TIME_FIELDS)
     if unknown:
-        problems.append(FieldProblem(field, f"unknown field(s): {', '.join(unknown)}"))
+        names = ", ".join(unknown)
+        problems.append(
+            FieldProblem(
+                field, f"unknown field(s): {names}", code="unknown_fields", params={"names": names}
+            )
+        )
     weekdays = entry.get("weekdays", _EVERY_DAY)
     if (
         not isinstance(weekdays, list)
@@ -115,13 +130,23 @@ def _time(entry: Any, field: str, problems: list[FieldProblem]) -> dict[str, Any
         or not all(type(d) is int and 0 <= d <= 6 for d in weekdays)
     ):
         problems.append(
-            FieldProblem(f"{field}.weekdays", "must be a list of days 0 (Monday) to 6 (Sunday)")
+            FieldProblem(
+                f"{field}.weekdays",
+                "must be a list of days 0 (Monday) to 6 (Sunday)",
+                code="preferences.time.weekdays",
+            )
         )
     ends = {}
     for name in ("start", "end"):
         value = entry.get(name, "00:00")
         if not isinstance(value, str) or not _HHMM.fullmatch(value):
-            problems.append(FieldProblem(f"{field}.{name}", "must be a time like 09:30 (HH:MM)"))
+            problems.append(
+                FieldProblem(
+                    f"{field}.{name}",
+                    "must be a time like 09:30 (HH:MM)",
+                    code="preferences.time.hhmm",
+                )
+            )
         ends[name] = value
     if len(problems) > before:
         return None
@@ -132,6 +157,7 @@ def _time(entry: Any, field: str, problems: list[FieldProblem]) -> dict[str, Any
                 field,
                 "covers every hour of every day: a debtor who wants no contact asks for a "
                 "cease (a hold), not an inconvenient time",
+                code="preferences.time.always",
             )
         )
         return None
@@ -143,9 +169,23 @@ def _places(raw: Any, field: str, problems: list[FieldProblem]) -> list[str]:
         return []
     known = ", ".join(PLACE_HOLDS)
     if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
-        problems.append(FieldProblem(field, f"must be a list of places ({known})"))
+        problems.append(
+            FieldProblem(
+                field,
+                f"must be a list of places ({known})",
+                code="preferences.places.not_a_list",
+                params={"known": known},
+            )
+        )
         return []
     for index, place in enumerate(raw):
         if place not in PLACE_HOLDS:
-            problems.append(FieldProblem(f"{field}[{index}]", f"unknown {place!r}; known: {known}"))
+            problems.append(
+                FieldProblem(
+                    f"{field}[{index}]",
+                    f"unknown {place!r}; known: {known}",
+                    code="unknown_choice",
+                    params={"value": repr(place), "known": known},
+                )
+            )
     return sorted({p for p in raw if p in PLACE_HOLDS})

@@ -80,12 +80,15 @@ def checked_payment(
     problems: list[FieldProblem] = []
     code = currency if isinstance(currency, str) else ""
     if code not in _CURRENCIES:
-        problems.append(FieldProblem("currency", "must be an ISO 4217 code such as CNY or USD"))
+        problems.append(
+            FieldProblem("currency", "must be an ISO 4217 code such as CNY or USD",
+                         code="payment.currency.invalid")
+        )  # fmt: skip
     value = _amount(amount, code if code in _CURRENCIES else None, problems)
     if paid_at > now + FUTURE_SKEW:
-        problems.append(FieldProblem("paid_at", "is in the future"))
+        problems.append(FieldProblem("paid_at", "is in the future", code="payment.paid_at.future"))
     elif paid_at < EARLIEST:
-        problems.append(FieldProblem("paid_at", "is before 2000"))
+        problems.append(FieldProblem("paid_at", "is before 2000", code="payment.paid_at.too_early"))
     if problems:
         raise InvalidRequest(problems)
     assert value is not None
@@ -98,22 +101,34 @@ _CURRENCIES = frozenset(list_currencies())
 def _amount(raw: Any, currency: str | None, problems: list[FieldProblem]) -> Decimal | None:
     if not isinstance(raw, str) or not AMOUNT.fullmatch(raw):
         problems.append(
-            FieldProblem("amount", 'must be a decimal string such as "1234.50" (not a JSON number)')
+            FieldProblem(
+                "amount",
+                'must be a decimal string such as "1234.50" (not a JSON number)',
+                code="payment.amount.not_a_string",
+            )
         )
         return None
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        problems.append(FieldProblem("amount", "is not a decimal number"))
+        problems.append(
+            FieldProblem("amount", "is not a decimal number", code="payment.amount.not_a_number")
+        )
         return None
     if value <= 0:
-        problems.append(FieldProblem("amount", "must be greater than 0"))
+        problems.append(
+            FieldProblem("amount", "must be greater than 0", code="payment.amount.not_positive")
+        )
         return None
     if currency is None:
         return value
     digits = min(get_currency_precision(currency), MAX_STORED_DECIMALS)
     if value.as_tuple().exponent < -digits:  # type: ignore[operator]
-        problems.append(FieldProblem("amount", f"at most {digits} decimal places for {currency}"))
+        problems.append(
+            FieldProblem("amount", f"at most {digits} decimal places for {currency}",
+                         code="payment.amount.too_precise",
+                         params={"digits": digits, "currency": currency})
+        )  # fmt: skip
         return None
     return value.quantize(Decimal(1).scaleb(-digits))
 

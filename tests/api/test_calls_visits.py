@@ -161,6 +161,7 @@ async def test_visits_need_two_credentialed_collectors_and_take_one_outcome(api:
     assert expired["errors"] == [
         {
             "field": "collector_ids[1]",
+            "code": "collector.credential_expired",
             "problem": "collector c-old's credential expired on 2026-06-30",
         }
     ]

@@ -84,7 +84,12 @@ def follow_up_rows(
         )  # fmt: skip
     except InvalidRequest as exc:
         problems += [
-            FieldProblem(f"{field}.{p.field.removeprefix('variables.')}", p.problem)
+            FieldProblem(
+                f"{field}.{p.field.removeprefix('variables.')}",
+                p.problem,
+                code=p.code,
+                params=p.params,
+            )
             for p in exc.problems
         ]
         return []
