@@ -7,16 +7,16 @@ strategy key); statistics are read by compliance, admins and the strategy module
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from aiohttp import web
 
 from dispatcher.api.auth import allow
-from dispatcher.api.bodies import Fields, Query, read_json
+from dispatcher.api.bodies import Fields, Query, read_body, read_json
 from dispatcher.api.context import Api
 from dispatcher.api.problems import Problem
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.errors import InvalidRequest
+from dispatcher.stats.bodies import PortfolioRequest
 from dispatcher.stats.models import PortfolioAccount
 from dispatcher.stats.payments import PaymentConflict, checked_payment, record_payment
 from dispatcher.stats.query import StatsFilter, figures
@@ -36,7 +36,6 @@ __all__ = ["MAX_DAYS", "assign_portfolio", "get_stats", "report_payment"]
 
 REF_MAX = 100
 MAX_DAYS = 366  # the longest period one answer covers
-MAX_ASSIGNED = 10_000
 
 
 @allow(Role.STRATEGY, Role.ADMIN)
@@ -76,25 +75,19 @@ async def report_payment(request: web.Request, api: Api, key: KeyRecord) -> web.
 async def assign_portfolio(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     """Put accounts in the portfolio (an account is in one portfolio; moving it is allowed)."""
     portfolio = request.match_info["portfolio"]
-    fields = Fields(await read_json(request), what="a list of accounts")
+    listed = await read_body(request, PortfolioRequest)
+    fields = Fields({}, what="a list of accounts")
     if not 0 < len(portfolio) <= REF_MAX or not _storable(portfolio):
         fields.fail("portfolio", f"must be 1 to {REF_MAX} characters, without NUL")
-    listed = fields.value("accounts", required=True)
-    rows: list[dict[str, Any]] = []
-    now = api.deps.clock.now()
-    if listed is not None and (not isinstance(listed, list) or not 0 < len(listed) <= MAX_ASSIGNED):
-        fields.fail("accounts", f"must be a list of 1 to {MAX_ASSIGNED} accounts")
-    elif listed is not None:
-        for index, item in enumerate(listed):
-            account = Fields(item, index=index, what="an account")
-            debtor_ref = account.text("debtor_ref", max_length=REF_MAX)
-            account_ref = account.text("account_ref", max_length=REF_MAX)
-            fields.problems += account.done()
-            rows.append({
-                "debtor_ref": debtor_ref, "account_ref": account_ref, "portfolio": portfolio,
-                "assigned_by": f"{key.role}:{key.name}", "assigned_at": now,
-            })  # fmt: skip
     fields.finish()
+    now = api.deps.clock.now()
+    rows = [
+        {
+            "debtor_ref": account.debtor_ref, "account_ref": account.account_ref,
+            "portfolio": portfolio, "assigned_by": f"{key.role}:{key.name}", "assigned_at": now,
+        }
+        for account in listed.accounts
+    ]  # fmt: skip
     async with api.deps.log.engine.begin() as conn:
         await upsert(conn, PortfolioAccount, rows, keys=["debtor_ref", "account_ref"])
     return web.json_response({"portfolio": portfolio, "accounts": len(rows)})

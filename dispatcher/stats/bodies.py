@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from dispatcher.api.models.base import Body, Shown, Stamp, Time
+from dispatcher.api.models.base import Body, Ref, Shown, Stamp, Time
 
 __all__ = [
     "BODIES", "Payment", "PaymentRequest", "PortfolioAssigned", "PortfolioRequest", "Stats",
@@ -19,6 +19,7 @@ Text100 = Annotated[str, Field(min_length=1, max_length=100)]
 # A decimal fraction as text, e.g. 0.1250; null when there is nothing to divide by.
 Rate = Annotated[str | None, Field(description="A decimal fraction, e.g. 0.1250")]
 Listed = list[dict[str, Any]]
+MAX_ASSIGNED = 10_000  # accounts in one request
 
 
 class PaymentRequest(Body):
@@ -65,12 +66,12 @@ class Payment(Shown):
 
 
 class PortfolioAccount(Body):
-    debtor_ref: Text100
-    account_ref: Text100
+    debtor_ref: Ref
+    account_ref: Ref
 
 
 class PortfolioRequest(Body):
-    accounts: Annotated[list[PortfolioAccount], Field(min_length=1, max_length=10_000)]
+    accounts: Annotated[list[PortfolioAccount], Field(min_length=1, max_length=MAX_ASSIGNED)]
 
 
 class PortfolioAssigned(Shown):
