@@ -1,10 +1,11 @@
 """Enqueue throughput of the HTTP API, beside a bare arq enqueue of the same count, same run.
 
     python -m benchmarks.api [--count 10000] [--singles 2000] [--rounds 3] [--processes 2]
-                             [--database-url URL] [--redis-url URL]
+                             [--database-url URL]
 
-Starts `dispatcher serve` (HTTP_PROCESSES server processes sharing the port) on a fresh
-PostgreSQL database by default, and measures messages accepted per second: single POST
+Starts `dispatcher serve` (HTTP_PROCESSES server processes sharing the port) on a
+PostgreSQL database and a redis-server of the run's own (dropped and stopped after it: the
+servers here are shared), and measures messages accepted per second: single POST
 /v1/messages requests, one at a time and 16 at a time, one batch of 10,000 to POST
 /v1/messages/batch, and as many batches at once as there are server processes. Bodies are
 serialised before the clock starts: the figures are the server's (validate, render,
@@ -24,21 +25,22 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from arq import create_pool
 from arq.connections import RedisSettings
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from benchmarks.bench_setup import drop_database, fresh_database, private_redis
 from dispatcher.api.models.messages import BatchRequest
 from dispatcher.clock import SystemClock
 from dispatcher.contactlog.database import create_engine
@@ -152,15 +154,6 @@ def read_batch(count: int, rounds: int) -> tuple[float, float]:
     return min(modelled) * 1000, min(parsed) * 1000
 
 
-async def fresh_postgres(admin_url: str) -> str:
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text("DROP DATABASE IF EXISTS dispatcher_bench_api WITH (FORCE)"))
-        await conn.execute(text("CREATE DATABASE dispatcher_bench_api"))
-    await engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + "/dispatcher_bench_api"
-
-
 async def strategy_key(database_url: str) -> str:
     engine = create_engine(database_url)
     await upgrade(engine)
@@ -215,18 +208,21 @@ async def main() -> None:
     parser.add_argument(
         "--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
     )
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument(
         "--processes", type=int, default=2, help="server processes (HTTP_PROCESSES)"
     )
     args = parser.parse_args()
 
-    database_url = args.database_url
-    if database_url.startswith("postgresql"):
-        database_url = await fresh_postgres(database_url)
+    # A database and a Redis server of this run's own: the servers here are shared.
+    work_dir = Path(tempfile.mkdtemp(prefix="dispatcher-bench-api-"))
+    redis = private_redis(work_dir)
+    redis_url = redis.url
+    server_url = database_url = args.database_url
+    if server_url.startswith("postgresql"):
+        database_url = await fresh_database(server_url, uuid.uuid4().hex[:10])
     secret = await strategy_key(database_url)
     port = free_port()
-    server = start_server(database_url, args.redis_url, port, args.processes)
+    server = start_server(database_url, redis_url, port, args.processes)
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
     keys = ("arq", "one", "sixteen", "batch", "batches")
@@ -235,7 +231,7 @@ async def main() -> None:
         async with aiohttp.ClientSession(headers=headers) as http:
             await wait_until_up(http, base)
             for _ in range(args.rounds):
-                figures["arq"].append(await bare_arq(args.redis_url, args.count))
+                figures["arq"].append(await bare_arq(redis_url, args.count))
                 figures["one"].append(await singles(http, base + "/v1/messages", args.singles, 1))
                 figures["sixteen"].append(
                     await singles(http, base + "/v1/messages", args.singles, 16)
@@ -249,9 +245,10 @@ async def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-        pool = await create_pool(RedisSettings.from_dsn(args.redis_url))
-        await pool.flushdb()
-        await pool.aclose()
+        redis.stop()
+        shutil.rmtree(work_dir, ignore_errors=True)
+        if database_url != server_url:
+            await drop_database(server_url, database_url)
 
     read_ms, loads_ms = read_batch(args.count, rounds=5)
     med = {k: statistics.median(v) for k, v in figures.items()}
