@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import statistics
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, insert, text
@@ -44,12 +45,20 @@ NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 10:00 in New York
 
 
 async def fresh_database(admin_url: str, name: str) -> str:
+    await _admin(admin_url, f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    # FORCE only on this run's own database: the pause reader may still hold a connection.
+    await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin(admin_url: str, sql: str) -> None:
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        await conn.execute(text(f"CREATE DATABASE {name}"))
+        await conn.execute(text(sql))
     await admin.dispose()
-    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
 async def grow_log(engine: AsyncEngine, rows: int) -> None:
@@ -194,32 +203,41 @@ async def main() -> None:
     )
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--sizes", default="10000,1000000")
-    parser.add_argument("--database-name", default="dispatcher_bench_compliance")
     parser.add_argument(
         "--unfolded", action="store_true", help="read the message and holds separately"
     )
     args = parser.parse_args()
     folded = not args.unfolded
 
-    url = await fresh_database(args.database_url, args.database_name)
+    # Named for the run and dropped after it: the server is shared.
+    name = f"dispatcher_bench_compliance_{uuid.uuid4().hex[:10]}"
+    url = await fresh_database(args.database_url, name)
     engine = create_engine(url)
+    try:
+        await measure(engine, args.samples, args.sizes, folded)
+    finally:
+        await engine.dispose()
+        await drop_database(args.database_url, name)
+
+
+async def measure(engine: AsyncEngine, samples: int, sizes_arg: str, folded: bool) -> None:
     await upgrade(engine)
     results, calls = {}, {}
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in (int(s) for s in sizes_arg.split(",")):
         started = time.perf_counter()
         await grow_log(engine, size)
         await add_calls(engine)
         print(f"contact log with {size:,} rows (filled in {time.perf_counter() - started:.1f} s)")
         await sample_verdicts(engine, 200, folded=folded)  # warm up: prepared statements
         await sample_verdicts(engine, 200, channel="voice", folded=folded)
-        summary("floor: BEGIN; SELECT 1; COMMIT", await sample_floor(engine, args.samples))
+        summary("floor: BEGIN; SELECT 1; COMMIT", await sample_floor(engine, samples))
         results[size] = summary(
             "verdict: lock, debtor, all rules, claim, end",
-            await sample_verdicts(engine, args.samples, folded=folded),
+            await sample_verdicts(engine, samples, folded=folded),
         )
         calls[size] = summary(
             "call verdict: + Reg F count, quiet period",
-            await sample_verdicts(engine, args.samples, channel="voice", folded=folded),
+            await sample_verdicts(engine, samples, channel="voice", folded=folded),
         )
     sizes = sorted(results)
     if len(sizes) > 1:
@@ -229,7 +247,6 @@ async def main() -> None:
                 f"ratio {sizes[-1]:,} / {sizes[0]:,} rows, {label}: "
                 f"p50 {large[0] / small[0]:.2f}, p99 {large[1] / small[1]:.2f}"
             )
-    await engine.dispose()
 
 
 if __name__ == "__main__":
