@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, make_url, select, update
+from sqlalchemy import Select, bindparam, insert, make_url, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -214,10 +214,15 @@ async def still_paused(conn: AsyncConnection, pause_id: int) -> bool:
     pause at this moment holds its row, so the answer is no (the message is deferred a few
     seconds instead, as if unparked: never lost, never waiting on the resume); a resume
     that comes after waits for this transaction, and then releases what it parked."""
-    query = select(Pause.id).where(Pause.id == pause_id, Pause.lifted_at.is_(None))
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(read=True, skip_locked=True)
-    return (await conn.execute(query)).first() is not None
+    query = still_paused_query(postgresql=conn.dialect.name == "postgresql")
+    return (await conn.execute(query, {"pause_id": pause_id})).first() is not None
+
+
+def still_paused_query(*, postgresql: bool) -> Select[int]:
+    """``still_paused``'s statement (the worker's raw path compiles it once), ``pause_id``
+    bound by name."""
+    query = select(Pause.id).where(Pause.id == bindparam("pause_id"), Pause.lifted_at.is_(None))
+    return query.with_for_update(read=True, skip_locked=True) if postgresql else query
 
 
 async def release_parked(

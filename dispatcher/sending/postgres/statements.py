@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from dispatcher.api.pausestate import still_paused_query
 from dispatcher.contactlog.models import Collector, Debtor, Message
 from dispatcher.contactlog.session import counted, window_statements
 from dispatcher.risk_flags.models import RiskFlagEvent
@@ -54,7 +55,6 @@ COLLECTORS = (
     f"SELECT {', '.join(COLLECTOR_COLUMNS)} FROM collectors WHERE collector_id = ANY($1::varchar[])"
 )
 # dispatcher.api.pausestate.still_paused, as it reads on PostgreSQL.
-PAUSE_IN_FORCE = "SELECT id FROM pauses WHERE id = $1 AND lifted_at IS NULL FOR SHARE SKIP LOCKED"
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ _, _window, _with_message, _lock = window_statements()
 WINDOW = Compiled.of(_window)  # held, the debtor's columns
 WINDOW_WITH_MESSAGE = Compiled.of(_with_message)  # held, debtor, message, holds
 LOCK = Compiled.of(_lock)
+PAUSE_IN_FORCE = Compiled.of(still_paused_query(postgresql=True))
 
 
 @functools.lru_cache(maxsize=128)

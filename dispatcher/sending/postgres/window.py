@@ -137,7 +137,8 @@ class PostgresWindow:
         return AttemptFact(row[0], row[1]) if row else None
 
     async def pause_in_force(self, pause_id: int) -> bool:
-        found: int | None = await self.conn.fetchval(sql.PAUSE_IN_FORCE, pause_id)
+        query = sql.PAUSE_IN_FORCE
+        found: int | None = await self.conn.fetchval(query.sql, *query.args({"pause_id": pause_id}))
         return found is not None
 
     async def move(
