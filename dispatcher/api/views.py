@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compliance.rules.pause import campaign_of
 from dispatcher.i18n import explain
@@ -35,6 +36,7 @@ _FIELDS = (
     "attempts", "provider", "provider_message_id", "error_code", "error_text",
     "error_retryable",
 )  # fmt: skip
+_TIMES = ("created_at", "scheduled_for", "valid_until", "updated_at")
 
 
 def mask_phone(number: str) -> str:
@@ -99,6 +101,9 @@ def message_json(
     shown = {name: _plain(row[name]) for name in _FIELDS}
     shown["campaign"] = campaign_of(row["requested_by"])
     record = row["verdict"]
+    zone = _debtor_zone(row.get("debtor_time_zone"), record)
+    shown["time_zone"] = zone
+    shown["local_times"] = None if zone is None else _local_times(row, zone)
     shown["verdict"] = (
         None if record is None else record if verdict == "full" else verdict_summary(record)
     )
@@ -125,6 +130,28 @@ def event_json(row: Mapping[Any, Any], *, full: bool) -> dict[str, Any]:
         "detail": row["detail"],
     }
     return shown if full else dict(masked(shown))
+
+
+def _debtor_zone(recorded: str | None, verdict: Mapping[str, Any] | None) -> str | None:
+    """The debtor's zone as recorded, else the one the verdict applied; None if neither is
+    a zone this machine knows."""
+    for zone in (recorded, None if verdict is None else verdict.get("time_zone")):
+        if isinstance(zone, str) and zone:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+            return zone
+    return None
+
+
+def _local_times(row: Mapping[Any, Any], zone: str) -> dict[str, str]:
+    tz = ZoneInfo(zone)
+    return {
+        name: (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(tz).isoformat()
+        for name in _TIMES
+        if isinstance(value := row[name], datetime)
+    }
 
 
 def _plain(value: Any) -> Any:

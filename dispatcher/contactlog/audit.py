@@ -29,9 +29,26 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.clock import Clock
-from dispatcher.contactlog.models import AuditRead, Hold, Message, MessageEvent
+from dispatcher.contactlog.models import AuditRead, Debtor, Hold, Message, MessageEvent
 
-__all__ = ["AuditLog", "HoldRow", "MessageFilters", "ReadRow", "on_message"]
+__all__ = [
+    "MESSAGE_WITH_ZONE",
+    "AuditLog",
+    "HoldRow",
+    "MessageFilters",
+    "ReadRow",
+    "on_message",
+]
+
+# A message and its debtor's time zone (None where unknown), so that an answer can give
+# its times on the debtor's clock as well as in UTC.
+MESSAGE_WITH_ZONE: tuple[Any, ...] = (
+    Message.__table__,
+    select(Debtor.time_zone)
+    .where(Debtor.debtor_ref == Message.debtor_ref)
+    .scalar_subquery()
+    .label("debtor_time_zone"),
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +118,7 @@ class AuditLog:
         *,
         after: str | None,
         limit: int,
-        columns: Sequence[Any] = (Message.__table__,),
+        columns: Sequence[Any] = MESSAGE_WITH_ZONE,
     ) -> list[Row[Any]]:
         """Up to ``limit`` messages matching ``filters`` whose id follows ``after``."""
         query = _filtered(select(*columns), filters, self.engine.dialect.name)
@@ -112,7 +129,7 @@ class AuditLog:
 
     async def message(self, message_id: str) -> Row[Any] | None:
         async with self._reads.connect() as conn:
-            found = await conn.execute(select(Message.__table__).where(Message.id == message_id))
+            found = await conn.execute(select(*MESSAGE_WITH_ZONE).where(Message.id == message_id))
             return found.first()
 
     async def pages(

@@ -3,6 +3,7 @@ local time and the citation of the pack that applied (a Chinese debtor: not Reg 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from dispatcher.contactlog.keys import Role
@@ -58,3 +59,27 @@ async def test_a_dispute_hold_on_a_chinese_debtor_reads_in_chinese(api: HttpApi)
 
     page = await get(api, "/v1/messages?debtor_ref=D-CN", "zh-CN")
     assert page["items"][0]["verdict"]["explained"] == [line]
+
+
+async def test_times_in_an_answer_carry_the_debtors_offset(api: HttpApi) -> None:
+    status, _ = await api.call(
+        "PUT", "/v1/debtors/D-CN", role=Role.COMPLIANCE,
+        json_body={"time_zone": "Asia/Shanghai", "country": "CN"},
+    )  # fmt: skip
+    assert status < 300
+    message_id = await api.enqueue(**{**CHINESE_DEBTOR, "idempotency_key": "cn-times-1"})
+    unknown = await api.enqueue(
+        **{**CHINESE_DEBTOR, "idempotency_key": "cn-times-2", "debtor_ref": "D-NOZONE"}
+    )
+
+    one = await get(api, f"/v1/messages/{message_id}", "en")
+    assert one["time_zone"] == "Asia/Shanghai"
+    for name in ("created_at", "scheduled_for", "valid_until", "updated_at"):
+        utc, local = one[name], one["local_times"][name]
+        assert local.endswith("+08:00"), local
+        assert datetime.fromisoformat(local) == datetime.fromisoformat(utc)
+
+    page = await get(api, "/v1/messages?debtor_ref=D-CN", "en")
+    assert page["items"][0]["local_times"] == one["local_times"]
+    nowhere = await get(api, f"/v1/messages/{unknown}", "en")  # no zone recorded, none decided
+    assert nowhere["time_zone"] is None and nowhere["local_times"] is None

@@ -11,7 +11,7 @@ from pydantic import Field, WithJsonSchema
 from dispatcher.api.models.base import Shown
 from dispatcher.domain import MessageStatus
 
-__all__ = ["Message", "MessageEvent", "MessagePage", "MessageSummary"]
+__all__ = ["LocalTimes", "Message", "MessageEvent", "MessagePage", "MessageSummary"]
 
 # A time as the contact log's views write it (ISO 8601, with its offset).
 TimeText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
@@ -24,6 +24,15 @@ class MessageEvent(Shown):
     source: str
     status: str
     detail: dict[str, Any]
+
+
+class LocalTimes(Shown):
+    """The message's times on the debtor's clock, with the offset at each instant."""
+
+    created_at: TimeText
+    scheduled_for: TimeText
+    valid_until: TimeText
+    updated_at: TimeText
 
 
 class MessageSummary(Shown):
@@ -59,6 +68,14 @@ class MessageSummary(Shown):
         dict[str, Any] | None,
         Field(description="The compliance verdict; explained in the caller's language"),
     ]
+    time_zone: Annotated[
+        str | None,
+        Field(description="The debtor's IANA time zone; null where it is not known"),
+    ] = None
+    local_times: Annotated[
+        LocalTimes | None,
+        Field(description="The times above on the debtor's clock; null without a zone"),
+    ] = None
 
 
 class Message(MessageSummary):
