@@ -33,9 +33,9 @@ from benchmarks.bench_setup import (
     private_redis,
 )
 from benchmarks.pipeline import request
-from dispatcher.api.pausestate import PauseStore
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.models import Message
+from dispatcher.pauses.state import PauseStore
 
 
 def start_worker(

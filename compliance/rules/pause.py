@@ -1,7 +1,7 @@
 """Emergency pause (seed 4, emergency plans): while a pause applies, nothing is sent.
 
 A paused message is deferred, not blocked, and goes once the pause is lifted. The
-worker parks it under the pause (no job re-checks it; ``dispatcher.api.pausestate``:
+worker parks it under the pause (no job re-checks it; ``dispatcher.pauses.state``:
 the resume releases what its pause parked); ``recheck`` (2 s) is the deferral's time
 only where it cannot be parked (the pause state unreadable, or being lifted). The rule reads the
 pause state through ``PauseSource`` — the dispatcher supplies one that caches the

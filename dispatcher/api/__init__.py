@@ -4,7 +4,4 @@ Routes are in ``routes.py`` (mounted by ``dispatcher.web.create_app``), one modu
 resource; the contract is ``openapi.json`` (served at ``/openapi.json``). Handlers only
 validate, then read the contact log or enqueue through ``DispatcherClient``: nothing is
 sent from here.
-
-This package's ``__init__`` imports nothing, so the worker can use ``pausestate``
-without loading the web layer.
 """

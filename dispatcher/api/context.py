@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from dispatcher.api.pausestate import PauseStore
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.audit import AuditLog
 from dispatcher.contactlog.keys import ApiKeyStore
+from dispatcher.pauses.state import PauseStore
 from dispatcher.process.deps import Deps
 
 __all__ = ["API", "Api"]

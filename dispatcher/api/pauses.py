@@ -6,7 +6,7 @@
 ``target`` is the channel ("sms") or the campaign (what follows ``#`` in a message's
 ``requested_by``; the HTTP API's ``campaign`` field), and absent for "all". Workers see
 a pause within half a second; paused messages are deferred and parked until the
-resume releases them (``dispatcher.api.pausestate``).
+resume releases them (``dispatcher.pauses.state``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from dispatcher.api.bodies import Query, read_body
 from dispatcher.api.context import Api
 from dispatcher.api.models import pauses as bodies
 from dispatcher.api.models.render import shown
-from dispatcher.api.pausestate import PauseRecord
 from dispatcher.api.problems import Problem
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.domain import ChannelKind
 from dispatcher.enqueue.requests import CAMPAIGN
+from dispatcher.pauses.state import PauseRecord
 
 __all__ = ["list_pauses", "pause", "resume"]
 

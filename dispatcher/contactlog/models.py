@@ -154,7 +154,7 @@ class Message(Base):
     # Calls and visits: what the collector recorded afterwards ({"kind": "promise_to_pay", ...}).
     disposition: Mapped[dict[str, Any] | None]
     # The pause a deferred message is parked under: no job runs it until that pause is
-    # lifted (which releases it) or its validity ends (api/pausestate.py).
+    # lifted (which releases it) or its validity ends (pauses/state.py).
     parked_by: Mapped[int | None]
 
     __table_args__ = (

@@ -28,6 +28,7 @@ from dispatcher.contactlog.holds import active_holds, holds_around, pick_holds
 from dispatcher.contactlog.models import Collector, Debtor, Message, UTCDateTime
 from dispatcher.contactlog.transitions import move
 from dispatcher.domain import ChannelKind, ContactResult, Disposition, EventSource, MessageStatus
+from dispatcher.pauses.state import still_paused
 from dispatcher.risk_flags.read import active_flags
 
 __all__ = [
@@ -155,8 +156,6 @@ class DebtorSession:
 
     async def pause_in_force(self, pause_id: int) -> bool:
         """Whether a deferred message may be parked under the pause (``still_paused``)."""
-        from dispatcher.api.pausestate import still_paused  # the API's room imports this one
-
         return await still_paused(self.conn, pause_id)
 
     async def move(

@@ -23,11 +23,11 @@ from compliance.rules import (
 from compliance.rules.approved import ApprovedTemplateRule
 from compliance.rules.consent import AutomatedToMobileConsentRule
 from compliance.rules.preferences import StatedPreferencesRule
-from dispatcher.api.pausestate import pause_rule
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.contactlog.approvals import TemplateApprovals
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.store import ContactLog
+from dispatcher.pauses.state import pause_rule
 from dispatcher.sending.postgres.log import PostgresSendingLog
 from dispatcher.sending.providers import build_channels
 from dispatcher.sending.queue import JobQueue

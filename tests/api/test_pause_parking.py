@@ -13,10 +13,10 @@ from arq.constants import default_queue_name
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dispatcher.api.pausestate import PauseStore, still_paused
 from dispatcher.clock import FrozenClock
 from dispatcher.contactlog.keys import Role
 from dispatcher.contactlog.models import Message, MessageEvent, Pause
+from dispatcher.pauses.state import PauseStore, still_paused
 from tests.api.conftest import HttpApi
 from tests.dispatcher.conftest import reminder as python_reminder
 

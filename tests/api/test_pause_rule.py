@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from compliance import CheckSubject, Decision
 from compliance.rules.pause import PauseFact, PauseRule, campaign_of
-from dispatcher.api.pausestate import PauseReader, PauseStore
 from dispatcher.clock import FrozenClock
 from dispatcher.contactlog.models import Pause
+from dispatcher.pauses.state import PauseReader, PauseStore
 
 NOW = datetime(2026, 11, 30, 13, 30, tzinfo=UTC)
 

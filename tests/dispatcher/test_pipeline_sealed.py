@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
-from dispatcher.api.pausestate import PauseStore
 from dispatcher.contactlog.digests import verdict_digest
 from dispatcher.contactlog.transitions import move
 from dispatcher.domain import EventSource, MessageStatus
+from dispatcher.pauses.state import PauseStore
 from dispatcher.proof.seal import seal_cron, seal_pending
 from dispatcher.proof.verify import verify_log
 from tests.dispatcher.conftest import Stack, reminder

@@ -18,9 +18,9 @@ from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
-from dispatcher.api.pausestate import still_paused_query
 from dispatcher.contactlog.models import Collector, Debtor, Message
 from dispatcher.contactlog.session import counted, window_statements
+from dispatcher.pauses.state import still_paused_query
 from dispatcher.risk_flags.models import RiskFlagEvent
 
 __all__ = [
@@ -54,7 +54,7 @@ COLLECTOR_COLUMNS = _columns(Collector.__table__)
 COLLECTORS = (
     f"SELECT {', '.join(COLLECTOR_COLUMNS)} FROM collectors WHERE collector_id = ANY($1::varchar[])"
 )
-# dispatcher.api.pausestate.still_paused, as it reads on PostgreSQL.
+# dispatcher.pauses.state.still_paused, as it reads on PostgreSQL.
 
 
 @dataclass(frozen=True)
