@@ -58,8 +58,16 @@ class InvalidRequest(DispatcherError):
         super().__init__("; ".join(str(p) for p in problems))
 
     @classmethod
-    def of(cls, field: str, problem: str) -> InvalidRequest:
-        return cls([FieldProblem(field, problem)])
+    def of(
+        cls,
+        field: str,
+        problem: str,
+        *,
+        code: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> InvalidRequest:
+        """One field's problem; ``code`` and ``params`` as ``FieldProblem``'s."""
+        return cls([FieldProblem(field, problem, code=code, params=params)])
 
 
 class InvalidBatch(InvalidRequest):

@@ -62,7 +62,10 @@ def parsed(model: type[B], raw: bytes) -> B:
 def refusal(error: ValidationError, *, batch: str | None = None) -> Problem:
     """400 if the body is not JSON, else 422 with each field's problem."""
     if is_malformed_json(error):
-        return Problem(400, f"the body is not valid JSON: {error.errors()[0]['msg']}")
+        reason = str(error.errors()[0]["msg"])
+        return Problem(
+            400, f"the body is not valid JSON: {reason}", code="not_json", params={"reason": reason}
+        )
     return Problem.invalid(field_problems(error, batch=batch))
 
 
@@ -87,7 +90,10 @@ def _strict_json(raw: bytes) -> Any:
     try:
         document = json.loads(raw, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError too
-        raise Problem(400, f"the body is not valid JSON: {exc}") from None
+        reason = str(exc)
+        raise Problem(
+            400, f"the body is not valid JSON: {reason}", code="not_json", params={"reason": reason}
+        ) from None
     bad = None if _plainly_storable(raw) else _bad_string(document, "")
     if bad is not None:
         unstorable = FieldProblem(
@@ -110,7 +116,10 @@ def _plainly_storable(raw: bytes) -> bool:
 
 
 def _too_large(max_bytes: int) -> Problem:
-    return Problem(413, f"the body is larger than {max_bytes} bytes")
+    return Problem(
+        413, f"the body is larger than {max_bytes} bytes", code="body_too_large",
+        params={"max_bytes": max_bytes},
+    )  # fmt: skip
 
 
 def _no_constants(name: str) -> NoReturn:

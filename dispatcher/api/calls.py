@@ -57,9 +57,12 @@ DISPOSITION_FIELDS = (
 async def schedule_call(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     body = await read_body(request, call_bodies.CallRequest)
     if key.role is Role.STRATEGY and body.collector_id is None:
-        raise Problem.field("collector_id", "is required")
+        raise Problem.field("collector_id", "is required", code="required")
     if key.role is Role.COLLECTOR and body.collector_id not in (None, key.name):
-        raise Problem(403, f"a collector key schedules calls for its own collector ({key.name})")
+        raise Problem(
+            403, f"a collector key schedules calls for its own collector ({key.name})",
+            code="call.schedule_own", params={"name": key.name},
+        )  # fmt: skip
     call = MessageRequest(
         channel=ChannelKind.VOICE, template=body.template or DEFAULT_TEMPLATE,
         variables=body.variables or {}, account_ref=body.account_ref,
@@ -76,7 +79,10 @@ async def schedule_call(request: web.Request, api: Api, key: KeyRecord) -> web.R
 async def list_calls(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     collector_id = collector_id_of(request, missing=404)
     if key.role is Role.COLLECTOR and collector_id != key.name:
-        raise Problem(403, f"a collector key lists its own collector's calls ({key.name})")
+        raise Problem(
+            403, f"a collector key lists its own collector's calls ({key.name})",
+            code="call.list_own", params={"name": key.name},
+        )  # fmt: skip
     query = Query(request)
     window = query.choice("window", tuple(CallWindow)) or CallWindow.DUE
     limit = query.integer("limit", default=50, minimum=1, maximum=500)
@@ -183,7 +189,7 @@ def _cursor(query: Query) -> tuple[datetime, str] | None:
         return None
     found = CURSOR.fullmatch(raw)
     if found is None:
-        query.fail("cursor", "not a cursor this API returned")
+        query.fail("cursor", "not a cursor this API returned", "query.cursor")
         return None
     return EPOCH + timedelta(microseconds=int(found[1])), found[2]
 

@@ -28,11 +28,8 @@ async def cancel_one(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
     message_id = request.match_info["message_id"]
     body = await read_body(request, bodies.CancelRequest)
     if not MESSAGE_ID.fullmatch(message_id):
-        raise Problem(404, f"no message with id {message_id!r}")
-    try:
-        outcome = await cancel_message(api.deps.log, message_id, by=key.label, reason=body.reason)
-    except UnknownMessage as exc:
-        raise Problem(404, str(exc)) from None
+        raise UnknownMessage(message_id)
+    outcome = await cancel_message(api.deps.log, message_id, by=key.label, reason=body.reason)
     return shown(_answer(outcome))
 
 
@@ -43,10 +40,14 @@ async def cancel_many(request: web.Request, api: Api, key: KeyRecord) -> web.Res
                "campaign": body.campaign}  # fmt: skip
     given = [name for name, value in filters.items() if value]
     if len(given) != 1:
-        raise Problem.field(given[1] if given else "debtor_ref",
-                            "give exactly one of debtor_ref, account_ref and campaign")  # fmt: skip
+        raise Problem.field(
+            given[1] if given else "debtor_ref",
+            "give exactly one of debtor_ref, account_ref and campaign", code="cancel.one_filter",
+        )  # fmt: skip
     if body.hold is not None and body.debtor_ref is None:
-        raise Problem.field("hold", "a hold is set on a debtor: give debtor_ref")
+        raise Problem.field(
+            "hold", "a hold is set on a debtor: give debtor_ref", code="cancel.hold_needs_debtor"
+        )
     outcome = await cancel_pending(
         api.deps.log, by=key.label, reason=body.reason, debtor_ref=body.debtor_ref,
         account_ref=body.account_ref, campaign=body.campaign, hold=body.hold,

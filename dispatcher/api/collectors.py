@@ -57,7 +57,7 @@ async def get_collector(request: web.Request, api: Api, key: KeyRecord) -> web.R
     collector_id = collector_id_of(request, missing=404)
     found = await api.deps.log.collectors.get(collector_id)
     if found is None:
-        raise Problem(404, f"no collector {collector_id!r}")
+        raise _no_collector(collector_id)
     return shown(collector_json(found))
 
 
@@ -65,11 +65,20 @@ def collector_id_of(request: web.Request, *, missing: int) -> str:
     """The path's collector id; ``missing`` (404 or 422) if it cannot be one."""
     collector_id = request.match_info["collector_id"]
     if not collector_id.strip() or len(collector_id) > MAX_ID or not _storable(collector_id):
-        problem = f"a collector id is 1 to {MAX_ID} characters, without NUL"
         if missing == 404:
-            raise Problem(404, f"no collector {collector_id[:MAX_ID]!r}")
-        raise Problem.field("collector_id", problem)
+            raise _no_collector(collector_id[:MAX_ID])
+        raise Problem.field(
+            "collector_id", f"a collector id is 1 to {MAX_ID} characters, without NUL",
+            code="collector.id.length", params={"max": MAX_ID},
+        )  # fmt: skip
     return collector_id
+
+
+def _no_collector(collector_id: str) -> Problem:
+    shown = repr(collector_id)
+    return Problem(
+        404, f"no collector {shown}", code="unknown_collector", params={"collector_id": shown}
+    )
 
 
 def collector_json(collector: Collector) -> bodies.Collector:

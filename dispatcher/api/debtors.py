@@ -143,10 +143,10 @@ async def lift_hold(request: web.Request, api: Api, key: KeyRecord) -> web.Respo
 async def list_holds(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
     query = Query(request)
     debtor_ref = query.text("debtor_ref")
-    destination = _destination(query.text("destination", max_length=64), query.fail)
+    destination = _destination(query.text("destination", max_length=64), query.problems)
     active_only = query.boolean("active", default=True)
     if debtor_ref is None and destination is None and not query.problems:
-        query.fail("debtor_ref", "give a debtor_ref or a destination")
+        query.fail("debtor_ref", "give a debtor_ref or a destination", "hold.filter.missing")
     query.finish()
     holds = await api.audit.holds(
         debtor_ref=debtor_ref, destination=destination, active_only=active_only
@@ -191,7 +191,7 @@ def _every_problem(error: ValidationError, raw: bytes, ref: list[FieldProblem]) 
 
 def _hold_target(body: hold_bodies.HoldLiftRequest) -> dict[str, Any]:
     problems: list[FieldProblem] = []
-    destination = _destination(body.destination, lambda f, p: problems.append(FieldProblem(f, p)))
+    destination = _destination(body.destination, problems)
     if problems:
         raise Problem.invalid(problems)
     if body.debtor_ref is None and destination is None:
@@ -205,11 +205,12 @@ def _hold_target(body: hold_bodies.HoldLiftRequest) -> dict[str, Any]:
             "channel": channel}  # fmt: skip
 
 
-def _destination(raw: str | None, fail: Any) -> str | None:
+def _destination(raw: str | None, problems: list[FieldProblem]) -> str | None:
+    """The number in E.164, or None with its problem (``phone.*``) added to ``problems``."""
     if raw is None:
         return None
     try:
         return e164(raw)
     except InvalidRequest as exc:
-        fail("destination", f"{exc.problems[0].problem} (give it in E.164, with '+')")
+        problems += exc.problems
         return None

@@ -39,8 +39,8 @@ async def list_events(request: web.Request, api: Api, key: KeyRecord) -> web.Res
     if cursor is not None:
         try:
             after = decode_cursor(cursor)
-        except ValueError as exc:
-            query.fail("after", str(exc))
+        except ValueError:
+            query.fail("after", "not a cursor this API returned", "query.cursor")
     query.finish()
     wait_s = min(wait, api.deps.settings.events_max_wait_s)
     page = await next_page(

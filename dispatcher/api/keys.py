@@ -23,7 +23,9 @@ async def create_key(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
     try:
         created = await api.keys.create(name=body.name, role=body.role, created_by=key.label)
     except NameTaken as exc:
-        raise Problem(409, str(exc)) from None
+        raise Problem(
+            409, str(exc), code="key_name_taken", params={"name": repr(exc.name)}
+        ) from None
     shown_key = _key(created.record).model_dump()
     return shown(bodies.CreatedKey(**shown_key, secret=created.secret), status=201)
 
@@ -39,7 +41,11 @@ async def revoke_key(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
     key_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 16 else 0
     revoked = await api.keys.revoke(key_id, by=key.label) if 0 < key_id < MAX_ID else None
     if revoked is None:
-        raise Problem(404, f"no active key with id {raw!r}")
+        shown_id = repr(raw)
+        raise Problem(
+            404, f"no active key with id {shown_id}", code="unknown_key_id",
+            params={"key_id": shown_id},
+        )  # fmt: skip
     return shown(_key(revoked))
 
 

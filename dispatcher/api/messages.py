@@ -35,7 +35,7 @@ from dispatcher.contactlog.store import Accepted
 from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
 from dispatcher.enqueue.early_refusal import enqueue_facts
 from dispatcher.enqueue.requests import MessageRequest, validate_batch
-from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
+from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest, UnknownMessage
 from dispatcher.i18n import DEFAULT_LOCALE, translate
 
 __all__ = ["MAX_BATCH", "enqueue_batch", "enqueue_one", "get_message", "list_messages"]
@@ -89,7 +89,10 @@ async def _refusal(api: Api, key: KeyRecord, raw: bytes, error: ValidationError)
     item, with what validation finds in the well-formed ones (422)."""
     if any(e["type"] == "too_long" and e["loc"] == ("messages",) for e in error.errors()):
         count = len(json.loads(raw)["messages"])
-        return Problem(413, f"a batch holds at most {MAX_BATCH} messages, not {count}")
+        return Problem(
+            413, f"a batch holds at most {MAX_BATCH} messages, not {count}",
+            code="batch_too_large", params={"max": MAX_BATCH, "count": count},
+        )  # fmt: skip
     problem = refusal(error, batch="messages")
     if problem.status != 422 or any(p.index is None for p in problem.errors):
         return problem
@@ -108,7 +111,7 @@ async def get_message(request: web.Request, api: Api, key: KeyRecord) -> web.Res
     message_id = request.match_info["message_id"]
     row = await api.audit.message(message_id) if MESSAGE_ID.fullmatch(message_id) else None
     if row is None or (key.role is Role.COLLECTOR and not _own(row, key)):
-        raise Problem(404, f"no message with id {message_id!r}")
+        raise UnknownMessage(message_id)
     full = key.role is not Role.STRATEGY
     if key.role in PEOPLE:
         await api.audit.record_read(
@@ -165,7 +168,7 @@ def message_filters(query: Query, key: KeyRecord) -> MessageFilters:
 def cursor_of(query: Query) -> str | None:
     cursor = query.text("cursor", max_length=26)
     if cursor is not None and not MESSAGE_ID.fullmatch(cursor):
-        query.fail("cursor", "not a cursor this API returned")
+        query.fail("cursor", "not a cursor this API returned", "query.cursor")
         return None
     return cursor
 

@@ -59,12 +59,17 @@ async def list_pauses(request: web.Request, api: Api, key: KeyRecord) -> web.Res
 def _target(scope: str, target: str | None) -> str | None:
     """The target as the scope wants it: none for all, a channel, or a campaign's name."""
     if scope == "all" and target is not None:
-        raise Problem.field("target", "must be absent when the scope is all")
+        raise Problem.field(
+            "target", "must be absent when the scope is all", code="pause.target.not_taken"
+        )
     if scope == "channel" and target not in tuple(ChannelKind):
         known = ", ".join(sorted(ChannelKind))
-        raise Problem.field("target", f"unknown {target!r}; known: {known}")
+        raise Problem.field(
+            "target", f"unknown {target!r}; known: {known}", code="unknown_choice",
+            params={"value": repr(target), "known": known},
+        )  # fmt: skip
     if scope == "campaign" and (target is None or not CAMPAIGN.fullmatch(target)):
-        raise Problem.field("target", "must be a campaign name")
+        raise Problem.field("target", "must be a campaign name", code="pause.target.campaign")
     return target
 
 

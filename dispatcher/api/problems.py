@@ -102,15 +102,25 @@ class Problem(Exception):
         key = f"problems.detail.{self.code}"
         if self.code and has_key(locale, key):
             params = self.params
-            if self.code in ("invalid", "invalid_more"):  # each field's problem in locale too
+            if self.errors and "shown" in params:  # each field's problem in locale too
                 shown = [_where(p) + ": " + field_problem_in(p, locale) for p in self.errors]
-                params = {**params, "shown": "; ".join(shown[:_SHOWN_PROBLEMS])}
+                some = _SHOWN_PROBLEMS if self.code in ("invalid", "invalid_more") else None
+                params = {**params, "shown": "; ".join(shown[:some])}
             return translate(locale, key, **params)
         return self.detail
 
     @classmethod
-    def field(cls, field: str, problem: str, index: int | None = None) -> Problem:
-        return cls.invalid([FieldProblem(field, problem, index)])
+    def field(
+        cls,
+        field: str,
+        problem: str,
+        index: int | None = None,
+        *,
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> Problem:
+        """422 for one field's problem; ``code`` and ``params`` as ``FieldProblem``'s."""
+        return cls.invalid([FieldProblem(field, problem, index, code, params)])
 
 
 def problem_response(problem: Problem, locale: str = DEFAULT_LOCALE) -> web.Response:
@@ -183,7 +193,9 @@ def _problem_for(request: web.Request, error: Exception) -> Problem | None:
     if isinstance(error, Problem):
         return error
     if isinstance(error, IdempotencyConflict):
-        return Problem(409, str(error), errors=error.problems)
+        return Problem(
+            409, str(error), errors=error.problems, code="conflict", params={"shown": str(error)}
+        )
     if isinstance(error, InvalidRequest):
         return Problem.invalid(error.problems)
     if isinstance(error, UnknownMessage):

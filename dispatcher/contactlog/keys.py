@@ -43,6 +43,7 @@ class Role(enum.StrEnum):
 
 class NameTaken(Exception):
     def __init__(self, name: str) -> None:
+        self.name = name
         super().__init__(f"a key named {name!r} exists already (names are never reused)")
 
 

@@ -26,7 +26,9 @@ MAX_LINE = 200
 def checked_address(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     """The address as stored, or InvalidRequest naming each bad field."""
     if raw is None:
-        raise InvalidRequest.of("address", "letters and visits need an address")
+        raise InvalidRequest.of(
+            "address", "letters and visits need an address", code="address.required"
+        )
     problems = []
     name = raw.get("name")
     lines = raw.get("lines")

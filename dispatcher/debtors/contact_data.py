@@ -49,7 +49,10 @@ def checked_phones(raw: Any, *, locale: str = "") -> list[dict[str, Any]] | None
     if raw is None:
         return None
     if not isinstance(raw, list) or len(raw) > MAX_PHONES:
-        raise InvalidRequest.of("phones", f"must be a list of at most {MAX_PHONES} numbers")
+        raise InvalidRequest.of(
+            "phones", f"must be a list of at most {MAX_PHONES} numbers", code="phone.too_many",
+            params={"max": MAX_PHONES},
+        )  # fmt: skip
     problems: list[FieldProblem] = []
     stored: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -165,7 +168,9 @@ def checked_home_address(raw: Any) -> dict[str, Any] | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise InvalidRequest.of("address", "must be an object with lines and country")
+        raise InvalidRequest.of(
+            "address", "must be an object with lines and country", code="address.not_object"
+        )
     lines, country = raw.get("lines"), raw.get("country")
     postal_code, region = raw.get("postal_code"), raw.get("region")
     problems = place_problems(lines, country, postal_code)

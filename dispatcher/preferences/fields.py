@@ -92,7 +92,10 @@ def checked_inconvenient_times(
     if raw is None:
         return None
     if not isinstance(raw, list) or len(raw) > MAX_TIMES:
-        raise InvalidRequest.of(field, f"must be a list of at most {MAX_TIMES} times")
+        raise InvalidRequest.of(
+            field, f"must be a list of at most {MAX_TIMES} times", code="preferences.time.too_many",
+            params={"max": MAX_TIMES},
+        )  # fmt: skip
     problems: list[FieldProblem] = []
     stored = []
     for index, entry in enumerate(raw):

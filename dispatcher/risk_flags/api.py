@@ -104,7 +104,10 @@ async def _change(request: web.Request) -> tuple[str, str, str]:
 def _debtor_ref(request: web.Request) -> str:
     debtor_ref = request.match_info["debtor_ref"]
     if not debtor_ref.strip() or len(debtor_ref) > DEBTOR_REF_MAX or "\x00" in debtor_ref:
-        raise Problem.field("debtor_ref", f"must be 1 to {DEBTOR_REF_MAX} characters")
+        raise Problem.field(
+            "debtor_ref", f"must be 1 to {DEBTOR_REF_MAX} characters", code="length",
+            params={"max": DEBTOR_REF_MAX},
+        )  # fmt: skip
     return debtor_ref
 
 

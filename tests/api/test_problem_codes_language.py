@@ -10,9 +10,14 @@ from tests.api.conftest import HttpApi, reminder
 
 
 async def call(
-    api: HttpApi, method: str, path: str, language: str | None, body: dict[str, Any]
+    api: HttpApi,
+    method: str,
+    path: str,
+    language: str | None,
+    body: dict[str, Any],
+    role: Role = Role.STRATEGY,
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
-    headers = {"Authorization": f"Bearer {api.keys[Role.STRATEGY]}"}
+    headers = {"Authorization": f"Bearer {api.keys[role]}"}
     if language:
         headers["Accept-Language"] = language
     async with api.http.request(method, api.base_url + path, headers=headers, json=body) as r:
@@ -47,3 +52,56 @@ async def test_an_unknown_template_in_chinese(api: HttpApi) -> None:
     [error] = body["errors"]
     assert (error["field"], error["code"]) == ("template", "template.unknown_name")
     assert error["problem"].startswith("没有 sms 模板 'no_such_template'；可选：")
+
+
+async def test_a_pause_refused_in_chinese_and_in_english(api: HttpApi) -> None:
+    body = {"scope": "all", "target": "sms", "reason": "outage"}
+    status, chinese, headers = await call(api, "POST", "/v1/pause", "zh-CN", body, Role.ADMIN)
+    assert status == 422 and headers["Content-Language"] == "zh-CN"
+    assert chinese["errors"] == [
+        {"field": "target", "code": "pause.target.not_taken", "problem": "范围为 all 时不能填写"}
+    ]
+    assert chinese["detail"] == "共 1 处问题：target: 范围为 all 时不能填写"
+
+    status, english, _ = await call(api, "POST", "/v1/pause", "en-US", body, Role.ADMIN)
+    assert english["errors"][0]["problem"] == "must be absent when the scope is all"
+    assert english["detail"] == "1 problem(s): target: must be absent when the scope is all"
+
+
+async def test_a_phone_number_refused_in_chinese_with_its_code(api: HttpApi) -> None:
+    body = {"country": "US", "locale": "en-US", "phones": [
+        {"number": "12345", "type": "mobile"},  # read as a US number: too short to be valid
+        {"number": "call me", "type": "work"},
+    ]}  # fmt: skip
+    status, chinese, _ = await call(api, "PUT", "/v1/debtors/D-1", "zh-CN", body)
+    assert status == 422
+    assert chinese["errors"] == [
+        {"field": "phones[0].number", "code": "phone.invalid",
+         "problem": "'12345' 不是有效的电话号码"},
+        {"field": "phones[1].number", "code": "phone.not_a_number",
+         "problem": "不是电话号码：看起来不像电话号码"},
+    ]  # fmt: skip
+
+    status, english, _ = await call(api, "PUT", "/v1/debtors/D-1", None, body)
+    assert [e["problem"] for e in english["errors"]] == [
+        "'12345' is not a valid phone number",
+        "not a phone number: it does not look like one",
+    ]
+
+
+async def test_a_messages_number_and_a_holds_in_chinese(api: HttpApi) -> None:
+    status, message, _ = await call(
+        api, "POST", "/v1/messages", "zh-CN", reminder(destination="+999 123")
+    )
+    assert status == 422
+    [error] = message["errors"]
+    assert (error["field"], error["code"]) == ("destination", "phone.no_country")
+    assert error["problem"] == "不是电话号码：无法确定其所属国家（请使用带“+”的 E.164 格式）"
+
+    status, holds, _ = await call(
+        api, "GET", "/v1/holds?destination=555", "zh-CN", {}, Role.COMPLIANCE
+    )
+    assert status == 422
+    assert [(e["field"], e["code"]) for e in holds["errors"]] == [
+        ("destination", "phone.no_country")
+    ]
