@@ -1,6 +1,7 @@
 """The send path's raw-asyncpg contact log (PostgreSQL) answers and writes exactly as the
 SQLAlchemy one (``DebtorSession``, ``transitions.move``) does: the same counts for every
-cap shape over a varied log, the same rows and events after a move."""
+cap shape over a varied log (answered from the attempts read with the lock, or in SQL
+past them), the same risk flags, the same rows and events after a move."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from compliance import AttemptCount
 from dispatcher.clock import FrozenClock
 from dispatcher.contactlog.models import Debtor, Message, MessageEvent
 from dispatcher.contactlog.session import debtor_session
 from dispatcher.contactlog.store import ContactLog
 from dispatcher.domain import PENDING, ChannelKind, EventSource, MessageStatus
+from dispatcher.risk_flags.models import RiskFlagEvent
 from dispatcher.sending.postgres.log import PostgresSendingLog
+from dispatcher.sending.postgres.recent import Prefetch
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
@@ -61,19 +65,44 @@ def varied_log() -> list[dict[str, Any]]:
                 n, channel=channel, status=status, result=result, collector_id=collector,
                 disposition=disposition, destination=NUMBERS[n % 2],
                 account_ref=("A-1", "A-2", None)[n % 3],
-                attempted_at=None if n % 17 == 0 else NOW - timedelta(hours=n % 200),
+                # Distinct times: SQL's latest of two attempts at one instant is either
+                attempted_at=None if n % 17 == 0 else NOW - timedelta(hours=n % 200, seconds=n),
             )
         )  # fmt: skip
     return rows
 
 
-async def test_counts_and_latest_attempts_agree_with_the_sqlalchemy_session(
-    engine: AsyncEngine, database_url: str
+def flag_events() -> list[dict[str, Any]]:
+    """A flag set, reviewed and cleared; another set; a third set and reviewed."""
+    changes = [
+        ("vulnerable", "set"), ("vulnerable", "reviewed"), ("dispute", "set"),
+        ("vulnerable", "cleared"), ("deceased", "set"), ("deceased", "reviewed"),
+    ]  # fmt: skip
+    return [
+        {"debtor_ref": "D-1", "flag": flag, "action": action, "reason": f"r{n}",
+         "actor": "cp-1", "actor_role": "compliance", "at": NOW - timedelta(days=9 - n)}
+        for n, (flag, action) in enumerate(changes)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("prefetch", "statements"),
+    [
+        (Prefetch(), 0),  # every question answered from the attempts read with the lock
+        (Prefetch(limit=150), 45),  # the 30-hour questions within the 150 newest, not the rest
+        (Prefetch(limit=5), 90),  # every question reaches past the 5 newest: all in SQL
+        (Prefetch(span=timedelta(days=2)), 45),  # those reaching back 9 days asked in SQL
+    ],
+    ids=["read-with-the-lock", "cut-by-the-limit", "cut-short", "beyond-the-horizon"],
+)
+async def test_counts_latest_attempts_and_flags_agree_with_the_sqlalchemy_session(
+    engine: AsyncEngine, database_url: str, prefetch: Prefetch, statements: int
 ) -> None:
-    # Given a debtor with a log of every kind of attempt
+    # Given a debtor with a log of every kind of attempt, and flags set, reviewed, cleared
     async with engine.begin() as conn:
         await conn.execute(insert(Debtor).values(debtor_ref="D-1", updated_at=NOW))
         await conn.execute(insert(Message), varied_log())
+        await conn.execute(insert(RiskFlagEvent), flag_events())
     questions: list[tuple[str, dict[str, Any]]] = []
     scopes: list[dict[str, Any]] = [
         {}, {"account_ref": "A-1"}, {"destination": NUMBERS[1]},
@@ -86,24 +115,66 @@ async def test_counts_and_latest_attempts_agree_with_the_sqlalchemy_session(
         questions.append(("count_attempts", asked))
         if "destinations" not in scope and "excluding" not in scope:
             questions.append(("latest_attempt", asked))
+    questions.append(("risk_flags", {"debtor_ref": "D-1"}))
 
     # When both sessions answer every cap's question
     async with debtor_session(engine, "D-1") as session:
         expected = [await getattr(session, name)(**asked) for name, asked in questions]
     raw = PostgresSendingLog(
-        ContactLog(engine, FrozenClock(NOW)), FrozenClock(NOW), url=database_url, max_size=2
-    )
+        ContactLog(engine, FrozenClock(NOW)), FrozenClock(NOW), url=database_url, max_size=2,
+        prefetch=prefetch,
+    )  # fmt: skip
+    asked_in_sql: list[str] = []
     try:
         async with engine.begin() as conn:  # a message to open the raw window with
             await conn.execute(insert(Message).values(row(9999, status=MessageStatus.QUEUED)))
         async with raw.debtor_session("D-1", message_id="M-9999") as window:
+            window.conn.add_query_logger(lambda logged: asked_in_sql.append(logged.query))
             answered = [await getattr(window, name)(**asked) for name, asked in questions]
     finally:
         await raw.aclose()
 
-    # Then they agree, and the log was varied enough to count something
+    # Then they agree, the log was varied enough to count something, and only questions
+    # past what the window read went to the database
     assert answered == expected
-    assert sum(a.count for a in answered if hasattr(a, "count")) > 100
+    assert sum(a.count for a in answered if isinstance(a, AttemptCount)) > 100
+    assert [flag.flag for flag in answered[-1]] == ["dispute", "deceased"]
+    counting = ("SELECT count(*)", "SELECT attempted_at")  # attempts_sql's two shapes
+    assert len([query for query in asked_in_sql if query.startswith(counting)]) == statements
+
+
+async def test_a_window_waiting_for_the_lock_counts_what_its_holder_claimed(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    # Given two texts due for one debtor, and a window deciding the first
+    clock = FrozenClock(NOW)
+    raw = PostgresSendingLog(ContactLog(engine, clock), clock, url=database_url, max_size=2)
+    async with engine.begin() as conn:
+        await conn.execute(insert(Message), [row(1), row(2)])
+    sms = {"debtor_ref": "D-1", "counts": frozenset({"sms.sent"}), "since": NOW - timedelta(days=1)}
+
+    async def second_window() -> tuple[int, int]:
+        async with raw.debtor_session("D-1", message_id="M-0002") as window:
+            counted = await window.count_attempts(**sms)
+            latest = await window.latest_attempt(**sms)
+            return counted.count, 0 if latest is None else 1
+
+    try:
+        async with raw.debtor_session("D-1", message_id="M-0001") as first:
+            assert (await first.count_attempts(**sms)).count == 0
+            # When the second window opens while the first holds the lock, and the first
+            # claims its text and commits
+            waiting = asyncio.create_task(second_window())
+            await asyncio.sleep(0.2)
+            assert not waiting.done()  # it waits for the debtor's lock
+            assert await first.move(
+                "M-0001", expect=PENDING, to=MessageStatus.SENDING, detail={}, at=NOW,
+                attempts=1, attempted_at=NOW,
+            )  # fmt: skip
+        # Then the second window's count and latest attempt see the first one's claim
+        assert await waiting == (1, 1)
+    finally:
+        await raw.aclose()
 
 
 async def test_a_move_writes_the_same_row_and_event_as_sqlalchemys(

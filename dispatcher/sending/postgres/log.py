@@ -24,8 +24,10 @@ from dispatcher.errors import UnknownMessage
 from dispatcher.sending.postgres import statements as sql
 from dispatcher.sending.postgres.batched_moves import BatchedMoves
 from dispatcher.sending.postgres.pool import connect_pool
+from dispatcher.sending.postgres.recent import DEFAULT_PREFETCH
 from dispatcher.sending.postgres.window import (
     PostgresWindow,
+    Prefetch,
     decision_window,
     message_of,
     move,
@@ -38,9 +40,13 @@ class PostgresSendingLog:
     """The send path's contact log on PostgreSQL. The pool is opened on first use (it needs
     the worker's event loop) and closed by ``aclose``."""
 
-    def __init__(self, log: ContactLog, clock: Clock, *, url: str, max_size: int) -> None:
+    def __init__(
+        self, log: ContactLog, clock: Clock, *, url: str, max_size: int,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+    ) -> None:  # fmt: skip
         self.log = log
         self.clock = clock
+        self.prefetch = prefetch
         self._url = url
         self._max_size = max_size
         self._pool: asyncpg.Pool | None = None
@@ -72,8 +78,11 @@ class PostgresSendingLog:
     async def debtor_session(
         self, debtor_ref: str, *, message_id: str
     ) -> AsyncIterator[PostgresWindow]:
-        async with decision_window(await self.pool(), debtor_ref, message_id=message_id) as w:
-            yield w
+        async with decision_window(
+            await self.pool(), debtor_ref, message_id=message_id, now=self.clock.now(),
+            prefetch=self.prefetch,
+        ) as window:  # fmt: skip
+            yield window
 
     async def transition(
         self,

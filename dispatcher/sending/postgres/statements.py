@@ -10,21 +10,42 @@ its parameter order kept (``Compiled``). The caps' conditions have literal value
 from __future__ import annotations
 
 import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import ClauseElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
-from dispatcher.contactlog.models import Collector, Debtor, Message
+from compliance.packs.model import EVENTS
+from dispatcher.contactlog.models import Collector, Debtor, Message, UTCDateTime
 from dispatcher.contactlog.session import counted, window_statements
 from dispatcher.pauses.state import still_paused_query
 from dispatcher.risk_flags.models import RiskFlagEvent
 
 __all__ = [
+    "ATTEMPT_COLUMNS",
+    "ATTEMPT_KINDS",
     "DEBTOR_COLUMNS",
+    "DECISION",
+    "FLAG_COLUMNS",
     "GET_MESSAGE",
     "JSON_COLUMNS",
     "MESSAGE_COLUMNS",
@@ -46,9 +67,9 @@ DEBTOR_COLUMNS = _columns(Debtor.__table__)
 JSON_COLUMNS = frozenset(c.name for c in Message.__table__.c if isinstance(c.type, JSON))
 
 GET_MESSAGE = f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM messages WHERE id = $1"
+FLAG_COLUMNS = _columns(RiskFlagEvent.__table__)
 FLAG_EVENTS = (
-    f"SELECT {', '.join(_columns(RiskFlagEvent.__table__))} FROM risk_flag_events "
-    "WHERE debtor_ref = $1 ORDER BY id"
+    f"SELECT {', '.join(FLAG_COLUMNS)} FROM risk_flag_events WHERE debtor_ref = $1 ORDER BY id"
 )
 COLLECTOR_COLUMNS = _columns(Collector.__table__)
 COLLECTORS = (
@@ -74,11 +95,82 @@ class Compiled:
         return [params[name] for name in self.names]
 
 
-_, _window, _with_message, _lock = window_statements()
-WINDOW = Compiled.of(_window)  # held, the debtor's columns
-WINDOW_WITH_MESSAGE = Compiled.of(_with_message)  # held, debtor, message, holds
-LOCK = Compiled.of(_lock)
+# held, debtor, message, holds: the window statement of ``DebtorSession`` on PostgreSQL
+_, _, _with_message, _ = window_statements()
 PAUSE_IN_FORCE = Compiled.of(still_paused_query(postgresql=True))
+
+# Bit i of a recent attempt's ``kinds`` says that it counts as ATTEMPT_KINDS[i] (``counted``).
+# An attempt counts for a set of kinds when it counts for one of them: ``counted(kinds)``
+# is the disjunction of ``counted({kind})`` over the set (tests/dispatcher/test_hot_path.py).
+ATTEMPT_KINDS: tuple[str, ...] = tuple(sorted(EVENTS))
+ATTEMPT_COLUMNS = ("attempted_at", "result", "account_ref", "destination", "kinds")
+
+
+def _inline(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A condition of literal values only, written inline (as ``attempts_sql`` writes it)."""
+    compiled = condition.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True})
+    return literal_column(f"({compiled})", Boolean)
+
+
+def _number(value: int) -> ColumnElement[int]:
+    return literal_column(str(value), Integer)
+
+
+def _recent_attempts(debtor_ref: ColumnElement[str]) -> ScalarSelect[Any]:
+    """The debtor's attempts that count for any kind, attempted since ``horizon``, newest
+    first and at most ``attempts_limit`` of them, as an array of ``ATTEMPT_COLUMNS``."""
+    messages = Message.__table__
+    assert isinstance(messages, Table)
+    bits = []
+    for bit, kind in enumerate(ATTEMPT_KINDS):
+        channels, condition = counted(frozenset({kind}))
+        if channels:  # "call.failed" counts nothing: its bit stays 0
+            bits.append(case((_inline(condition), _number(1 << bit)), else_=_number(0)))
+    channels, counts_any = counted(frozenset(ATTEMPT_KINDS))
+    recent = (
+        select(
+            messages.c.attempted_at,
+            messages.c.result,
+            messages.c.account_ref,
+            messages.c.destination,
+            functools.reduce(operator.add, bits).label("kinds"),
+        )
+        .where(
+            messages.c.debtor_ref == debtor_ref,
+            _inline(messages.c.channel.in_(channels)),
+            messages.c.attempted_at >= bindparam("horizon", type_=UTCDateTime()),
+            _inline(counts_any),
+        )
+        .order_by(messages.c.attempted_at.desc())
+        .limit(bindparam("attempts_limit", type_=Integer))
+        .subquery("recent")
+    )
+    newest_first = aggregate_order_by(tuple_(*recent.c), recent.c.attempted_at.desc())
+    return select(func.array_agg(newest_first)).scalar_subquery()
+
+
+def _flag_events(debtor_ref: ColumnElement[str]) -> ScalarSelect[Any]:
+    """The debtor's risk flag events, oldest first, as an array of ``FLAG_COLUMNS``."""
+    events = RiskFlagEvent.__table__
+    assert isinstance(events, Table)
+    in_order = aggregate_order_by(tuple_(*events.c), events.c.id)
+    return (
+        select(func.array_agg(in_order)).where(events.c.debtor_ref == debtor_ref).scalar_subquery()
+    )
+
+
+def _decision_statement() -> ClauseElement:
+    """The window statement (debtor, message ``FOR NO KEY UPDATE``, holds) with what the
+    rules read besides: the debtor's risk flag events and recent attempts. Run once the
+    debtor's lock is held (``window.decision_window``): its snapshot then sees every attempt
+    claimed before the lock was ours."""
+    debtor_ref = bindparam("debtor_ref", type_=String)
+    return _with_message.add_columns(
+        _flag_events(debtor_ref).label("flags"), _recent_attempts(debtor_ref).label("attempts")
+    )
+
+
+DECISION = Compiled.of(_decision_statement())  # held, debtor, message, holds, flags, attempts
 
 
 @functools.lru_cache(maxsize=128)
