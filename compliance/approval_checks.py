@@ -10,8 +10,10 @@ every finding at once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from compliance.civility import CivilityScanner
 from compliance.packs import PackError, load_packs, packs_for
@@ -24,7 +26,11 @@ __all__ = ["ApprovalFinding", "approval_findings"]
 @dataclass(frozen=True)
 class ApprovalFinding:
     field: str  # "variables.amount" (the sample does not render), "template" (the text)
-    problem: str
+    problem: str  # English
+    # Its key in the problems.field catalogs (``template.approval.*``) and what it names:
+    # people read a finding in their own language.
+    code: str
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def approval_findings(
@@ -41,22 +47,41 @@ def approval_findings(
     try:
         rendered = catalog.render(channel, name, locale, sample_variables)
     except TemplateRenderError as exc:
-        where = f"variables.{exc.variable}" if exc.variable else "variables"
-        return [ApprovalFinding(where, f"does not render in the sandbox: {exc.problem}")]
+        return [_not_rendered(exc)]
     problems: list[ApprovalFinding] = []
-    if rendered.segments is not None and rendered.segments.segments > max_sms_segments:
+    segments = rendered.segments
+    if segments is not None and segments.segments > max_sms_segments:
         problems.append(ApprovalFinding(
-            "template", f"the sample text needs {rendered.segments.segments} SMS segments; "
-            f"the limit is {max_sms_segments}",
+            "template", f"the sample text needs {segments.segments} SMS segments; "
+            f"the limit is {max_sms_segments}", "template.approval.too_many_segments",
+            {"segments": segments.segments, "limit": max_sms_segments},
         ))  # fmt: skip
     lawful = name in catalog.approvals.lawful_action_templates
-    for finding in scanner.scan(rendered.body, lawful_action=lawful):
-        problems.append(ApprovalFinding("template", f"civility: {finding.describe()}"))
+    for found in scanner.scan(rendered.body, lawful_action=lawful):
+        problems.append(ApprovalFinding(
+            "template", f"civility: {found.describe()}", "template.approval.civility",
+            {"phrase": repr(found.phrase), "category": str(found.category),
+             "start": found.start, "end": found.end},
+        ))  # fmt: skip
     for rule, phrase in _required(channel, locale, rendered.body):
         problems.append(ApprovalFinding(
             "template", f"content.required: {rule}: the text must contain {phrase!r}",
+            "template.approval.required_phrase", {"rule": rule, "phrase": repr(phrase)},
         ))  # fmt: skip
     return problems
+
+
+def _not_rendered(exc: TemplateRenderError) -> ApprovalFinding:
+    where = f"variables.{exc.variable}" if exc.variable else "variables"
+    problem = f"does not render in the sandbox: {exc.problem}"
+    if exc.missing:
+        names = ", ".join(exc.missing)
+        return ApprovalFinding(
+            where, problem, "template.approval.missing_variables", {"names": names}
+        )
+    return ApprovalFinding(
+        where, problem, "template.approval.render_failed", {"message": exc.problem}
+    )
 
 
 def _required(channel: str, locale: str, body: str) -> list[tuple[str, str]]:

@@ -199,7 +199,9 @@ def _check_variables(label: str, required: frozenset[str], variables: Mapping[st
     if missing:
         listed = ", ".join(repr(v) for v in missing)
         plural = "s" if len(missing) > 1 else ""
-        raise TemplateRenderError(label, f"missing variable{plural} {listed}", missing[0])
+        raise TemplateRenderError(
+            label, f"missing variable{plural} {listed}", missing[0], missing=tuple(missing)
+        )
     for variable in sorted(required):
         # "None" in a message to a debtor is always a bug upstream, never intended text.
         if variables[variable] is None:

@@ -50,8 +50,16 @@ class UnknownTemplate(TemplateError):
 class TemplateRenderError(TemplateError):
     """A template could not be compiled, or rendered with the variables given."""
 
-    def __init__(self, template: str, problem: str, variable: str | None = None) -> None:
+    def __init__(
+        self,
+        template: str,
+        problem: str,
+        variable: str | None = None,
+        *,
+        missing: tuple[str, ...] = (),
+    ) -> None:
         self.template = template  # "<channel>/<locale>/<name>"
-        self.problem = problem
+        self.problem = problem  # English
         self.variable = variable
+        self.missing = missing  # every variable the text needs and was not given
         super().__init__(f"{template}: {problem}")

@@ -36,7 +36,13 @@ def unknown_template_problem(field: str, error: UnknownTemplate) -> FieldProblem
 
 
 def render_problem(field: str, error: TemplateRenderError) -> FieldProblem:
-    """The template does not compile or render: the engine's own words (English)."""
+    """The template does not compile or render: the variables it lacks, else the engine's
+    own words (English)."""
+    if error.missing:
+        names = ", ".join(error.missing)
+        return FieldProblem(
+            field, error.problem, code="template.missing_variables", params={"names": names}
+        )
     return FieldProblem(
         field, error.problem, code="template.render_failed", params={"message": error.problem}
     )

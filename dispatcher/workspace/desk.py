@@ -145,7 +145,7 @@ async def dispose(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     except (NotOnTheCall, UnknownMessage):
         raise NotFound() from None
     except OutcomeConflict as exc:
-        return await _desk(request, viewer, refusal=localized_refusal(str(exc), viewer.t),
+        return await _desk(request, viewer, refusal=localized_refusal(exc, viewer.t),
                            status=409)  # fmt: skip
     except InvalidRequest as exc:
         found = localized_problems(exc.problems, viewer.t)

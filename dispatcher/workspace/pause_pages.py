@@ -18,7 +18,7 @@ from dispatcher.enqueue.requests import CAMPAIGN
 from dispatcher.workspace.context import WORKSPACE
 from dispatcher.workspace.forms import Form, confirm_first
 from dispatcher.workspace.guard import Viewer, requires
-from dispatcher.workspace.rendering import error_page, render
+from dispatcher.workspace.rendering import error_page, render, term
 from dispatcher.workspace.roles import PersonRole
 
 __all__ = ["PAUSERS", "RESUMERS", "change_pause", "pauses_page"]
@@ -65,7 +65,8 @@ async def change_pause(request: web.Request, viewer: Viewer) -> web.StreamRespon
     if not form.ok:
         return await _page(request, viewer, problems=form.problems, status=422)
     assert action and scope and reason
-    what = viewer.t(f"workspace.pauses.scope_{scope}") + (f" {target}" if target else "")
+    shown = term(viewer.locale, "channel", target) if target and scope == "channel" else target
+    what = viewer.t(f"workspace.pauses.scope_{scope}") + (f" {shown}" if shown else "")
     asked = confirm_first(
         request, viewer, data, back=_PAGE, danger=action == "resume",
         summary=viewer.t(f"workspace.pauses.confirm_{action}", what=what, reason=reason),

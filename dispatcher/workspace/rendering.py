@@ -15,7 +15,7 @@ from dispatcher.workspace.context import WORKSPACE
 if TYPE_CHECKING:
     from dispatcher.workspace.guard import Viewer
 
-__all__ = ["error_page", "render", "term"]
+__all__ = ["error_page", "render", "term", "word"]
 
 # Pages show people's records: never kept by a browser's or a proxy's cache.
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
@@ -48,6 +48,7 @@ def render(
         "here": quote(request.path_qs, safe=""),
         "money": lambda amount, currency: format_money(amount, currency, lang),
         "term": lambda group, value: term(lang, group, value),
+        "word": lambda area, value: word(lang, area, value),
         "csrf_field": lambda: Markup('<input type="hidden" name="csrf_token" value="{}">').format(
             csrf
         ),
@@ -64,7 +65,13 @@ def render(
 
 def term(locale: str, group: str, value: str) -> str:
     """A word of the reasons' vocabulary (a hold's kind, a channel), else the value as is."""
-    key = f"reasons.term.{group}.{value}"
+    return word(locale, f"reasons.term.{group}", value)
+
+
+def word(locale: str, area: str, value: str) -> str:
+    """A value's word in a catalog area (a call's result in ``stats.result``, a
+    disposition's kind in ``workspace.disposition``), else the value as is."""
+    key = f"{area}.{value}"
     return translate(locale, key) if has_key(locale, key) else value
 
 

@@ -11,12 +11,16 @@ from typing import Any
 
 from aiohttp import web
 
-from compliance.approval_checks import approval_findings
-from compliance.civility import CivilityScanner
+from compliance.approval_checks import ApprovalFinding, approval_findings
+from compliance.civility import CivilityScanner, Finding
 from dispatcher.contactlog.approvals import ApprovalDecision
+from dispatcher.enqueue.template_problems import render_problem
+from dispatcher.errors import FieldProblem
+from dispatcher.i18n import Translator
 from dispatcher.workspace.context import WORKSPACE
 from dispatcher.workspace.forms import Form, confirm_first
 from dispatcher.workspace.guard import NotFound, Viewer, requires
+from dispatcher.workspace.problem_texts import problem_text, shown_params
 from dispatcher.workspace.rendering import render
 from dispatcher.workspace.roles import PersonRole
 from dispatcher.workspace.template_texts import (
@@ -71,7 +75,7 @@ async def approve(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     )  # fmt: skip
     if findings or not form.ok:
         return await _page(
-            request, viewer, sample=sample, refusals=[f"{f.field}: {f.problem}" for f in findings],
+            request, viewer, sample=sample, refusals=[_finding(f, viewer.t) for f in findings],
             problems=form.problems, status=422,
         )  # fmt: skip
     assert reason is not None
@@ -122,9 +126,11 @@ async def _page(
         try:
             preview = deps.catalog.render(info.channel, info.name, info.locale, values).body
             lawful = info.name in deps.catalog.approvals.lawful_action_templates
-            findings = _scanner().scan(preview, lawful_action=lawful)
+            findings = [
+                _civility(f, viewer.t) for f in _scanner().scan(preview, lawful_action=lawful)
+            ]
         except TemplateRenderError as exc:
-            render_error = exc.problem
+            render_error = problem_text(render_problem("variables", exc), viewer.t)
     return render(
         request, viewer, "template.html",
         {"info": info, "label": _label(info), "path": _path(info), "source": current,
@@ -134,6 +140,26 @@ async def _page(
          "may_approve": viewer.holds(PersonRole.COMPLIANCE),
          "just_approved": request.query.get("approved") == "1"},
         status=status,
+    )  # fmt: skip
+
+
+def _finding(finding: ApprovalFinding, t: Translator) -> str:
+    """A reason not to approve, in the reader's language, after where it is."""
+    coded = FieldProblem(finding.field, finding.problem, code=finding.code, params=finding.params)
+    text = problem_text(coded, t)
+    head, _, name = finding.field.partition(".")
+    if head == "variables":
+        key = "finding_variable" if name else "finding_variables"
+        return t(f"workspace.templates.{key}", name=name, text=text)
+    return t("workspace.templates.finding_template", text=text)
+
+
+def _civility(found: Finding, t: Translator) -> str:
+    """What the civility filter found in the preview, in the reader's language."""
+    params = {"phrase": found.phrase, "category": str(found.category)}
+    return t(
+        "workspace.templates.civility_finding", start=found.start, end=found.end,
+        **shown_params(params, t),
     )  # fmt: skip
 
 

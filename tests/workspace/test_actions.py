@@ -107,7 +107,7 @@ async def test_compliance_pauses_a_channel_and_only_a_supervisor_resumes_it(
     await browser.get("/workspace/pauses")
     form = {"action": "pause", "scope": "channel", "target": "sms", "reason": "投诉激增"}
     status, page, _ = await browser.post("/workspace/pauses", form)
-    assert status == 200 and "暂停发送：渠道 sms。原因：投诉激增" in page
+    assert status == 200 and "暂停发送：渠道 短信。原因：投诉激增" in page
     assert await active_pauses(stack) == []  # nothing until confirmed
     await browser.post("/workspace/pauses", {**form, "confirmed": "yes"})
     assert await active_pauses(stack) == [("channel", "sms", "person:ann")]

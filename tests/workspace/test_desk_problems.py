@@ -1,6 +1,7 @@
 """The desk's disposition and call problems in the collector's language (zh-CN and en-US):
-every sentence the real checkers can give for what the form sends is translated, and the
-desk shows them, and a refusal, in Chinese and in English."""
+every problem the real checkers can give for what the form sends carries a code whose text
+the catalogs have in both languages, and the desk shows them, and a refusal, in Chinese
+and in English."""
 
 from __future__ import annotations
 
@@ -12,17 +13,19 @@ import pytest
 from aiohttp import ClientSession, CookieJar
 
 from compliance import CollectorFact
-from compliance.rules.collectors import credential_problem
 from dispatcher.calls_and_visits.dispositions.fields import checked_fields, default_scanner
 from dispatcher.contactlog.models import Message
 from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.enqueue.early_refusal import EnqueueFacts, early_problems
 from dispatcher.enqueue.requests import MessageRequest
+from dispatcher.enqueue.template_problems import render_problem
 from dispatcher.errors import FieldProblem
-from dispatcher.i18n import LOCALES, Translator
+from dispatcher.i18n import LOCALES, Translator, has_key
 from dispatcher.workspace.desk_problems import field_label, localized_problems
 from dispatcher.workspace.people import PeopleStore
+from templates import TemplateCatalog, TemplateRenderError
 from tests.dispatcher.conftest import Stack
+from tests.i18n.english import english_words
 from tests.workspace.conftest import Browser
 from tests.workspace.test_desk import CN_MOBILE, desk_with_a_debtor, stack_options  # noqa: F401
 
@@ -54,9 +57,21 @@ def checker_problems() -> list[FieldProblem]:
     return found
 
 
+def reminder_problems() -> list[FieldProblem]:
+    """The promise's reminder text without the variables it needs, as the follow-up's
+    check names it (``reminder_variables.<name>``)."""
+    try:
+        TemplateCatalog().render("sms", "promise_to_pay_reminder", "zh-CN", {})
+    except TemplateRenderError as exc:
+        problem = render_problem("reminder_variables", exc)
+        return [FieldProblem(f"reminder_variables.{exc.variable}", problem.problem,
+                             code=problem.code, params=problem.params)]  # fmt: skip
+    raise AssertionError("the reminder rendered without its variables")
+
+
 def collector_problems() -> list[FieldProblem]:
-    """Every sentence the collector checks give: unknown, inactive, untrained, trained
-    later, credential expired."""
+    """Every problem the collector checks give at the call's enqueue: unknown, inactive,
+    untrained, trained later, credential expired."""
     today = NOW.date()
     facts = [
         CollectorFact("c-1", "A", False, date(2026, 1, 1), None),
@@ -64,24 +79,37 @@ def collector_problems() -> list[FieldProblem]:
         CollectorFact("c-3", "C", True, today + timedelta(days=30), None),
         CollectorFact("c-4", "D", True, date(2026, 1, 1), today - timedelta(days=1)),
     ]
-    found = [FieldProblem("collector_id", str(credential_problem(f, on=today))) for f in facts]
-    unknown = MessageRequest(
-        channel="voice", template="collector_call", destination=CN_MOBILE, debtor_ref="D",
-        collector_id="c-9",
-    )  # fmt: skip
-    facts_now = EnqueueFacts(debtors={}, collectors={}, now=NOW)
-    return found + early_problems(unknown, "", facts_now, latest=NOW)
+    known = EnqueueFacts(debtors={}, collectors={f.collector_id: f for f in facts}, now=NOW)
+    found: list[FieldProblem] = []
+    for collector_id in ["c-1", "c-2", "c-3", "c-4", "c-9"]:
+        call = MessageRequest(
+            channel="voice", template="collector_call", destination=CN_MOBILE, debtor_ref="D",
+            collector_id=collector_id,
+        )  # fmt: skip
+        found += early_problems(call, "", known, latest=NOW)
+    return found
+
+
+def _data(problem: FieldProblem) -> list[str]:
+    """What a problem names that came from the form or the records (a value sent, a
+    collector's id, a list of choices): shown as it is."""
+    return [str(v) for v in (problem.params or {}).values()]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_problem_the_form_can_meet_is_in_the_reader_s_language(locale: str) -> None:
     t = Translator(locale)
-    problems = checker_problems() + collector_problems()
-    assert len(problems) >= 17  # each case gave its sentences
+    problems = checker_problems() + reminder_problems() + collector_problems()
+    assert len(problems) >= 18  # each case gave its problems
     for problem in problems:
+        assert problem.code is not None, f"no code: {problem}"
         shown = localized_problems([problem], t)[problem.field]
-        assert shown != problem.problem, f"left in English: {problem}"
+        texts = (f"desk.problem.{problem.code}", f"problems.field.{problem.code}")
+        assert any(has_key(locale, key) for key in texts), f"no text for {problem.code}"
         assert field_label(problem.field, t) != problem.field or problem.field == "kind"
+        if locale == "zh-CN":
+            left = english_words(shown, data=_data(problem))
+            assert not left, f"English in {shown!r} ({problem.code}): {left}"
     if locale == "zh-CN":
         every = localized_problems(checker_problems(), t)
         assert every["amount"].startswith("请填写大于 0 的金额，例如 500.00")
@@ -120,7 +148,7 @@ async def _disposition_pages(stack: Stack, http: ClientSession) -> tuple[str, st
     [
         ("zh-CN", ["金额：请填写大于 0 的金额", "承诺还款日期：2026-11-01 已经过去",
                    "这通电话已记录结果（已与债务人本人通话，由 c-17 记录）"]),
-        ("en-US", ["Amount: give an amount greater than 0", "Promised date: 2026-11-01 has",
+        ("en-US", ["Amount: give an amount greater than 0", "Promised date: 2026-11-01 is in the past",
                    "This call already has its disposition (Spoke with the debtor, recorded"]),
     ],
 )  # fmt: skip

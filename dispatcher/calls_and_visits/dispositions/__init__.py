@@ -85,7 +85,14 @@ _NOT_SPOKEN = frozenset(
 
 
 class OutcomeConflict(DispatcherError):
-    """The call or visit is not in a state to take this outcome (409)."""
+    """The call or visit is not in a state to take this outcome (409). ``code`` names the
+    refusal (``desk.refusal.<code>`` on the collector's desk) and ``params`` its parts;
+    the message is the English."""
+
+    def __init__(self, text: str, *, code: str | None = None, **params: str) -> None:
+        super().__init__(text)
+        self.code = code
+        self.params = params
 
 
 class NotOnTheCall(DispatcherError):
@@ -121,7 +128,9 @@ async def record_disposition(
                 " (record a visit's outcome instead)"
                 if message.channel == ChannelKind.VISIT
                 else ""
-            )
+            ),
+            code="not_a_call",
+            channel=str(message.channel),
         )
     if message.collector_id != by_collector:
         raise NotOnTheCall(f"collector {by_collector} is not the collector of call {message_id}")
@@ -132,7 +141,10 @@ async def record_disposition(
     if disposition_kind in SPOKE and message.result in _NOT_SPOKEN:
         raise OutcomeConflict(
             f"call {message_id} was not answered (result {message.result}): "
-            f"{kind} needs a call where someone spoke"
+            f"{kind} needs a call where someone spoke",
+            code="not_answered",
+            result=str(message.result),
+            kind=kind,
         )
     found = list(problems)
     disposition, own = checked_fields(
@@ -168,14 +180,20 @@ async def record_disposition(
 
 def _check_open(message: Message) -> None:
     if message.disposition is not None:
+        kind, by = message.disposition.get("kind"), message.disposition.get("by")
         raise OutcomeConflict(
-            f"call {message.id} has a disposition already ({message.disposition.get('kind')}, "
-            f"by {message.disposition.get('by')}); a disposition is recorded once"
+            f"call {message.id} has a disposition already ({kind}, by {by}); "
+            "a disposition is recorded once",
+            code="recorded",
+            kind=str(kind),
+            by=str(by),
         )
     if message.status not in PLACED:
         raise OutcomeConflict(
             f"call {message.id} is {message.status}: only a placed call (sent, delivered, "
-            "undelivered) takes a disposition"
+            "undelivered) takes a disposition",
+            code="not_placed",
+            status=str(message.status),
         )
 
 
@@ -218,7 +236,9 @@ async def _store(
         )
     ).scalar()
     if status is None:
-        raise OutcomeConflict(f"call {message.id} took a disposition or moved on meanwhile")
+        raise OutcomeConflict(
+            f"call {message.id} took a disposition or moved on meanwhile", code="moved_on"
+        )
     detail = {"disposition": document, **({"result": str(result)} if result else {})}
     await record_event(
         conn, message.id, at=now, source=EventSource.API, status=MessageStatus(status),
