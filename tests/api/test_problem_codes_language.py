@@ -105,3 +105,17 @@ async def test_a_messages_number_and_a_holds_in_chinese(api: HttpApi) -> None:
     assert [(e["field"], e["code"]) for e in holds["errors"]] == [
         ("destination", "phone.no_country")
     ]
+
+
+async def test_a_detail_in_chinese_by_its_code(api: HttpApi) -> None:
+    status, missing, _ = await call(api, "GET", "/v1/collectors/nobody", "zh-CN", {}, Role.ADMIN)
+    assert (status, missing["detail"]) == (404, "没有催收员 'nobody'")
+
+    await call(api, "POST", "/v1/messages", None, reminder(idempotency_key="same"))
+    other = reminder(idempotency_key="same", debtor_ref="D-2")
+    status, conflict, _ = await call(api, "POST", "/v1/messages", "zh-CN", other)
+    assert status == 409
+    [error] = conflict["errors"]
+    assert error["code"] == "enqueue.idempotency_key.reused"
+    assert conflict["detail"] == "idempotency_key: " + error["problem"]
+    assert error["problem"].startswith("'same' 已用于另一个请求")
