@@ -6,168 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from dispatcher.api.events import MAX_WAIT_S
-from dispatcher.api.openapi import json_response, operation, path, query
-from dispatcher.api.schemas import KEY_NAME, TIME, TIME_OR_NULL, items_of, nullable, obj, text
-from dispatcher.api.subscriptions import DAY_S, MAX_AFTER, ROLES, URL_PATTERN
+from dispatcher.api.models.schema import component_schemas
+from dispatcher.api.openapi import json_response, operation, path, query, ref
+from dispatcher.api.subscriptions import MAX_AFTER
 from dispatcher.contactlog.keys import Role
-from dispatcher.events.kinds import EVENT_TYPES
-from dispatcher.webhooks.deliveries import STATES
+from dispatcher.webhooks.bodies import BODIES
 
 __all__ = ["EVENT_SCHEMAS", "event_paths"]
 
 Json = dict[str, Any]
 
-INTEGER = {"type": "integer"}
-URL = {"type": "string", "maxLength": 2000, "pattern": f"^{URL_PATTERN}$"}
-SECRET = {"type": "string", "maxLength": 200, "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$"}
-TYPES = {
-    "type": "array",
-    "minItems": 1,
-    "maxItems": len(EVENT_TYPES) + 1,
-    "items": {"type": "string", "enum": [*EVENT_TYPES, "*"]},
-    "description": 'Event types to receive; ["*"] for all',
-}
-ROLE = {"type": "string", "enum": list(ROLES), "description": "strategy: personal data masked"}
-SUBSCRIPTION_FIELDS: Json = {
-    "id": INTEGER,
-    "name": KEY_NAME,
-    "url": {"type": "string"},
-    "event_types": {"type": "array", "items": {"type": "string"}},
-    "role": ROLE,
-    "active": {"type": "boolean"},
-    "created_at": TIME,
-    "created_by": {"type": "string"},
-    "updated_at": TIME,
-    "secrets": {
-        "type": "array",
-        "items": obj(
-            ["prefix", "created_at", "expires_at"],
-            {"prefix": {"type": "string"}, "created_at": TIME, "expires_at": TIME_OR_NULL},
-        ),
-    },
-}
-
-EVENT_SCHEMAS: Json = {
-    "Event": obj(
-        ["id", "type", "timestamp", "data", "cursor"],
-        {
-            "id": {"type": "string", "description": "Stable: the same event, the same id"},
-            "type": {"type": "string", "enum": list(EVENT_TYPES)},
-            "timestamp": TIME,
-            "data": {"type": "object"},
-            "cursor": {"type": "string", "description": "Read on after this event with it"},
-        },
-    ),
-    "EventPage": obj(
-        ["items", "next_cursor"],
-        {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
-            "next_cursor": {"type": "string"},
-        },
-    ),
-    "SubscriptionRequest": obj(
-        ["name", "url", "event_types"],
-        {
-            "name": KEY_NAME,
-            "url": URL,
-            "event_types": TYPES,
-            "role": {**ROLE, "type": ["string", "null"], "enum": [*ROLES, None]},
-            "secret": {**SECRET, "type": ["string", "null"]},
-        },
-    ),
-    "SubscriptionChange": obj(
-        [],
-        {
-            "url": {**URL, "type": ["string", "null"]},
-            "event_types": {**TYPES, "type": ["array", "null"]},
-            "role": {**ROLE, "type": ["string", "null"], "enum": [*ROLES, None]},
-            "active": nullable("boolean"),
-        },
-    ),
-    "SecretRotation": obj(
-        [],
-        {
-            "secret": {**SECRET, "type": ["string", "null"]},
-            "keep_old_for_s": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "maximum": 7 * DAY_S,
-                "description": "How long the older secrets still sign (default a day)",
-            },
-        },
-    ),
-    "Subscription": obj(
-        list(SUBSCRIPTION_FIELDS),
-        {
-            **SUBSCRIPTION_FIELDS,
-            "secret": {"type": "string", "description": "Only in the answer that made it"},
-            "deliveries": obj(list(STATES), {s: INTEGER for s in STATES}),
-        },
-    ),
-    "SubscriptionList": items_of("Subscription"),
-    "Replay": obj(
-        [],
-        {
-            "delivery_ids": {
-                "type": ["array", "null"],
-                "minItems": 1,
-                "maxItems": 1000,
-                "items": {"type": "integer", "minimum": 1, "maximum": 2**53 - 1},
-                "description": "These dead letters (default: every one)",
-            }
-        },
-    ),
-    "Replayed": obj(["replayed"], {"replayed": INTEGER}),
-    "Delivery": obj(
-        [
-            "id",
-            "event_id",
-            "type",
-            "state",
-            "attempts",
-            "next_attempt_at",
-            "first_attempt_at",
-            "last_attempt_at",
-            "last_status",
-            "last_error",
-            "done_at",
-        ],
-        {
-            "id": INTEGER,
-            "event_id": {"type": "string"},
-            "type": {"type": "string"},
-            "state": {"type": "string", "enum": list(STATES)},
-            "attempts": INTEGER,
-            "next_attempt_at": TIME_OR_NULL,
-            "first_attempt_at": TIME_OR_NULL,
-            "last_attempt_at": TIME_OR_NULL,
-            "last_status": nullable("integer"),
-            "last_error": nullable("string"),
-            "done_at": TIME_OR_NULL,
-        },
-    ),
-    "Attempt": obj(
-        ["id", "delivery_id", "event_id", "attempt", "at", "status", "error", "duration_ms"],
-        {
-            "id": INTEGER,
-            "delivery_id": INTEGER,
-            "event_id": {"type": "string"},
-            "attempt": INTEGER,
-            "at": TIME,
-            "status": nullable("integer"),
-            "error": nullable("string"),
-            "duration_ms": INTEGER,
-        },
-    ),
-}
-for _name in ("Delivery", "Attempt"):
-    EVENT_SCHEMAS[f"{_name}Page"] = obj(
-        ["items", "next_after"],
-        {
-            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{_name}"}},
-            "next_after": INTEGER,
-        },
-    )
+# Declared once as models (bodies.py); their schemas are derived from them.
+EVENT_SCHEMAS: Json = component_schemas(BODIES)
 
 ADMIN = (Role.ADMIN,)
 PAGE = [
@@ -192,7 +42,9 @@ def event_paths() -> Json:
                 errors=("422",),
                 parameters=[
                     query(
-                        "after", text(64), "next_cursor of a previous page (none: from the start)."
+                        "after",
+                        {"type": "string", "minLength": 1, "maxLength": 64},
+                        "next_cursor of a previous page (none: from the start).",
                     ),
                     query(
                         "limit",
@@ -266,7 +118,7 @@ def event_paths() -> Json:
                 errors=("404", "422"),
                 parameters=[
                     *one,
-                    query("state", {"type": "string", "enum": list(STATES)}, "Only these."),
+                    query("state", ref("DeliveryState"), "Only these."),
                     *PAGE,
                 ],
             )

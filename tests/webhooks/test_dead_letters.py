@@ -78,9 +78,37 @@ async def test_bad_subscriptions_are_refused_naming_the_field(api: HttpApi) -> N
     body = {"name": "crm", "url": "ftp://x", "event_types": ["message.lost"], "secret": "abc"}
     status, problem = await api.call("POST", "/v1/subscriptions", role=Role.ADMIN, json_body=body)
     assert status == 422
-    assert {e["field"] for e in problem["errors"]} == {"url", "event_types", "secret"}
+    assert {(e["field"], e["code"]) for e in problem["errors"]} == {
+        ("url", "webhook.url.invalid"), ("event_types[0]", "unknown_value"),
+        ("secret", "webhook.secret.invalid"),
+    }  # fmt: skip
     status, _ = await api.call("GET", "/v1/subscriptions", role=Role.STRATEGY)
     assert status == 403
+
+
+async def test_a_subscriptions_problems_are_in_the_callers_language(api: HttpApi) -> None:
+    headers = {"Authorization": f"Bearer {api.keys[Role.ADMIN]}", "Accept-Language": "zh-CN"}
+    changes = {"url": "ftp://x", "active": "yes", "keep": 1}
+    async with api.http.patch(
+        api.base_url + "/v1/subscriptions/1", headers=headers, json=changes
+    ) as answer:
+        assert answer.status == 422
+        problem = await answer.json(content_type=None)
+    assert problem["errors"] == [
+        {"field": "url", "code": "webhook.url.invalid",
+         "problem": "应为 http:// 或 https:// 开头的 URL"},
+        {"field": "active", "code": "wrong_type", "problem": "应为布尔值，而不是字符串"},
+        {"field": "keep", "code": "unknown_field", "problem": "未知字段"},
+    ]  # fmt: skip
+    rotation = {"keep_old_for_s": 8 * 86_400}
+    async with api.http.post(
+        api.base_url + "/v1/subscriptions/1/secrets", headers=headers, json=rotation
+    ) as answer:
+        assert answer.status == 422
+        problem = await answer.json(content_type=None)
+    assert problem["errors"] == [
+        {"field": "keep_old_for_s", "code": "at_most", "problem": "应不大于 604800"},
+    ]  # fmt: skip
 
 
 def test_by_default_a_delivery_is_retried_with_backoff_for_more_than_a_day() -> None:

@@ -26,7 +26,7 @@ from pydantic_core import PydanticCustomError
 
 __all__ = [
     "NOT_BLANK", "Body", "Campaign", "Json", "Key", "Reason", "Ref", "Ref64", "Shown", "Stamp",
-    "Text10", "Time",
+    "Text10", "Time", "TimeText",
 ]  # fmt: skip
 
 Json = dict[str, Any]
@@ -81,3 +81,5 @@ Stamp = Annotated[
     PlainSerializer(datetime.isoformat, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
+# A time an answer holds as text already (ISO 8601 with its offset, as the log writes it).
+TimeText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]

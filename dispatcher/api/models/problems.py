@@ -4,7 +4,8 @@
 
 Each problem carries a stable ``code`` (what programs match on) with its parameters,
 and its text from the ``problems.field`` catalogs: English here, in the caller's
-language in the answer (``dispatcher.api.problems``).
+language in the answer (``dispatcher.api.problems``). A model's own check raises
+``PydanticCustomError("<room>.<field>.<what>", english, params)``: that type is its code.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ _TYPES = {
     "string_type": "string", "int_type": "integer", "bool_type": "boolean",
     "dict_type": "object", "list_type": "array", "model_type": "object",
     "float_type": "number", "date_type": "date", "int_from_float": "integer",
+}  # fmt: skip
+# A number out of its range; the catalog's text names the bound (ge, gt, le or lt).
+_BOUNDS = {
+    "greater_than_equal": "at_least", "greater_than": "above",
+    "less_than_equal": "at_most", "less_than": "below",
 }  # fmt: skip
 
 
@@ -108,8 +114,11 @@ def _problem(detail: ErrorDetails) -> tuple[str, dict[str, Any]]:
         return "not_a_date", {}
     if kind.startswith("datetime_"):
         return "not_a_time", {}
-    if kind == "time_range":
-        return "time_range", dict(ctx)
+    if kind in _BOUNDS:
+        return _BOUNDS[kind], dict(ctx)
+    if kind == "time_range" or ("." in kind and has_key(DEFAULT_LOCALE, f"problems.field.{kind}")):
+        # a model's own check: its type is its code
+        return kind, dict(ctx)
     return "invalid", {"message": str(detail["msg"])}
 
 
