@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dispatcher.api.models.schema import component_schemas
-from dispatcher.api.openapi import json_response, operation, path, query
-from dispatcher.api.schemas import text
+from dispatcher.api.openapi import TEXT100, json_response, operation, path, query
 from dispatcher.contactlog.keys import Role
 from dispatcher.stats.bodies import BODIES
 
@@ -21,7 +20,7 @@ STATS_SCHEMAS: Json = component_schemas(BODIES)
 
 
 def stats_paths() -> Json:
-    text100 = text(100)
+    text100 = TEXT100
     return {
         "/v1/payments": {
             "post": operation(

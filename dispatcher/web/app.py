@@ -14,6 +14,8 @@ from sqlalchemy import text
 
 from channels.twilio.client import TwilioApi
 from channels.twilio.credentials import TwilioCredentials
+from dispatcher.api.models.health import Health
+from dispatcher.api.models.render import shown
 from dispatcher.api.problems import problem_middleware
 from dispatcher.api.routes import add_api
 from dispatcher.process.deps import Deps
@@ -87,7 +89,5 @@ async def healthz(request: web.Request) -> web.Response:
         if check.refused:
             failing.add("twilio")
     healthy = not failing
-    return web.json_response(
-        {"status": "ok" if healthy else "degraded", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    answer = Health(status="ok" if healthy else "degraded", checks=checks)
+    return shown(answer, status=200 if healthy else 503)

@@ -14,6 +14,7 @@ from dispatcher.api.models import (
     cancel,
     collectors,
     debtors,
+    health,
     holds,
     keys,
     messages,
@@ -43,5 +44,5 @@ DECLARED = (
     views.MessagePage, audit.AuditRead, audit.AuditReadPage, debtors.DebtorRequest,
     debtors.Debtor, debtors.DebtorPreferences, calls.CallRequest, calls.Call, calls.CallPage,
     calls.DispositionRequest, calls.DispositionRecorded,
-    visits.VisitRequest, visits.VisitOutcomeRequest, visits.VisitOutcome,
+    visits.VisitRequest, visits.VisitOutcomeRequest, visits.VisitOutcome, health.Health,
 )  # fmt: skip
