@@ -32,6 +32,7 @@ from dispatcher.api.views import mask_phone
 from dispatcher.calls_and_visits.dispositions import (
     NotOnTheCall,
     OutcomeConflict,
+    Refusal,
     record_disposition,
 )
 from dispatcher.contactlog.calls import CallWindow, collector_calls
@@ -42,7 +43,10 @@ from dispatcher.domain import ChannelKind
 from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.errors import FieldProblem, UnknownMessage
 
-__all__ = ["accepted_json", "list_calls", "message_id_of", "post_disposition", "schedule_call"]
+__all__ = [
+    "accepted_json", "list_calls", "message_id_of", "post_disposition", "refused",
+    "schedule_call",
+]  # fmt: skip
 
 MESSAGE_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 CURSOR = re.compile(r"(\d{1,17})\.([0-9A-HJKMNP-TV-Z]{26})")
@@ -114,9 +118,9 @@ async def post_disposition(request: web.Request, api: Api, key: KeyRecord) -> we
             problems=problems,
         )  # fmt: skip
     except NotOnTheCall as exc:
-        raise Problem(403, str(exc)) from None
+        raise refused(403, exc) from None
     except OutcomeConflict as exc:
-        raise Problem(409, str(exc)) from None
+        raise refused(409, exc) from None
     follow_ups = [
         message_bodies.Accepted.model_validate(accepted_json(a)) for a in recorded.follow_ups
     ]
@@ -148,6 +152,13 @@ def _disposition(raw: bytes) -> tuple[str, dict[str, Any], list[FieldProblem]]:
         }  # fmt: skip
         return (kind if isinstance(kind, str) and "kind" not in named else ""), fine, problems
     return str(body.kind), body.details(), []
+
+
+def refused(status: int, refusal: Refusal) -> Problem:
+    """A call or visit that takes no outcome, answered by its refusal's code
+    (``problems.detail.refusal.<code>``)."""
+    code = None if refusal.code is None else f"refusal.{refusal.code}"
+    return Problem(status, str(refusal), code=code, params=refusal.params)
 
 
 def message_id_of(request: web.Request) -> str:

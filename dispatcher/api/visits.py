@@ -15,11 +15,10 @@ from aiohttp import web
 
 from dispatcher.api.auth import allow
 from dispatcher.api.bodies import read_body
-from dispatcher.api.calls import accepted_json, message_id_of
+from dispatcher.api.calls import accepted_json, message_id_of, refused
 from dispatcher.api.context import Api
 from dispatcher.api.models import visits as visit_bodies
 from dispatcher.api.models.render import shown
-from dispatcher.api.problems import Problem
 from dispatcher.calls_and_visits.dispositions import NotOnTheCall, OutcomeConflict
 from dispatcher.calls_and_visits.visits import record_visit_outcome, visit_request
 from dispatcher.contactlog.keys import KeyRecord, Role
@@ -53,9 +52,9 @@ async def visit_outcome(request: web.Request, api: Api, key: KeyRecord) -> web.R
             recording_ref=body.recording_ref, note=body.note, preferences=preferences,
         )  # fmt: skip
     except NotOnTheCall as exc:
-        raise Problem(403, str(exc)) from None
+        raise refused(403, exc) from None
     except OutcomeConflict as exc:
-        raise Problem(409, str(exc)) from None
+        raise refused(409, exc) from None
     outcome = visit_bodies.VisitOutcome(
         message_id=message_id, status=MessageStatus.DELIVERED, result=body.result,
         disposition=stored,

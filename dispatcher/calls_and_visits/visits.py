@@ -117,9 +117,15 @@ async def record_visit_outcome(
     message = await log.get(message_id)
     on_visit = list(message.collector_ids or ())
     if message.channel != ChannelKind.VISIT:
-        raise OutcomeConflict(f"message {message_id} is a {message.channel} message, not a visit")
+        raise OutcomeConflict(
+            f"message {message_id} is a {message.channel} message, not a visit",
+            code="not_a_visit", channel=str(message.channel), message_id=message_id,
+        )  # fmt: skip
     if by not in on_visit:
-        raise NotOnTheCall(f"collector {by} is not on visit {message_id}")
+        raise NotOnTheCall(
+            f"collector {by} is not on visit {message_id}", code="not_on_the_visit",
+            collector_id=by, message_id=message_id,
+        )  # fmt: skip
     _check_open(message)
     now = log.clock.now()
     problems = _problems(went, on_visit, result, recording_ref)
@@ -146,7 +152,10 @@ async def record_visit_outcome(
             changes=changes,
         )  # fmt: skip
         if not moved:
-            raise OutcomeConflict(f"visit {message_id} took an outcome or moved on meanwhile")
+            raise OutcomeConflict(
+                f"visit {message_id} took an outcome or moved on meanwhile",
+                code="visit_moved_on", message_id=message_id,
+            )  # fmt: skip
         if stated:
             await change_preferences(
                 conn, message.debtor_ref, stated, merge=True, by=f"collector:{by}",
@@ -184,15 +193,18 @@ def _stated(
 
 def _check_open(message: Message) -> None:
     if message.disposition is not None:
+        result, by = message.disposition.get("result"), message.disposition.get("by")
         raise OutcomeConflict(
-            f"visit {message.id} has an outcome already ({message.disposition.get('result')}, "
-            f"by {message.disposition.get('by')}); an outcome is recorded once"
-        )
+            f"visit {message.id} has an outcome already ({result}, by {by}); "
+            "an outcome is recorded once",
+            code="visit_recorded", result=str(result), by=str(by), message_id=message.id,
+        )  # fmt: skip
     if message.status != MessageStatus.SENT:
         raise OutcomeConflict(
             f"visit {message.id} is {message.status}: only a visit whose notice went out "
-            "(sent) takes an outcome"
-        )
+            "(sent) takes an outcome",
+            code="visit_not_sent", status=str(message.status), message_id=message.id,
+        )  # fmt: skip
 
 
 def _too_early(message: Message, now: datetime) -> list[FieldProblem]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from dispatcher.contactlog.keys import Role
 from tests.api.conftest import HttpApi, reminder
+from tests.api.test_calls_visits import collectors, placed_call
 
 
 async def call(
@@ -119,3 +120,22 @@ async def test_a_detail_in_chinese_by_its_code(api: HttpApi) -> None:
     assert error["code"] == "enqueue.idempotency_key.reused"
     assert conflict["detail"] == "idempotency_key: " + error["problem"]
     assert error["problem"].startswith("'same' 已用于另一个请求")
+
+
+async def test_a_call_that_takes_no_disposition_is_refused_in_chinese(api: HttpApi) -> None:
+    await collectors(api)
+    call_id = await placed_call(api)
+    promise = {"kind": "promise_to_pay", "amount": "500.00", "date": "2026-12-05"}
+    path = f"/v1/calls/{call_id}/disposition"
+    assert (await call(api, "POST", path, None, promise, Role.COLLECTOR))[0] == 200
+
+    status, again, _ = await call(api, "POST", path, "zh-CN", promise, Role.COLLECTOR)
+    assert status == 409
+    assert again["detail"] == (
+        f"电话 {call_id} 已有处置结果（promise_to_pay，由 collector-1 记录）；处置结果只能记录一次"
+    )
+    status, english, _ = await call(api, "POST", path, None, promise, Role.COLLECTOR)
+    assert english["detail"] == (
+        f"call {call_id} has a disposition already (promise_to_pay, by collector-1); "
+        "a disposition is recorded once"
+    )

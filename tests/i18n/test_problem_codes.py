@@ -28,10 +28,6 @@ ALLOWED_WITHOUT_CODE = {
     ("dispatcher/api/bodies.py", "__init__"): "Fields' 'must be a JSON object' names the "
     "body in its caller's English words (what=); the bodies it reads are becoming models",
     ("dispatcher/api/bodies.py", "pattern"): "the pattern's hint is its caller's English",
-    ("dispatcher/api/calls.py", "post_disposition"): "OutcomeConflict and NotOnTheCall "
-    "(calls_and_visits) are being given codes for the desk (desk.refusal.*); the API's "
-    "detail to follow",
-    ("dispatcher/api/visits.py", "visit_outcome"): "as post_disposition",
 }
 # Files whose problems are being given codes by other work under way: allowed without,
 # until none is left (then this test names the file to take out of the list).
@@ -55,6 +51,7 @@ CODE_PASSED_IN = {
     ("dispatcher/errors.py", "of"),  # InvalidRequest.of(field, problem, code=...)
     ("dispatcher/api/problems.py", "field"),  # Problem.field(field, problem, code=...)
     ("dispatcher/api/problems.py", "_problem_for"),  # aiohttp's 404 and 405, by status
+    ("dispatcher/api/calls.py", "refused"),  # a Refusal's code, as refusal.<code>
     ("dispatcher/api/messages.py", "_recipient_problem"),
     ("dispatcher/api/bodies.py", "fail"),
     ("dispatcher/enqueue/requests.py", "check"),
@@ -132,8 +129,14 @@ CODE_HELPERS = {
     "fail": Builder("field", 0, 1, keywords_are_params=True),
 }
 METHOD_HELPERS = {"fail": Builder("field", 1, 2, keywords_are_params=True)}
-# Built elsewhere and passed through as a FieldProblem's code (``code=issue.code``).
-PASSED_THROUGH = {"CredentialIssue": Builder("field", None, None)}
+# Built elsewhere and passed through as a problem's code (``code=issue.code``): a
+# collector's credential, and a call or visit that takes no outcome (a Refusal).
+REFUSAL = Builder("detail.refusal", 0, None, keywords_are_params=True)
+PASSED_THROUGH = {
+    "CredentialIssue": Builder("field", None, None),
+    "OutcomeConflict": REFUSAL,
+    "NotOnTheCall": REFUSAL,
+}
 
 
 def _builder(site: Site) -> Builder | None:
@@ -252,6 +255,7 @@ def test_each_kind_of_call_is_read() -> None:  # the reading finds each builder'
         ("dispatcher/api/bodies.py", "Problem"),
         ("dispatcher/api/messages.py", "fail"),
         ("compliance/rules/collectors.py", "CredentialIssue"),
+        ("dispatcher/calls_and_visits/visits.py", "NotOnTheCall"),
     ]:
         assert expected in kinds
 

@@ -69,6 +69,7 @@ __all__ = [
     "NotOnTheCall",
     "OutcomeConflict",
     "OutcomeDeps",
+    "Refusal",
     "default_scanner",
     "enqueue_follow_ups",
     "note_problems",
@@ -84,10 +85,10 @@ _NOT_SPOKEN = frozenset(
 )  # fmt: skip
 
 
-class OutcomeConflict(DispatcherError):
-    """The call or visit is not in a state to take this outcome (409). ``code`` names the
-    refusal (``desk.refusal.<code>`` on the collector's desk) and ``params`` its parts;
-    the message is the English."""
+class Refusal(DispatcherError):
+    """A call or visit that takes no outcome, and why. ``code`` names the refusal
+    (``desk.refusal.<code>`` on the collector's desk, ``problems.detail.refusal.<code>``
+    in the API) and ``params`` its parts; the message is the English."""
 
     def __init__(self, text: str, *, code: str | None = None, **params: str) -> None:
         super().__init__(text)
@@ -95,7 +96,11 @@ class OutcomeConflict(DispatcherError):
         self.params = params
 
 
-class NotOnTheCall(DispatcherError):
+class OutcomeConflict(Refusal):
+    """The call or visit is not in a state to take this outcome (409)."""
+
+
+class NotOnTheCall(Refusal):
     """The collector is not the call's collector, or not on the visit (403)."""
 
 
@@ -131,9 +136,13 @@ async def record_disposition(
             ),
             code="not_a_call",
             channel=str(message.channel),
+            message_id=message_id,
         )
     if message.collector_id != by_collector:
-        raise NotOnTheCall(f"collector {by_collector} is not the collector of call {message_id}")
+        raise NotOnTheCall(
+            f"collector {by_collector} is not the collector of call {message_id}",
+            code="not_the_collector", collector_id=by_collector, message_id=message_id,
+        )  # fmt: skip
     _check_open(message)
     now = deps.log.clock.now()
     zones = await _debtor_zones(deps.log, message)
@@ -145,6 +154,7 @@ async def record_disposition(
             code="not_answered",
             result=str(message.result),
             kind=kind,
+            message_id=message_id,
         )
     found = list(problems)
     disposition, own = checked_fields(
@@ -187,6 +197,7 @@ def _check_open(message: Message) -> None:
             code="recorded",
             kind=str(kind),
             by=str(by),
+            message_id=message.id,
         )
     if message.status not in PLACED:
         raise OutcomeConflict(
@@ -194,6 +205,7 @@ def _check_open(message: Message) -> None:
             "undelivered) takes a disposition",
             code="not_placed",
             status=str(message.status),
+            message_id=message.id,
         )
 
 
@@ -237,8 +249,9 @@ async def _store(
     ).scalar()
     if status is None:
         raise OutcomeConflict(
-            f"call {message.id} took a disposition or moved on meanwhile", code="moved_on"
-        )
+            f"call {message.id} took a disposition or moved on meanwhile", code="moved_on",
+            message_id=message.id,
+        )  # fmt: skip
     detail = {"disposition": document, **({"result": str(result)} if result else {})}
     await record_event(
         conn, message.id, at=now, source=EventSource.API, status=MessageStatus(status),
