@@ -11,12 +11,19 @@ from datetime import date, timedelta
 from aiohttp import web
 
 from dispatcher.api.auth import allow
-from dispatcher.api.bodies import Fields, Query, read_body, read_json
+from dispatcher.api.bodies import Query, read_body
 from dispatcher.api.context import Api
+from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.errors import InvalidRequest
-from dispatcher.stats.bodies import PortfolioRequest
+from dispatcher.stats.bodies import (
+    Payment,
+    PaymentRequest,
+    PortfolioAssigned,
+    PortfolioRequest,
+    Stats,
+)
 from dispatcher.stats.models import PortfolioAccount
 from dispatcher.stats.payments import PaymentConflict, checked_payment, record_payment
 from dispatcher.stats.query import StatsFilter, figures
@@ -40,24 +47,13 @@ MAX_DAYS = 366  # the longest period one answer covers
 
 @allow(Role.STRATEGY, Role.ADMIN)
 async def report_payment(request: web.Request, api: Api, key: KeyRecord) -> web.Response:
-    fields = Fields(await read_json(request), what="a payment")
-    payment_id = fields.text("payment_id", max_length=REF_MAX)
-    debtor_ref = fields.text("debtor_ref", max_length=REF_MAX)
-    account_ref = fields.text("account_ref", max_length=REF_MAX)
-    amount, currency = (
-        fields.value("amount", required=True),
-        fields.value("currency", required=True),
-    )
-    paid_at = fields.timestamp("paid_at")
-    if paid_at is None and not any(p.field == "paid_at" for p in fields.problems):
-        fields.fail("paid_at", "is required")
-    fields.finish()
-    assert payment_id and debtor_ref and account_ref and paid_at
+    wanted = await read_body(request, PaymentRequest)
     now = api.deps.clock.now()
     try:
         event = checked_payment(
-            payment_id=payment_id, debtor_ref=debtor_ref, account_ref=account_ref,
-            amount=amount, currency=currency, paid_at=paid_at, now=now,
+            payment_id=wanted.payment_id, debtor_ref=wanted.debtor_ref,
+            account_ref=wanted.account_ref, amount=wanted.amount, currency=wanted.currency,
+            paid_at=wanted.paid_at, now=now,
         )  # fmt: skip
         recorded = await record_payment(
             api.deps.log.engine, event, reported_by=f"{key.role}:{key.name}", now=now,
@@ -66,9 +62,12 @@ async def report_payment(request: web.Request, api: Api, key: KeyRecord) -> web.
     except InvalidRequest as exc:
         raise Problem.invalid(exc.problems) from None
     except PaymentConflict as exc:
-        raise Problem(409, str(exc)) from None
-    body = {**recorded.payment, "replayed": recorded.replayed}
-    return web.json_response(body, status=200 if recorded.replayed else 201)
+        raise Problem(
+            409, str(exc), code="payment_conflict",
+            params={"payment_id": exc.payment_id, "fields": exc.fields},
+        ) from None  # fmt: skip
+    answer = Payment.model_validate({**recorded.payment, "replayed": recorded.replayed})
+    return shown(answer, status=200 if recorded.replayed else 201)
 
 
 @allow(Role.STRATEGY, Role.ADMIN)
@@ -76,10 +75,11 @@ async def assign_portfolio(request: web.Request, api: Api, key: KeyRecord) -> we
     """Put accounts in the portfolio (an account is in one portfolio; moving it is allowed)."""
     portfolio = request.match_info["portfolio"]
     listed = await read_body(request, PortfolioRequest)
-    fields = Fields({}, what="a list of accounts")
     if not 0 < len(portfolio) <= REF_MAX or not _storable(portfolio):
-        fields.fail("portfolio", f"must be 1 to {REF_MAX} characters, without NUL")
-    fields.finish()
+        raise Problem.field(
+            "portfolio", f"must be 1 to {REF_MAX} characters, without NUL",
+            code="query.length", params={"max": REF_MAX},
+        )  # fmt: skip
     now = api.deps.clock.now()
     rows = [
         {
@@ -90,7 +90,7 @@ async def assign_portfolio(request: web.Request, api: Api, key: KeyRecord) -> we
     ]  # fmt: skip
     async with api.deps.log.engine.begin() as conn:
         await upsert(conn, PortfolioAccount, rows, keys=["debtor_ref", "account_ref"])
-    return web.json_response({"portfolio": portfolio, "accounts": len(rows)})
+    return shown(PortfolioAssigned(portfolio=portfolio, accounts=len(rows)))
 
 
 def stats_filter(query: Query, today: date) -> StatsFilter:
@@ -100,9 +100,12 @@ def stats_filter(query: Query, today: date) -> StatsFilter:
     end = end or today
     start = start or end - timedelta(days=29)
     if end < start:
-        query.fail("to", "is before from")
+        query.fail("to", "is before from", "stats.to.before_from")
     elif (end - start).days >= MAX_DAYS:
-        query.fail("to", f"the period is longer than {MAX_DAYS} days")
+        query.fail(
+            "to", f"the period is longer than {MAX_DAYS} days", "stats.to.too_long",
+            max_days=MAX_DAYS,
+        )  # fmt: skip
     wanted = StatsFilter(
         start, end, team=query.text("team", max_length=REF_MAX),
         portfolio=query.text("portfolio", max_length=REF_MAX),
@@ -119,7 +122,7 @@ def _day(query: Query, name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        query.fail(name, "must be a date like 2026-12-01")
+        query.fail(name, "must be a date like 2026-11-30", "not_a_date")
         return None
 
 
@@ -132,4 +135,4 @@ async def get_stats(request: web.Request, api: Api, key: KeyRecord) -> web.Respo
         grace_days=api.deps.settings.stats_promise_grace_days, today=today,
         attribution_days=api.deps.settings.stats_attribution_days,
     )  # fmt: skip
-    return web.json_response(found)
+    return shown(Stats.model_validate(found))

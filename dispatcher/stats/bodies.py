@@ -4,11 +4,13 @@ a portfolio's accounts as sent, and the payment, the assignment and the figures 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 from dispatcher.api.models.base import Body, Ref, Shown, Stamp, Time
+from dispatcher.stats.payments import AMOUNT, CURRENCIES
 
 __all__ = [
     "BODIES", "Payment", "PaymentRequest", "PortfolioAssigned", "PortfolioRequest", "Stats",
@@ -18,11 +20,30 @@ __all__ = [
 Text100 = Annotated[str, Field(min_length=1, max_length=100)]
 # A decimal fraction as text, e.g. 0.1250; null when there is nothing to divide by.
 Rate = Annotated[str | None, Field(description="A decimal fraction, e.g. 0.1250")]
-Listed = list[dict[str, Any]]
 MAX_ASSIGNED = 10_000  # accounts in one request
 
 
+def _decimal_text(amount: str) -> str:
+    if AMOUNT.fullmatch(amount) is None:
+        raise PydanticCustomError(
+            "payment.amount.not_a_string",
+            'must be a decimal string such as "1234.50" (not a JSON number)',
+        )
+    return amount
+
+
+def _known_currency(currency: str) -> str:
+    if currency not in CURRENCIES:
+        raise PydanticCustomError(
+            "payment.currency.invalid", "must be an ISO 4217 code such as CNY or USD"
+        )
+    return currency
+
+
 class PaymentRequest(Body):
+    """Greater than 0, and no more decimals than the currency has: checked with the
+    payment (``dispatcher.stats.payments``)."""
+
     payment_id: Annotated[
         Text100, Field(description="The finance system's id: a repeat is a no-op")
     ]
@@ -31,11 +52,16 @@ class PaymentRequest(Body):
     amount: Annotated[
         str,
         Field(
-            pattern=r"^[0-9]{1,16}(\.[0-9]{1,3})?$",
+            json_schema_extra={"pattern": f"^{AMOUNT.pattern}$"},
             description="Exact decimal, no more places than the currency has",
         ),
+        AfterValidator(_decimal_text),
     ]
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
+    currency: Annotated[
+        str,
+        Field(json_schema_extra={"pattern": r"^[A-Z]{3}$"}, description="ISO 4217"),
+        AfterValidator(_known_currency),
+    ]
     paid_at: Time
 
 
@@ -84,6 +110,55 @@ class StatsPeriod(Shown):
     to: date
 
 
+class StatsFilters(Shown):
+    team: str | None
+    portfolio: str | None
+    collector: str | None
+
+
+class ContactsOnDay(Shown):
+    day: Annotated[date, Field(description="The debtor's local day")]
+    channel: str
+    result: str
+    count: int
+
+
+class RuleCount(Shown):
+    rule_id: str
+    count: int
+
+
+class Amount(Shown):
+    currency: str
+    amount: Annotated[str, Field(description="Exact decimal")]
+
+
+class CollectorFigures(Shown):
+    collector_id: str
+    calls: int
+    visits: int
+    conversations: int
+    promises_to_pay: int
+    disputes: int
+    complaints: int
+    promises_kept: int
+    recovered: Annotated[list[Amount], Field(description="Payments credited, by currency")]
+
+
+class Recovered(Shown):
+    currency: str
+    count: int
+    recovered: Annotated[str, Field(description="Exact decimal")]
+    attributed_to_contacts: Annotated[str, Field(description="Exact decimal")]
+
+
+class OverdueRate(Shown):
+    currency: str
+    overdue: Annotated[str, Field(description="Exact decimal")]
+    balance: Annotated[str, Field(description="Exact decimal")]
+    rate: Rate
+
+
 class StatsPromises(Shown):
     made: int
     kept: int
@@ -93,21 +168,23 @@ class StatsPromises(Shown):
 
 class Stats(Shown):
     period: StatsPeriod
-    filters: dict[str, Any]
-    contacts_by_day: Listed
-    collectors: Listed
-    refusals_by_rule: Listed
-    deferrals_by_rule: Listed
+    filters: StatsFilters
+    contacts_by_day: list[ContactsOnDay]
+    collectors: list[CollectorFigures]
+    refusals_by_rule: list[RuleCount]
+    deferrals_by_rule: list[RuleCount]
     caps_reached: int
     attempts: int
     attempts_outside_hours: Annotated[int, Field(description="Must be 0: a real check")]
     opt_outs: int
     complaints: int
     letters_returned: int
-    payments: Listed
+    payments: Annotated[list[Recovered], Field(description="By currency")]
     promises: StatsPromises
     success_rate: Rate
-    overdue_rate: Listed | None
+    overdue_rate: Annotated[
+        list[OverdueRate] | None, Field(description="By currency: overdue over the whole balance")
+    ]
 
 
 BODIES = (PaymentRequest, Payment, PortfolioRequest, PortfolioAssigned, Stats)

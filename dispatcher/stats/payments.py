@@ -30,6 +30,8 @@ from dispatcher.stats.models import Payment, PortfolioAccount
 from dispatcher.stats.sql import insert_for
 
 __all__ = [
+    "AMOUNT",
+    "CURRENCIES",
     "PaymentConflict",
     "PaymentEvent",
     "Recorded",
@@ -42,10 +44,18 @@ AMOUNT = re.compile(r"[0-9]{1,16}(\.[0-9]{1,3})?")
 MAX_STORED_DECIMALS = 2  # the amount column is NUMERIC(18, 2)
 FUTURE_SKEW = timedelta(minutes=5)  # a clock a little ahead of ours is not a mistake
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+CURRENCIES = frozenset(list_currencies())  # ISO 4217, as babel knows them
 
 
 class PaymentConflict(DispatcherError):
     """The payment id was reported before with other values (409)."""
+
+    def __init__(self, payment_id: str, differ: list[str]) -> None:
+        self.payment_id, self.fields = payment_id, ", ".join(differ) or "value"
+        super().__init__(
+            f"payment {payment_id} was reported before with another {self.fields}; "
+            "a payment id names one payment"
+        )
 
 
 @dataclass(frozen=True)
@@ -79,12 +89,12 @@ def checked_payment(
     """The event, or ``InvalidRequest`` naming every bad field."""
     problems: list[FieldProblem] = []
     code = currency if isinstance(currency, str) else ""
-    if code not in _CURRENCIES:
+    if code not in CURRENCIES:
         problems.append(
             FieldProblem("currency", "must be an ISO 4217 code such as CNY or USD",
                          code="payment.currency.invalid")
         )  # fmt: skip
-    value = _amount(amount, code if code in _CURRENCIES else None, problems)
+    value = _amount(amount, code if code in CURRENCIES else None, problems)
     if paid_at > now + FUTURE_SKEW:
         problems.append(FieldProblem("paid_at", "is in the future", code="payment.paid_at.future"))
     elif paid_at < EARLIEST:
@@ -93,9 +103,6 @@ def checked_payment(
         raise InvalidRequest(problems)
     assert value is not None
     return PaymentEvent(payment_id, debtor_ref, account_ref, value, code, paid_at.astimezone(UTC))
-
-
-_CURRENCIES = frozenset(list_currencies())
 
 
 def _amount(raw: Any, currency: str | None, problems: list[FieldProblem]) -> Decimal | None:
@@ -179,10 +186,7 @@ async def record_payment(
             name for name in ("debtor_ref", "account_ref", "amount", "currency", "paid_at")
             if stored[name] != getattr(event, name)
         ]  # fmt: skip
-        raise PaymentConflict(
-            f"payment {event.payment_id} was reported before with another "
-            f"{', '.join(differ) or 'value'}; a payment id names one payment"
-        )
+        raise PaymentConflict(event.payment_id, differ)
     return Recorded(payment_json(stored), replayed=True)
 
 
