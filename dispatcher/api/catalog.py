@@ -144,7 +144,9 @@ def _refuse_findings(
         sample_variables=sample, max_sms_segments=api.deps.settings.sms_max_segments,
     )  # fmt: skip
     if findings:
-        raise InvalidRequest([FieldProblem(f.field, f.problem) for f in findings])
+        raise InvalidRequest(
+            [FieldProblem(f.field, f.problem, code=f.code, params=f.params) for f in findings]
+        )
 
 
 @functools.cache

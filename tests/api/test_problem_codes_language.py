@@ -139,3 +139,18 @@ async def test_a_call_that_takes_no_disposition_is_refused_in_chinese(api: HttpA
         f"call {call_id} has a disposition already (promise_to_pay, by collector-1); "
         "a disposition is recorded once"
     )
+
+
+async def test_an_approval_finding_in_chinese(api: HttpApi) -> None:
+    _, listed, _ = await call(api, "GET", "/v1/templates", None, {}, Role.COMPLIANCE)
+    [shown] = [t for t in listed["items"] if (t["channel"], t["name"], t["locale"]) ==
+               ("sms", "overdue_reminder", "en-US")]  # fmt: skip
+    variables = {**reminder()["variables"], "debtor_name": "老赖 Maria"}
+    body = {"channel": "sms", "template": "overdue_reminder", "locale": "en-US",
+            "version": shown["version"], "approved": True, "variables": variables}  # fmt: skip
+    status, refused, _ = await call(
+        api, "POST", "/v1/templates/approvals", "zh-CN", body, Role.COMPLIANCE
+    )
+    assert status == 422
+    [finding] = [e for e in refused["errors"] if e.get("code") == "template.approval.civility"]
+    assert finding["problem"].startswith("文明用语：'老赖'")

@@ -23,16 +23,9 @@ SOURCES = ("dispatcher", "compliance", "templates", "channels")
 
 # Calls that build a problem with no code of their own, and why; by (file, function).
 ALLOWED_WITHOUT_CODE = {
-    ("dispatcher/api/catalog.py", "_refuse_findings"): "approval findings "
-    "(compliance/approval_checks.py) are English only; still to code",
     ("dispatcher/api/bodies.py", "__init__"): "Fields' 'must be a JSON object' names the "
     "body in its caller's English words (what=); the bodies it reads are becoming models",
     ("dispatcher/api/bodies.py", "pattern"): "the pattern's hint is its caller's English",
-}
-# Files whose problems are being given codes by other work under way: allowed without,
-# until none is left (then this test names the file to take out of the list).
-STILL_TO_CODE = {
-    "dispatcher/stats/api.py": "the statistics' bodies and queries",
 }
 # Files whose problems an operator reads in a terminal or a log, in English (and whose
 # ``fail`` is not the API's Fields' or Query's): never a caller of the HTTP API.
@@ -52,6 +45,9 @@ CODE_PASSED_IN = {
     ("dispatcher/api/problems.py", "field"),  # Problem.field(field, problem, code=...)
     ("dispatcher/api/problems.py", "_problem_for"),  # aiohttp's 404 and 405, by status
     ("dispatcher/api/calls.py", "refused"),  # a Refusal's code, as refusal.<code>
+    # A template that does not render, by its render error's code (template.<code>).
+    ("dispatcher/enqueue/template_problems.py", "render_problem"),
+    ("compliance/approval_checks.py", "_not_rendered"),
     ("dispatcher/api/messages.py", "_recipient_problem"),
     ("dispatcher/api/bodies.py", "fail"),
     ("dispatcher/enqueue/requests.py", "check"),
@@ -134,6 +130,7 @@ METHOD_HELPERS = {"fail": Builder("field", 1, 2, keywords_are_params=True)}
 REFUSAL = Builder("detail.refusal", 0, None, keywords_are_params=True)
 PASSED_THROUGH = {
     "CredentialIssue": Builder("field", None, None),
+    "ApprovalFinding": Builder("field", 1, 2, 3),  # a reason not to approve a template
     "OutcomeConflict": REFUSAL,
     "NotOnTheCall": REFUSAL,
 }
@@ -225,7 +222,7 @@ def test_every_problem_has_a_code_or_a_named_reason() -> None:
         key = (site.path, site.function)
         code = _argument(site.call, "code", builder.code)
         if code is None or (isinstance(code, ast.Constant) and code.value is None):
-            if key not in ALLOWED_WITHOUT_CODE and site.path not in STILL_TO_CODE:
+            if key not in ALLOWED_WITHOUT_CODE:
                 uncoded.append(f"{site.where}: {ast.unparse(site.call.func)}(...)")
         elif isinstance(code, ast.Constant | ast.Attribute):
             continue  # a code, or another problem's passed through (``p.code``)
@@ -241,9 +238,6 @@ def test_the_allow_lists_name_places_that_exist() -> None:
     assert not stale, f"allowed, but no problem is built there any more: {stale}"
     gone = {path for path in OPERATORS_FILES if not (ROOT / path).exists()}
     assert not gone, f"operators' files that are no more: {gone}"
-    uncoded = {s.path for s, b in BUILT if _argument(s.call, "code", b.code) is None}
-    done = set(STILL_TO_CODE) - uncoded
-    assert not done, f"every problem has a code now in {done}: take it out of STILL_TO_CODE"
 
 
 def test_each_kind_of_call_is_read() -> None:  # the reading finds each builder's codes
@@ -255,6 +249,7 @@ def test_each_kind_of_call_is_read() -> None:  # the reading finds each builder'
         ("dispatcher/api/bodies.py", "Problem"),
         ("dispatcher/api/messages.py", "fail"),
         ("compliance/rules/collectors.py", "CredentialIssue"),
+        ("compliance/approval_checks.py", "ApprovalFinding"),
         ("dispatcher/calls_and_visits/visits.py", "NotOnTheCall"),
     ]:
         assert expected in kinds
