@@ -1,7 +1,7 @@
 """Reading request bodies and query strings: size limits, strict JSON, typed fields.
 
 A body is read as its model (``read_body``; ``dispatcher.api.models``) straight from its
-bytes. ``Fields`` reads the bodies not yet declared as models, field by field.
+bytes; a query string parameter by parameter (``Query``).
 
 Every string that reaches the contact log is checked here first: no NUL characters and
 no lone surrogates (PostgreSQL refuses both), so bad input is a 422, never a 500.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn, TypeVar
 
@@ -24,8 +23,7 @@ from dispatcher.api.problems import Problem
 from dispatcher.errors import FieldProblem
 
 __all__ = [
-    "MAX_BODY_BYTES", "Fields", "Query", "parsed", "read_body", "read_json", "read_raw",
-    "refusal",
+    "MAX_BODY_BYTES", "Query", "parsed", "read_body", "read_json", "read_raw", "refusal",
 ]  # fmt: skip
 
 B = TypeVar("B", bound=BaseModel)
@@ -156,145 +154,6 @@ def _storable(text: str) -> bool:
     return True
 
 
-class Fields:
-    """One JSON object read field by field; every problem is collected with its field name.
-
-    ``finish()`` adds a problem for each field that was not read (a misspelt field is
-    named, not silently ignored) and raises them all, if any.
-    """
-
-    def __init__(self, data: Any, *, index: int | None = None, what: str = "the body") -> None:
-        self.index = index
-        self.problems: list[FieldProblem] = []
-        self._read: set[str] = set()
-        if isinstance(data, dict):
-            self.data: dict[str, Any] = data
-        else:
-            self.data = {}
-            self.fail("(body)" if index is None else "(item)", f"{what} must be a JSON object")
-
-    def fail(
-        self, field: str, problem: str, code: str | None = None, **params: object
-    ) -> None:  # code and params: the problem's in the problems.field catalogs
-        self.problems.append(FieldProblem(field, problem, self.index, code, params or None))
-
-    def value(self, name: str, *, required: bool) -> Any:
-        """The raw JSON value of a field (None if absent)."""
-        return self._get(name, required)
-
-    def _get(self, name: str, required: bool) -> Any:
-        self._read.add(name)
-        value = self.data.get(name)
-        if value is None and required:
-            self.fail(name, "is required", "required")
-        return value
-
-    def text(
-        self, name: str, *, max_length: int, required: bool = True, allow_empty: bool = False
-    ) -> str | None:
-        """A string field; blank is refused if required, empty unless ``allow_empty``."""
-        value = self._get(name, required)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            given = _json_type(value)
-            self.fail(
-                name,
-                f"must be a string, not {given}",
-                "wrong_type",
-                expected="string",
-                given=given.split()[-1],
-            )
-            return None
-        if (required and not value.strip()) or (not value and not allow_empty):
-            self.fail(name, "must not be empty", "empty")
-            return None
-        if len(value) > max_length:
-            self.fail(
-                name, f"longer than {max_length} characters", "too_long", max_length=max_length
-            )
-            return None
-        return value
-
-    def pattern(
-        self, name: str, regex: re.Pattern[str], *, hint: str, required: bool = True
-    ) -> str | None:
-        value = self.text(name, max_length=200, required=required)
-        if value is not None and not regex.fullmatch(value):
-            self.fail(name, f"must be {hint}")
-            return None
-        return value
-
-    def choice(
-        self,
-        name: str,
-        choices: Mapping[str, Any] | set[str] | tuple[str, ...],
-        *,
-        required: bool = True,
-    ) -> str | None:
-        value = self.text(name, max_length=100, required=required)
-        if value is not None and value not in choices:
-            known = ", ".join(sorted(choices))
-            self.fail(
-                name,
-                f"unknown {value!r}; known: {known}",
-                "unknown_choice",
-                value=repr(value),
-                known=known,
-            )
-            return None
-        return value
-
-    def timestamp(self, name: str) -> datetime | None:
-        value = self.text(name, max_length=64, required=False)
-        return None if value is None else _timestamp(value, functools.partial(self.fail, name))
-
-    def mapping(self, name: str) -> dict[str, Any]:
-        value = self._get(name, False)
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            given = _json_type(value)
-            self.fail(
-                name,
-                f"must be an object, not {given}",
-                "wrong_type",
-                expected="object",
-                given=given.split()[-1],
-            )
-            return {}
-        return value
-
-    def string_list(self, name: str, *, max_items: int, max_length: int) -> list[str] | None:
-        value = self._get(name, False)
-        if value is None:
-            return None
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.fail(name, "must be a list of strings", "body.string_list")
-            return None
-        if len(value) > max_items or any(len(v) > max_length for v in value):
-            self.fail(
-                name,
-                f"at most {max_items} items of at most {max_length} characters",
-                "body.string_list_size",
-                max_items=max_items,
-                max_length=max_length,
-            )
-            return None
-        return list(value)
-
-    def done(self) -> list[FieldProblem]:
-        """Every problem found, with one for each field that was never read."""
-        for name in sorted(set(self.data) - self._read):
-            self.fail(name, "unknown field", "unknown_field")
-        self._read = set(self.data)
-        return self.problems
-
-    def finish(self) -> None:
-        if self.done():
-            raise Problem.invalid(self.problems)
-
-
 class Query:
     """A query string read the same way: unknown or repeated parameters are refused."""
 
@@ -396,15 +255,3 @@ def _timestamp(value: str, fail: Any) -> datetime | None:
         )
         return None
     return parsed
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "a string" if isinstance(value, str) else "null"

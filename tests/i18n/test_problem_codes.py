@@ -1,10 +1,13 @@
 """Every problem the API can answer with has a code, so a caller reads it in their
 language: the source is read (``ast``) for each call that builds one — ``FieldProblem``,
-``InvalidRequest.of``, ``Problem.field``, ``Problem`` (its detail), and the helpers that
-take a code (``Fields.fail``, ``Query.fail``, ``check``) — and each code it names must be
-in both ``problems`` catalogs (``field.<code>``, or ``detail.<code>`` for a ``Problem``)
-with the parameters the call passes — and, where the call's English can be rebuilt from
-its parameters, the en-US text must be that English (the desk and older callers match it)."""
+``InvalidRequest.of``, ``Problem.field``, ``Problem`` (its detail), the helpers that take
+a code (``Query.fail``, ``check``) and what is built elsewhere and passed through (a
+collector's credential, an approval finding, a call's or visit's ``Refusal``). Each code
+must be in both ``problems`` catalogs (``field.<code>``; ``detail.<code>`` for a
+``Problem``, ``detail.refusal.<code>`` for a refusal) with the parameters the call passes
+— and, where the call's English can be rebuilt from its parameters, the en-US text must
+be that English (the desk and older callers match it). A call without a code is named
+with its reason in ``ALLOWED_WITHOUT_CODE``, or its file is an operator's."""
 
 from __future__ import annotations
 
@@ -22,13 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("dispatcher", "compliance", "templates", "channels")
 
 # Calls that build a problem with no code of their own, and why; by (file, function).
-ALLOWED_WITHOUT_CODE = {
-    ("dispatcher/api/bodies.py", "__init__"): "Fields' 'must be a JSON object' names the "
-    "body in its caller's English words (what=); the bodies it reads are becoming models",
-    ("dispatcher/api/bodies.py", "pattern"): "the pattern's hint is its caller's English",
-}
+# None is left: a new one names itself and its reason here.
+ALLOWED_WITHOUT_CODE: dict[tuple[str, str], str] = {}
 # Files whose problems an operator reads in a terminal or a log, in English (and whose
-# ``fail`` is not the API's Fields' or Query's): never a caller of the HTTP API.
+# ``fail`` is not the API's Query's): never a caller of the HTTP API.
 OPERATORS_FILES = {
     "compliance/packs/loader.py": "a rule pack refused as the process starts",
     "dispatcher/cli.py": "the command line's own arguments",
@@ -119,7 +119,7 @@ FIELD_PROBLEM = Builder("field", 1, 3, 4)
 ONE_FIELD = Builder("field", 1, None)  # InvalidRequest.of, Problem.field
 DETAIL = Builder("detail", 1, None)  # Problem(status, detail, ...)
 # Helpers that take a code, by the name they are called by; any ``<object>.fail`` is
-# Fields' or Query's (field first), ``fail`` alone a function handed one of those.
+# Query's (field first), ``fail`` alone a function handed one (``_timestamp``).
 CODE_HELPERS = {
     "check": Builder("field", 2, None, keywords_are_params=True),
     "fail": Builder("field", 0, 1, keywords_are_params=True),
