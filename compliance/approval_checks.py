@@ -72,16 +72,13 @@ def approval_findings(
 
 
 def _not_rendered(exc: TemplateRenderError) -> ApprovalFinding:
+    """The sample does not render: by the render's own code where it has one (the enqueue
+    names it alike: ``template.<code>``), else in the engine's words."""
     where = f"variables.{exc.variable}" if exc.variable else "variables"
     problem = f"does not render in the sandbox: {exc.problem}"
-    if exc.missing:
-        names = ", ".join(exc.missing)
-        return ApprovalFinding(
-            where, problem, "template.approval.missing_variables", {"names": names}
-        )
-    return ApprovalFinding(
-        where, problem, "template.approval.render_failed", {"message": exc.problem}
-    )
+    if exc.code is not None:
+        return ApprovalFinding(where, problem, f"template.{exc.code}", dict(exc.params))
+    return ApprovalFinding(where, problem, "template.render_failed", {"message": exc.problem})
 
 
 def _required(channel: str, locale: str, body: str) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from templates.approvals import ApprovalRegister
-from templates.errors import TemplateError, TemplateRenderError, UnknownTemplate
+from templates.errors import FilterError, TemplateError, TemplateRenderError, UnknownTemplate
 from templates.filters import filters_for
 from templates.segments import SmsSegments, count_sms_segments
 
@@ -119,7 +119,11 @@ class TemplateCatalog:
         except Exception as exc:
             # Whatever fails inside a template (a filter given a bad value, a type error)
             # fails this render, never the caller: the cause stays chained.
-            raise TemplateRenderError(compiled.label, str(exc) or type(exc).__name__) from exc
+            coded = exc if isinstance(exc, FilterError) else None
+            raise TemplateRenderError(
+                compiled.label, str(exc) or type(exc).__name__,
+                code=coded.code if coded else None, params=coded.params if coded else None,
+            ) from exc  # fmt: skip
         segments = None
         if channel == "sms":
             body = body.strip()
@@ -200,12 +204,16 @@ def _check_variables(label: str, required: frozenset[str], variables: Mapping[st
         listed = ", ".join(repr(v) for v in missing)
         plural = "s" if len(missing) > 1 else ""
         raise TemplateRenderError(
-            label, f"missing variable{plural} {listed}", missing[0], missing=tuple(missing)
-        )
+            label, f"missing variable{plural} {listed}", missing[0],
+            code="missing_variables", params={"names": listed},
+        )  # fmt: skip
     for variable in sorted(required):
         # "None" in a message to a debtor is always a bug upstream, never intended text.
         if variables[variable] is None:
-            raise TemplateRenderError(label, f"variable {variable!r} is None", variable)
+            raise TemplateRenderError(
+                label, f"variable {variable!r} is None", variable,
+                code="variable_none", params={"variable": repr(variable)},
+            )  # fmt: skip
 
 
 def _is_html(load_name: str | None) -> bool:

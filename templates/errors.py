@@ -8,10 +8,10 @@ TemplateError
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
-__all__ = ["TemplateError", "TemplateRenderError", "UnknownPart", "UnknownTemplate"]
+__all__ = ["FilterError", "TemplateError", "TemplateRenderError", "UnknownPart", "UnknownTemplate"]
 
 UnknownPart = Literal["channel", "name", "locale"]
 
@@ -56,10 +56,25 @@ class TemplateRenderError(TemplateError):
         problem: str,
         variable: str | None = None,
         *,
-        missing: tuple[str, ...] = (),
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
     ) -> None:
         self.template = template  # "<channel>/<locale>/<name>"
         self.problem = problem  # English
         self.variable = variable
-        self.missing = missing  # every variable the text needs and was not given
+        # What went wrong as a code (``missing_variables``, ``filter.not_an_amount``: the
+        # problems catalogs' ``field.template.<code>``) and what it names; None: the
+        # engine's own words only.
+        self.code = code
+        self.params: Mapping[str, object] = dict(params or {})
         super().__init__(f"{template}: {problem}")
+
+
+class FilterError(ValueError):
+    """A template filter was given a value it cannot format: ``code`` says what
+    (``filter.not_an_amount``) and ``params`` what it names; the message is the English."""
+
+    def __init__(self, message: str, code: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from templates.errors import FilterError
+
 __all__ = ["LOCALES", "LocaleFormat", "filters_for", "format_date", "format_money", "to_amount"]
 
 _CENT = Decimal("0.01")
@@ -59,15 +61,25 @@ def to_amount(value: object) -> Decimal:
         try:
             amount = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"money: {value!r} is not an amount") from None
+            raise FilterError(
+                f"money: {value!r} is not an amount", "filter.not_an_amount", value=repr(value)
+            ) from None
     else:
-        raise ValueError(f"money: expected a number, got {type(value).__name__} {value!r}")
+        kind = type(value).__name__
+        raise FilterError(
+            f"money: expected a number, got {kind} {value!r}", "filter.not_a_number",
+            type=kind, value=repr(value),
+        )  # fmt: skip
     if not amount.is_finite():
-        raise ValueError(f"money: {value!r} is not a finite amount")
+        raise FilterError(
+            f"money: {value!r} is not a finite amount", "filter.not_finite", value=repr(value)
+        )
     try:
         return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
     except InvalidOperation:
-        raise ValueError(f"money: {value!r} is too large an amount") from None
+        raise FilterError(
+            f"money: {value!r} is too large an amount", "filter.too_large", value=repr(value)
+        ) from None
 
 
 def format_money(amount: object, currency: str, locale: str) -> str:
@@ -75,7 +87,10 @@ def format_money(amount: object, currency: str, locale: str) -> str:
     symbols = _locale(locale, "money").currency_symbols
     valid = isinstance(currency, str) and len(currency) == 3
     if not (valid and currency.isascii() and currency.isalpha()):
-        raise ValueError(f"money: {currency!r} is not an ISO 4217 currency code")
+        raise FilterError(
+            f"money: {currency!r} is not an ISO 4217 currency code", "filter.not_a_currency",
+            currency=repr(currency),
+        )  # fmt: skip
     code = currency.upper()
     value = to_amount(amount)
     symbol = symbols.get(code, f"{code} ")
@@ -98,8 +113,15 @@ def format_date(value: object, locale: str) -> str:
         try:
             return date_format(dt.datetime.fromisoformat(value).date())
         except ValueError:
-            raise ValueError(f"date: {value!r} is not an ISO 8601 date") from None
-    raise ValueError(f"date: expected a date or an ISO 8601 string, got {type(value).__name__}")
+            raise FilterError(
+                f"date: {value!r} is not an ISO 8601 date", "filter.not_a_date",
+                value=repr(value),
+            ) from None  # fmt: skip
+    kind = type(value).__name__
+    raise FilterError(
+        f"date: expected a date or an ISO 8601 string, got {kind}", "filter.not_a_date_type",
+        type=kind,
+    )  # fmt: skip
 
 
 def filters_for(locale: str) -> dict[str, Callable[..., Any]]:

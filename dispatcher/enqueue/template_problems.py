@@ -36,12 +36,12 @@ def unknown_template_problem(field: str, error: UnknownTemplate) -> FieldProblem
 
 
 def render_problem(field: str, error: TemplateRenderError) -> FieldProblem:
-    """The template does not compile or render: the variables it lacks, else the engine's
-    own words (English)."""
-    if error.missing:
-        names = ", ".join(error.missing)
+    """The template does not compile or render: what went wrong by its code
+    (``template.missing_variables``, ``template.filter.*``), else the engine's own words
+    (English)."""
+    if error.code is not None:
         return FieldProblem(
-            field, error.problem, code="template.missing_variables", params={"names": names}
+            field, error.problem, code=f"template.{error.code}", params=dict(error.params)
         )
     return FieldProblem(
         field, error.problem, code="template.render_failed", params={"message": error.problem}

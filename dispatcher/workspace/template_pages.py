@@ -146,7 +146,7 @@ async def _page(
 def _finding(finding: ApprovalFinding, t: Translator) -> str:
     """A reason not to approve, in the reader's language, after where it is."""
     coded = FieldProblem(finding.field, finding.problem, code=finding.code, params=finding.params)
-    text = problem_text(coded, t)
+    text = problem_text(coded, t, own="workspace.templates.problem")
     head, _, name = finding.field.partition(".")
     if head == "variables":
         key = "finding_variable" if name else "finding_variables"

@@ -78,7 +78,26 @@ async def test_approval_refuses_a_sample_that_does_not_render(
     await browser.sign_in("ann")
     await browser.get(PAGE)
     status, page, _ = await browser.post(PAGE, {**SAMPLE, "var.amount": "lots", "reason": "x"})
-    assert status == 422 and 'id="refusals"' in page and "is not an amount" in page
+    assert status == 422 and 'id="refusals"' in page
+    # the filter's finding in the reader's language (ann reads Chinese), not the engine's
+    assert "示例变量无法渲染：金额：&#39;lots&#39; 不是有效的金额" in page
+    assert "is not an amount" not in page
+
+
+async def test_the_civility_findings_are_in_the_reader_s_language(
+    browser: Browser, people: PeopleStore, stack: Stack
+) -> None:
+    # Given a sample whose text would threaten the debtor with jail
+    await unapprove_current(stack)
+    await browser.sign_in("ann")
+    threat = {**SAMPLE, "var.debtor_name": "不还就让你坐牢"}
+    # When compliance previews it, then tries to approve it
+    _, preview = await browser.get(PAGE, **threat)
+    status, refused, _ = await browser.post(PAGE, {**threat, "reason": "x"})
+    # Then each finding is in Chinese, its category named in Chinese, and nothing approved
+    assert "“坐牢”（拘捕或犯罪），位于第" in preview
+    assert status == 422 and "模板文本：文明用语：&#39;坐牢&#39;（拘捕或犯罪），位于第" in refused
+    assert "arrest_crime" not in preview + refused
 
 
 async def test_a_supervisor_may_view_templates_but_not_approve(
