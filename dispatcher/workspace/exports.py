@@ -1,5 +1,6 @@
 """What a person searched for, as a file: CSV (with a UTF-8 byte order mark, for Excel)
-or XLSX. Headers in the person's language; times on the debtor's clock, and in UTC."""
+or XLSX. Headers, channels, statuses, results and dispositions in the person's language,
+as the pages show them; times on the debtor's clock, and in UTC."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import xlsxwriter
 from dispatcher.api.export import BOM, csv_bytes, csv_cell
 from dispatcher.i18n import Translator, format_local
 from dispatcher.workspace.contacts import campaign_of, contact_time
+from dispatcher.workspace.rendering import word
 from dispatcher.workspace.search import row_zone
 from dispatcher.workspace.verdicts import plain_verdict
 
@@ -35,11 +37,15 @@ def export_row(row: Any, t: Translator) -> list[str]:
     verdict = plain_verdict(row.verdict, t.locale, zone)
     deciding = verdict.deciding if verdict else None
     collectors = list(row.collector_ids or []) or ([row.collector_id] if row.collector_id else [])
+    kind = (row.disposition or {}).get("kind")
     return [
         row.id, format_local(at, zone, t.locale), at.isoformat(), zone, row.debtor_ref,
-        row.account_ref or "", row.channel, row.status, row.result or "",
+        row.account_ref or "", word(t.locale, "workspace.channel", row.channel),
+        word(t.locale, "workspace.status", row.status),
+        word(t.locale, "stats.result", row.result) if row.result else "",
         ", ".join(collectors), campaign_of(row.requested_by) or "",
-        (row.disposition or {}).get("kind", ""), deciding.rule_id if deciding else "",
+        word(t.locale, "workspace.disposition", kind) if kind else "",
+        deciding.rule_id if deciding else "",
         deciding.reason if deciding else "", deciding.citation if deciding else "",
         f"{row.template_name} ({row.locale})", row.destination, row.content or "",
     ]  # fmt: skip

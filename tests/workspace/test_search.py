@@ -83,6 +83,7 @@ async def test_the_csv_export_starts_with_a_bom_and_has_the_columns(
     assert rows[0][:3] == ["联系编号", "联系时间（债务人当地时间）", "联系时间（UTC）"]
     assert {"催收员", "活动", "处理结果", "结果"} <= set(rows[0])
     assert rows[1][0] == ids["blocked"] and "债务人有“争议”暂停标记" in rows[1][13]
+    assert rows[1][6:8] == ["短信", "已拦截"]  # channel and status in the reader's words
 
 
 @pytest.mark.parametrize("lang", ["en-US"])
