@@ -7,7 +7,8 @@ the run and dropped at the end.
 
 Each sample is ``benchmarks.compliance``'s: the debtor's lock, the debtor and the message,
 the whole gate (holds, hours, caps, content), the claim — rolled back, so the log stays
-the same size.
+the same size. The raw path's PostgreSQL round trips per sample are counted at the driver
+as ``benchmarks.pipeline`` counts them (the ROLLBACK standing for the worker's COMMIT).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks import compliance
+from benchmarks.bench_worker import COUNTS, count_round_trips
 from compliance import ComplianceGate
 from dispatcher.clock import FrozenClock
 from dispatcher.contactlog.database import create_engine
@@ -39,7 +41,8 @@ class _Rollback(Exception):
     """Ends a sample's transaction without committing its claim."""
 
 
-async def sample_raw(url: str, samples: int, *, channel: str = "sms") -> list[float]:
+async def sample_raw(url: str, samples: int, *, channel: str = "sms") -> tuple[list[float], float]:
+    """Each sample's time, and the PostgreSQL round trips per sample."""
     engine = create_engine(url)
     log = ContactLog(engine, FrozenClock(compliance.NOW))
     raw = PostgresSendingLog(log, FrozenClock(compliance.NOW), url=url, max_size=2)
@@ -51,6 +54,7 @@ async def sample_raw(url: str, samples: int, *, channel: str = "sms") -> list[fl
     render = render_message(TemplateCatalog(), message)
     assert render.rendered is not None
     timings = []
+    counted_before = COUNTS["postgres"]
     for _ in range(samples):
         started = time.perf_counter()
         try:
@@ -72,13 +76,14 @@ async def sample_raw(url: str, samples: int, *, channel: str = "sms") -> list[fl
         except _Rollback:
             pass
         timings.append(time.perf_counter() - started)
+    round_trips = (COUNTS["postgres"] - counted_before) / samples
     await raw.aclose()
     for rule in gate.rules:  # the pause rule keeps a connection of its own
         closer = getattr(rule, "aclose", None)
         if closer is not None:
             await closer()
     await engine.dispose()
-    return timings
+    return timings, round_trips
 
 
 async def main() -> None:
@@ -89,6 +94,7 @@ async def main() -> None:
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--sizes", default="10000,1000000")
     args = parser.parse_args()
+    count_round_trips()
     name = f"dispatcher_bench_verdict_{uuid.uuid4().hex[:10]}"
     url = await compliance.fresh_database(args.database_url, name)
     engine = create_engine(url)
@@ -104,9 +110,9 @@ async def main() -> None:
                                await compliance.sample_floor(engine, args.samples))  # fmt: skip
             compliance.summary("SQLAlchemy session: lock, rules, claim",
                                await compliance.sample_verdicts(engine, args.samples))  # fmt: skip
-            measured[size] = compliance.summary(
-                "raw asyncpg (the worker's path)", await sample_raw(url, args.samples)
-            )
+            timings, round_trips = await sample_raw(url, args.samples)
+            measured[size] = compliance.summary("raw asyncpg (the worker's path)", timings)
+            print(f"  raw path: {round_trips:.2f} PostgreSQL round trips per verdict")
         sizes = sorted(measured)
         if len(sizes) > 1:
             small, large = measured[sizes[0]], measured[sizes[-1]]

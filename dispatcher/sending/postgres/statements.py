@@ -96,7 +96,7 @@ class Compiled:
 
 
 # held, debtor, message, holds: the window statement of ``DebtorSession`` on PostgreSQL
-_, _, _with_message, _ = window_statements()
+_with_message = window_statements()[2]
 PAUSE_IN_FORCE = Compiled.of(still_paused_query(postgresql=True))
 
 # Bit i of a recent attempt's ``kinds`` says that it counts as ATTEMPT_KINDS[i] (``counted``).
