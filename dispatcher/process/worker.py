@@ -16,6 +16,7 @@ from channels.base import Channel
 from compliance import Rule
 from dispatcher.clock import Clock
 from dispatcher.process.deps import Deps
+from dispatcher.process.job_claim import JobClaim
 from dispatcher.process.redis_outage import REDIS_DOWN, RedisOutage
 from dispatcher.process.redis_pool import lazy_redis
 from dispatcher.process.startup_log import log_worker_start
@@ -46,6 +47,8 @@ class DispatcherWorker(Worker):
     - **SIGTERM / SIGINT**: no new job is taken; running jobs get ``job_completion_wait``
       seconds to finish and record their outcome, then the rest are cancelled (to run
       again). A second signal stops at once.
+    - **A job starts in one Redis round trip** (``JobClaim``: arq's checks and lock as one
+      script) instead of arq's four (WATCH, EXISTS, ZSCORE, MULTI/EXEC).
     - ``run_until_idle``: arq's own burst mode waits for every queued job, including ones
       deferred to tomorrow; this stops once no job is due and none is running.
     """
@@ -56,6 +59,7 @@ class DispatcherWorker(Worker):
         super().__init__(*args, **kwargs)
         self.redis_outage = RedisOutage()
         self._idle_stop = False
+        self._claim: JobClaim | None = None
 
     async def main(self) -> None:
         await self._wait_for_redis()
@@ -105,13 +109,34 @@ class DispatcherWorker(Worker):
                 pass
             if not self.allow_pick_jobs:  # stopping meanwhile: take no more
                 return
-            try:
-                await super().start_jobs([job_id])
-            except REDIS_DOWN:
-                # arq counted the job as started (semaphore and counter) before Redis
-                # failed; without this a few outages would leave it picking nothing.
-                self._release_sem_dec_counter_on_complete()
-                raise
+            await self._start_job(job_id.decode())
+
+    async def _start_job(self, job_id: str) -> None:
+        """arq's start of one job, its checks and lock taken in one round trip (``JobClaim``)."""
+        await self.sem.acquire()
+        if self.job_counter >= self.max_jobs:  # arq's semaphore has one slot more
+            self.sem.release()
+            return
+        self.job_counter += 1
+        try:
+            score = await self._job_claim().take(job_id)
+        except REDIS_DOWN:
+            # Not started: without this a few outages would leave the worker picking nothing.
+            self._release_sem_dec_counter_on_complete()
+            raise
+        if score is None:  # running elsewhere, gone from the queue, or put back for later
+            self._release_sem_dec_counter_on_complete()
+            log.debug("job %s already running elsewhere", job_id)
+            return
+        task = self.loop.create_task(self.run_job(job_id, score))
+        task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+        self.tasks[job_id] = task
+
+    def _job_claim(self) -> JobClaim:
+        if self._claim is None:
+            lock_ms = int(self.in_progress_timeout_s * 1000)
+            self._claim = JobClaim(self.pool, self.queue_name, lock_ms)
+        return self._claim
 
     async def run_job(self, job_id: str, score: int) -> None:
         try:
