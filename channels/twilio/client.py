@@ -14,11 +14,11 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
-from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from channels.base import AmbiguousChannelError
 from channels.twilio.errors import channel_error_from_twilio, network_error
+from channels.twilio.http import TwilioHttpClient
 
 __all__ = ["TwilioApi"]
 
@@ -44,7 +44,7 @@ class TwilioApi:
         self._api_base_url = api_base_url.rstrip("/") if api_base_url else None
         self._timeout_s = timeout_s
         self._client: Client | None = None
-        self._http: AsyncTwilioHttpClient | None = None
+        self._http: TwilioHttpClient | None = None
         self._closed = False
 
     def __repr__(self) -> str:  # never show the auth token
@@ -63,9 +63,7 @@ class TwilioApi:
             raise network_error(exc) from exc
         except json.JSONDecodeError as exc:
             # A 2xx Twilio could not describe: it may well have created the resource.
-            raise AmbiguousChannelError(
-                "bad_response", f"Twilio answered non-JSON: {exc}"
-            ) from exc
+            raise AmbiguousChannelError("bad_response", f"Twilio answered non-JSON: {exc}") from exc
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP session. No request can be made afterwards."""
@@ -78,10 +76,10 @@ class TwilioApi:
         if self._closed:
             raise RuntimeError("the Twilio channel is closed")
         if self._client is None:
-            # max_retries=None: no aiohttp_retry wrapper; we retry at the job level.
-            # The SDK ignores the http client's own timeout on async requests (it passes
-            # timeout=None to aiohttp), hence asyncio.timeout() in request().
-            http = AsyncTwilioHttpClient(max_retries=None)
+            # No aiohttp_retry wrapper (we retry at the job level). The SDK ignores the
+            # http client's own timeout on async requests (it passes timeout=None to
+            # aiohttp), hence asyncio.timeout() in request().
+            http = TwilioHttpClient()
             client = Client(self.account_sid, self._auth_token, http_client=http)
             # Configuration comes from our settings only: no TWILIO_EDGE / TWILIO_REGION
             # from the environment rewriting hostnames.
