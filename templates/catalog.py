@@ -205,7 +205,7 @@ def _check_variables(label: str, required: frozenset[str], variables: Mapping[st
         plural = "s" if len(missing) > 1 else ""
         raise TemplateRenderError(
             label, f"missing variable{plural} {listed}", missing[0],
-            code="missing_variables", params={"names": listed},
+            code=f"missing_variable{plural}", params={"names": listed},
         )  # fmt: skip
     for variable in sorted(required):
         # "None" in a message to a debtor is always a bug upstream, never intended text.

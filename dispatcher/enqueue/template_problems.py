@@ -37,7 +37,7 @@ def unknown_template_problem(field: str, error: UnknownTemplate) -> FieldProblem
 
 def render_problem(field: str, error: TemplateRenderError) -> FieldProblem:
     """The template does not compile or render: what went wrong by its code
-    (``template.missing_variables``, ``template.filter.*``), else the engine's own words
+    (``template.missing_variable[s]``, ``template.filter.*``), else the engine's own words
     (English)."""
     if error.code is not None:
         return FieldProblem(
