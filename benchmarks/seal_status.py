@@ -1,4 +1,4 @@
-"""The timeline's seal status query (dispatcher/workspace/seal_status.py) on PostgreSQL:
+"""The timeline's seal status query (dispatcher/workspace/debtor/seal_status.py) on PostgreSQL:
 time for one page of 500 entries against a long chain of checkpoints, beside the page's
 own messages query (the baseline, same run, same database).
 
@@ -27,7 +27,7 @@ from sqlalchemy import func, select, text
 from benchmarks.bench_setup import drop_database, fresh_database, seed_log
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.models import Message, MessageEvent
-from dispatcher.workspace.seal_status import seal_statuses
+from dispatcher.workspace.debtor.seal_status import seal_statuses
 
 PIN = datetime(2026, 12, 1, tzinfo=UTC)
 TREE_SIZE_INDEX = "ix_audit_checkpoints_tree_size"

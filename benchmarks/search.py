@@ -30,9 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from benchmarks.stats import DROP_SEND_PATH_INDEXES, POSTGRES, admin, run_sql
 from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.migrate import upgrade
-from dispatcher.workspace.people import PersonRecord
-from dispatcher.workspace.roles import PersonRole
-from dispatcher.workspace.search import Search, pages, search
+from dispatcher.workspace.access.people import PersonRecord
+from dispatcher.workspace.access.roles import PersonRole
+from dispatcher.workspace.search.query import Search, pages, search
 
 FIRST = datetime(2025, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, a year before
 DAYS = 365

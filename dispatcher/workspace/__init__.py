@@ -25,10 +25,10 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from dispatcher.workspace.access.guard import NotFound, Viewer, requires
+from dispatcher.workspace.access.roles import PersonRole
 from dispatcher.workspace.context import WORKSPACE, NavEntry, Workspace
-from dispatcher.workspace.guard import NotFound, Viewer, requires
 from dispatcher.workspace.rendering import render
-from dispatcher.workspace.roles import PersonRole
 
 __all__ = [
     "NotFound", "PersonRole", "Viewer", "add_page", "add_workspace", "render", "requires",

@@ -22,9 +22,9 @@ from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.migrate import upgrade
 from dispatcher.errors import InvalidRequest
 from dispatcher.settings import Settings
-from dispatcher.workspace.assignments import Assignments
-from dispatcher.workspace.people import Lockout, PeopleStore
-from dispatcher.workspace.roles import PersonRole
+from dispatcher.workspace.access.assignments import Assignments
+from dispatcher.workspace.access.people import Lockout, PeopleStore
+from dispatcher.workspace.access.roles import PersonRole
 
 __all__ = ["add_people_parser", "run_people"]
 

@@ -13,8 +13,8 @@ from aiohttp import web
 
 from dispatcher.api.context import API, Api
 from dispatcher.i18n import LOCALES
-from dispatcher.workspace.people import Lockout, PeopleStore
-from dispatcher.workspace.roles import PersonRole
+from dispatcher.workspace.access.people import Lockout, PeopleStore
+from dispatcher.workspace.access.roles import PersonRole
 
 __all__ = ["TEMPLATES", "WORKSPACE", "NavEntry", "Workspace"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from dispatcher.workspace.guard import Viewer
+from dispatcher.workspace.access.guard import Viewer
 from dispatcher.workspace.rendering import render
 
 __all__ = ["Form", "confirm_first"]

@@ -3,8 +3,8 @@ reader's language — the text the API answers with (``problems.field.<code>``),
 page's own words for the code where the page has them (the desk's form).
 
 What a problem names that has words of its own (a disposition kind, a status, a channel,
-a call's result, a civility category) is named in the reader's words too. A problem
-without a code is shown as raised, in English.
+a call's result, a civility category) is named in the reader's words too
+(``dispatcher.i18n.terms``). A problem without a code is shown as raised, in English.
 """
 
 from __future__ import annotations
@@ -16,27 +16,14 @@ from typing import Any
 from dispatcher.api.problems import field_problem_in
 from dispatcher.errors import FieldProblem
 from dispatcher.i18n import Translator, has_key
+from dispatcher.i18n.terms import named_terms
 
 __all__ = ["problem_text", "shown_params"]
-
-# A parameter's name → the catalog area naming its values.
-_TERMS = {
-    "kind": "workspace.disposition",
-    "status": "workspace.status",
-    "channel": "reasons.term.channel",
-    "category": "reasons.term.categories",
-    "result": "stats.result",
-}
 
 
 def shown_params(params: Mapping[str, Any], t: Translator) -> dict[str, Any]:
     """``params`` with each value that names a term in the reader's words."""
-    shown = dict(params)
-    for name, area in _TERMS.items():
-        key = f"{area}.{params.get(name, '')}"
-        if name in params and has_key(t.locale, key):
-            shown[name] = t(key)
-    return shown
+    return named_terms(params, t.locale)
 
 
 def problem_text(problem: FieldProblem, t: Translator, *, own: str | None = None) -> str:

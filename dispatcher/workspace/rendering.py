@@ -13,7 +13,7 @@ from dispatcher.i18n import Translator, format_money, has_key, translate
 from dispatcher.workspace.context import WORKSPACE
 
 if TYPE_CHECKING:
-    from dispatcher.workspace.guard import Viewer
+    from dispatcher.workspace.access.guard import Viewer
 
 __all__ = ["error_page", "render", "term", "word"]
 

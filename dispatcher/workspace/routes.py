@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from dispatcher.workspace import (
-    debtor_pages,
-    desk,
-    pause_pages,
-    search_pages,
-    signin,
-    template_pages,
-)
+from dispatcher.workspace.access import signin
+from dispatcher.workspace.access.guard import Viewer, requires
+from dispatcher.workspace.access.roles import PersonRole
+from dispatcher.workspace.actions import pauses as pause_pages
+from dispatcher.workspace.actions import template_pages
 from dispatcher.workspace.context import WORKSPACE, NavEntry
-from dispatcher.workspace.guard import Viewer, requires
+from dispatcher.workspace.debtor import pages as debtor_pages
+from dispatcher.workspace.desk import pages as desk
 from dispatcher.workspace.rendering import render
-from dispatcher.workspace.roles import PersonRole
+from dispatcher.workspace.search import pages as search_pages
 
 __all__ = ["add_routes"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from dispatcher.i18n import format_local, format_utc
-from dispatcher.workspace.contacts import campaign_of, contact_time
-from dispatcher.workspace.verdicts import plain_verdict
+from dispatcher.workspace.debtor.contacts import campaign_of, contact_time
+from dispatcher.workspace.debtor.verdicts import plain_verdict
 
 __all__ = ["shown_contact"]
 

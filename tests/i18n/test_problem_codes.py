@@ -35,8 +35,8 @@ OPERATORS_FILES = {
     "dispatcher/settings.py": "the environment's settings, refused as the process starts",
     "dispatcher/sending/providers.py": "the letter provider's settings",
     "dispatcher/workspace/cli.py": "the command line that adds people to the workspace",
-    "dispatcher/workspace/people.py": "people are added and changed by the workspace's command "
-    "line only (dispatcher/workspace/cli.py)",
+    "dispatcher/workspace/access/people.py": "people are added and changed by the workspace's "
+    "command line only (dispatcher/workspace/cli.py)",
 }
 # Calls whose code is a parameter of the function around them (a helper that builds the
 # problem for its callers; each caller's code is checked where the helper is called).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from dispatcher.stats.fold import fold_pending
-from dispatcher.workspace.people import PeopleStore
+from dispatcher.workspace.access.people import PeopleStore
 from tests.dispatcher.conftest import Stack
 from tests.stats.test_figures import LATER, built
 from tests.workspace.conftest import Browser

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dispatcher.stats.fold import fold_pending
-from dispatcher.workspace.people import PeopleStore
+from dispatcher.workspace.access.people import PeopleStore
 from tests.dispatcher.conftest import Stack
 from tests.stats.test_figures import LATER, built
 from tests.workspace.browser.conftest import Chromium

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession, CookieJar
 
-from dispatcher.workspace.people import Lockout, PeopleStore
-from dispatcher.workspace.roles import PersonRole
+from dispatcher.workspace.access.people import Lockout, PeopleStore
+from dispatcher.workspace.access.roles import PersonRole
 from tests.api.conftest import api, clear_api_tables  # noqa: F401
 from tests.dispatcher.conftest import Stack, stack, stack_options  # noqa: F401
 

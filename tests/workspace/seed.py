@@ -10,7 +10,7 @@ from sqlalchemy import insert
 
 from dispatcher.contactlog.models import Message
 from dispatcher.ids import new_message_id
-from dispatcher.workspace.assignments import Assignments
+from dispatcher.workspace.access.assignments import Assignments
 from tests.dispatcher.conftest import Stack, reminder
 
 ZH_VARIABLES = {

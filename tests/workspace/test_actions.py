@@ -10,8 +10,8 @@ from sqlalchemy import insert, select
 
 from dispatcher.contactlog.approvals import ApprovalDecision, TemplateApprovals
 from dispatcher.contactlog.models import Pause, TemplateApproval
+from dispatcher.workspace.access.people import PeopleStore
 from dispatcher.workspace.models import TemplateText
-from dispatcher.workspace.people import PeopleStore
 from templates import TemplateCatalog
 from tests.dispatcher.conftest import REMINDER, Stack
 from tests.workspace.conftest import Browser

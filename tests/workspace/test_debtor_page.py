@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from dispatcher.contactlog.models import AuditRead, Hold, Message
-from dispatcher.workspace.people import PeopleStore
+from dispatcher.workspace.access.people import PeopleStore
 from tests.dispatcher.conftest import Stack
 from tests.workspace.conftest import Browser
 from tests.workspace.seed import insert_contact, seed

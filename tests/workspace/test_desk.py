@@ -12,8 +12,8 @@ import pytest
 
 from dispatcher.clock import ShiftedClock
 from dispatcher.domain import EventSource, MessageStatus
-from dispatcher.workspace.assignments import Assignments
-from dispatcher.workspace.people import PeopleStore
+from dispatcher.workspace.access.assignments import Assignments
+from dispatcher.workspace.access.people import PeopleStore
 from tests.dispatcher.conftest import Stack
 from tests.workspace.conftest import Browser
 

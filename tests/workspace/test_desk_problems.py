@@ -21,8 +21,8 @@ from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.enqueue.template_problems import render_problem
 from dispatcher.errors import FieldProblem
 from dispatcher.i18n import LOCALES, Translator, has_key
-from dispatcher.workspace.desk_problems import field_label, localized_problems
-from dispatcher.workspace.people import PeopleStore
+from dispatcher.workspace.access.people import PeopleStore
+from dispatcher.workspace.desk.problems import field_label, localized_problems
 from templates import TemplateCatalog, TemplateRenderError
 from tests.dispatcher.conftest import Stack
 from tests.i18n.english import english_words
@@ -148,7 +148,8 @@ async def _disposition_pages(stack: Stack, http: ClientSession) -> tuple[str, st
     [
         ("zh-CN", ["金额：请填写大于 0 的金额", "承诺还款日期：2026-11-01 已经过去",
                    "这通电话已记录结果（已与债务人本人通话，由 c-17 记录）"]),
-        ("en-US", ["Amount: give an amount greater than 0", "Promised date: 2026-11-01 is in the past",
+        ("en-US", ["Amount: give an amount greater than 0",
+                   "Promised date: 2026-11-01 is in the past",
                    "This call already has its disposition (Spoke with the debtor, recorded"]),
     ],
 )  # fmt: skip

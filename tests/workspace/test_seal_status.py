@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.contactlog.models import MessageEvent
 from dispatcher.proof.seal import seal_pending
-from dispatcher.workspace.people import PeopleStore
-from dispatcher.workspace.timeline import load_debtor
+from dispatcher.workspace.access.people import PeopleStore
+from dispatcher.workspace.debtor.timeline import load_debtor
 from tests.dispatcher.conftest import Stack
 from tests.workspace.conftest import Browser
 from tests.workspace.seed import insert_contact, seed

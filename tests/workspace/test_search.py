@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import openpyxl
 import pytest
 
-from dispatcher.workspace.people import PeopleStore
-from dispatcher.workspace.search_pages import PAGE_SIZE
+from dispatcher.workspace.access.people import PeopleStore
+from dispatcher.workspace.search.pages import PAGE_SIZE
 from tests.dispatcher.conftest import Stack
 from tests.workspace.conftest import Browser
 from tests.workspace.seed import insert_contact, seed

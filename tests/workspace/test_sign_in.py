@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import select
 
 from dispatcher.contactlog.models import AuditRead
-from dispatcher.workspace.people import PeopleStore, SignIn
+from dispatcher.workspace.access.people import PeopleStore, SignIn
 from tests.dispatcher.conftest import Stack
 from tests.workspace.conftest import PASSWORD, Browser
 

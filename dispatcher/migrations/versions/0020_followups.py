@@ -4,7 +4,7 @@ scrubbed with their debtor and pruned once delivered
 Revision ID: 0020
 Revises: 0019
 
-A search for a day of contact (``dispatcher/workspace/search.py``) matches a visit by the
+A search for a day of contact (``dispatcher/workspace/search/query.py``) matches a visit by the
 date of its ``visit_at`` and anything else by when it went out (``attempted_at``, else
 ``scheduled_for``); each gets an index on exactly the expression the search compares, so a
 day is found by two index ranges instead of a walk back through every newer message.

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from dispatcher.workspace.people import PeopleStore
+from dispatcher.workspace.access.people import PeopleStore
 from tests.dispatcher.conftest import Stack
 from tests.workspace.browser.conftest import Chromium
 from tests.workspace.browser.pages import Person

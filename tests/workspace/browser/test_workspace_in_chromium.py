@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from dispatcher.contactlog.models import Hold, Pause
-from dispatcher.workspace.people import PeopleStore
+from dispatcher.workspace.access.people import PeopleStore
 from tests.dispatcher.conftest import Stack
 from tests.workspace.browser.conftest import Chromium
 from tests.workspace.browser.pages import Person

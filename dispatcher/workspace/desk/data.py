@@ -13,7 +13,7 @@ from dispatcher.contactlog.calls import CallWindow, collector_calls
 from dispatcher.contactlog.models import Debtor, Message
 from dispatcher.contactlog.store import ContactLog
 from dispatcher.domain import ChannelKind, MessageStatus
-from dispatcher.workspace.contacts import contact_time, zone_of
+from dispatcher.workspace.debtor.contacts import contact_time, zone_of
 from dispatcher.workspace.models import DebtorAssignment
 
 __all__ = ["Callable", "DeskRows", "desk_rows"]

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dispatcher.risk_flags.models import RiskFlagEvent
 from dispatcher.risk_flags.read import RiskFlagEventRow, RiskFlagState, flag_states
 from dispatcher.risk_flags.store import FlagNotSet, clear_flag, review_flag, set_flag
-from dispatcher.workspace.guard import Viewer
-from dispatcher.workspace.roles import PersonRole
+from dispatcher.workspace.access.guard import Viewer
+from dispatcher.workspace.access.roles import PersonRole
 
 __all__ = ["CHANGES", "MAY", "FlagNotSet", "flags_of", "role_for"]
 

@@ -23,10 +23,10 @@ from urllib.parse import quote
 from aiohttp import web
 
 from dispatcher.i18n import Translator, negotiate
+from dispatcher.workspace.access.people import PersonRecord
+from dispatcher.workspace.access.roles import PersonRole
 from dispatcher.workspace.context import WORKSPACE
-from dispatcher.workspace.people import PersonRecord
 from dispatcher.workspace.rendering import error_page
-from dispatcher.workspace.roles import PersonRole
 
 __all__ = [
     "LANG_COOKIE", "SESSION_COOKIE", "NotFound", "Page", "Viewer", "locale_of", "requires",

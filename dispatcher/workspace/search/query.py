@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.contactlog.models import Debtor, Message
 from dispatcher.domain import ChannelKind, MessageStatus
-from dispatcher.workspace.assignments import visible_messages
-from dispatcher.workspace.contacts import contact_time, local_date, utc_window, zone_of
+from dispatcher.workspace.access.assignments import visible_messages
+from dispatcher.workspace.access.people import PersonRecord
+from dispatcher.workspace.debtor.contacts import contact_time, local_date, utc_window, zone_of
 from dispatcher.workspace.forms import Form
-from dispatcher.workspace.people import PersonRecord
 
 __all__ = ["Search", "pages", "parse_search", "row_zone", "search"]
 

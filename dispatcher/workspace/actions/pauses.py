@@ -15,11 +15,11 @@ from aiohttp import web
 from compliance.rules.pause import PAUSE_SCOPES
 from dispatcher.domain import ChannelKind
 from dispatcher.enqueue.requests import CAMPAIGN
+from dispatcher.workspace.access.guard import Viewer, requires
+from dispatcher.workspace.access.roles import PersonRole
 from dispatcher.workspace.context import WORKSPACE
 from dispatcher.workspace.forms import Form, confirm_first
-from dispatcher.workspace.guard import Viewer, requires
 from dispatcher.workspace.rendering import error_page, render, term
-from dispatcher.workspace.roles import PersonRole
 
 __all__ = ["PAUSERS", "RESUMERS", "change_pause", "pauses_page"]
 

@@ -15,9 +15,15 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from dispatcher.i18n import LOCALES
+from dispatcher.workspace.access.guard import (
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    Viewer,
+    locale_of,
+    requires,
+)
+from dispatcher.workspace.access.people import SignIn
 from dispatcher.workspace.context import WORKSPACE
-from dispatcher.workspace.guard import LANG_COOKIE, SESSION_COOKIE, Viewer, locale_of, requires
-from dispatcher.workspace.people import SignIn
 from dispatcher.workspace.rendering import error_page, render
 
 __all__ = ["choose_language", "sign_in", "sign_in_page", "sign_out"]

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.clock import Clock
 from dispatcher.contactlog.models import Message
+from dispatcher.workspace.access.people import PersonRecord
+from dispatcher.workspace.access.roles import SEES_EVERY_DEBTOR
 from dispatcher.workspace.models import DebtorAssignment
-from dispatcher.workspace.people import PersonRecord
-from dispatcher.workspace.roles import SEES_EVERY_DEBTOR
 
 __all__ = ["Assignments", "visible_messages"]
 

@@ -24,15 +24,15 @@ from dispatcher.calls_and_visits.dispositions import (
 from dispatcher.domain import ChannelKind, Disposition
 from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.errors import InvalidRequest, UnknownMessage
-from dispatcher.workspace.contacts import debtor_zone
+from dispatcher.workspace.access.guard import NotFound, Viewer, requires
+from dispatcher.workspace.access.roles import PersonRole
 from dispatcher.workspace.context import WORKSPACE
-from dispatcher.workspace.desk_data import desk_rows
-from dispatcher.workspace.desk_problems import field_label, localized_problems, localized_refusal
-from dispatcher.workspace.flags import flags_of
+from dispatcher.workspace.debtor.contacts import debtor_zone
+from dispatcher.workspace.debtor.flags import flags_of
+from dispatcher.workspace.desk.data import desk_rows
+from dispatcher.workspace.desk.problems import field_label, localized_problems, localized_refusal
 from dispatcher.workspace.forms import Form
-from dispatcher.workspace.guard import NotFound, Viewer, requires
 from dispatcher.workspace.rendering import render
-from dispatcher.workspace.roles import PersonRole
 from dispatcher.workspace.shown import shown_contact
 
 __all__ = ["call_now", "desk_page", "dispose"]

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dispatcher.contactlog.audit import HoldRow
 from dispatcher.contactlog.models import Account, Debtor, Hold, Message
 from dispatcher.i18n import format_local, format_utc
-from dispatcher.workspace.contacts import campaign_of, contact_time, zone_of
-from dispatcher.workspace.seal_status import SealStatus, seal_statuses
-from dispatcher.workspace.verdicts import PlainVerdict, plain_verdict
+from dispatcher.workspace.debtor.contacts import campaign_of, contact_time, zone_of
+from dispatcher.workspace.debtor.seal_status import SealStatus, seal_statuses
+from dispatcher.workspace.debtor.verdicts import PlainVerdict, plain_verdict
 
 __all__ = ["DebtorFile", "Entry", "letter_pdf", "load_debtor"]
 

@@ -10,14 +10,14 @@ from typing import Any
 from aiohttp import web
 
 from dispatcher.domain import ChannelKind, MessageStatus
+from dispatcher.workspace.access.guard import Viewer, requires
+from dispatcher.workspace.access.roles import PersonRole
 from dispatcher.workspace.context import WORKSPACE
-from dispatcher.workspace.exports import csv_chunks, xlsx_file
-from dispatcher.workspace.flags import flags_of
+from dispatcher.workspace.debtor.flags import flags_of
 from dispatcher.workspace.forms import Form
-from dispatcher.workspace.guard import Viewer, requires
 from dispatcher.workspace.rendering import render
-from dispatcher.workspace.roles import PersonRole
-from dispatcher.workspace.search import Search, pages, parse_search, row_zone, search
+from dispatcher.workspace.search.exports import csv_chunks, xlsx_file
+from dispatcher.workspace.search.query import Search, pages, parse_search, row_zone, search
 from dispatcher.workspace.shown import shown_contact
 
 __all__ = ["EXPORTERS", "export_csv", "export_xlsx", "search_page"]

@@ -12,10 +12,10 @@ import xlsxwriter
 
 from dispatcher.api.export import BOM, csv_bytes, csv_cell
 from dispatcher.i18n import Translator, format_local
-from dispatcher.workspace.contacts import campaign_of, contact_time
+from dispatcher.workspace.debtor.contacts import campaign_of, contact_time
+from dispatcher.workspace.debtor.verdicts import plain_verdict
 from dispatcher.workspace.rendering import word
-from dispatcher.workspace.search import row_zone
-from dispatcher.workspace.verdicts import plain_verdict
+from dispatcher.workspace.search.query import row_zone
 
 __all__ = ["COLUMNS", "csv_chunks", "export_row", "xlsx_file"]
 

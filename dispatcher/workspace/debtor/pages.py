@@ -14,14 +14,14 @@ from compliance.packs import RISK_FLAGS
 from compliance.rules import HOLD_KINDS
 from dispatcher.contactlog.models import Message
 from dispatcher.domain import ChannelKind
-from dispatcher.workspace.assignments import Assignments
+from dispatcher.workspace.access.assignments import Assignments
+from dispatcher.workspace.access.guard import NotFound, Viewer, requires
+from dispatcher.workspace.access.roles import PersonRole
 from dispatcher.workspace.context import WORKSPACE, Workspace
-from dispatcher.workspace.flags import CHANGES, MAY, FlagNotSet, flags_of, role_for
+from dispatcher.workspace.debtor.flags import CHANGES, MAY, FlagNotSet, flags_of, role_for
+from dispatcher.workspace.debtor.timeline import letter_pdf, load_debtor
 from dispatcher.workspace.forms import Form, confirm_first
-from dispatcher.workspace.guard import NotFound, Viewer, requires
 from dispatcher.workspace.rendering import render, term
-from dispatcher.workspace.roles import PersonRole
-from dispatcher.workspace.timeline import letter_pdf, load_debtor
 
 __all__ = [
     "change_flag", "change_hold", "debtor_page", "letter_file", "letters_root", "show_debtor",

@@ -17,18 +17,18 @@ from dispatcher.contactlog.approvals import ApprovalDecision
 from dispatcher.enqueue.template_problems import render_problem
 from dispatcher.errors import FieldProblem
 from dispatcher.i18n import Translator
-from dispatcher.workspace.context import WORKSPACE
-from dispatcher.workspace.forms import Form, confirm_first
-from dispatcher.workspace.guard import NotFound, Viewer, requires
-from dispatcher.workspace.problem_texts import problem_text, shown_params
-from dispatcher.workspace.rendering import render
-from dispatcher.workspace.roles import PersonRole
-from dispatcher.workspace.template_texts import (
+from dispatcher.workspace.access.guard import NotFound, Viewer, requires
+from dispatcher.workspace.access.roles import PersonRole
+from dispatcher.workspace.actions.template_texts import (
     TemplateTexts,
     approved_before,
     diff_lines,
     source_of,
 )
+from dispatcher.workspace.context import WORKSPACE
+from dispatcher.workspace.forms import Form, confirm_first
+from dispatcher.workspace.problem_texts import problem_text, shown_params
+from dispatcher.workspace.rendering import render
 from templates import TemplateRenderError, UnknownTemplate
 from templates.catalog import TemplateInfo
 

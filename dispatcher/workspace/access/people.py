@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.clock import Clock
 from dispatcher.errors import InvalidRequest
+from dispatcher.workspace.access.roles import PersonRole
 from dispatcher.workspace.models import Person, WorkspaceSession
-from dispatcher.workspace.roles import PersonRole
 
 __all__ = [
     "USERNAME", "PeopleStore", "PersonRecord", "SignIn", "SignInResult", "hash_token",
