@@ -1,7 +1,8 @@
 """The send path's raw-asyncpg contact log (PostgreSQL) answers and writes exactly as the
 SQLAlchemy one (``DebtorSession``, ``transitions.move``) does: the same counts for every
 cap shape over a varied log (answered from the attempts read with the lock, or in SQL
-past them), the same risk flags, the same rows and events after a move."""
+past them), the same risk flags, the same rows read by id (together for jobs starting
+together) and the same rows and events after a move."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from dispatcher.contactlog.models import Debtor, Message, MessageEvent
 from dispatcher.contactlog.session import debtor_session
 from dispatcher.contactlog.store import ContactLog
 from dispatcher.domain import PENDING, ChannelKind, EventSource, MessageStatus
+from dispatcher.errors import UnknownMessage
 from dispatcher.risk_flags.models import RiskFlagEvent
 from dispatcher.sending.postgres.log import PostgresSendingLog
 from dispatcher.sending.postgres.recent import Prefetch
+from dispatcher.sending.postgres.statements import MESSAGE_COLUMNS
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
@@ -274,3 +277,32 @@ async def test_moves_of_concurrent_jobs_go_together_and_answer_each_as_a_move_wo
         assert messages[f"M-{n:04d}"] == messages[f"M-{10 + n:04d}"]
         assert by_message.get(f"M-{n:04d}") == by_message.get(f"M-{10 + n:04d}")
     assert len(by_message) == 18
+
+
+async def test_reads_of_jobs_starting_together_go_in_one_statement_and_answer_as_get_does(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    # Given ten messages in the log
+    clock = FrozenClock(NOW)
+    log = ContactLog(engine, clock)
+    raw = PostgresSendingLog(log, clock, url=database_url, max_size=2)
+    async with engine.begin() as conn:
+        await conn.execute(insert(Message), [row(n, attempts=n) for n in range(10)])
+    ids = [f"M-{n:04d}" for n in range(10)] + ["M-0003"]  # one asked for twice
+
+    # When ten jobs start together and read their messages, and one asks for none such
+    try:
+        found = await asyncio.gather(*(raw.get(message_id) for message_id in ids))
+        with pytest.raises(UnknownMessage):
+            await raw.get("M-9999")
+    finally:
+        await raw.aclose()
+
+    # Then one statement read the ten, and each is the row ContactLog reads
+    assert raw.reads.statements == 2  # the ten together, then the unknown one alone
+    for message in found:
+        expected = await log.get(message.id)
+        assert {c: getattr(message, c) for c in MESSAGE_COLUMNS} == {
+            c: getattr(expected, c) for c in MESSAGE_COLUMNS
+        }
+    assert [m.attempts for m in found] == [*range(10), 3]

@@ -21,8 +21,8 @@ from dispatcher.contactlog.models import Message
 from dispatcher.contactlog.store import ContactLog
 from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.errors import UnknownMessage
-from dispatcher.sending.postgres import statements as sql
 from dispatcher.sending.postgres.batched_moves import BatchedMoves
+from dispatcher.sending.postgres.batched_reads import BatchedReads
 from dispatcher.sending.postgres.pool import connect_pool
 from dispatcher.sending.postgres.recent import DEFAULT_PREFETCH
 from dispatcher.sending.postgres.window import (
@@ -52,6 +52,7 @@ class PostgresSendingLog:
         self._pool: asyncpg.Pool | None = None
         self._opening: asyncio.Lock | None = None
         self.outcomes = BatchedMoves(self.pool)
+        self.reads = BatchedReads(self.pool)
 
     async def pool(self) -> asyncpg.Pool:
         if self._pool is None:
@@ -67,9 +68,9 @@ class PostgresSendingLog:
             await pool.close()
 
     async def get(self, message_id: str) -> Message:
-        pool = await self.pool()
-        async with pool.acquire() as conn:
-            found = message_of(await conn.fetchrow(sql.GET_MESSAGE, message_id))
+        """The message by id (with those of other jobs starting at the same time, see
+        ``batched_reads``)."""
+        found = message_of(await self.reads.get(message_id))
         if found is None:
             raise UnknownMessage(message_id)
         return found

@@ -47,6 +47,7 @@ __all__ = [
     "DECISION",
     "FLAG_COLUMNS",
     "GET_MESSAGE",
+    "GET_MESSAGES",
     "JSON_COLUMNS",
     "MESSAGE_COLUMNS",
     "Compiled",
@@ -67,6 +68,7 @@ DEBTOR_COLUMNS = _columns(Debtor.__table__)
 JSON_COLUMNS = frozenset(c.name for c in Message.__table__.c if isinstance(c.type, JSON))
 
 GET_MESSAGE = f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM messages WHERE id = $1"
+GET_MESSAGES = f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM messages WHERE id = ANY($1::varchar[])"
 FLAG_COLUMNS = _columns(RiskFlagEvent.__table__)
 FLAG_EVENTS = (
     f"SELECT {', '.join(FLAG_COLUMNS)} FROM risk_flag_events WHERE debtor_ref = $1 ORDER BY id"
