@@ -8,6 +8,7 @@ from compliance.gate import (
     ComplianceGate,
     ContactFacts,
     HoldFact,
+    RenderProblem,
     Rule,
 )
 from compliance.verdict import Decision, RuleResult, Verdict
@@ -21,6 +22,7 @@ __all__ = [
     "ContactFacts",
     "Decision",
     "HoldFact",
+    "RenderProblem",
     "Rule",
     "RuleResult",
     "Verdict",

@@ -23,10 +23,20 @@ __all__ = [
     "ComplianceGate",
     "ContactFacts",
     "HoldFact",
+    "RenderProblem",
     "Rule",
 ]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenderProblem:
+    """Why a template did not render, as a code of the problems catalogs
+    (``problems.field.<code>``: ``template.missing_variable``) and the values it names."""
+
+    code: str
+    params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,7 +131,7 @@ class CheckSubject:
     template_name: str
     template_version: str | None
     body: str | None  # None when the template could not be rendered
-    render_error: str | None
+    render_error: str | None  # English
     segments: int | None  # SMS only
     now: datetime
     facts: ContactFacts
@@ -151,6 +161,7 @@ class CheckSubject:
     # Where the debtor's postal address on record is (hours hold in its zones too).
     debtor_address_country: str | None = None
     debtor_address_region: str | None = None  # state or province ("CA", "ON")
+    render_problem: RenderProblem | None = None  # ``render_error`` by its code, if it has one
 
 
 class Rule(Protocol):

@@ -5,7 +5,8 @@ and a stable ``code`` with ``params``: the key of its text in the people's catal
 (``dispatcher/i18n/catalogs/reasons.*.toml``, ``code.<code>``) and the values that text
 names. Times in ``params`` are aware datetimes (ISO 8601 in JSON); pages show them on
 the debtor's clock. Without a ``code``, an allow reads ``allowed`` and any other answer
-its ``rule_id``.
+its ``rule_id``. Its ``citation`` is English too; ``citations`` has the same sources in
+the other languages its pack names them in (``compliance/citations.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class RuleResult:
     inputs: dict[str, Any] = field(default_factory=dict)
     code: str = ""  # the reason's catalog key; "" means the default (see the module doc)
     params: dict[str, Any] = field(default_factory=dict)  # what the reason's text names
+    # ``citation`` in other languages, where the pack names its sources in them (citations.py)
+    citations: dict[str, str] = field(default_factory=dict)
 
     @property
     def reason_code(self) -> str:
@@ -56,10 +59,12 @@ class RuleResult:
         *,
         code: str = ALLOWED,
         params: Mapping[str, Any] | None = None,
+        citations: Mapping[str, str] | None = None,
         **inputs: Any,
     ) -> RuleResult:
         return cls(
-            rule_id, Decision.ALLOW, reason, citation, None, inputs, code, dict(params or {})
+            rule_id, Decision.ALLOW, reason, citation, None, inputs, code, dict(params or {}),
+            dict(citations or {}),
         )
 
     @classmethod
@@ -71,10 +76,12 @@ class RuleResult:
         *,
         code: str = "",
         params: Mapping[str, Any] | None = None,
+        citations: Mapping[str, str] | None = None,
         **inputs: Any,
     ) -> RuleResult:
         return cls(
-            rule_id, Decision.BLOCK, reason, citation, None, inputs, code, dict(params or {})
+            rule_id, Decision.BLOCK, reason, citation, None, inputs, code, dict(params or {}),
+            dict(citations or {}),
         )
 
     @classmethod
@@ -87,14 +94,16 @@ class RuleResult:
         *,
         code: str = "",
         params: Mapping[str, Any] | None = None,
+        citations: Mapping[str, str] | None = None,
         **inputs: Any,
     ) -> RuleResult:
         return cls(
-            rule_id, Decision.DEFER, reason, citation, until, inputs, code, dict(params or {})
+            rule_id, Decision.DEFER, reason, citation, until, inputs, code, dict(params or {}),
+            dict(citations or {}),
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        shown = {
             "rule_id": self.rule_id,
             "decision": self.decision.value,
             "reason": self.reason,
@@ -104,6 +113,9 @@ class RuleResult:
             "until": self.until.isoformat() if self.until else None,
             "inputs": self.inputs,
         }
+        if self.citations:  # recorded only where a pack names its sources in other languages
+            shown["citations"] = dict(self.citations)
+        return shown
 
 
 def _jsonable(value: Any) -> Any:
@@ -153,6 +165,7 @@ class Verdict:
             "reason": deciding.reason if deciding else None,
             "code": deciding.reason_code if deciding else None,
             "citation": deciding.citation if deciding else None,
+            **({"citations": dict(deciding.citations)} if deciding and deciding.citations else {}),
             "until": self.until.isoformat() if self.until else None,
             "time_zone": self.time_zone,
             "until_local": self.until_local,

@@ -58,7 +58,7 @@ class ConversationQuietPeriodRule:
                 found = await self._quiet_until(period, subject, checked)
             except UnknownLocation as exc:
                 return RuleResult.block(
-                    self.id, period.citation, str(exc),
+                    self.id, period.citation, str(exc), citations=dict(period.citations),
                     code="location.unknown", params={"error": str(exc)}, **inputs,
                 )  # fmt: skip
             if found is not None:
@@ -70,8 +70,9 @@ class ConversationQuietPeriodRule:
             return RuleResult.allow(self.id, self.citation, **inputs)
         until, period, reason, code, params = max(quiet, key=lambda q: q[0])
         return RuleResult.defer(
-            self.id, period.citation, reason, until, code=code, params=params, **inputs
-        )
+            self.id, period.citation, reason, until,
+            citations=dict(period.citations), code=code, params=params, **inputs,
+        )  # fmt: skip
 
     async def _quiet_until(
         self, period: QuietPeriodRule, subject: CheckSubject, checked: list[dict[str, Any]]

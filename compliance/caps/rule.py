@@ -130,7 +130,7 @@ class FrequencyCapRule:
                 periods.append(CapPeriod.of(cap, subject))
             except UnknownLocation as exc:
                 return RuleResult.block(
-                    self.id, cap.citation, str(exc),
+                    self.id, cap.citation, str(exc), citations=dict(cap.citations),
                     code="location.unknown", params={"error": str(exc)}, **inputs,
                 )  # fmt: skip
         full: list[tuple[datetime, CapRule, dict[str, Any]]] = []
@@ -154,6 +154,7 @@ class FrequencyCapRule:
             f"per {cap.scope.value} already made (counting {', '.join(sorted(cap.counts))}; "
             f"{_READING[cap.window]})",
             until,
+            citations=dict(cap.citations),
             code="cap.full",
             params={
                 "cap": cap.ref,
@@ -239,6 +240,8 @@ def _entry(cap: CapRule, window: CapPeriod) -> dict[str, Any]:
     if cap.window is CapWindow.CALENDAR_DAYS:
         entry["zones"] = [z.key for z in window.zones]
         entry["window_citation"] = cap.window_citation
+        if cap.window_citations:
+            entry["window_citations"] = dict(cap.window_citations)
     return entry
 
 

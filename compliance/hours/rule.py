@@ -89,6 +89,7 @@ class ContactHoursRule:
                 hours.citation,
                 f"the allowed hours of {', '.join(hours.start_from + hours.end_from)} "
                 f"do not overlap ({hours.start:%H:%M} is not before {hours.end:%H:%M})",
+                citations=hours.citations,
                 code="hours.no_overlap",
                 params={"start": f"{hours.start:%H:%M}", "end": f"{hours.end:%H:%M}"},
                 **inputs,
@@ -99,11 +100,13 @@ class ContactHoursRule:
         except UnknownLocation as exc:
             return RuleResult.block(
                 self.id, hours.citation, str(exc),
+                citations=hours.citations,
                 code="location.unknown", params={"error": str(exc)}, **inputs,
             )  # fmt: skip
         except (ZoneInfoNotFoundError, ValueError) as exc:
             return RuleResult.block(
                 self.id, hours.citation, f"unknown time zone: {exc}",
+                citations=hours.citations,
                 code="hours.unknown_zone", params={"error": str(exc)}, **inputs,
             )  # fmt: skip
         agreed = agreed_until if hours.agreed_times_override else None
@@ -162,6 +165,7 @@ class ContactHoursRule:
             hours.citation,
             f"the {minutes}-minute contact would run outside the allowed hours {hours} in "
             f"{', '.join(z.key for z in zones)}; {offer}",
+            citations=hours.citations,
             code=code,
             params=params,
             **inputs,
@@ -182,6 +186,7 @@ class ContactHoursRule:
                 self.id,
                 hours.citation,
                 f"the allowed hours {hours} are never open in all of {names} at the same time",
+                citations=hours.citations,
                 code="hours.never_open",
                 params={"window": str(hours), "zones": [zone.key for zone in zones]},
                 **inputs,
@@ -189,6 +194,7 @@ class ContactHoursRule:
         if until == at:
             return RuleResult.allow(
                 self.id, hours.citation, f"within the allowed hours {hours}",
+                citations=hours.citations,
                 code="hours.within", params={"window": str(hours)}, **inputs,
             )  # fmt: skip
         local_until = _local_times(until, zones)
@@ -198,6 +204,7 @@ class ContactHoursRule:
             f"outside the allowed hours {hours} in {names}; next allowed "
             + ", ".join(f"{t} {zone}" for zone, t in local_until.items()),
             until,
+            citations=hours.citations,
             code="hours.outside",
             params={"window": str(hours), "zones": [zone.key for zone in zones]},
             **inputs,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from compliance.citations import CITATION_LOCALES, Translations
 from compliance.packs.errors import PackFormatError, UnknownPackError
 from compliance.packs.model import (
     CHANNELS,
@@ -272,6 +273,15 @@ class _Table:
     def optional_text(self, name: str) -> str | None:
         return self.text(name) if name in self.data else None
 
+    def translations(self, name: str) -> Translations:
+        """The text of ``name`` in other languages: ``<name>_<locale>`` for each locale
+        packs cite in (``citation_zh-CN``), where written."""
+        return tuple(
+            (locale, self.text(f"{name}_{locale}"))
+            for locale in CITATION_LOCALES
+            if f"{name}_{locale}" in self.data
+        )
+
     def integer(self, name: str, *, minimum: int) -> int:
         value: int = self._value(
             name,
@@ -360,7 +370,12 @@ def _shown(value: object) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-_COMMON = {"id", "title", "citation", "status", "source", "note", "channels"}
+def _translated(name: str) -> set[str]:
+    """``name`` and its fields in the other languages packs cite in."""
+    return {name, *(f"{name}_{locale}" for locale in CITATION_LOCALES)}
+
+
+_COMMON = {"id", "title", "status", "source", "note", "channels"} | _translated("citation")
 
 
 def _common(t: _Table, pack_id: str, rule_id: str) -> dict[str, Any]:
@@ -373,6 +388,7 @@ def _common(t: _Table, pack_id: str, rule_id: str) -> dict[str, Any]:
         "id": rule_id,
         "title": t.text("title"),
         "citation": t.text("citation"),
+        "citations": t.translations("citation"),
         "status": status,
         "source": source,
         "note": t.optional_text("note"),
@@ -415,11 +431,14 @@ def _cap_window(t: _Table) -> dict[str, Any]:
     """Rolling unless the pack chooses calendar days, and then only with a citation."""
     window = CapWindow(t.choice("window", [w.value for w in CapWindow], CapWindow.ROLLING.value))
     basis = t.optional_text("window_citation")
+    translated = t.translations("window_citation")
+    if translated and basis is None:
+        t.fail(f"window_citation_{translated[0][0]}", "only beside a window_citation in English")
     if window is CapWindow.CALENDAR_DAYS and basis is None:
         t.fail("window_citation", "missing: a calendar_days window must cite its basis")
     if window is CapWindow.ROLLING and basis is not None:
         t.fail("window_citation", "only a calendar_days window takes a citation of its own")
-    return {"window": window, "window_citation": basis}
+    return {"window": window, "window_citation": basis, "window_citations": translated}
 
 
 def _quiet_period(t: _Table, common: dict[str, Any]) -> QuietPeriodRule:
@@ -495,7 +514,8 @@ _ALLOWED: dict[str, set[str]] = {
     "hours": _COMMON | {"start", "end", "time_zone", "agreed_times_override"},
     "caps": _COMMON
     | {"limit", "period_days", "scope", "counts", "not_counted", "numbers", "time_zone"}
-    | {"exemptions", "window", "window_citation"},
+    | {"exemptions", "window"}
+    | _translated("window_citation"),
     "quiet_periods": _COMMON
     | {"after", "days", "event_day_is_day_one", "scope", "time_zone", "exemptions"},
     "content": _COMMON | {"must_contain", "required_elements", "example"},

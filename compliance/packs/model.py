@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
+from compliance.citations import Translations
+
 __all__ = [
     "CHANNELS",
     "DEBTOR_LOCAL",
@@ -178,11 +180,12 @@ class PackRule:
     pack: str
     id: str
     title: str
-    citation: str
+    citation: str  # in English: what every verdict records as its ``citation``
     status: Status
     source: str | None  # required for S rules: where the number came from
     note: str | None
     channels: tuple[str, ...]  # the contacts the rule applies to
+    citations: Translations = ()  # the same sources named in other languages (citation_zh-CN)
 
     @property
     def ref(self) -> str:
@@ -208,6 +211,7 @@ class CapRule(PackRule):
     exemptions: frozenset[str]
     window: CapWindow = CapWindow.ROLLING
     window_citation: str | None = None  # why a pack reads calendar days (required then)
+    window_citations: Translations = ()  # the same in other languages (window_citation_zh-CN)
 
 
 @dataclass(frozen=True, kw_only=True)

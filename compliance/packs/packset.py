@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from compliance.citations import joined
 from compliance.packs.model import (
     CapRule,
     CapWindow,
@@ -61,7 +62,12 @@ class AllowedHours:
 
     @property
     def citation(self) -> str:
-        return "; ".join(dict.fromkeys(r.citation for r in self.rules))
+        return joined((r.citation, r.citations) for r in self.rules)[0]
+
+    @property
+    def citations(self) -> dict[str, str]:
+        """``citation`` in the other languages the contributing packs name it in."""
+        return joined((r.citation, r.citations) for r in self.rules)[1]
 
     def __str__(self) -> str:
         return f"[{self.start:%H:%M}, {self.end:%H:%M})"

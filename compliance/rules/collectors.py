@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from compliance.citations import joined
 from compliance.gate import CheckSubject, CollectorFact
 from compliance.hours.zones import UnknownLocation, debtor_zones
 from compliance.packs import PackError, PackSet, load_packs
@@ -128,11 +129,12 @@ class CollectorCredentialRule:
             "problems": problems, "local_dates": [d.isoformat() for d in dates],
             "dates_from": where, "staffing": [s.ref for s in staffing],
         }  # fmt: skip
-        citation = "; ".join(dict.fromkeys(s.citation for s in staffing)) or self.citation
+        citation, citations = joined((s.citation, s.citations) for s in staffing)
+        citation = citation or self.citation
         if issues:
             first = next(iter(issues.values()))
             return RuleResult.block(
-                self.id, citation, "; ".join(problems.values()),
+                self.id, citation, "; ".join(problems.values()), citations=citations,
                 code=first.code, params=first.params, **inputs,
             )  # fmt: skip
         if subject.channel == "visit":
@@ -143,10 +145,12 @@ class CollectorCredentialRule:
                     self.id, citation,
                     f"a visit needs {needed} or more collectors with a valid credential; "
                     f"{len(valid)} named",
-                    code="collector.visit_understaffed",
+                    code="collector.visit_understaffed", citations=citations,
                     params={"needed": needed, "valid": len(valid)}, **inputs,
                 )  # fmt: skip
-        return RuleResult.allow(self.id, citation, code="allowed", **inputs)
+        return RuleResult.allow(
+            self.id, citation, code="allowed", citations=citations, **inputs
+        )
 
 
 def local_dates(at: datetime, subject: CheckSubject) -> tuple[list[date], str]:

@@ -67,6 +67,7 @@ class AutomatedToMobileConsentRule:
             rule.citation,
             f"{rule.ref}: {what} to a number typed {subject.destination_type} needs the "
             "debtor's prior express consent, and none is on record for this number",
+            citations=dict(rule.citations),
             code="consent.missing_voice" if subject.channel == "voice" else "consent.missing_sms",
             params={"rule": rule.ref, "destination_type": subject.destination_type or ""},
             **inputs,

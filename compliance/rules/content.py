@@ -49,6 +49,7 @@ class RequiredContentRule:
             self.id,
             rule.citation,
             f"{rule.ref}: the text must contain {phrase!r} ({rule.title})",
+            citations=dict(rule.citations),
             code="content.missing_phrase",
             params={"rule": rule.ref, "phrase": phrase},
             **inputs,

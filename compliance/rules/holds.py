@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from compliance.citations import joined
 from compliance.gate import CheckSubject, HoldFact
 from compliance.hours.zones import UnknownLocation, country_of
 from compliance.packs import HOLD_KINDS, PackError, PackSet, load_packs, packs_for
@@ -68,7 +69,7 @@ class HoldsRule:
         if first.kind == "no_work_contact" and first.destination is None:
             scope += f"; {subject.destination} is typed {subject.destination_type or 'nothing'}"
             code = "hold.work_number"
-        citation, cited_by = self._citation(first.kind, subject)
+        citation, citations, cited_by = self._citation(first.kind, subject)
         return RuleResult.block(
             self.id,
             citation,
@@ -80,6 +81,7 @@ class HoldsRule:
                 "destination_type": subject.destination_type or "", "set_at": first.created_at,
                 "set_by": first.set_by, "source": first.source, "note": first.reason,
             },
+            citations=citations,
             cited_by=cited_by,
             holds=[
                 {"kind": h.kind, "channel": h.channel, "destination": h.destination,
@@ -88,18 +90,22 @@ class HoldsRule:
             ],
         )  # fmt: skip
 
-    def _citation(self, kind: str, subject: CheckSubject) -> tuple[str, list[str]]:
-        """What the debtor's packs cite for a ``kind`` hold on this channel, and which rules
-        said so; the rule's own citation when no pack names the kind (or none loads). With
-        no packs on the subject, the defaults for the destination number's country."""
+    def _citation(
+        self, kind: str, subject: CheckSubject
+    ) -> tuple[str, dict[str, str], list[str]]:
+        """What the debtor's packs cite for a ``kind`` hold on this channel (in English and
+        in the other languages they name it in), and which rules said so; the rule's own
+        citation when no pack names the kind (or none loads). With no packs on the subject,
+        the defaults for the destination number's country."""
         try:
             packs = subject.packs or packs_for(country_of(subject.destination))
             rules = self.pack_loader(packs).hold_citations(kind, subject.channel)
         except (PackError, UnknownLocation):
             rules = ()
         if not rules:
-            return self.citation, []
-        return "; ".join(dict.fromkeys(r.citation for r in rules)), [r.ref for r in rules]
+            return self.citation, {}, []
+        citation, citations = joined((r.citation, r.citations) for r in rules)
+        return citation, citations, [r.ref for r in rules]
 
     def _stops(self, hold: HoldFact, subject: CheckSubject) -> bool:
         if hold.kind in _ONLY_FOR and subject.channel not in _ONLY_FOR[hold.kind]:

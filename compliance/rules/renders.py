@@ -17,6 +17,18 @@ class RendersWithinLimit:
         self.max_sms_segments = max_sms_segments
 
     async def check(self, subject: CheckSubject) -> RuleResult:
+        problem = subject.render_problem
+        if problem is not None:  # the reason reads in the reader's language, by its code
+            return RuleResult.block(
+                self.id,
+                self.citation,
+                f"template did not render: {subject.render_error}",
+                code="template.render_problem",
+                params={
+                    "problem": {"code": problem.code, "params": dict(problem.params)},
+                    "error": subject.render_error or "",
+                },
+            )
         if subject.render_error is not None or subject.body is None:
             return RuleResult.block(
                 self.id,

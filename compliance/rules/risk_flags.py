@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from compliance.citations import joined
 from compliance.gate import CheckSubject
 from compliance.hours.zones import UnknownLocation, country_of
 from compliance.packs import PackError, PackSet, RiskFlagRule, load_packs, packs_for
@@ -83,7 +84,7 @@ class RiskFlagsRule:
         if not stopping:
             return RuleResult.allow(self.id, self.citation, **inputs)
         flag, rule = stopping[0]
-        citation = "; ".join(dict.fromkeys(r.citation for f, r in stopping if f is flag))
+        citation, citations = joined((r.citation, r.citations) for f, r in stopping if f is flag)
         inputs["applied"] = [r.ref for _, r in stopping]
         params = {
             "flag": flag.flag, "set_at": flag.set_at, "set_by": flag.set_by,
@@ -94,13 +95,13 @@ class RiskFlagsRule:
                 self.id, citation,
                 f"{flag.flag} flag set {flag.set_at:%Y-%m-%d} by {flag.set_by} ({flag.reason}): "
                 f"a supervisor must review it before the next contact ({rule.ref})",
-                code="risk.review_needed", params=params, **inputs,
+                code="risk.review_needed", params=params, citations=citations, **inputs,
             )  # fmt: skip
         return RuleResult.block(
             self.id, citation,
             f"{flag.flag} flag set {flag.set_at:%Y-%m-%d} by {flag.set_by} ({flag.reason}): "
             f"no {subject.channel} contact while it is set ({rule.ref})",
-            code="risk.block", params=params, **inputs,
+            code="risk.block", params=params, citations=citations, **inputs,
         )  # fmt: skip
 
 

@@ -6,9 +6,12 @@
 
 Each rule result's text comes from ``reasons.code.<code>`` with the result's params (and
 its ``until``); a value that is a time is shown on the debtor's clock with the zone, a
-value with a ``reasons.term.<param>.<value>`` entry is translated, lists are joined.
+value with a ``reasons.term.<param>.<value>`` entry is translated, lists are joined, a
+coded problem (``{"code", "params"}``: a template's render error) reads in the problems
+catalog's words.
 Verdicts recorded before reason codes existed (or whose text cannot be filled) show their
-English ``reason`` as recorded: nothing recorded is ever hidden.
+English ``reason`` as recorded: nothing recorded is ever hidden. The citation is the
+one recorded in the reader's language (``citations``), else the English ``citation``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from compliance.citations import localized
 from dispatcher.i18n.catalog import MissingParameter, has_key, translate
+from dispatcher.i18n.terms import named_terms
 from dispatcher.i18n.times import format_local, format_utc
 
 __all__ = ["ExplainedResult", "explain", "explain_result", "explain_results", "reason_text"]
@@ -37,7 +42,7 @@ class ExplainedResult:
     decision_label: str
     code: str
     text: str  # why, with its inputs, times on the debtor's clock
-    citation: str  # what the pack that applied cites (legal sources are not translated)
+    citation: str  # what the pack that applied cites, in the reader's language if recorded
     until_local: str | None  # a deferral's next allowed time, on the debtor's clock
     until_utc: str | None  # the same in UTC (a hover title)
 
@@ -66,8 +71,8 @@ def reason_text(result: Mapping[str, Any], locale: str, zone: str | None) -> str
     values.update(result.get("params") or {})
     if result.get("until"):
         values["until"] = result["until"]
-    shown = {name: _shown(name, value, locale, zone) for name, value in values.items()}
     try:
+        shown = {name: _shown(name, value, locale, zone) for name, value in values.items()}
         return translate(locale, key, **shown)
     except MissingParameter:
         return str(result.get("reason") or "")
@@ -87,7 +92,7 @@ def explain_result(result: Mapping[str, Any], locale: str, zone: str | None) -> 
         else decision,
         code=_code_of(result),
         text=reason_text(result, locale, zone),
-        citation=str(result.get("citation") or ""),
+        citation=localized(str(result.get("citation") or ""), result.get("citations"), locale),
         until_local=format_local(until, zone or "UTC", locale) if until else None,
         until_utc=format_utc(until, locale) if until else None,
     )
@@ -121,6 +126,8 @@ def explain_results(
 
 
 def _shown(name: str, value: Any, locale: str, zone: str | None) -> str:
+    if isinstance(value, Mapping) and isinstance(value.get("code"), str):
+        return _problem(value, locale)
     if isinstance(value, list | tuple):
         if not value:
             return translate(locale, "common.list.empty")
@@ -135,6 +142,15 @@ def _shown(name: str, value: Any, locale: str, zone: str | None) -> str:
     if isinstance(value, str) and has_key(locale, term):
         return translate(locale, term)
     return str(value)
+
+
+def _problem(problem: Mapping[str, Any], locale: str) -> str:
+    """A coded problem (``{"code": "template.missing_variable", "params": {...}}``) in the
+    problems catalog's words; ``MissingParameter`` (the recorded English shows) without."""
+    key = f"problems.field.{problem.get('code')}"
+    if not has_key(locale, key):
+        raise MissingParameter(f"no {locale} text for {key!r}")
+    return translate(locale, key, **named_terms(problem.get("params") or {}, locale))
 
 
 def _instant(value: Any) -> datetime | None:

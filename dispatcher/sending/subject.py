@@ -10,15 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from compliance import CheckSubject, CollectorFact, ContactFacts
+from compliance import CheckSubject, CollectorFact, ContactFacts, RenderProblem
 from compliance.applicable import applicable_packs
 from compliance.hours.zones import UnknownLocation
 from compliance.packs import PackError
 from dispatcher.calls_and_visits.visit_minutes import planned_minutes
 from dispatcher.contactlog.models import Debtor, Message
 from dispatcher.debtors.contact_data import subject_fields
+from dispatcher.enqueue.template_problems import render_problem, unknown_template_problem
 from dispatcher.sending.outgoing import visit_time
-from templates import Rendered, TemplateCatalog, TemplateError
+from templates import (
+    Rendered,
+    TemplateCatalog,
+    TemplateError,
+    TemplateRenderError,
+    UnknownTemplate,
+)
 
 __all__ = ["RenderOutcome", "render_message", "subject_for"]
 
@@ -26,7 +33,8 @@ __all__ = ["RenderOutcome", "render_message", "subject_for"]
 @dataclass(frozen=True)
 class RenderOutcome:
     rendered: Rendered | None
-    error: str | None
+    error: str | None  # English
+    problem: RenderProblem | None = None  # the error by its code, when it has one
 
 
 def render_message(catalog: TemplateCatalog, message: Message) -> RenderOutcome:
@@ -35,8 +43,24 @@ def render_message(catalog: TemplateCatalog, message: Message) -> RenderOutcome:
             message.channel, message.template_name, message.locale, message.variables
         )
     except TemplateError as exc:
-        return RenderOutcome(None, str(exc))
+        return RenderOutcome(None, str(exc), _coded(exc))
     return RenderOutcome(rendered, None)
+
+
+def _coded(error: TemplateError) -> RenderProblem | None:
+    """The error by the code the enqueue names it with (``template.missing_variable``,
+    ``template.unknown_locale``), so a verdict's reason reads in the reader's language;
+    None for an error the engine words only in English."""
+    if isinstance(error, UnknownTemplate):
+        problem = unknown_template_problem("template", error)
+    elif isinstance(error, TemplateRenderError) and error.code is not None:
+        problem = render_problem("variables", error)
+    else:
+        return None
+    assert problem.code is not None
+    return RenderProblem(
+        problem.code, tuple((k, str(v)) for k, v in (problem.params or {}).items())
+    )
 
 
 def subject_for(
@@ -62,6 +86,7 @@ def subject_for(
         template_version=rendered.version if rendered else None,
         body=rendered.body if rendered else None,
         render_error=render.error,
+        render_problem=render.problem,
         segments=rendered.segments.segments if rendered and rendered.segments else None,
         now=now,
         facts=facts,

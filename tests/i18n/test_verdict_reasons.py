@@ -54,7 +54,8 @@ async def test_a_deferral_reads_in_chinese_with_the_debtors_local_time() -> None
     assert stored["until_local"] == "2026-12-04T08:00:00+08:00"
     assert line.startswith("允许联系时段：不在 Asia/Shanghai 的允许时段 [08:00, 22:00) 之内")
     assert "下一个允许时间是 2026年12月4日 08:00（Asia/Shanghai，UTC+08:00）" in line
-    assert "00:00 UTC" not in line and "依据：GB/T 45251-2025" in line
+    assert "00:00 UTC" not in line
+    assert line.endswith("依据：GB/T 45251-2025；中国银行业协会催收相关指引（2026年1月30日）")
     (english,) = explain(stored, "en-US", SHANGHAI)
     assert "the next allowed time is 2026-12-04 08:00 (Asia/Shanghai, UTC+08:00)" in english
     (result,) = explain_results(stored, "zh-CN", SHANGHAI)
@@ -73,7 +74,13 @@ async def test_a_dispute_hold_on_a_chinese_debtor_cites_the_cn_pack_not_reg_f() 
     assert stored["rules"][0]["inputs"]["cited_by"] == ["cn:hold_dispute", "org:hold_dispute"]
     (line,) = explain(stored, "zh-CN", SHANGHAI)
     assert "债务人有“争议”暂停标记（cp-1 于 2026年12月3日 23:00（Asia/Shanghai，UTC+08:00）" in line
-    assert "依据：Credit-card business measures, art. 69" in line
+    assert (
+        "依据：《商业银行信用卡业务监督管理办法》第六十九条（债务人核实和异议债务的权利）；" in line
+    )
+    assert line.endswith("；公司政策：争议解决前暂停联系")  # org's policy, in Chinese too
+    assert stored["citations"]["zh-CN"] in line
+    (english,) = explain(stored, "en-US", SHANGHAI)
+    assert english.endswith(f"Basis: {stored['citation']}")  # the recorded English
 
 
 async def test_a_us_debtors_dispute_hold_still_cites_reg_f() -> None:

@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 from dispatcher.api.models.base import NOT_BLANK
 from dispatcher.errors import FieldProblem
 from dispatcher.i18n import DEFAULT_LOCALE, has_key, translate
+from dispatcher.i18n.terms import named_terms
 
 __all__ = ["field_problems", "field_text", "is_malformed_json", "within"]
 
@@ -63,7 +64,11 @@ def within(one: str, other: str) -> bool:
 
 
 def field_text(code: str, params: Mapping[str, Any], locale: str) -> str:
-    """A field problem in ``locale``, its JSON types named in that language too."""
+    """A field problem in ``locale``, its JSON types named in that language too. In other
+    languages than English, a term it names (a civility category, a status) is in their
+    words; the English is the problem as raised, word for word, as programs have read it."""
+    if locale != DEFAULT_LOCALE:
+        params = named_terms(params, locale)
     named = {
         k: translate(locale, f"problems.json_type.{v}") if k in ("expected", "given") and
         has_key(locale, f"problems.json_type.{v}") else v
