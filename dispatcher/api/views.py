@@ -19,6 +19,7 @@ from dispatcher.i18n import explain
 
 __all__ = [
     "debtor_contact_json",
+    "debtor_zone",
     "event_json",
     "mask_address",
     "mask_phone",
@@ -101,7 +102,9 @@ def message_json(
     shown = {name: _plain(row[name]) for name in _FIELDS}
     shown["campaign"] = campaign_of(row["requested_by"])
     record = row["verdict"]
-    zone = _debtor_zone(row.get("debtor_time_zone"), record)
+    zone = debtor_zone(
+        row.get("debtor_time_zone"), None if record is None else record.get("time_zone")
+    )
     shown["time_zone"] = zone
     shown["local_times"] = None if zone is None else _local_times(row, zone)
     shown["verdict"] = (
@@ -132,10 +135,10 @@ def event_json(row: Mapping[Any, Any], *, full: bool) -> dict[str, Any]:
     return shown if full else dict(masked(shown))
 
 
-def _debtor_zone(recorded: str | None, verdict: Mapping[str, Any] | None) -> str | None:
-    """The debtor's zone as recorded, else the one the verdict applied; None if neither is
-    a zone this machine knows."""
-    for zone in (recorded, None if verdict is None else verdict.get("time_zone")):
+def debtor_zone(recorded: str | None, decided: Any) -> str | None:
+    """The debtor's zone as recorded, else the one the verdict applied (``decided``: its
+    ``time_zone``); None if neither is a zone this machine knows."""
+    for zone in (recorded, decided):
         if isinstance(zone, str) and zone:
             try:
                 ZoneInfo(zone)

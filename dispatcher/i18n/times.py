@@ -11,9 +11,11 @@ the ``common`` catalogs, so each language decides its own shape.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel.core import Locale
 from babel.dates import format_datetime
 
 from dispatcher.i18n.catalog import translate
@@ -21,8 +23,10 @@ from dispatcher.i18n.catalog import translate
 __all__ = ["format_local", "format_utc", "iso_local", "utc_offset"]
 
 
-def _babel_locale(locale: str) -> str:
-    return locale.replace("-", "_")
+@functools.cache
+def _babel_locale(locale: str) -> Locale:
+    # Parsed once: a long export formats a time per row, and parsing is a third of it.
+    return Locale.parse(locale.replace("-", "_"))
 
 
 def _require_aware(instant: datetime) -> None:

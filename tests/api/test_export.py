@@ -6,15 +6,17 @@ import csv
 import io
 import time
 import tracemalloc
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
 
+from dispatcher.api.export import COLUMNS
 from dispatcher.contactlog.keys import Role
 from dispatcher.contactlog.models import Message
 from dispatcher.ids import new_message_id
 from tests.api.conftest import REMINDER, HttpApi
+from tests.api.test_verdict_language import CHINESE_DEBTOR
 
 CP = Role.COMPLIANCE
 ROWS = 100_000
@@ -150,3 +152,68 @@ async def test_collector_campaign_disposition_and_result_columns(api: HttpApi) -
     assert (called["disposition"], called["result"]) == ("promise_to_pay", "conversation")
     plain = next(r for r in rows if r["debtor_ref"] == "D-plain")
     assert plain["collector_id"] == plain["campaign"] == plain["disposition"] == ""
+
+
+async def export_in(api: HttpApi, language: str, **params: str) -> tuple[str, list[dict[str, str]]]:
+    """The export as read with ``Accept-Language: language``: its Content-Language, its rows."""
+    headers = {"Authorization": f"Bearer {api.keys[CP]}", "Accept-Language": language}
+    url = api.base_url + "/v1/audit/export.csv"
+    async with api.http.get(url, headers=headers, params=params) as response:
+        assert response.status == 200
+        text = (await response.read()).decode("utf-8").removeprefix("\ufeff")
+        return response.headers["Content-Language"], list(csv.DictReader(io.StringIO(text)))
+
+
+async def test_the_reason_in_the_callers_language_and_times_on_the_debtors_clock(
+    api: HttpApi,
+) -> None:
+    # Given a Shanghai debtor under a dispute hold, and a text to them that it blocked
+    status, _ = await api.call(
+        "PUT",
+        "/v1/debtors/D-CN",
+        role=CP,
+        json_body={"time_zone": "Asia/Shanghai", "country": "CN"},
+    )
+    assert status < 300
+    status, _ = await api.call(
+        "POST", "/v1/holds", role=CP,
+        json_body={"kind": "dispute", "debtor_ref": "D-CN", "reason": "对金额有异议"},
+    )  # fmt: skip
+    assert status == 201
+    await api.enqueue(**CHINESE_DEBTOR)
+    await api.run_worker()
+
+    # When it is exported in Chinese and in English
+    chinese_language, (chinese,) = await export_in(api, "zh-CN,zh;q=0.9", debtor_ref="D-CN")
+    english_language, (english,) = await export_in(api, "en-US", debtor_ref="D-CN")
+
+    # Then the Chinese file says why in Chinese, on the debtor's clock (UTC+08:00)
+    assert (chinese_language, english_language) == ("zh-CN", "en-US")
+    assert chinese["decision"] == "block" and chinese["rule_id"] == english["rule_id"]
+    explained = chinese["reason_explained"]
+    assert explained.startswith("债务人有“争议”暂停标记（compliance:compliance-1 于 "), explained
+    assert "（Asia/Shanghai，UTC+08:00） 设置：对金额有异议）" in explained
+    assert english["reason_explained"].startswith("dispute hold on the debtor")
+    assert "(Asia/Shanghai, UTC+08:00)" in english["reason_explained"]
+    # and the columns programs read are the same in both, the recorded English reason too
+    stored = list(COLUMNS[: COLUMNS.index("reason_explained")])
+    assert [chinese[c] for c in stored] == [english[c] for c in stored]
+    assert chinese["time_zone"] == "Asia/Shanghai"
+    for name in ("created_at", "updated_at", "scheduled_for"):
+        utc, local = chinese[name], chinese[f"{name}_local"]
+        assert local.endswith("+08:00") and english[f"{name}_local"] == local
+        assert datetime.fromisoformat(local) == datetime.fromisoformat(utc)
+
+
+async def test_added_columns_come_last_and_stay_empty_where_nothing_is_known(
+    api: HttpApi,
+) -> None:
+    await insert_messages(api, 1, debtor_ref="D-NOZONE")  # allowed, no zone anywhere
+    _, text = await api.call("GET", "/v1/audit/export.csv", role=CP)
+    header, row = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert header[:5] == ["id", "created_at", "updated_at", "status", "channel"]
+    assert header[-6:] == [
+        "content", "reason_explained", "time_zone", "created_at_local", "updated_at_local",
+        "scheduled_for_local",
+    ]  # fmt: skip
+    assert row[-5:] == ["", "", "", "", ""]
