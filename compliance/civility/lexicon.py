@@ -19,6 +19,7 @@ so a typo in a lexicon stops the worker at start-up instead of letting words thr
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 import tomllib
@@ -26,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+from compliance.citations import CITATION_LOCALES, Translations
 
 __all__ = [
     "LEXICON_DIR",
@@ -79,6 +82,7 @@ class Entry:
     boundary: Boundary | None  # None: the default for the phrase's script
     forms: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
+    citations: Translations = ()  # the citation in other languages (citation_zh-CN)
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ class Lexicon:
 
 
 _FILE_KEYS = {"locale", "version"}
-_CATEGORY_KEYS = {"citation", "entries"}
+_CATEGORY_KEYS = {"citation", "entries", *(f"citation_{locale}" for locale in CITATION_LOCALES)}
 _ENTRY_KEYS = {"phrase", "mode", "boundary", "forms", "except"}
 
 
@@ -128,12 +132,18 @@ def _parse(document: dict[str, Any], where: str, sha256: str) -> Lexicon:
         if not isinstance(table, dict) or set(table) - _CATEGORY_KEYS:
             raise LexiconError(f"{label}: expected a table with {sorted(_CATEGORY_KEYS)}")
         citation = citations[category] = _text(table, "citation", label)
+        translated = tuple(
+            (locale, _text(table, f"citation_{locale}", label))
+            for locale in CITATION_LOCALES
+            if f"citation_{locale}" in table
+        )
         raw_entries = table.get("entries")
         if not isinstance(raw_entries, list) or not raw_entries:
             raise LexiconError(f"{label}: 'entries' must be a non-empty list")
         for number, raw in enumerate(raw_entries, 1):
             entry_label = f"{label} entry {number}"
-            entries.append(_entry(raw, category, locale, citation, entry_label))
+            entry = _entry(raw, category, locale, citation, entry_label)
+            entries.append(dataclasses.replace(entry, citations=translated))
     if not entries:
         raise LexiconError(f"{where}: no entries")
     return Lexicon(locale, version, citations, tuple(entries), sha256)

@@ -8,6 +8,7 @@ else blocks, naming each phrase, its category and where it is in the body.
 
 from __future__ import annotations
 
+from compliance.citations import joined
 from compliance.civility.scanner import CivilityScanner
 from compliance.gate import CheckSubject
 from compliance.verdict import RuleResult
@@ -44,10 +45,10 @@ class CivilityRule:
             return RuleResult.allow(
                 self.id, self.citation, lexicon_version=version, lawful_action=lawful_action
             )
-        citations = "; ".join(dict.fromkeys(f.citation for f in findings))
+        citation, citations = joined((f.citation, f.citations) for f in findings)
         return RuleResult.block(
             self.id,
-            citations,
+            citation,
             "forbidden language: " + ", ".join(f.describe() for f in findings),
             code="civility.forbidden",
             params={
@@ -57,4 +58,5 @@ class CivilityRule:
             findings=[f.to_json() for f in findings],
             lexicon_version=version,
             lawful_action=lawful_action,
+            citations=citations,
         )

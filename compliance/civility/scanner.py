@@ -33,6 +33,7 @@ from typing import Any
 
 import ahocorasick
 
+from compliance.citations import Translations
 from compliance.civility import normalise, tokens
 from compliance.civility.lexicon import Boundary, Category, Entry, Lexicon, LexiconError, Mode
 
@@ -53,6 +54,7 @@ class Finding:
     end: int
     matched_text: str  # text[start:end], as written: "坐 牢", "a.r.r.3.s.t"
     citation: str
+    citations: Translations = ()  # the citation in other languages, where the lexicon has it
 
     def describe(self) -> str:
         """``'坐牢' (arrest_crime) at 12–14``."""
@@ -212,6 +214,7 @@ def _findings(text: str, confirmed: list[_Candidate]) -> list[Finding]:
                 end,
                 text[start:end],
                 entry.citation,
+                entry.citations,
             )
     findings = sorted(found.values(), key=lambda f: (f.start, -f.end, f.category, f.phrase))
     return _outermost(findings)

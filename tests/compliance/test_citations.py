@@ -12,6 +12,7 @@ import pytest
 
 from compliance import CheckSubject, ComplianceGate, RuleResult
 from compliance.citations import joined, localized
+from compliance.civility.lexicon import Lexicon
 from compliance.packs import PackFormatError, load_pack, read_pack
 from dispatcher.i18n import explain
 from tests.i18n.english import english_words
@@ -43,6 +44,13 @@ def test_a_chinese_reader_meets_no_english_in_the_packs_that_apply_in_china(
         chinese = dict(rule.citations).get("zh-CN", rule.citation)
         paragraphs = re.findall(r"\([a-z0-9]+\)", chinese)  # 1006.14(b): a number, not a word
         assert english_words(chinese, data=paragraphs) == [], (rule.ref, chinese)
+
+
+def test_the_chinese_lexicon_cites_in_chinese() -> None:
+    entries = Lexicon.builtin("zh-CN").entries
+    for category in {entry.category: entry for entry in entries}.values():
+        chinese = dict(category.citations)["zh-CN"]
+        assert english_words(chinese) == [], (category.category, chinese)
 
 
 def test_several_sources_join_once_each_and_in_each_language() -> None:

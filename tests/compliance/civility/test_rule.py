@@ -65,7 +65,11 @@ async def test_a_threat_blocks_naming_phrase_category_and_position(gate: Complia
         "forbidden language: '坐牢' (arrest_crime) at 15–17, "
         "'通知你单位' (third_party_disclosure) at 20–25"
     )
-    assert "art. 68" in result.citation
+    assert "art. 68" in result.citation  # recorded in English, as always
+    chinese = result.citations["zh-CN"]  # and by the sources' Chinese names, each once
+    assert chinese.startswith("中国银行业协会催收相关指引（2026年1月30日）：不得威胁")
+    assert chinese.count("GB/T 45251-2025") == 2  # one per category: their texts differ
+    assert "credit-card" not in chinese.lower() and "CBA" not in chinese
     findings = result.inputs["findings"]
     assert [(f["phrase"], f["start"], f["end"]) for f in findings] == [
         ("坐牢", 15, 17),

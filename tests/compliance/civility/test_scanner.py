@@ -79,8 +79,10 @@ def test_a_finding_reports_its_original_span_and_entry(scanner: CivilityScanner)
         end=18,
         matched_text="坐 牢",
         citation=finding.citation,
+        citations=finding.citations,
     )
     assert "art. 68" in finding.citation
+    assert "第六十八条" in dict(finding.citations)["zh-CN"]
     assert finding.describe() == "'坐牢' (arrest_crime) at 15–18"
     with pytest.raises(dataclasses.FrozenInstanceError):
         finding.start = 0  # type: ignore[misc]
