@@ -138,6 +138,9 @@ def country_of(destination: str) -> str:
     return str(country)
 
 
+# A message's number is parsed by several rules (its country for the packs, its zones for
+# the hours), 25-50 µs each time; the parsed number is only read, never changed.
+@functools.lru_cache(maxsize=4096)
 def _parse(destination: str) -> phonenumbers.PhoneNumber:
     try:
         return phonenumbers.parse(destination, None)
