@@ -101,7 +101,9 @@ def build(args: argparse.Namespace) -> Worker:
 
     settings = bench_settings(args.database_url, args.redis_url, args.twilio_base_url)
     clock = pinned_clock(datetime.fromisoformat(args.pin), args.anchor)
-    return create_worker(settings, redis_url=args.redis_url, clock=clock, **options)
+    return create_worker(
+        settings, redis_url=args.redis_url, clock=clock, own_process=True, **options
+    )
 
 
 async def run(args: argparse.Namespace) -> None:

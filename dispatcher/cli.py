@@ -145,7 +145,7 @@ def _worker(settings: Settings, *, burst: bool) -> None:
 async def _run_worker(settings: Settings, *, redis_url: str, burst: bool) -> None:
     # Built inside the running loop: arq's Worker takes the current loop for its tasks and
     # signal handlers (SIGTERM: finish running jobs within WORKER_STOP_GRACE_S, then exit).
-    worker = create_worker(settings, redis_url=redis_url)
+    worker = create_worker(settings, redis_url=redis_url, own_process=True)
     if burst:
         await worker.run_until_idle()
     else:
@@ -225,9 +225,7 @@ async def _compliance(settings: Settings, args: argparse.Namespace) -> int:
 def _approvals(approve_by: str | None) -> int:
     catalog = TemplateCatalog()
     register, templates = catalog.approvals, catalog.list()
-    missing = [
-        t for t in templates if not register.find(t.channel, t.name, t.locale, t.version)
-    ]
+    missing = [t for t in templates if not register.find(t.channel, t.name, t.locale, t.version)]
     for t in templates:
         state = "NOT APPROVED" if t in missing else "approved"
         print(f"{state:<12}  {t.channel}/{t.locale}/{t.name}  {t.version}")

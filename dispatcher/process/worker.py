@@ -15,6 +15,7 @@ from arq.constants import default_queue_name
 from channels.base import Channel
 from compliance import Rule
 from dispatcher.clock import Clock
+from dispatcher.process import collector
 from dispatcher.process.deps import Deps
 from dispatcher.process.job_claim import JobClaim
 from dispatcher.process.redis_outage import REDIS_DOWN, RedisOutage
@@ -248,9 +249,12 @@ def create_worker(
     clock: Clock | None = None,
     channels: dict[str, Channel] | None = None,
     rules: list[Rule] | None = None,
+    own_process: bool = False,
     **worker_options: Any,
 ) -> DispatcherWorker:
-    """An arq worker; ``clock``, ``channels`` and ``rules`` are seams for tests."""
+    """An arq worker; ``clock``, ``channels`` and ``rules`` are seams for tests.
+    ``own_process``: the worker is its process's only tenant (``dispatcher worker``), so the
+    garbage collector is set for it once started (``collector.settle``)."""
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["deps"] = Deps.build(
@@ -258,6 +262,8 @@ def create_worker(
         )
         queue = options.get("queue_name", default_queue_name)
         log_worker_start(settings, redis_url=redis_url, queue=queue, channels=ctx["deps"].channels)
+        if own_process:
+            collector.settle()
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         if "deps" in ctx:
