@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -37,12 +38,22 @@ from dispatcher.settings import Settings
 from templates import TemplateCatalog
 
 
+@dataclass(frozen=True)
+class RawCost:
+    """Per sample: PostgreSQL round trips, and this process's CPU (the client's side)."""
+
+    round_trips: float
+    cpu_ms: float
+
+
 class _Rollback(Exception):
     """Ends a sample's transaction without committing its claim."""
 
 
-async def sample_raw(url: str, samples: int, *, channel: str = "sms") -> tuple[list[float], float]:
-    """Each sample's time, and the PostgreSQL round trips per sample."""
+async def sample_raw(
+    url: str, samples: int, *, channel: str = "sms"
+) -> tuple[list[float], RawCost]:
+    """Each sample's time, and what a sample costs besides."""
     engine = create_engine(url)
     log = ContactLog(engine, FrozenClock(compliance.NOW))
     raw = PostgresSendingLog(log, FrozenClock(compliance.NOW), url=url, max_size=2)
@@ -54,7 +65,7 @@ async def sample_raw(url: str, samples: int, *, channel: str = "sms") -> tuple[l
     render = render_message(TemplateCatalog(), message)
     assert render.rendered is not None
     timings = []
-    counted_before = COUNTS["postgres"]
+    counted_before, cpu_before = COUNTS["postgres"], time.process_time()
     for _ in range(samples):
         started = time.perf_counter()
         try:
@@ -76,14 +87,17 @@ async def sample_raw(url: str, samples: int, *, channel: str = "sms") -> tuple[l
         except _Rollback:
             pass
         timings.append(time.perf_counter() - started)
-    round_trips = (COUNTS["postgres"] - counted_before) / samples
+    per_sample = RawCost(
+        (COUNTS["postgres"] - counted_before) / samples,
+        (time.process_time() - cpu_before) * 1000 / samples,
+    )
     await raw.aclose()
     for rule in gate.rules:  # the pause rule keeps a connection of its own
         closer = getattr(rule, "aclose", None)
         if closer is not None:
             await closer()
     await engine.dispose()
-    return timings, round_trips
+    return timings, per_sample
 
 
 async def main() -> None:
@@ -110,9 +124,10 @@ async def main() -> None:
                                await compliance.sample_floor(engine, args.samples))  # fmt: skip
             compliance.summary("SQLAlchemy session: lock, rules, claim",
                                await compliance.sample_verdicts(engine, args.samples))  # fmt: skip
-            timings, round_trips = await sample_raw(url, args.samples)
+            timings, cost = await sample_raw(url, args.samples)
             measured[size] = compliance.summary("raw asyncpg (the worker's path)", timings)
-            print(f"  raw path: {round_trips:.2f} PostgreSQL round trips per verdict")
+            print(f"  raw path per verdict: {cost.round_trips:.2f} PostgreSQL round trips, "
+                  f"{cost.cpu_ms:.2f} ms of this process's CPU")  # fmt: skip
         sizes = sorted(measured)
         if len(sizes) > 1:
             small, large = measured[sizes[0]], measured[sizes[-1]]
