@@ -29,6 +29,7 @@ __all__ = ["ConversationQuietPeriodRule"]
 class ConversationQuietPeriodRule:
     id = "frequency.after_conversation"
     citation = "Quiet periods of the debtor's rule packs (12 CFR 1006.14(b))"
+    citations = (("zh-CN", "债务人适用规则包的静默期（12 CFR 1006.14(b)）"),)
 
     def __init__(
         self,

@@ -100,6 +100,7 @@ def packs_or_refusal(
 class FrequencyCapRule:
     id = "frequency.cap"
     citation = "Contact-frequency caps of the debtor's rule packs (12 CFR 1006.14(b); 940 CMR 7.04)"
+    citations = (("zh-CN", "债务人适用规则包的联系频次上限（12 CFR 1006.14(b)；940 CMR 7.04）"),)
 
     def __init__(self, *, pack_loader: Callable[[Iterable[str]], PackSet] = load_packs) -> None:
         self.pack_loader = pack_loader

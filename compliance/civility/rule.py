@@ -23,6 +23,13 @@ class CivilityRule:
         "Company policy: civility (pack org); CBA collection guideline 2026 and "
         "credit-card measures art. 68; 12 CFR 1006.14, 1006.18"
     )
+    citations = (
+        (
+            "zh-CN",
+            "公司《催收项目实施管理办法》一（三）：文明催收原则；中国银行业协会催收相关指引（2026年1月"
+            "30日）及《商业银行信用卡业务监督管理办法》第六十八条；12 CFR 1006.14、1006.18",
+        ),
+    )
 
     def __init__(
         self,

@@ -38,6 +38,13 @@ class ContactHoursRule:
         "Allowed contact hours of the debtor's rule packs "
         "(12 CFR 1006.6(b)(1)(i); GB/T 45251-2025; FCA CONC 7.9)"
     )
+    citations = (
+        (
+            "zh-CN",
+            "债务人适用规则包的允许联系时段"
+            "（12 CFR 1006.6(b)(1)(i)；GB/T 45251-2025；FCA CONC 7.9）",
+        ),
+    )
 
     def __init__(self, *, pack_loader: PackSetLoader = load_packs) -> None:
         self.pack_loader = pack_loader

@@ -31,6 +31,7 @@ class ApprovedVersions(Protocol):
 class ApprovedTemplateRule:
     id = "template.approved"
     citation = "Company policy: every contact is rendered from a template compliance approved"
+    citations = (("zh-CN", "公司政策：每次联系均须使用经合规部门批准的模板"),)
 
     def __init__(self, current: Callable[[], ApprovedVersions]) -> None:
         self.current = current  # the register as it is now (approvals change at run time)

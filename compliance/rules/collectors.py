@@ -85,6 +85,12 @@ def credential_problem(fact: CollectorFact, *, on: date) -> str | None:
 class CollectorCredentialRule:
     id = "collector.credential"
     citation = "Company policy (seed): collectors start work only after passing training"
+    citations = (
+        (
+            "zh-CN",
+            "公司《催收项目实施管理办法》三、催收人员管理：催收人员经培训合格后方可上岗",
+        ),
+    )
 
     def __init__(self, *, pack_loader: Callable[[Iterable[str]], PackSet] = load_packs) -> None:
         self.pack_loader = pack_loader
@@ -148,9 +154,7 @@ class CollectorCredentialRule:
                     code="collector.visit_understaffed", citations=citations,
                     params={"needed": needed, "valid": len(valid)}, **inputs,
                 )  # fmt: skip
-        return RuleResult.allow(
-            self.id, citation, code="allowed", citations=citations, **inputs
-        )
+        return RuleResult.allow(self.id, citation, code="allowed", citations=citations, **inputs)
 
 
 def local_dates(at: datetime, subject: CheckSubject) -> tuple[list[date], str]:

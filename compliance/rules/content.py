@@ -17,6 +17,7 @@ __all__ = ["RequiredContentRule", "missing_phrases"]
 class RequiredContentRule:
     id = "content.required"
     citation = "Required content of the debtor's rule packs (12 CFR 1006.6(e))"
+    citations = (("zh-CN", "债务人适用规则包要求的必备内容（12 CFR 1006.6(e)）"),)
     checks_content = True  # skipped when explaining a contact that has no message yet
 
     def __init__(self, *, pack_loader: Callable[[Iterable[str]], PackSet] = load_packs) -> None:

@@ -41,6 +41,7 @@ _NOT_WORK = frozenset({"mobile", "home", "other"})
 class HoldsRule:
     id = "hold.active"
     citation = "Holds of the debtor's rule packs (the packs' [[holds]] citations)"
+    citations = (("zh-CN", "债务人适用规则包的暂停联系规定（各规则包中暂停联系规则的依据）"),)
 
     def __init__(
         self,
@@ -90,9 +91,7 @@ class HoldsRule:
             ],
         )  # fmt: skip
 
-    def _citation(
-        self, kind: str, subject: CheckSubject
-    ) -> tuple[str, dict[str, str], list[str]]:
+    def _citation(self, kind: str, subject: CheckSubject) -> tuple[str, dict[str, str], list[str]]:
         """What the debtor's packs cite for a ``kind`` hold on this channel (in English and
         in the other languages they name it in), and which rules said so; the rule's own
         citation when no pack names the kind (or none loads). With no packs on the subject,

@@ -73,6 +73,12 @@ def campaign_of(requested_by: str | None) -> str | None:
 class PauseRule:
     id = "operations.pause"
     citation = "Seed 4 (risk, emergency plans): contact stops at once when operations pause it"
+    citations = (
+        (
+            "zh-CN",
+            "公司《催收项目实施管理办法》四（二）应急预案：运营部门暂停联系时立即停止",
+        ),
+    )
 
     def __init__(self, pauses: PauseSource, *, recheck: timedelta = timedelta(seconds=2)) -> None:
         self.pauses = pauses

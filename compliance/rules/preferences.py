@@ -19,6 +19,12 @@ __all__ = ["StatedPreferencesRule"]
 class StatedPreferencesRule:
     id = "preferences.stated"
     citation = "12 CFR 1006.6(b)(1) (times and places bind; a preferred medium is advisory)"
+    citations = (
+        (
+            "zh-CN",
+            "12 CFR 1006.6(b)(1)（债务人指定的时间和地点具有约束力；偏好的联系方式仅供参考）",
+        ),
+    )
 
     async def check(self, subject: CheckSubject) -> RuleResult:
         channel, locale = subject.preferred_channel, subject.preferred_locale

@@ -12,6 +12,12 @@ class RendersWithinLimit:
     id = "template.renders_within_limit"
     checks_content = True  # skipped when explaining a contact that has no message yet
     citation = "Company policy: approved templates only, rendered in full (seed 2.(3))"
+    citations = (
+        (
+            "zh-CN",
+            "公司政策：仅使用经批准的模板并完整渲染（《催收项目实施管理办法》二（三））",
+        ),
+    )
 
     def __init__(self, *, max_sms_segments: int) -> None:
         self.max_sms_segments = max_sms_segments

@@ -168,3 +168,28 @@ def test_the_good_pack_above_reads_its_translation(tmp_path: Path) -> None:
     path.write_text(GOOD, encoding="utf-8")
 
     assert read_pack(path).caps[0].citations == (("zh-CN", "依据"),)
+
+
+class _Crashes:
+    id = "operations.pause"
+    citation = "Seed 4 (risk, emergency plans)"
+    citations = (("zh-CN", "应急预案"),)
+
+    async def check(self, subject: CheckSubject) -> RuleResult:
+        raise RuntimeError("boom")
+
+
+async def test_a_rule_that_cites_itself_is_read_in_its_own_languages_too() -> None:
+    subject = CheckSubject(
+        message_id="m1", channel="sms", debtor_ref="D-1", account_ref="A-1",
+        destination="+8613800138000", locale="zh-CN", template_name="t", template_version="v1",
+        body="您好", render_error=None, segments=1, now=NOW, facts=NoFacts(),  # type: ignore[arg-type]
+    )  # fmt: skip
+    other = RuleResult.block("content.required", "another source", "no")
+
+    crashed, cited_elsewhere = (
+        await ComplianceGate([_Crashes(), _Answers(other)]).evaluate(subject)
+    ).results
+
+    assert crashed.code == "rule.crashed" and crashed.citations == {"zh-CN": "应急预案"}
+    assert cited_elsewhere.citations == {}  # not the rule's own citation: nothing added
