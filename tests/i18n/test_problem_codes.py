@@ -131,6 +131,8 @@ REFUSAL = Builder("detail.refusal", 0, None, keywords_are_params=True)
 PASSED_THROUGH = {
     "CredentialIssue": Builder("field", None, None),
     "ApprovalFinding": Builder("field", 1, 2, 3),  # a reason not to approve a template
+    # A body model's own check: its error type is the code (api/models/problems.py).
+    "PydanticCustomError": Builder("field", 1, 0, 2),
     "OutcomeConflict": REFUSAL,
     "NotOnTheCall": REFUSAL,
 }
@@ -251,6 +253,7 @@ def test_each_kind_of_call_is_read() -> None:  # the reading finds each builder'
         ("compliance/rules/collectors.py", "CredentialIssue"),
         ("compliance/approval_checks.py", "ApprovalFinding"),
         ("dispatcher/calls_and_visits/visits.py", "NotOnTheCall"),
+        ("dispatcher/webhooks/bodies.py", "PydanticCustomError"),
     ]:
         assert expected in kinds
 
