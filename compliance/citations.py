@@ -26,6 +26,9 @@ def joined(cited: Iterable[tuple[str, Translations]]) -> tuple[str, dict[str, st
     """Several rules' sources as one citation: each source once, in English, and in every
     language any of them is named in (where one is not, its English stands)."""
     sources = list(dict.fromkeys(cited))
+    if len(sources) == 1:  # the common case: one rule
+        text, translations = sources[0]
+        return text, dict(translations)
     english = "; ".join(dict.fromkeys(text for text, _ in sources))
     named_in = {locale for _, translations in sources for locale, _ in translations}
     by_locale = {

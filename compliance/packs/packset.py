@@ -7,6 +7,7 @@ drops the ones another cap already implies.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import time
 
@@ -62,12 +63,16 @@ class AllowedHours:
 
     @property
     def citation(self) -> str:
-        return joined((r.citation, r.citations) for r in self.rules)[0]
+        return self._cited[0]
 
     @property
     def citations(self) -> dict[str, str]:
         """``citation`` in the other languages the contributing packs name it in."""
-        return joined((r.citation, r.citations) for r in self.rules)[1]
+        return self._cited[1]
+
+    @functools.cached_property
+    def _cited(self) -> tuple[str, dict[str, str]]:
+        return joined((r.citation, r.citations) for r in self.rules)
 
     def __str__(self) -> str:
         return f"[{self.start:%H:%M}, {self.end:%H:%M})"
