@@ -3,12 +3,12 @@ request names, and the flags and their history as answered."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from compliance.packs import RISK_FLAGS
-from dispatcher.api.models.base import Body, Reason, Shown, Stamp
+from dispatcher.api.models.base import Body, Reason, Shown, Stamp, named_enum
 from dispatcher.risk_flags.models import RISK_FLAG_ACTIONS
 
 __all__ = ["BODIES", "RiskFlag", "RiskFlagChange", "RiskFlagChanged", "RiskFlagEvent", "RiskFlags"]
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     Flag = str
     Action = str
 else:  # in the schema as enums
-    Flag = Literal[tuple(RISK_FLAGS)]
-    Action = Literal[RISK_FLAG_ACTIONS]
+    Flag = named_enum("RiskFlagName", RISK_FLAGS)
+    Action = named_enum("RiskFlagAction", RISK_FLAG_ACTIONS)
 
 
 class RiskFlagChange(Body):

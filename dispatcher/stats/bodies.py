@@ -106,6 +106,8 @@ class PortfolioAssigned(Shown):
 
 
 class StatsPeriod(Shown):
+    model_config = Shown.model_config | {"serialize_by_alias": True}  # "from" is a keyword
+
     from_: Annotated[date, Field(alias="from")]
     to: date
 

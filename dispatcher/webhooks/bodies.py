@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from dispatcher.api.models.base import Body, Shown, TimeText
+from dispatcher.api.models.base import Body, Shown, TimeText, named_enum
 from dispatcher.contactlog.keys import KEY_NAME, Role
 from dispatcher.events.kinds import EventType
 from dispatcher.webhooks.deliveries import STATES
@@ -42,10 +42,8 @@ if TYPE_CHECKING:
     EventTypeOrAll = str
     DeliveryState = str
 else:  # one enum each in the schema: event types and "*" for all; a delivery's states
-    EventTypeOrAll = enum.StrEnum(
-        "EventTypeOrAll", [(t.name, t.value) for t in EventType] + [("ALL", "*")]
-    )
-    DeliveryState = enum.StrEnum("DeliveryState", [(s.upper(), s) for s in STATES])
+    EventTypeOrAll = named_enum("EventTypeOrAll", [*EventType, "*"])
+    DeliveryState = named_enum("DeliveryState", STATES)
 
 
 def _http_url(url: str) -> str:

@@ -7,6 +7,7 @@ message enqueued and read back by id, and a 422 problem parsed with its field er
 
 from __future__ import annotations
 
+import enum
 import importlib
 import json
 import shutil
@@ -92,6 +93,26 @@ def test_every_operation_is_generated_without_a_warning(generated: Generated) ->
     modules.discard("__init__")
     expected = {snake(name) for name in operations}
     assert expected == modules, (expected - modules, modules - expected)
+
+
+def test_each_enum_is_one_class(generated: Generated) -> None:
+    # An enum declared inline gets a class per field that uses it (and a null in it more
+    # classes still); a named one is a single class that every field refers to.
+    classes: dict[frozenset[str], list[str]] = {}
+    for path in sorted((generated.root / "models").glob("*.py")):
+        module = generated.module(f"models.{path.stem}")
+        for name, value in vars(module).items():
+            if (
+                isinstance(value, type)
+                and issubclass(value, enum.Enum)
+                and value.__module__ == module.__name__
+            ):
+                classes.setdefault(frozenset(str(m.value) for m in value), []).append(name)
+    twice = {", ".join(sorted(names)) for names in classes.values() if len(names) > 1}
+    assert not twice, twice
+    assert len(classes) >= 15  # the reading finds them: roles, channels, statuses, holds, ...
+    models = generated.module("models")
+    assert models.Message.__annotations__["channel"] in ("ChannelKind", models.ChannelKind)
 
 
 def snake(operation_id: str) -> str:

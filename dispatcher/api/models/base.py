@@ -10,6 +10,8 @@ Each constraint here is both a check and a line of the OpenAPI document: pydanti
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -20,13 +22,14 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
 __all__ = [
     "NOT_BLANK", "Body", "Campaign", "Json", "Key", "Reason", "Ref", "Ref64", "Shown", "Stamp",
-    "Text10", "Time", "TimeText",
+    "Text10", "Time", "TimeText", "named_enum",
 ]  # fmt: skip
 
 Json = dict[str, Any]
@@ -46,6 +49,14 @@ class Shown(BaseModel):
     """A response body. Closed in the document, so a client may rely on the fields."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def named_enum(name: str, values: Iterable[str]) -> Any:
+    """``values`` as one enum named ``name``: one schema that every field using it refers
+    to, so a generated client has one class for it (an inline enum is a class per field).
+    Read from JSON as its values; a Python caller may pass a plain string too."""
+    choices = enum.StrEnum(name, [(str(v), str(v)) for v in values])  # type: ignore[misc]
+    return Annotated[choices, Strict(False)]
 
 
 def _in_range(value: datetime) -> datetime:

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field
 
-from compliance.rules import HOLD_KINDS
 from dispatcher.api.models.base import Body, Campaign, Reason, Ref, Shown
+from dispatcher.api.models.holds import HoldKind
 from dispatcher.domain import MessageStatus
 
 __all__ = ["CancelOutcome", "CancelPendingRequest", "CancelRequest", "TooLate"]
-
-if TYPE_CHECKING:
-    HoldKind = str
-else:  # one of the holds' names, in the schema as an enum
-    HoldKind = Literal[tuple(HOLD_KINDS)]
 
 
 class CancelRequest(Body):

@@ -8,12 +8,12 @@ of a debtor goes through.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, WithJsonSchema
 
 from compliance.packs import PHONE_TYPES
-from dispatcher.api.models.base import Body, Shown, Stamp
+from dispatcher.api.models.base import Body, Shown, Stamp, named_enum
 from dispatcher.domain import ChannelKind
 from dispatcher.i18n.locales import LOCALES
 from dispatcher.preferences.fields import MAX_TIMES, PLACE_HOLDS
@@ -24,10 +24,10 @@ if TYPE_CHECKING:
     PhoneType = str
     PlaceName = str
     LocaleName = str
-else:  # enums in the schema
-    PhoneType = Literal[tuple(PHONE_TYPES)]
-    PlaceName = Literal[tuple(PLACE_HOLDS)]
-    LocaleName = Literal[tuple(LOCALES)]
+else:  # enums in the schema, one each
+    PhoneType = named_enum("PhoneType", PHONE_TYPES)
+    PlaceName = named_enum("InconvenientPlace", PLACE_HOLDS)
+    LocaleName = named_enum("Locale", LOCALES)
 
 # Strings kept as given: the record's own checks read them (and the log stores them so).
 TimeText = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
@@ -145,8 +145,16 @@ class AddressShown(Shown):
     region: str | None
 
 
+class InconvenientTimeShown(Shown):
+    """As stored: every field filled in (``[start, end)``, local to the debtor)."""
+
+    weekdays: Annotated[list[int], Field(description="Monday 0 .. Sunday 6")]
+    start: Annotated[str, Field(description="Local HH:MM")]
+    end: Annotated[str, Field(description="Local HH:MM, exclusive; at or before start: next day")]
+
+
 class PreferencesShown(Shown):
-    inconvenient_times: list[dict[str, Any]]
+    inconvenient_times: list[InconvenientTimeShown]
     inconvenient_places: list[str]
     preferred_channel: str | None
     preferred_locale: str | None

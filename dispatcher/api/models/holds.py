@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from compliance.rules import HOLD_KINDS
-from dispatcher.api.models.base import Body, Reason, Ref, Ref64, Shown, Stamp
+from dispatcher.api.models.base import Body, Reason, Ref, Ref64, Shown, Stamp, named_enum
 from dispatcher.domain import ChannelKind
 
-__all__ = ["Hold", "HoldLiftRequest", "HoldLifted", "HoldList", "HoldRequest", "HoldSet"]
+__all__ = [
+    "Hold",
+    "HoldKind",
+    "HoldLiftRequest",
+    "HoldLifted",
+    "HoldList",
+    "HoldRequest",
+    "HoldSet",
+]
 
 if TYPE_CHECKING:
     HoldKind = str
-else:  # one of the holds' names, in the schema as an enum
-    HoldKind = Literal[tuple(HOLD_KINDS)]
+else:  # one of the holds' names, in the schema as one enum
+    HoldKind = named_enum("HoldKind", HOLD_KINDS)
 
 
 class HoldLiftRequest(Body):

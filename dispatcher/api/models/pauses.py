@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from compliance.rules.pause import PAUSE_SCOPES
-from dispatcher.api.models.base import Body, Reason, Shown, Stamp
+from dispatcher.api.models.base import Body, Reason, Shown, Stamp, named_enum
 
 __all__ = ["Pause", "PauseList", "PauseRequest", "ResumeRequest", "Resumed"]
 
 if TYPE_CHECKING:
     Scope = str
-else:  # all, channel or campaign, in the schema as an enum
-    Scope = Literal[PAUSE_SCOPES]
+else:  # all, channel or campaign, in the schema as one enum
+    Scope = named_enum("PauseScope", PAUSE_SCOPES)
 # Checked against the scope by the handler: a channel, a campaign, or absent for all.
 Target = Annotated[
     str | None,

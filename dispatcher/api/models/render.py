@@ -9,5 +9,4 @@ __all__ = ["shown"]
 
 
 def shown(body: BaseModel, *, status: int = 200) -> web.Response:
-    text = body.model_dump_json(by_alias=True)  # as the schema names them (a period's "from")
-    return web.Response(text=text, status=status, content_type="application/json")
+    return web.Response(text=body.model_dump_json(), status=status, content_type="application/json")

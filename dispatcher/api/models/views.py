@@ -6,15 +6,47 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, WithJsonSchema
+from pydantic import ConfigDict, Field
 
-from dispatcher.api.models.base import Shown
-from dispatcher.domain import MessageStatus
+from dispatcher.api.models.base import Shown, TimeText
+from dispatcher.domain import ChannelKind, MessageStatus
 
-__all__ = ["LocalTimes", "Message", "MessageEvent", "MessagePage", "MessageSummary"]
+__all__ = [
+    "LocalTimes", "Message", "MessageAddress", "MessageEvent", "MessagePage", "MessageSummary",
+    "Verdict",
+]  # fmt: skip
 
-# A time as the contact log's views write it (ISO 8601, with its offset).
-TimeText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+class MessageAddress(Shown):
+    """Where a letter or visit went; masked for the strategy role (name ``W***``, each
+    line and the postal code ``***``)."""
+
+    name: str
+    lines: list[str]
+    postal_code: str | None = None
+    country: str
+
+
+class Verdict(Shown):
+    """The compliance verdict: the deciding rule (none when all allowed), and in a read
+    of one message each rule's answer too (``rules``)."""
+
+    model_config = ConfigDict(extra="allow")  # as the gate recorded it, whatever its age
+
+    decision: Annotated[str, Field(description="allow, defer or block")]
+    rule_id: str | None = None
+    reason: str | None = None
+    code: Annotated[str | None, Field(description="The reason's code")] = None
+    citation: str | None = None
+    until: Annotated[TimeText | None, Field(description="A deferral: not before")] = None
+    until_local: Annotated[TimeText | None, Field(description="until on the debtor's clock")] = None
+    explained: Annotated[
+        list[str] | None,
+        Field(
+            description="Why, in the caller's language: the deciding rule first",
+            exclude_if=lambda value: value is None,
+        ),
+    ] = None
 
 
 class MessageEvent(Shown):
@@ -40,15 +72,12 @@ class MessageSummary(Shown):
     idempotency_key: str
     debtor_ref: str
     account_ref: str | None
-    channel: str
+    channel: ChannelKind
     template_name: str
     template_version: str
     locale: str
     destination: Annotated[str, Field(description="Masked for the strategy role")]
-    address: Annotated[
-        dict[str, Any] | None,
-        Field(description="Letters and visits; name and lines masked for the strategy role"),
-    ]
+    address: Annotated[MessageAddress | None, Field(description="Letters and visits")]
     content: Annotated[str | None, Field(description="Only for compliance and collectors")]
     segments: int | None
     requested_by: str
@@ -64,10 +93,7 @@ class MessageSummary(Shown):
     error_code: str | None
     error_text: str | None
     error_retryable: bool | None
-    verdict: Annotated[
-        dict[str, Any] | None,
-        Field(description="The compliance verdict; explained in the caller's language"),
-    ]
+    verdict: Verdict | None
     time_zone: Annotated[
         str | None,
         Field(description="The debtor's IANA time zone; null where it is not known"),
