@@ -13,8 +13,10 @@ from aiohttp import web
 from dispatcher.api.auth import PEOPLE, allow
 from dispatcher.api.bodies import Query
 from dispatcher.api.context import API, Api
+from dispatcher.api.problems import Problem
 from dispatcher.contactlog.keys import KeyRecord, Role
-from dispatcher.events.feed import decode_cursor, next_page
+from dispatcher.errors import FieldProblem
+from dispatcher.events.feed import CursorPruned, decode_cursor, next_page
 from dispatcher.events.projector import Projection
 
 __all__ = ["MAX_WAIT_S", "PROJECTION", "add_event_routes", "list_events"]
@@ -43,13 +45,27 @@ async def list_events(request: web.Request, api: Api, key: KeyRecord) -> web.Res
             query.fail("after", "not a cursor this API returned", "query.cursor")
     query.finish()
     wait_s = min(wait, api.deps.settings.events_max_wait_s)
-    page = await next_page(
-        request.app[PROJECTION], after=after, limit=limit, wait_s=wait_s,
-        full=key.role is not Role.STRATEGY,
-    )  # fmt: skip
+    try:
+        page = await next_page(
+            request.app[PROJECTION], after=after, limit=limit, wait_s=wait_s,
+            full=key.role is not Role.STRATEGY,
+        )  # fmt: skip
+    except CursorPruned as exc:
+        raise _gone(exc) from None
     if key.role in PEOPLE:
         await api.audit.record_read(
             reader=key.label, action="events.read",
             filters={"after": cursor, "limit": limit}, rows=len(page.items),
         )  # fmt: skip
     return web.json_response({"items": page.items, "next_cursor": page.next_cursor})
+
+
+def _gone(exc: CursorPruned) -> Problem:
+    """410: the events after this cursor are no longer kept; never skipped in silence."""
+    after = FieldProblem(
+        "after", "events after this cursor were pruned: read again without it",
+        code="query.cursor_pruned",
+    )  # fmt: skip
+    return Problem(
+        410, str(exc), errors=[after], code="cursor_pruned", params={"cursor": exc.cursor}
+    )

@@ -14,7 +14,6 @@ from typing import Any
 
 from dispatcher.api.models import DECLARED, component_schemas
 from dispatcher.contactlog.keys import Role
-from dispatcher.domain import ChannelKind, MessageStatus
 
 __all__ = ["build"]
 
@@ -71,6 +70,7 @@ _PROBLEMS = {
     "400": "Malformed",
     "404": "NotFound",
     "409": "Conflict",
+    "410": "Gone",
     "413": "TooLarge",
     "422": "Invalid",
 }
@@ -95,8 +95,8 @@ TIME = {"type": "string", "format": "date-time"}
 FILTERS = [
     query("debtor_ref", TEXT100, "Messages to this debtor."),
     query("account_ref", TEXT100, "Messages about this account."),
-    query("status", {"type": "string", "enum": list(MessageStatus)}, "Current status."),
-    query("channel", {"type": "string", "enum": list(ChannelKind)}, "Channel."),
+    query("status", ref("MessageStatus"), "Current status."),
+    query("channel", ref("ChannelKind"), "Channel."),
     query("rule_id", TEXT100, "The rule that decided the verdict (e.g. hold.active)."),
     query("collector_id", TEXT100, "Calls placed by this collector, or visits they are on."),
     query("since", TIME, "Created at or after (with a UTC offset)."),
@@ -107,7 +107,7 @@ FILTERS = [
         "next_cursor of the previous page: the rows after it.",
     ),
 ]
-ACTIVE = query("active", {"type": "string", "enum": ["true", "false"]}, "Only active ones.")
+ACTIVE = query("active", {"type": "boolean"}, "Only active ones.")
 
 
 def paths() -> Json:
@@ -515,6 +515,7 @@ def components() -> Json:
                 ("Forbidden", "The key's role may not do this"),
                 ("NotFound", "Not found"),
                 ("Conflict", "Conflict"),
+                ("Gone", "No longer kept (a cursor older than what retention pruned)"),
                 ("TooLarge", "Body too large, or more than 10,000 messages in a batch"),
                 ("Invalid", "Invalid; nothing was written. errors[] names each field"),
             )

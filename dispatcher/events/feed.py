@@ -18,14 +18,30 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatcher.api.views import mask_phone, masked
-from dispatcher.events.models import OutboundEvent
+from dispatcher.errors import DispatcherError
+from dispatcher.events.models import JOURNAL_PRUNED, EventSource, OutboundEvent
 from dispatcher.events.projector import Projection
 
-__all__ = ["EventPage", "decode_cursor", "encode_cursor", "event_body", "next_page", "read_after"]
+__all__ = [
+    "CursorPruned", "EventPage", "decode_cursor", "encode_cursor", "event_body", "next_page",
+    "read_after",
+]  # fmt: skip
 
 POLL_S = 0.1  # a long-poll looks again this often (projecting at most every 0.2 s)
 
 _PREFIX = "events:"
+
+
+class CursorPruned(DispatcherError):
+    """The cursor is older than events retention pruned: reading on from it would skip
+    them silently. Start again without a cursor (from the oldest event kept)."""
+
+    def __init__(self, cursor: str) -> None:
+        self.cursor = cursor
+        super().__init__(
+            f"events after cursor {cursor} were pruned (WEBHOOK_KEEP_DELIVERED_DAYS): "
+            "read again from the start, without after"
+        )
 
 
 def encode_cursor(seq: int) -> str:
@@ -81,8 +97,16 @@ class EventPage:
 async def next_page(
     projection: Projection, *, after: int, limit: int, wait_s: float, full: bool
 ) -> EventPage:
-    """Events after seq ``after``; with none yet, looked for again until ``wait_s`` is up."""
+    """Events after seq ``after``; with none yet, looked for again until ``wait_s`` is up.
+    ``CursorPruned`` if retention pruned an event after it."""
     deadline = time.monotonic() + wait_s
+    if after > 0:
+        async with projection.engine.connect() as conn:
+            pruned = await conn.scalar(
+                select(EventSource.high).where(EventSource.name == JOURNAL_PRUNED)
+            )
+        if pruned is not None and after < pruned:
+            raise CursorPruned(encode_cursor(after))
     while True:
         await projection.refresh()
         rows = await read_after(projection.engine, after, limit)

@@ -24,7 +24,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatcher.contactlog.models import Base, BigId, JsonDocument
 
-__all__ = ["EventSource", "OutboundEvent", "Subscription", "WebhookAttempt", "WebhookDelivery"]
+__all__ = [
+    "JOURNAL_PRUNED",
+    "EventSource",
+    "OutboundEvent",
+    "Subscription",
+    "WebhookAttempt",
+    "WebhookDelivery",
+]
 
 
 class OutboundEvent(Base):
@@ -51,10 +58,16 @@ class OutboundEvent(Base):
     )
 
 
+# The EventSource row whose ``high`` is the highest journal seq retention has pruned: a
+# feed reader whose cursor is below it has missed events (410).
+JOURNAL_PRUNED = "journal.pruned"
+
+
 class EventSource(Base):
     """Where the projection stands in one source table: every id up to ``high`` has been
     read, except the ``pending`` ones (taken by transactions not committed when it read;
-    each with the time it was first missed) — a late commit is picked up, never skipped."""
+    each with the time it was first missed) — a late commit is picked up, never skipped.
+    And where pruning stands in the journal (``JOURNAL_PRUNED``)."""
 
     __tablename__ = "event_sources"
 

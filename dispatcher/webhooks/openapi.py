@@ -39,7 +39,7 @@ def event_paths() -> Json:
                 (Role.STRATEGY, Role.COMPLIANCE),
                 {"200": json_response("A page; next_cursor to ask again with", "EventPage")},
                 operation_id="listEvents",
-                errors=("422",),
+                errors=("410", "422"),
                 parameters=[
                     query(
                         "after",

@@ -5,7 +5,8 @@ ago, with its attempts; then a journal event projected that long ago once no del
 it is left — none pending, none dead and not replayed, none delivered more recently — and
 every subscription, paused ones too, has fanned it out. A dead letter is never pruned:
 only an admin's replay (and its delivery) lets it go. The changes feed reads the same
-journal: a reader that pulls at least once in that many days misses nothing.
+journal: a reader that pulls at least once in that many days misses nothing, and one
+whose cursor is older than an event pruned is told so (``JOURNAL_PRUNED``, a 410).
 """
 
 from __future__ import annotations
@@ -13,10 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from dispatcher.events.models import OutboundEvent, Subscription, WebhookAttempt, WebhookDelivery
+from dispatcher.events.models import (
+    JOURNAL_PRUNED,
+    EventSource,
+    OutboundEvent,
+    Subscription,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 
 __all__ = ["BATCH", "Pruned", "prune_delivered"]
 
@@ -59,11 +67,19 @@ async def prune_delivered(
         select(func.min(Subscription.cursor)).scalar_subquery(), OutboundEvent.seq
     )
     owed = exists().where(WebhookDelivery.seq == OutboundEvent.seq)
+    # The newest event stays: SQLite numbers a row max(seq) + 1, and a journal pruned
+    # empty would hand out seqs again that cursors (feed readers', fan-out's) have passed.
+    newest = select(func.max(OutboundEvent.seq)).scalar_subquery()
     while True:
         async with engine.begin() as conn:
             prunable = (
                 select(OutboundEvent.seq)
-                .where(OutboundEvent.projected_at < cutoff, OutboundEvent.seq <= fanned_out, ~owed)
+                .where(
+                    OutboundEvent.projected_at < cutoff,
+                    OutboundEvent.seq <= fanned_out,
+                    OutboundEvent.seq < newest,
+                    ~owed,
+                )
                 .order_by(OutboundEvent.seq)
                 .limit(batch)
             )
@@ -72,6 +88,17 @@ async def prune_delivered(
                 events += (
                     await conn.execute(delete(OutboundEvent).where(OutboundEvent.seq.in_(seqs)))
                 ).rowcount
+                await _pruned_up_to(conn, max(seqs))
         if len(seqs) < batch:
             break
     return Pruned(deliveries, attempts, events)
+
+
+async def _pruned_up_to(conn: AsyncConnection, seq: int) -> None:
+    """Keep the highest seq pruned (an event kept for a dead letter may go after later ones)."""
+    where = EventSource.name == JOURNAL_PRUNED
+    known = await conn.scalar(select(EventSource.high).where(where).with_for_update())
+    if known is None:
+        await conn.execute(insert(EventSource).values(name=JOURNAL_PRUNED, high=seq, pending=[]))
+    elif seq > known:
+        await conn.execute(update(EventSource).where(where).values(high=seq))

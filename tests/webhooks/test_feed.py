@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import insert, update
 
 from dispatcher.contactlog.keys import Role
 from dispatcher.contactlog.models import Message, MessageEvent
+from dispatcher.webhooks.pruning import prune_delivered
 from tests.api.conftest import HttpApi
 
 
@@ -129,3 +131,35 @@ async def test_the_python_client_reads_the_same_feed_in_full(api: HttpApi) -> No
     assert page.items == (await feed(api, Role.COMPLIANCE))["items"]
     later = await client.events(after=page.next_cursor, wait_s=0.2)
     assert (later.items, later.next_cursor) == ([], page.next_cursor)
+
+
+async def test_a_cursor_older_than_what_was_pruned_is_gone_not_skipped(api: HttpApi) -> None:
+    # Given four events read, the reader keeping the second one's cursor
+    for n in (1, 2, 3, 4):
+        await api.enqueue(idempotency_key=f"pruned-{n}", debtor_ref=f"D-{n}")
+    _, second, third, last = (await feed(api))["items"]
+    # When retention prunes them (projected more than 30 days before "now"), all but the
+    # newest, which stays to keep the journal's numbering going up
+    later = api.stack.clock.now() + timedelta(days=40)
+    pruned = await prune_delivered(api.stack.log.engine, now=later, keep=timedelta(days=30))
+    assert pruned.events == 3
+    # Then reading on from the second is a 410 naming after, in the reader's language
+    headers = {"Authorization": f"Bearer {api.keys[Role.STRATEGY]}", "Accept-Language": "zh-CN"}
+    async with api.http.get(
+        api.base_url + "/v1/events", headers=headers, params={"after": second["cursor"]}
+    ) as answer:
+        assert answer.status == 410
+        problem = await answer.json(content_type=None)
+    assert problem["type"].endswith("/gone") and problem["status"] == 410
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [
+        ("after", "query.cursor_pruned")
+    ]
+    assert "WEBHOOK_KEEP_DELIVERED_DAYS" in problem["detail"]
+    assert "请不带 after" in problem["detail"]
+    # ... while from the third (the last pruned) nothing was missed, and without a cursor
+    # the reader starts from what is kept
+    assert [e["id"] for e in (await feed(api, after=third["cursor"]))["items"]] == [last["id"]]
+    assert [e["id"] for e in (await feed(api))["items"]] == [last["id"]]
+    message_id = await api.enqueue(idempotency_key="pruned-5", debtor_ref="D-5")
+    [event] = (await feed(api, after=last["cursor"], wait="5"))["items"]
+    assert event["data"]["message_id"] == message_id
