@@ -32,7 +32,8 @@ async def plan_visit(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
     body = await read_body(request, visit_bodies.VisitRequest)
     named = list(dict.fromkeys(body.collector_ids))
     visit = await visit_request(
-        api.deps.log, debtor_ref=body.debtor_ref, address=body.address, visit_at=body.visit_at,
+        api.deps.log, debtor_ref=body.debtor_ref, visit_at=body.visit_at,
+        address=body.address.model_dump(exclude_unset=True),
         collector_ids=named, locale=body.locale, variables=body.variables or {},
         account_ref=body.account_ref, idempotency_key=body.idempotency_key,
         requested_by=f"api:{key.name}",

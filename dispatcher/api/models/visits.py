@@ -8,6 +8,7 @@ from pydantic import Field
 
 from dispatcher.api.models.base import Body, Key, Ref, Shown, Text10, Time
 from dispatcher.api.models.debtors import PreferencesRequest
+from dispatcher.api.models.messages import Address
 from dispatcher.calls_and_visits.visits import VISIT_RESULTS
 from dispatcher.domain import MessageStatus
 
@@ -24,10 +25,7 @@ CollectorId = Annotated[str, Field(min_length=1, max_length=100)]
 
 class VisitRequest(Body):
     debtor_ref: Ref
-    address: Annotated[
-        dict[str, Any],
-        Field(description="{name, lines: [1 to 5], country (ISO 3166), postal_code?}"),
-    ]
+    address: Annotated[Address, Field(description="Where the collectors go")]
     visit_at: Time
     # Two or more different ones: checked by the visit itself, which names who is missing.
     collector_ids: Annotated[
