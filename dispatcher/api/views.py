@@ -120,8 +120,11 @@ def message_json(
 
 
 def verdict_summary(record: Mapping[str, Any]) -> dict[str, Any]:
-    # until_local, code: verdicts since reason codes (None before): the debtor's clock
-    keys = ("decision", "rule_id", "reason", "code", "citation", "until", "until_local")
+    # until_local, code: verdicts since reason codes; citations: since packs cite in more
+    # than one language (None before, and where only English exists)
+    keys = (
+        "decision", "rule_id", "reason", "code", "citation", "citations", "until", "until_local",
+    )  # fmt: skip
     return {k: record.get(k) for k in keys}
 
 

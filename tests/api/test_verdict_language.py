@@ -62,6 +62,9 @@ async def test_a_dispute_hold_on_a_chinese_debtor_reads_in_chinese(api: HttpApi)
 
     page = await get(api, "/v1/messages?debtor_ref=D-CN", "zh-CN")
     assert page["items"][0]["verdict"]["explained"] == [line]
+    measures = "《商业银行信用卡业务监督管理办法》"
+    for summary_or_full in (page["items"][0]["verdict"], verdict):  # as recorded, in both
+        assert summary_or_full["citations"]["zh-CN"].startswith(measures)
 
 
 async def test_times_in_an_answer_carry_the_debtors_offset(api: HttpApi) -> None:

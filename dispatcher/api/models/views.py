@@ -37,7 +37,11 @@ class Verdict(Shown):
     rule_id: str | None = None
     reason: str | None = None
     code: Annotated[str | None, Field(description="The reason's code")] = None
-    citation: str | None = None
+    citation: Annotated[str | None, Field(description="As recorded (English)")] = None
+    citations: Annotated[
+        dict[str, str] | None,
+        Field(description="The citation in other languages, by locale, where the pack has it"),
+    ] = None
     until: Annotated[TimeText | None, Field(description="A deferral: not before")] = None
     until_local: Annotated[TimeText | None, Field(description="until on the debtor's clock")] = None
     explained: Annotated[
