@@ -52,7 +52,7 @@ async def test_an_unknown_template_in_chinese(api: HttpApi) -> None:
     assert status == 422
     [error] = body["errors"]
     assert (error["field"], error["code"]) == ("template", "template.unknown_name")
-    assert error["problem"].startswith("没有 sms 模板 'no_such_template'；可选：")
+    assert error["problem"].startswith("没有短信模板 'no_such_template'；可选：")
 
 
 async def test_a_pause_refused_in_chinese_and_in_english(api: HttpApi) -> None:

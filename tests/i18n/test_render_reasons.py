@@ -64,7 +64,7 @@ async def test_an_unknown_template_reads_in_chinese() -> None:
     stored = await verdict_of(rendered(VARIABLES, name="gone"))
 
     (line,) = explain(stored, "zh-CN", "Asia/Shanghai")
-    assert "模板无法渲染：没有 短信 模板 'gone'" in line
+    assert "模板无法渲染：没有短信模板 'gone'" in line
 
 
 def test_a_recorded_problem_without_chinese_text_shows_the_recorded_english() -> None:
