@@ -82,6 +82,10 @@ class Settings:
     data_dir: Path = _env("DISPATCHER_DATA_DIR", Path, Path("var"))
     # Unset: SQLite in data_dir. Production: postgresql+asyncpg://user@host/db
     database_url: str | None = _env("DATABASE_URL", _optional, None)
+    # PostgreSQL connections a worker or server process keeps: its SQLAlchemy pool holds
+    # this many and may grow to twice as many, and so may the send path's own pool. Mind
+    # the server's max_connections: processes x 4 x this, at the most.
+    database_pool_size: int = _env("DATABASE_POOL_SIZE", int, 10)
     # Ed25519 key that signs the contact log's checkpoints; kept out of the database so its
     # administrator cannot re-sign a rewritten log. Unset: data_dir/audit-signing.key.
     audit_signing_key_file: Path | None = _env("AUDIT_SIGNING_KEY_FILE", Path, None)
@@ -200,6 +204,8 @@ class Settings:
     workspace_company_name: str = _env("WORKSPACE_COMPANY_NAME", str, "")
 
     def __post_init__(self) -> None:
+        if self.database_pool_size < 1:
+            raise InvalidRequest.of("DATABASE_POOL_SIZE", "must be at least 1")
         self._check_twilio()
 
     @classmethod

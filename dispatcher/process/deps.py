@@ -67,6 +67,9 @@ class Deps:
         **engine_options: Any,
     ) -> Deps:
         clock = clock or SystemClock()
+        if settings.effective_database_url.startswith("postgresql"):
+            engine_options.setdefault("pool_size", settings.database_pool_size)
+            engine_options.setdefault("max_overflow", settings.database_pool_size)
         engine = create_engine(settings.effective_database_url, **engine_options)
         catalog = TemplateCatalog()
         log = ContactLog(engine, clock)
