@@ -31,7 +31,8 @@ from dispatcher.api.models import holds as hold_bodies
 from dispatcher.api.models.problems import field_problems, within
 from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
-from dispatcher.api.views import debtor_contact_json
+from dispatcher.api.views import debtor_contact_json, debtor_zone, on_debtors_clock
+from dispatcher.contactlog.audit import HoldRow
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.debtors.phones import e164
 from dispatcher.debtors.record import checked_debtor
@@ -155,8 +156,19 @@ async def list_holds(request: web.Request, api: Api, key: KeyRecord) -> web.Resp
         reader=key.label, action="holds.list", debtor_ref=debtor_ref, rows=len(holds),
         filters={"debtor_ref": debtor_ref, "destination": destination, "active": active_only},
     )  # fmt: skip
-    items = [hold_bodies.Hold.model_validate(h, from_attributes=True) for h in holds]
-    return shown(hold_bodies.HoldList(items=items))
+    zones = await api.audit.debtor_zones({h.debtor_ref for h in holds if h.debtor_ref})
+    return shown(hold_bodies.HoldList(items=[_hold_shown(h, zones) for h in holds]))
+
+
+def _hold_shown(hold: HoldRow, zones: dict[str, str]) -> hold_bodies.Hold:
+    zone = debtor_zone(zones.get(hold.debtor_ref or ""), None)
+    local = None if zone is None else on_debtors_clock(asdict(hold), _HOLD_TIMES, zone)
+    return hold_bodies.Hold.model_validate(
+        {**asdict(hold), "time_zone": zone, "local_times": local}
+    )
+
+
+_HOLD_TIMES = ("created_at", "lifted_at")
 
 
 def _ref_problem(ref: str, name: str) -> FieldProblem | None:

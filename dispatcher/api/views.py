@@ -25,6 +25,7 @@ __all__ = [
     "mask_phone",
     "masked",
     "message_json",
+    "on_debtors_clock",
     "verdict_summary",
 ]
 
@@ -106,7 +107,7 @@ def message_json(
         row.get("debtor_time_zone"), None if record is None else record.get("time_zone")
     )
     shown["time_zone"] = zone
-    shown["local_times"] = None if zone is None else _local_times(row, zone)
+    shown["local_times"] = None if zone is None else on_debtors_clock(row, _TIMES, zone)
     shown["verdict"] = (
         None if record is None else record if verdict == "full" else verdict_summary(record)
     )
@@ -151,11 +152,12 @@ def debtor_zone(recorded: str | None, decided: Any) -> str | None:
     return None
 
 
-def _local_times(row: Mapping[Any, Any], zone: str) -> dict[str, str]:
+def on_debtors_clock(row: Mapping[str, Any], names: tuple[str, ...], zone: str) -> dict[str, str]:
+    """Each of ``names`` that holds a time, on the clock of ``zone`` with its offset then."""
     tz = ZoneInfo(zone)
     return {
         name: (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(tz).isoformat()
-        for name in _TIMES
+        for name in names
         if isinstance(value := row[name], datetime)
     }
 

@@ -202,6 +202,16 @@ class AuditLog:
         async with self._reads.connect() as conn:
             return [ReadRow(**r._asdict()) for r in await conn.execute(query)]
 
+    async def debtor_zones(self, debtor_refs: set[str]) -> dict[str, str]:
+        """The recorded time zone of each of these debtors that has one."""
+        if not debtor_refs:
+            return {}
+        query = select(Debtor.debtor_ref, Debtor.time_zone).where(
+            Debtor.debtor_ref.in_(sorted(debtor_refs)), Debtor.time_zone.is_not(None)
+        )
+        async with self._reads.connect() as conn:
+            return {ref: zone for ref, zone in await conn.execute(query) if zone is not None}
+
     async def holds(
         self, *, debtor_ref: str | None, destination: str | None, active_only: bool
     ) -> list[HoldRow]:

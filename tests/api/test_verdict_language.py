@@ -89,3 +89,27 @@ async def test_times_in_an_answer_carry_the_debtors_offset(api: HttpApi) -> None
     assert page["items"][0]["local_times"] == one["local_times"]
     nowhere = await get(api, f"/v1/messages/{unknown}", "en")  # no zone recorded, none decided
     assert nowhere["time_zone"] is None and nowhere["local_times"] is None
+
+
+async def test_a_holds_times_carry_the_debtors_offset(api: HttpApi) -> None:
+    await api.call(
+        "PUT", "/v1/debtors/D-CN", role=Role.COMPLIANCE,
+        json_body={"time_zone": "Asia/Shanghai", "country": "CN"},
+    )  # fmt: skip
+    for debtor_ref in ("D-CN", "D-NOZONE"):
+        status, _ = await api.call(
+            "POST", "/v1/holds", role=Role.COMPLIANCE,
+            json_body={"kind": "dispute", "debtor_ref": debtor_ref, "reason": "对金额有异议"},
+        )  # fmt: skip
+        assert status == 201
+
+    listed = await get(api, "/v1/holds?debtor_ref=D-CN", "en")
+    (hold,) = listed["items"]
+    assert hold["time_zone"] == "Asia/Shanghai"
+    local = hold["local_times"]["created_at"]
+    assert local.endswith("+08:00")
+    assert datetime.fromisoformat(local) == datetime.fromisoformat(hold["created_at"])
+    assert "lifted_at" not in hold["local_times"]  # not lifted: no time to show
+
+    (elsewhere,) = (await get(api, "/v1/holds?debtor_ref=D-NOZONE", "en"))["items"]
+    assert elsewhere["time_zone"] is None and elsewhere["local_times"] is None
