@@ -8,6 +8,8 @@ logged in the access log, as every read of a debtor's record is.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from aiohttp import web
 
 from compliance.packs import RISK_FLAGS
@@ -16,9 +18,15 @@ from dispatcher.api.bodies import read_body
 from dispatcher.api.context import Api
 from dispatcher.api.models.render import shown
 from dispatcher.api.problems import Problem
+from dispatcher.api.views import debtor_zone, on_debtors_clock
 from dispatcher.contactlog.keys import KeyRecord, Role
 from dispatcher.risk_flags import bodies
-from dispatcher.risk_flags.read import RiskFlagState, flag_events, flag_states
+from dispatcher.risk_flags.read import (
+    RiskFlagEventRow,
+    RiskFlagState,
+    flag_events,
+    flag_states,
+)
 from dispatcher.risk_flags.store import FlagNotSet, clear_flag, review_flag, set_flag
 
 __all__ = ["add_risk_flag_routes", "clear", "get_flags", "put_flag", "review"]
@@ -43,10 +51,12 @@ async def get_flags(request: web.Request, api: Api, key: KeyRecord) -> web.Respo
         reader=key.label, action="risk_flags.read", debtor_ref=debtor_ref, rows=len(events),
         filters={"debtor_ref": debtor_ref},
     )  # fmt: skip
+    zone = await _zone(api, debtor_ref)
     flags = bodies.RiskFlags(
         debtor_ref=debtor_ref,
-        flags=[_shown(s) for s in flag_states(events)],
-        history=[bodies.RiskFlagEvent.model_validate(e, from_attributes=True) for e in events],
+        time_zone=zone,
+        flags=[_shown(s, zone) for s in flag_states(events)],
+        history=[_event_shown(e, zone) for e in events],
     )
     return shown(flags)
 
@@ -58,7 +68,7 @@ async def put_flag(request: web.Request, api: Api, key: KeyRecord) -> web.Respon
         api.deps.log.engine, debtor_ref, flag, reason=reason, actor=key.label, role=key.role,
         at=api.deps.clock.now(),
     )  # fmt: skip
-    return await _answer(api, debtor_ref, created, _shown(state), wrote=created)
+    return await _answer(api, debtor_ref, created, state, wrote=created)
 
 
 @allow(Role.COMPLIANCE)
@@ -84,7 +94,7 @@ async def review(request: web.Request, api: Api, key: KeyRecord) -> web.Response
         )  # fmt: skip
     except FlagNotSet as exc:
         raise _not_set(exc) from None
-    return await _answer(api, debtor_ref, reviewed, _shown(state), wrote=reviewed)
+    return await _answer(api, debtor_ref, reviewed, state, wrote=reviewed)
 
 
 async def _change(request: web.Request) -> tuple[str, str, str]:
@@ -119,15 +129,31 @@ def _not_set(exc: FlagNotSet) -> Problem:
 
 
 async def _answer(
-    api: Api, debtor_ref: str, changed: bool, flag: bodies.RiskFlag | None, *, wrote: bool
+    api: Api, debtor_ref: str, changed: bool, flag: RiskFlagState | None, *, wrote: bool
 ) -> web.Response:
     async with api.deps.log.engine.connect() as conn:
         states = flag_states(await flag_events(conn, debtor_ref))
+    zone = await _zone(api, debtor_ref)
     answer = bodies.RiskFlagChanged(
-        debtor_ref=debtor_ref, changed=changed, flag=flag, flags=[_shown(s) for s in states]
-    )
+        debtor_ref=debtor_ref, time_zone=zone, changed=changed,
+        flag=None if flag is None else _shown(flag, zone),
+        flags=[_shown(s, zone) for s in states],
+    )  # fmt: skip
     return shown(answer, status=201 if wrote else 200)
 
 
-def _shown(state: RiskFlagState) -> bodies.RiskFlag:
-    return bodies.RiskFlag.model_validate(state, from_attributes=True)
+async def _zone(api: Api, debtor_ref: str) -> str | None:
+    return debtor_zone((await api.audit.debtor_zones({debtor_ref})).get(debtor_ref), None)
+
+
+def _shown(state: RiskFlagState, zone: str | None) -> bodies.RiskFlag:
+    values = asdict(state)
+    local = None if zone is None else on_debtors_clock(values, ("set_at", "reviewed_at"), zone)
+    return bodies.RiskFlag.model_validate({**values, "local_times": local})
+
+
+def _event_shown(event: RiskFlagEventRow, zone: str | None) -> bodies.RiskFlagEvent:
+    values = asdict(event)
+    del values["debtor_ref"]  # the answer names the debtor once
+    local = None if zone is None else on_debtors_clock(values, ("at",), zone)
+    return bodies.RiskFlagEvent.model_validate({**values, "local_times": local})

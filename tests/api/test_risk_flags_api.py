@@ -82,3 +82,20 @@ async def test_reading_flags_is_in_the_access_log(api: HttpApi) -> None:
     status, body = await api.call("GET", "/v1/audit/reads", role=CP, params={"debtor_ref": "D-7"})
     assert status == 200
     assert any(r["action"] == "risk_flags.read" for r in body["items"])
+
+
+async def test_times_on_the_debtors_clock_where_its_zone_is_known(api: HttpApi) -> None:
+    status, body = await api.call("PUT", f"{FLAGS}/complaint", role=CO, json_body={"reason": "r"})
+    assert status == 201 and body["time_zone"] is None and body["flag"]["local_times"] is None
+
+    await api.call("PUT", "/v1/debtors/D-7", role=CP, json_body={"time_zone": "Asia/Shanghai"})
+    status, body = await api.call("POST", f"{FLAGS}/complaint/review", role=CP,
+                                  json_body={"reason": "listened"})  # fmt: skip
+    assert status == 201 and body["time_zone"] == "Asia/Shanghai"
+    local = body["flag"]["local_times"]
+    assert set(local) == {"set_at", "reviewed_at"}
+    assert all(t.endswith("+08:00") for t in local.values())
+
+    status, body = await api.call("GET", FLAGS, role=CO)
+    assert status == 200 and body["time_zone"] == "Asia/Shanghai"
+    assert [e["local_times"]["at"][-6:] for e in body["history"]] == ["+08:00", "+08:00"]
