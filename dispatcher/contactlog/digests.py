@@ -13,7 +13,19 @@ import hashlib
 import json
 from typing import Any
 
-__all__ = ["change_digests", "content_digest", "verdict_digest"]
+__all__ = ["CanonicalJSON", "canonical_json", "change_digests", "content_digest", "verdict_digest"]
+
+
+class CanonicalJSON(str):
+    """A value already written as canonical JSON: its digest is of these very characters,
+    and the hot path's pool sends them as they are (a 5 KB verdict encoded once, not twice)."""
+
+
+def canonical_json(value: Any) -> CanonicalJSON:
+    """Sorted keys, no spaces, characters as they are: what the digests are taken of."""
+    return CanonicalJSON(
+        json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    )
 
 
 def content_digest(content: str) -> str:
@@ -21,9 +33,7 @@ def content_digest(content: str) -> str:
 
 
 def verdict_digest(verdict: Any) -> str:
-    canonical = json.dumps(
-        verdict, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    )
+    canonical = verdict if isinstance(verdict, CanonicalJSON) else canonical_json(verdict)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -13,11 +13,17 @@ import json
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from dispatcher.contactlog.digests import CanonicalJSON
+
 __all__ = ["connect_pool", "driver_dsn"]
 
 # json.dumps, as SQLAlchemy's JSON type serialises (a None value is SQL NULL here: the
 # statements write JSON null themselves where SQLAlchemy would, see ``move_sql``).
-_encode_json = json.JSONEncoder().encode
+_encode = json.JSONEncoder().encode
+
+
+def _encode_json(value: object) -> str:
+    return value if isinstance(value, CanonicalJSON) else _encode(value)
 
 
 def driver_dsn(url: str) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy.orm.instrumentation import manager_of_class
 
 from compliance import AttemptCount, AttemptFact, HoldFact
 from compliance.rules.risk_flags import RiskFlagFact
-from dispatcher.contactlog.digests import change_digests
+from dispatcher.contactlog.digests import canonical_json, change_digests
 from dispatcher.contactlog.holds import pick_holds
 from dispatcher.contactlog.models import Base, Collector, Debtor, Message
 from dispatcher.contactlog.session import debtor_lock_key
@@ -248,6 +248,8 @@ async def move(
     log_event: bool = True,
 ) -> bool:
     """``contactlog.transitions.move`` on raw asyncpg: the same statement, the same event."""
+    if changes.get("verdict") is not None:  # written once: the digest's text is what is stored
+        changes = {**changes, "verdict": canonical_json(changes["verdict"])}
     detail = {**detail, **change_digests(changes)}  # sealed with the event
     changed = tuple(sorted(changes))
     json_null = frozenset(c for c in changed if c in sql.JSON_COLUMNS and changes[c] is None)
