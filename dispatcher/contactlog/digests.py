@@ -13,7 +13,14 @@ import hashlib
 import json
 from typing import Any
 
-__all__ = ["CanonicalJSON", "canonical_json", "change_digests", "content_digest", "verdict_digest"]
+__all__ = [
+    "CanonicalJSON",
+    "canonical_json",
+    "change_digests",
+    "content_digest",
+    "sealed_move",
+    "verdict_digest",
+]
 
 
 class CanonicalJSON(str):
@@ -44,3 +51,13 @@ def change_digests(changes: dict[str, Any]) -> dict[str, str]:
     if changes.get("verdict") is not None:
         digests["verdict_sha256"] = verdict_digest(changes["verdict"])
     return digests
+
+
+def sealed_move(
+    detail: dict[str, Any], changes: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A move's event detail with the digests of what it writes, and the changes as written
+    (a verdict as the canonical JSON its digest is of)."""
+    if changes.get("verdict") is not None:
+        changes = {**changes, "verdict": canonical_json(changes["verdict"])}
+    return {**detail, **change_digests(changes)}, changes

@@ -35,7 +35,7 @@ from dispatcher.metrics import (
 from dispatcher.process.deps import Deps
 from dispatcher.sending.crashes import record_crash
 from dispatcher.sending.outgoing import outgoing_for
-from dispatcher.sending.sending_log import DecisionWindow
+from dispatcher.sending.sending_log import DecisionWindow, DecisionWindowLost
 from dispatcher.sending.subject import RenderOutcome, render_message, subject_for
 from dispatcher.sending.waiting import debtor_turn, parking_pause
 from templates import Rendered
@@ -52,6 +52,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 HANDED_OVER = frozenset({ChannelKind.SMS, ChannelKind.LETTER})
+
+# Decisions made again when another job's failure rolled the shared window back, at most.
+DECISION_TRIES = 3
 
 # arq may start a deferred job a little early; anything earlier than this waits for its own job.
 EARLY_TOLERANCE = timedelta(seconds=1)
@@ -81,20 +84,16 @@ class Pipeline:
 
         await self.deps.approvals.refresh()  # at most one read every 2 s per process
         render = render_message(self.deps.catalog, message)
-        async with (
-            debtor_turn(message.debtor_ref),
-            self.log.debtor_session(message.debtor_ref, message_id=message_id) as session,
-        ):
-            current = await session.message(message_id)
-            if current is None or current.status not in PENDING:
-                return "moved on meanwhile"
-            collectors = await session.collectors(current.collector_ids or ())
-            subject = subject_for(
-                current, render, session, session.debtor, now=self.deps.clock.now(),
-                collectors=collector_facts(collectors),
-            )  # fmt: skip
-            verdict = await self.deps.gate.evaluate(subject)
-            outcome = await self._record(session, current, render.rendered, verdict)
+        for lost in range(DECISION_TRIES):
+            try:
+                decided = await self._decide(message, render)
+                break
+            except DecisionWindowLost:  # another job's failure rolled our window back
+                if lost + 1 == DECISION_TRIES:
+                    raise
+        if isinstance(decided, str):
+            return decided
+        outcome, current, verdict, collectors = decided
         if outcome == "deferred":
             assert verdict.until is not None
             await self.deps.queue.offer([(message_id, verdict.until)], now=self.deps.clock.now())
@@ -108,6 +107,27 @@ class Pipeline:
             return outcome
         assert render.rendered is not None  # the render rule blocks anything that did not render
         return await self._send(current, render.rendered, collectors)
+
+    async def _decide(
+        self, message: Message, render: RenderOutcome
+    ) -> str | tuple[str, Message, Verdict, dict[str, Collector]]:
+        """The verdict and its record, under the debtor's lock; what happened, or a word
+        when the message moved on meanwhile."""
+        async with (
+            debtor_turn(message.debtor_ref),
+            self.log.debtor_session(message.debtor_ref, message_id=message.id) as session,
+        ):
+            current = await session.message(message.id)
+            if current is None or current.status not in PENDING:
+                return "moved on meanwhile"
+            collectors = await session.collectors(current.collector_ids or ())
+            subject = subject_for(
+                current, render, session, session.debtor, now=self.deps.clock.now(),
+                collectors=collector_facts(collectors),
+            )  # fmt: skip
+            verdict = await self.deps.gate.evaluate(subject)
+            outcome = await self._record(session, current, render.rendered, verdict)
+        return outcome, current, verdict, collectors
 
     async def _record(
         self,

@@ -17,7 +17,13 @@ from compliance.rules.risk_flags import RiskFlagFact
 from dispatcher.contactlog.models import Collector, Debtor, Message
 from dispatcher.domain import EventSource, MessageStatus
 
-__all__ = ["DecisionWindow", "SendingLog"]
+__all__ = ["DecisionWindow", "DecisionWindowLost", "SendingLog"]
+
+
+class DecisionWindowLost(Exception):
+    """The window's transaction was rolled back for another job's sake (its windows share
+    one, see ``sending.postgres.batched_windows``): nothing decided in it stands, nothing
+    was sent; the decision is to be made again."""
 
 
 class DecisionWindow(Protocol):

@@ -23,6 +23,7 @@ from dispatcher.contactlog.store import ContactLog
 from dispatcher.domain import PENDING, ChannelKind, EventSource, MessageStatus
 from dispatcher.errors import UnknownMessage
 from dispatcher.risk_flags.models import RiskFlagEvent
+from dispatcher.sending.postgres.batched_windows import WindowInBatch
 from dispatcher.sending.postgres.log import PostgresSendingLog
 from dispatcher.sending.postgres.recent import Prefetch
 from dispatcher.sending.postgres.statements import MESSAGE_COLUMNS
@@ -132,7 +133,10 @@ async def test_counts_latest_attempts_and_flags_agree_with_the_sqlalchemy_sessio
         async with engine.begin() as conn:  # a message to open the raw window with
             await conn.execute(insert(Message).values(row(9999, status=MessageStatus.QUEUED)))
         async with raw.debtor_session("D-1", message_id="M-9999") as window:
-            window.conn.add_query_logger(lambda logged: asked_in_sql.append(logged.query))
+            assert isinstance(window.conn, WindowInBatch)  # the batch's, which it opened
+            window.conn.connection.add_query_logger(
+                lambda logged: asked_in_sql.append(logged.query)
+            )
             answered = [await getattr(window, name)(**asked) for name, asked in questions]
     finally:
         await raw.aclose()

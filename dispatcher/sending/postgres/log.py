@@ -23,15 +23,10 @@ from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.errors import UnknownMessage
 from dispatcher.sending.postgres.batched_moves import BatchedMoves
 from dispatcher.sending.postgres.batched_reads import BatchedReads
+from dispatcher.sending.postgres.batched_windows import BatchedWindows
 from dispatcher.sending.postgres.pool import connect_pool
 from dispatcher.sending.postgres.recent import DEFAULT_PREFETCH
-from dispatcher.sending.postgres.window import (
-    PostgresWindow,
-    Prefetch,
-    decision_window,
-    message_of,
-    move,
-)
+from dispatcher.sending.postgres.window import PostgresWindow, Prefetch, message_of, move
 
 __all__ = ["PostgresSendingLog"]
 
@@ -53,6 +48,7 @@ class PostgresSendingLog:
         self._opening: asyncio.Lock | None = None
         self.outcomes = BatchedMoves(self.pool)
         self.reads = BatchedReads(self.pool)
+        self.windows = BatchedWindows(self.pool, prefetch)
 
     async def pool(self) -> asyncpg.Pool:
         if self._pool is None:
@@ -79,10 +75,11 @@ class PostgresSendingLog:
     async def debtor_session(
         self, debtor_ref: str, *, message_id: str
     ) -> AsyncIterator[PostgresWindow]:
-        async with decision_window(
-            await self.pool(), debtor_ref, message_id=message_id, now=self.clock.now(),
-            prefetch=self.prefetch,
-        ) as window:  # fmt: skip
+        """The debtor's decision window (with those of other jobs deciding at the same time,
+        see ``batched_windows``)."""
+        async with self.windows.window(
+            debtor_ref, message_id=message_id, now=self.clock.now()
+        ) as window:
             yield window
 
     async def transition(

@@ -45,6 +45,7 @@ __all__ = [
     "ATTEMPT_KINDS",
     "DEBTOR_COLUMNS",
     "DECISION",
+    "DECISIONS",
     "FLAG_COLUMNS",
     "GET_MESSAGE",
     "GET_MESSAGES",
@@ -173,6 +174,33 @@ def _decision_statement() -> ClauseElement:
 
 
 DECISION = Compiled.of(_decision_statement())  # held, debtor, message, holds, flags, attempts
+
+
+def _decisions(decision: Compiled) -> str:
+    """``DECISION`` for several debtors at once (``batched_windows``): $1 debtor refs, $2
+    message ids, $3 lock keys (arrays, one element per debtor), $4 horizon, $5 attempts
+    limit; one row per debtor, in the arrays' order, each as ``DECISION`` answers it."""
+    per_debtor = {
+        "debtor_ref": ("VARCHAR", "r.debtor_ref"),
+        "message_id": ("VARCHAR", "r.message_id"),
+        "lock_key": ("BIGINT", "r.lock_key"),
+        "horizon": ("TIMESTAMP WITH TIME ZONE", "$4::TIMESTAMP WITH TIME ZONE"),
+        "attempts_limit": ("INTEGER", "$5::INTEGER"),
+    }
+    inner = decision.sql
+    for number, name in enumerate(decision.names, start=1):
+        cast, replacement = per_debtor[name]
+        placeholder = f"${number}::{cast}"
+        assert placeholder in inner, placeholder
+        inner = inner.replace(placeholder, replacement)
+    assert "$" not in inner.replace("$4::", "").replace("$5::", "")
+    return (
+        "SELECT d.* FROM unnest($1::varchar[], $2::varchar[], $3::bigint[]) WITH ORDINALITY "
+        f"AS r(debtor_ref, message_id, lock_key, n) CROSS JOIN LATERAL ({inner}) AS d ORDER BY r.n"
+    )
+
+
+DECISIONS = _decisions(DECISION)
 
 
 @functools.lru_cache(maxsize=128)

@@ -1,23 +1,21 @@
 """A debtor's decision window on raw asyncpg: the same lock, reads and claim as
-``contactlog.session.DebtorSession``, at a tenth of the CPU per statement and in two round
-trips before the claim.
+``contactlog.session.DebtorSession``, at a tenth of the CPU per statement.
 
-The first round trip begins the transaction and waits for the debtor's lock
-(``BEGIN; SELECT pg_advisory_xact_lock(key)``, one simple query: a transaction's BEGIN is
-a round trip of its own anyway). The second is one statement, whose snapshot is taken
-with the lock held, so it sees every attempt claimed before the lock was ours: the debtor,
-the message ``FOR NO KEY UPDATE``, the holds (``_open_window``'s statement), the debtor's
-risk flag events and recent attempts (``statements.DECISION``). The rules' counts, latest
-attempts and flags are answered from it (``recent``); collectors and a pause's state,
-rarely asked, in statements of their own.
+It is opened (``batched_windows``) by beginning the transaction and waiting for the
+debtor's lock (``BEGIN; SELECT pg_advisory_xact_lock(key)``, one simple query: a
+transaction's BEGIN is a round trip of its own anyway), then one statement, whose snapshot
+is taken with the lock held, so it sees every attempt claimed before the lock was ours:
+the debtor, the message ``FOR NO KEY UPDATE``, the holds (``_open_window``'s statement),
+the debtor's risk flag events and recent attempts (``statements.DECISION``). The rules'
+counts, latest attempts and flags are answered from it (``recent``); collectors and a
+pause's state, rarely asked, in statements of their own.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 from sqlalchemy.orm import configure_mappers
@@ -25,59 +23,49 @@ from sqlalchemy.orm.instrumentation import manager_of_class
 
 from compliance import AttemptCount, AttemptFact, HoldFact
 from compliance.rules.risk_flags import RiskFlagFact
-from dispatcher.contactlog.digests import canonical_json, change_digests
+from dispatcher.contactlog.digests import sealed_move
 from dispatcher.contactlog.holds import pick_holds
 from dispatcher.contactlog.models import Base, Collector, Debtor, Message
-from dispatcher.contactlog.session import debtor_lock_key
 from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.risk_flags.read import RiskFlagEventRow, flag_states
 from dispatcher.sending.postgres import statements as sql
+from dispatcher.sending.postgres.pool import Statements
 from dispatcher.sending.postgres.recent import Prefetch, RecentAttempts
 
-__all__ = ["PostgresWindow", "Prefetch", "decision_window", "move"]
+__all__ = ["BEGIN", "PostgresWindow", "Prefetch", "WindowTransaction", "move"]
 
 _Row = TypeVar("_Row", bound=Base)
 _DEBTOR_AT = slice(1, 1 + len(sql.DEBTOR_COLUMNS))
 _MESSAGE_AT = slice(_DEBTOR_AT.stop, _DEBTOR_AT.stop + len(sql.MESSAGE_COLUMNS))
 
 
-@asynccontextmanager
-async def decision_window(
-    pool: asyncpg.Pool, debtor_ref: str, *, message_id: str, now: datetime, prefetch: Prefetch
-) -> AsyncIterator[PostgresWindow]:
-    """The debtor's transaction, its lock held, with the message read (and locked)."""
-    horizon = now - prefetch.span
-    async with pool.acquire() as conn:
-        lock_key = debtor_lock_key(debtor_ref)  # our own integer, never input: written inline
-        await conn.execute(f"{_BEGIN}; SELECT pg_advisory_xact_lock({int(lock_key)})")
-        try:
-            row = await conn.fetchrow(
-                sql.DECISION.sql,
-                *sql.DECISION.args({
-                    "debtor_ref": debtor_ref, "message_id": message_id, "horizon": horizon,
-                    "lock_key": lock_key, "attempts_limit": prefetch.limit + 1,
-                }),
-            )  # fmt: skip
-            assert row is not None
-            recent = RecentAttempts(row["attempts"], horizon=horizon, limit=prefetch.limit)
-            yield PostgresWindow(conn, debtor_ref, row, recent)
-        except BaseException:
-            if not conn.is_closed():
-                await conn.execute("ROLLBACK")
-            raise
-        await conn.execute("COMMIT")
-
-
 # Read committed, whatever the server's default: each statement's snapshot is its own, so
 # the one after the lock sees what the lock's previous holder committed.
-_BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
+BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
+
+
+class WindowTransaction(Statements, Protocol):
+    """What a window runs on: its statements, and its moves (which a batch writes together)."""
+
+    async def move(
+        self,
+        message_id: str,
+        *,
+        expect: Iterable[MessageStatus],
+        to: MessageStatus,
+        source: EventSource,
+        detail: dict[str, Any],
+        at: datetime,
+        changes: dict[str, Any],
+        log_event: bool,
+    ) -> bool: ...
 
 
 class PostgresWindow:
     """The contact log as the rules see it (``compliance.ContactFacts``), plus the claim."""
 
     def __init__(
-        self, conn: asyncpg.Connection, debtor_ref: str, row: asyncpg.Record,
+        self, conn: WindowTransaction, debtor_ref: str, row: asyncpg.Record,
         recent: RecentAttempts,
     ) -> None:  # fmt: skip
         self.conn = conn
@@ -189,8 +177,8 @@ class PostgresWindow:
         log_event: bool = True,
         **changes: Any,
     ) -> bool:
-        return await move(
-            self.conn, message_id, expect=expect, to=to, source=EventSource.WORKER,
+        return await self.conn.move(
+            message_id, expect=expect, to=to, source=EventSource.WORKER,
             detail=detail, at=at, changes=changes, log_event=log_event,
         )  # fmt: skip
 
@@ -236,7 +224,7 @@ def _scope(
 
 
 async def move(
-    conn: asyncpg.Connection,
+    conn: Statements,
     message_id: str,
     *,
     expect: Iterable[MessageStatus],
@@ -248,9 +236,7 @@ async def move(
     log_event: bool = True,
 ) -> bool:
     """``contactlog.transitions.move`` on raw asyncpg: the same statement, the same event."""
-    if changes.get("verdict") is not None:  # written once: the digest's text is what is stored
-        changes = {**changes, "verdict": canonical_json(changes["verdict"])}
-    detail = {**detail, **change_digests(changes)}  # sealed with the event
+    detail, changes = sealed_move(detail, changes)
     changed = tuple(sorted(changes))
     json_null = frozenset(c for c in changed if c in sql.JSON_COLUMNS and changes[c] is None)
     query = sql.move_sql(changed, json_null, log_event=log_event)

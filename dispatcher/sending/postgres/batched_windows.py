@@ -1,0 +1,316 @@
+"""Decision windows of concurrently deciding jobs, opened together: one transaction for all.
+
+A job decides under its debtor's lock (``window.decision_window``): BEGIN with the lock,
+the decision statement, the claim, COMMIT — four round trips and a commit per message.
+Jobs that ask for a window while another batch is being opened wait and go in the next
+one: BEGIN and their debtors' locks in one simple query (in key order, as every holder of
+several takes them, so two batches cannot wait for each other), one statement reading
+every debtor's window (``statements.DECISIONS``), then each job decides on its own window
+and writes its claim on the shared connection (one statement at a time), and one COMMIT
+ends them all. Nothing waits for a timer: alone, a window is opened at once.
+
+A claim stands only once the batch has committed: a job leaves its window only then, and
+sends only after. A job that fails inside its window rolls the whole batch back (what the
+others wrote goes too): it sees its own error, and each of the others
+``DecisionWindowLost``, on which the pipeline decides again from the start — nothing it
+wrote in the batch stands, nothing was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from dispatcher.contactlog.session import debtor_lock_key
+from dispatcher.domain import EventSource, MessageStatus
+from dispatcher.sending.postgres import statements as sql
+from dispatcher.sending.postgres.batched_moves import (
+    BatchedMoves,
+    MoveRow,
+    Shape,
+    move_row,
+    shape_of,
+    write_moves,
+)
+from dispatcher.sending.postgres.recent import Prefetch, RecentAttempts
+from dispatcher.sending.postgres.window import BEGIN, PostgresWindow, move
+from dispatcher.sending.sending_log import DecisionWindowLost
+
+__all__ = ["BatchedWindows", "SharedTransaction", "WindowInBatch"]
+
+# Windows opened in one transaction at most; more wait for the next.
+MAX_BATCH = 50
+
+
+class SharedTransaction:
+    """A batch's connection, one statement at a time, and the moves its windows await.
+
+    The moves are written when every window of the batch has either left or is waiting
+    for its move: then those of one shape go in one statement (``batched_moves``), and
+    the windows go on. A claim is one statement per batch, not per message."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.connection = conn
+        self._turn = asyncio.Lock()
+        self._members: list[WindowInBatch] = []
+        self._moves: dict[Shape, list[tuple[MoveRow, asyncio.Future[bool], WindowInBatch]]] = {}
+        self._changed = asyncio.Event()
+        self.statements = 0  # moves' statements written
+
+    def member(self, request: _Request) -> WindowInBatch:
+        window = WindowInBatch(self, request)
+        self._members.append(window)
+        return window
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        async with self._turn:
+            rows: list[asyncpg.Record] = await self.connection.fetch(query, *args)
+            return rows
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        async with self._turn:
+            return await self.connection.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        async with self._turn:
+            return await self.connection.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        async with self._turn:
+            status: str = await self.connection.execute(query, *args)
+            return status
+
+    def changed(self) -> None:
+        self._changed.set()
+
+    def queue(self, shape: Shape, row: MoveRow, member: WindowInBatch) -> asyncio.Future[bool]:
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._moves.setdefault(shape, []).append((row, answer, member))
+        member.waiting = True
+        self.changed()
+        return answer
+
+    async def settle(self, left: Callable[[WindowInBatch], bool]) -> None:
+        """Write the moves the windows wait for, until every window has left."""
+        while True:
+            while not all(left(m) or m.waiting for m in self._members):
+                self._changed.clear()
+                await self._changed.wait()
+            if not self._moves:
+                return
+            moves, self._moves = self._moves, {}
+            for shape, queued in moves.items():
+                try:
+                    async with self._turn:
+                        self.statements += 1
+                        moved = await write_moves(self.connection, shape, [q[0] for q in queued])
+                except Exception as exc:  # the transaction is lost: each window hears why
+                    for _, answer, member in queued:
+                        member.waiting = False
+                        _fail(answer, exc)
+                    continue
+                for row, answer, member in queued:
+                    member.waiting = False
+                    if not answer.done():
+                        answer.set_result(row[0] in moved)
+
+
+class WindowInBatch:
+    """One window's share of a batch's transaction (``window.WindowTransaction``)."""
+
+    def __init__(self, shared: SharedTransaction, request: _Request) -> None:
+        self.shared = shared
+        self.request = request
+        self.waiting = False  # for a move the batch is to write
+
+    @property
+    def connection(self) -> asyncpg.Connection:
+        return self.shared.connection
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        return await self.shared.fetch(query, *args)
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        return await self.shared.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        return await self.shared.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        return await self.shared.execute(query, *args)
+
+    async def move(
+        self,
+        message_id: str,
+        *,
+        expect: Iterable[MessageStatus],
+        to: MessageStatus,
+        source: EventSource,
+        detail: dict[str, Any],
+        at: datetime,
+        changes: dict[str, Any],
+        log_event: bool,
+    ) -> bool:
+        if log_event and BatchedMoves.batches(changes):
+            shape = shape_of(expect, to, source, tuple(sorted(changes)))
+            return await self.shared.queue(shape, move_row(message_id, at, detail, changes), self)
+        return await move(
+            self.shared, message_id, expect=expect, to=to, source=source, detail=detail,
+            at=at, changes=changes, log_event=log_event,
+        )  # fmt: skip
+
+
+@dataclass
+class _Request:
+    debtor_ref: str
+    message_id: str
+    now: datetime
+    opened: asyncio.Future[PostgresWindow]
+    left: asyncio.Future[bool] = field(init=False)  # True: left without an error
+    shared: SharedTransaction | None = None
+    ended: asyncio.Future[None] = field(init=False)  # the batch's transaction is over
+
+    def __post_init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.left = loop.create_future()
+        self.ended = loop.create_future()
+
+    def leave(self, *, ok: bool) -> None:
+        if not self.left.done():
+            self.left.set_result(ok)
+        if self.shared is not None:
+            self.shared.changed()
+
+
+class BatchedWindows:
+    def __init__(
+        self, pool: Callable[[], Awaitable[asyncpg.Pool]], prefetch: Prefetch, *, batches: int = 1
+    ) -> None:
+        self._pool = pool
+        self._prefetch = prefetch
+        self._waiting: list[_Request] = []
+        self._openers: set[asyncio.Task[None]] = set()  # held until done (the loop holds weakly)
+        self._batches = batches  # open at once at most
+        self.transactions = 0  # so far (what batching saved is windows - transactions)
+        self.statements = 0  # moves' statements written in them (claims, deferrals, blocks)
+
+    @asynccontextmanager
+    async def window(
+        self, debtor_ref: str, *, message_id: str, now: datetime
+    ) -> AsyncIterator[PostgresWindow]:
+        """The debtor's window, its lock held, the message read and locked; left when the
+        batch has committed (``DecisionWindowLost`` when it rolled back for another's sake)."""
+        loop = asyncio.get_running_loop()
+        request = _Request(debtor_ref, message_id, now, loop.create_future())
+        self._waiting.append(request)
+        if len(self._openers) < self._batches:
+            opener = loop.create_task(self._open())
+            self._openers.add(opener)
+            opener.add_done_callback(self._openers.discard)
+        try:
+            window = await asyncio.shield(request.opened)
+        except BaseException:
+            request.leave(ok=True)  # never used: nothing of it to undo
+            raise
+        try:
+            yield window
+        except BaseException:
+            request.leave(ok=False)
+            await _quietly(request.ended)  # its row locks gone before the error is handled
+            raise
+        request.leave(ok=True)
+        await asyncio.shield(request.ended)
+
+    async def _open(self) -> None:
+        while self._waiting:
+            batch = _take(self._waiting)
+            try:
+                await self._run(batch)
+            except BaseException as exc:
+                for request in batch:
+                    _fail(request.opened, exc)
+                    _fail(request.ended, exc)
+                if not isinstance(exc, Exception):  # cancelled: no one is left waiting for us
+                    for request in self._waiting:
+                        _fail(request.opened, exc)
+                    self._waiting.clear()
+                    raise
+
+    async def _run(self, batch: list[_Request]) -> None:
+        pool = await self._pool()
+        self.transactions += 1
+        horizon = min(request.now for request in batch) - self._prefetch.span
+        keys = [debtor_lock_key(request.debtor_ref) for request in batch]
+        # Our own integers, never input: written inline, in key order.
+        locks = "; ".join(f"SELECT pg_advisory_xact_lock({int(key)})" for key in sorted(set(keys)))
+        async with pool.acquire() as conn:
+            await conn.execute(f"{BEGIN}; {locks}")
+            try:
+                rows = await conn.fetch(
+                    sql.DECISIONS,
+                    [request.debtor_ref for request in batch],
+                    [request.message_id for request in batch],
+                    keys,
+                    horizon,
+                    self._prefetch.limit + 1,
+                )
+                shared = SharedTransaction(conn)
+                for request, row in zip(batch, rows, strict=True):
+                    recent = RecentAttempts(
+                        row["attempts"], horizon=horizon, limit=self._prefetch.limit
+                    )
+                    window = PostgresWindow(shared.member(request), request.debtor_ref, row, recent)
+                    request.shared = shared
+                    if not request.opened.done():
+                        request.opened.set_result(window)
+                    else:  # gone before its window opened
+                        request.leave(ok=True)
+                await shared.settle(lambda member: member.request.left.done())
+                self.statements += shared.statements
+                committed = all(request.left.result() for request in batch)
+            except BaseException:
+                if not conn.is_closed():
+                    await conn.execute("ROLLBACK")
+                raise
+            if committed:
+                await conn.execute("COMMIT")
+                for request in batch:
+                    request.ended.set_result(None)
+                return
+            await conn.execute("ROLLBACK")
+        for request in batch:
+            _fail(request.ended, DecisionWindowLost(request.message_id))
+
+
+def _take(waiting: list[_Request]) -> list[_Request]:
+    """The next batch: up to ``MAX_BATCH`` requests, one per debtor (a second request for a
+    debtor waits for the next batch; the process's debtor turn makes that rare)."""
+    batch: list[_Request] = []
+    debtors: set[str] = set()
+    rest: list[_Request] = []
+    for request in waiting:
+        if len(batch) < MAX_BATCH and request.debtor_ref not in debtors:
+            debtors.add(request.debtor_ref)
+            batch.append(request)
+        else:
+            rest.append(request)
+    waiting[:] = rest
+    return batch
+
+
+def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
+async def _quietly(future: asyncio.Future[None]) -> None:
+    try:
+        await asyncio.shield(future)
+    except Exception:  # the job's own error is the one to report
+        return
