@@ -142,6 +142,8 @@ async def _admin(server_url: str, sql: str) -> None:
 async def fresh_database(server_url: str, run: str) -> str:
     name = f"dispatcher_bench_{run}"
     await _admin(server_url, f'CREATE DATABASE "{name}"')
+    if os.environ.get("BENCH_PG_LOG"):
+        await _admin(server_url, f'ALTER DATABASE "{name}" SET log_min_duration_statement = 0')
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     engine = create_engine(url)
     try:

@@ -73,6 +73,7 @@ class Figures:
     pg_commits: float = 0.0
     delay_ms: tuple[float, float] = (0.0, 0.0)  # p50, p99
     problems: list[str] = field(default_factory=list)
+    pg_by_kind: dict[str, float] = field(default_factory=dict)  # CPU ms/msg by backend type
 
 
 @dataclass
@@ -160,13 +161,15 @@ class Probe:
     def __init__(self, run: Run, redis: ArqRedis, workers: list[subprocess.Popen[str]]) -> None:
         self.run, self.redis, self.workers = run, redis, workers
         self.redis_calls_by_us = 0
+        self.kinds: dict[int, str] = {}  # backend pid: its type (client backend, autovacuum worker)
 
     async def backends(self) -> list[int]:
         conn = await asyncpg.connect(self.run.postgres_url.replace("+asyncpg", ""))
         try:
             name = self.run.database_url.rsplit("/", 1)[1]
             rows = await conn.fetch(
-                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                "SELECT pid, backend_type FROM pg_stat_activity"
+                " WHERE datname = $1 AND pid <> pg_backend_pid()",
                 name,
             )
             commits = await conn.fetchval(
@@ -175,6 +178,7 @@ class Probe:
         finally:
             await conn.close()
         self.commits = int(commits)
+        self.kinds.update({int(r["pid"]): str(r["backend_type"]) for r in rows})
         return [int(r["pid"]) for r in rows]
 
     async def take(self) -> dict[str, Any]:
@@ -255,6 +259,10 @@ def _window(
     done = left_a - left_b
     figures.rate = done / (b["at"] - a["at"])
     pg = sum(b["postgres"][p] - a["postgres"].get(p, 0.0) for p in b["postgres"])
+    for pid in b["postgres"]:  # autovacuum apart: the updates' cost, paid later
+        kind = probe.kinds.get(pid, "other")
+        used = (b["postgres"][pid] - a["postgres"].get(pid, 0.0)) / done * 1000
+        figures.pg_by_kind[kind] = figures.pg_by_kind.get(kind, 0.0) + used
     figures.cpu_ms = {
         "worker": (b["workers"] - a["workers"]) / done * 1000,
         "postgres": pg / done * 1000,
@@ -352,6 +360,11 @@ def _print(label: str, runs: list[Figures], bare: float) -> None:
         f"{pad}CPU ms/msg: worker {cpu['worker']:.2f}  postgres {cpu['postgres']:.2f}  "
         f"redis {cpu['redis']:.2f}  = {total:.2f}  (provider apart {cpu['provider']:.2f})"
     )
+    kinds = sorted({kind for f in runs for kind in f.pg_by_kind})
+    by_kind = [f"{k} {statistics.median(f.pg_by_kind.get(k, 0.0) for f in runs):.2f}"
+               for k in kinds]  # fmt: skip
+    if kinds:
+        print(f"{pad}postgres by backend: {', '.join(by_kind)}")
     print(
         f"{pad}round trips/msg: postgres {_med(runs, lambda f: f.pg_trips):.1f} "
         f"(commits {_med(runs, lambda f: f.pg_commits):.1f})  "

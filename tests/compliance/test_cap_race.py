@@ -105,7 +105,7 @@ def test_eight_workers_racing_for_a_cap_of_two_send_exactly_two_per_debtor(
         return counts
 
     counts = asyncio.run(statuses())
-    assert counts.get("sent") == 2 * DEBTORS, counts
+    assert counts.get("sent") == 2 * DEBTORS, (counts, processed, [e[-3000:] for _, e in results])
     assert set(counts) <= {"sent", "deferred", "blocked"}
     assert sum(counts.values()) == MESSAGES
     sent = read_outbox(tmp_path / "outbox.jsonl")  # the log agrees with what left
