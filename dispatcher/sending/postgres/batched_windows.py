@@ -32,7 +32,6 @@ from dispatcher.domain import EventSource, MessageStatus
 from dispatcher.sending.postgres import statements as sql
 from dispatcher.sending.postgres.batched_moves import (
     BatchedMoves,
-    MoveRow,
     Shape,
     move_row,
     shape_of,
@@ -59,7 +58,7 @@ class SharedTransaction:
         self.connection = conn
         self._turn = asyncio.Lock()
         self._members: list[WindowInBatch] = []
-        self._moves: dict[Shape, list[tuple[MoveRow, asyncio.Future[bool], WindowInBatch]]] = {}
+        self._moves: dict[Shape, list[_Move]] = {}
         self._changed = asyncio.Event()
         self.statements = 0  # moves' statements written
 
@@ -89,12 +88,11 @@ class SharedTransaction:
     def changed(self) -> None:
         self._changed.set()
 
-    def queue(self, shape: Shape, row: MoveRow, member: WindowInBatch) -> asyncio.Future[bool]:
-        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._moves.setdefault(shape, []).append((row, answer, member))
-        member.waiting = True
+    def queue(self, move: _Move) -> asyncio.Future[bool]:
+        self._moves.setdefault(move.shape, []).append(move)
+        move.member.waiting = True
         self.changed()
-        return answer
+        return move.answer
 
     async def settle(self, left: Callable[[WindowInBatch], bool]) -> None:
         """Write the moves the windows wait for, until every window has left."""
@@ -109,16 +107,47 @@ class SharedTransaction:
                 try:
                     async with self._turn:
                         self.statements += 1
-                        moved = await write_moves(self.connection, shape, [q[0] for q in queued])
+                        moved = await self._write(shape, queued)
                 except Exception as exc:  # the transaction is lost: each window hears why
-                    for _, answer, member in queued:
-                        member.waiting = False
-                        _fail(answer, exc)
+                    for each in queued:
+                        each.member.waiting = False
+                        _fail(each.answer, exc)
                     continue
-                for row, answer, member in queued:
-                    member.waiting = False
-                    if not answer.done():
-                        answer.set_result(row[0] in moved)
+                for each in queued:
+                    each.member.waiting = False
+                    if not each.answer.done():
+                        each.answer.set_result(each.message_id in moved)
+
+    async def _write(self, shape: Shape, queued: list[_Move]) -> set[str]:
+        if len(queued) > 1:
+            rows = [move_row(q.message_id, q.at, q.detail, q.changes) for q in queued]
+            return await write_moves(self.connection, shape, rows)
+        alone = queued[0]  # as one row: a plain UPDATE by key, lighter than the arrays
+        moved = await move(
+            self.connection, alone.message_id, expect=alone.expect, to=alone.to,
+            source=alone.source, detail=alone.detail, at=alone.at, changes=alone.changes,
+        )  # fmt: skip
+        return {alone.message_id} if moved else set()
+
+
+@dataclass
+class _Move:
+    """A move a window waits for, until its batch writes it."""
+
+    member: WindowInBatch
+    message_id: str
+    expect: frozenset[MessageStatus]
+    to: MessageStatus
+    source: EventSource
+    detail: dict[str, Any]
+    at: datetime
+    changes: dict[str, Any]
+    shape: Shape = field(init=False)
+    answer: asyncio.Future[bool] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shape = shape_of(self.expect, self.to, self.source, tuple(sorted(self.changes)))
+        self.answer = asyncio.get_running_loop().create_future()
 
 
 class WindowInBatch:
@@ -158,8 +187,8 @@ class WindowInBatch:
         log_event: bool,
     ) -> bool:
         if log_event and BatchedMoves.batches(changes):
-            shape = shape_of(expect, to, source, tuple(sorted(changes)))
-            return await self.shared.queue(shape, move_row(message_id, at, detail, changes), self)
+            queued = _Move(self, message_id, frozenset(expect), to, source, detail, at, changes)
+            return await self.shared.queue(queued)
         return await move(
             self.shared, message_id, expect=expect, to=to, source=source, detail=detail,
             at=at, changes=changes, log_event=log_event,
