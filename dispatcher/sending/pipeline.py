@@ -126,7 +126,12 @@ class Pipeline:
                 collectors=collector_facts(collectors),
             )  # fmt: skip
             verdict = await self.deps.gate.evaluate(subject)
-            outcome = await self._record(session, current, render.rendered, verdict)
+            outcome, recorded = await self._record(session, current, render.rendered, verdict)
+        # Counted once the window has committed: a decision rolled back is made again.
+        record_verdict(current.channel, recorded)
+        if outcome == "claimed":
+            delay = self.deps.clock.now() - current.scheduled_for
+            record_claim(current.channel, delay.total_seconds())
         return outcome, current, verdict, collectors
 
     async def _record(
@@ -135,8 +140,9 @@ class Pipeline:
         message: Message,
         rendered: Rendered | None,
         verdict: Verdict,
-    ) -> str:
-        """Write the verdict, and for an allowed message take its slot (queued → sending)."""
+    ) -> tuple[str, Verdict]:
+        """Write the verdict, and for an allowed message take its slot (queued → sending):
+        what happened, and the verdict as recorded."""
         now = self.deps.clock.now()
         if verdict.decision is Decision.DEFER and message.channel == ChannelKind.VISIT:
             verdict = fixed_time_refused(verdict)
@@ -147,7 +153,6 @@ class Pipeline:
         ):
             verdict = expired(verdict, message.valid_until)
         summary, record = _summary(verdict), verdict.to_json()
-        record_verdict(message.channel, verdict)
         if verdict.decision is Decision.BLOCK:
             await session.move(
                 message.id,
@@ -157,7 +162,7 @@ class Pipeline:
                 at=now,
                 verdict=record,
             )
-            return "blocked"
+            return "blocked", verdict
         if verdict.decision is Decision.DEFER:
             # The same rule deferring again (a pause re-checked every few seconds) moves the
             # time on without another event: the log keeps one line per reason, not per poll.
@@ -178,7 +183,7 @@ class Pipeline:
                 scheduled_for=verdict.until if parked_by is None else message.valid_until,
                 parked_by=parked_by,
             )
-            return "deferred" if parked_by is None else "parked"
+            return ("deferred" if parked_by is None else "parked"), verdict
         assert rendered is not None
         claimed = await session.move(
             message.id,
@@ -196,9 +201,8 @@ class Pipeline:
         # The row was read under the debtor's lock, so this holds; if it ever does not,
         # someone else moved the message and it must not be sent from here.
         if not claimed:
-            return "moved on meanwhile"
-        record_claim(message.channel, (now - message.scheduled_for).total_seconds())
-        return "claimed"
+            return "moved on meanwhile", verdict
+        return "claimed", verdict
 
     async def _send(
         self,
