@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from compliance.hours.zones import UnknownLocation, debtor_zones
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.migrate import upgrade
 from dispatcher.demo.channels import channel_requests, promise_after_the_call, register_collectors
@@ -203,9 +204,16 @@ def _why(message: dict[str, object]) -> str:
 
 
 def _zone_of(message: dict[str, object]) -> str | None:
+    """The zone the gate decided in; before any verdict, the number's, when it has one."""
     verdict = message.get("verdict")
     zone = verdict.get("time_zone") if isinstance(verdict, dict) else None
-    return zone if isinstance(zone, str) else None
+    if isinstance(zone, str):
+        return zone
+    try:
+        zones, _ = debtor_zones(str(message["destination"]), None)
+    except UnknownLocation:  # a number no zone can be told from: shown in UTC, saying so
+        return None
+    return zones[0] if len(zones) == 1 else None
 
 
 def _shorten(text: str, width: int = 72) -> str:
