@@ -241,7 +241,7 @@ class BatchedWindows:
         if len(self._openers) < self._batches:
             opener = loop.create_task(self._open())
             self._openers.add(opener)
-            opener.add_done_callback(self._openers.discard)
+            opener.add_done_callback(self._openers.discard)  # cancelled before it ran
         try:
             window = await asyncio.shield(request.opened)
         except BaseException:
@@ -257,19 +257,24 @@ class BatchedWindows:
         await asyncio.shield(request.ended)
 
     async def _open(self) -> None:
-        while self._waiting:
-            batch = _take(self._waiting)
-            try:
-                await self._run(batch)
-            except BaseException as exc:
-                for request in batch:
-                    _fail(request.opened, exc)
-                    _fail(request.ended, exc)
-                if not isinstance(exc, Exception):  # cancelled: no one is left waiting for us
-                    for request in self._waiting:
+        try:
+            while self._waiting:
+                batch = _take(self._waiting)
+                try:
+                    await self._run(batch)
+                except BaseException as exc:
+                    for request in batch:
                         _fail(request.opened, exc)
-                    self._waiting.clear()
-                    raise
+                        _fail(request.ended, exc)
+                    if not isinstance(exc, Exception):  # cancelled: no one is left waiting
+                        for request in self._waiting:
+                            _fail(request.opened, exc)
+                        self._waiting.clear()
+                        raise
+        finally:
+            # Gone as soon as it finds no one waiting: in its done callback, a step later, a
+            # window asked for in between would find it still here and wait for no one.
+            self._openers.discard(asyncio.current_task())
 
     async def _run(self, batch: list[_Request]) -> None:
         pool = await self._pool()
