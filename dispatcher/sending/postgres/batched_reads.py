@@ -6,7 +6,7 @@ lock). Reads that arrive while one is being made wait and go in the next stateme
 poll hands the worker many jobs at once, one round trip reads them all.
 
 The read takes no lock, as the single read did not: what the job decides on is read again
-under the debtor's lock (``window.decision_window``). A failed statement fails every read
+under the debtor's lock (``batched_windows``). A failed statement fails every read
 in it, as it would have failed each one alone.
 """
 

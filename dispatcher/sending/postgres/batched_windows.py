@@ -1,13 +1,13 @@
 """Decision windows of concurrently deciding jobs, opened together: one transaction for all.
 
-A job decides under its debtor's lock (``window.decision_window``): BEGIN with the lock,
-the decision statement, the claim, COMMIT — four round trips and a commit per message.
-Jobs that ask for a window while another batch is being opened wait and go in the next
-one: BEGIN and their debtors' locks in one simple query (in key order, as every holder of
-several takes them, so two batches cannot wait for each other), one statement reading
-every debtor's window (``statements.DECISIONS``), then each job decides on its own window
-and writes its claim on the shared connection (one statement at a time), and one COMMIT
-ends them all. Nothing waits for a timer: alone, a window is opened at once.
+A job decides under its debtor's lock (``window.PostgresWindow``): BEGIN with the lock,
+the decision statement, the claim, COMMIT — four round trips and a commit per message if
+each job had its own. Jobs that ask for a window while another batch is being opened wait
+and go in the next one: BEGIN and their debtors' locks in one simple query (in key order,
+as every holder of several takes them, so two batches cannot wait for each other), one
+statement reading every debtor's window (``statements.DECISIONS``), then each job decides
+on its own window; its moves are written with those of the others (``SharedTransaction``),
+and one COMMIT ends them all. Nothing waits for a timer: alone, a window is opened at once.
 
 A claim stands only once the batch has committed: a job leaves its window only then, and
 sends only after. A job that fails inside its window rolls the whole batch back (what the
@@ -94,10 +94,10 @@ class SharedTransaction:
         self.changed()
         return move.answer
 
-    async def settle(self, left: Callable[[WindowInBatch], bool]) -> None:
+    async def settle(self) -> None:
         """Write the moves the windows wait for, until every window has left."""
         while True:
-            while not all(left(m) or m.waiting for m in self._members):
+            while not all(m.request.left is not None or m.waiting for m in self._members):
                 self._changed.clear()
                 await self._changed.wait()
             if not self._moves:
@@ -201,18 +201,16 @@ class _Request:
     message_id: str
     now: datetime
     opened: asyncio.Future[PostgresWindow]
-    left: asyncio.Future[bool] = field(init=False)  # True: left without an error
+    left: bool | None = None  # None: still in its window; True: left without an error
     shared: SharedTransaction | None = None
     ended: asyncio.Future[None] = field(init=False)  # the batch's transaction is over
 
     def __post_init__(self) -> None:
-        loop = asyncio.get_running_loop()
-        self.left = loop.create_future()
-        self.ended = loop.create_future()
+        self.ended = asyncio.get_running_loop().create_future()
 
     def leave(self, *, ok: bool) -> None:
-        if not self.left.done():
-            self.left.set_result(ok)
+        if self.left is None:
+            self.left = ok
         if self.shared is not None:
             self.shared.changed()
 
@@ -301,13 +299,10 @@ class BatchedWindows:
                     )
                     window = PostgresWindow(shared.member(request), request.debtor_ref, row, recent)
                     request.shared = shared
-                    if not request.opened.done():
-                        request.opened.set_result(window)
-                    else:  # gone before its window opened
-                        request.leave(ok=True)
-                await shared.settle(lambda member: member.request.left.done())
+                    request.opened.set_result(window)
+                await shared.settle()
                 self.statements += shared.statements
-                committed = all(request.left.result() for request in batch)
+                committed = all(request.left for request in batch)
             except BaseException:
                 if not conn.is_closed():
                     await conn.execute("ROLLBACK")

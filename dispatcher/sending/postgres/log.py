@@ -41,7 +41,6 @@ class PostgresSendingLog:
     ) -> None:  # fmt: skip
         self.log = log
         self.clock = clock
-        self.prefetch = prefetch
         self._url = url
         self._max_size = max_size
         self._pool: asyncpg.Pool | None = None

@@ -165,7 +165,7 @@ def _flag_events(debtor_ref: ColumnElement[str]) -> ScalarSelect[Any]:
 def _decision_statement() -> ClauseElement:
     """The window statement (debtor, message ``FOR NO KEY UPDATE``, holds) with what the
     rules read besides: the debtor's risk flag events and recent attempts. Run once the
-    debtor's lock is held (``window.decision_window``): its snapshot then sees every attempt
+    debtor's lock is held (``batched_windows``): its snapshot then sees every attempt
     claimed before the lock was ours."""
     debtor_ref = bindparam("debtor_ref", type_=String)
     return _with_message.add_columns(
