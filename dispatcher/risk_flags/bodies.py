@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from compliance.packs import RISK_FLAGS
-from dispatcher.api.models.base import Body, Reason, Shown, Stamp, TimeText, named_enum
+from dispatcher.api.models.base import (
+    Body,
+    Reason,
+    Shown,
+    Stamp,
+    TimesOnClock,
+    ZoneName,
+    named_enum,
+)
 from dispatcher.risk_flags.models import RISK_FLAG_ACTIONS
 
 __all__ = ["BODIES", "RiskFlag", "RiskFlagChange", "RiskFlagChanged", "RiskFlagEvent", "RiskFlags"]
@@ -19,16 +27,6 @@ if TYPE_CHECKING:
 else:  # in the schema as enums
     Flag = named_enum("RiskFlagName", RISK_FLAGS)
     Action = named_enum("RiskFlagAction", RISK_FLAG_ACTIONS)
-
-
-# Times on the debtor's clock, with the offset then (absent where the zone is not known).
-LocalTimes = Annotated[
-    dict[str, TimeText] | None,
-    Field(description="The times above on the debtor's clock; null where its zone is unknown"),
-]
-ZoneName = Annotated[
-    str | None, Field(description="The debtor's IANA time zone; null where not known")
-]
 
 
 class RiskFlagChange(Body):
@@ -46,7 +44,7 @@ class RiskFlag(Shown):
         Stamp | None, Field(description="A supervisor's review since it was set")
     ]
     reviewed_by: str | None
-    local_times: LocalTimes = None
+    local_times: TimesOnClock = None
 
 
 class RiskFlagEvent(Shown):
@@ -57,7 +55,7 @@ class RiskFlagEvent(Shown):
     actor: str
     actor_role: str
     at: Stamp
-    local_times: LocalTimes = None
+    local_times: TimesOnClock = None
 
 
 class RiskFlags(Shown):

@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 
 __all__ = [
     "NOT_BLANK", "Body", "Campaign", "Json", "Key", "Reason", "Ref", "Ref64", "Shown", "Stamp",
-    "Text10", "Time", "TimeText", "named_enum",
+    "Text10", "Time", "TimeText", "TimesOnClock", "ZoneName", "named_enum",
 ]  # fmt: skip
 
 Json = dict[str, Any]
@@ -94,3 +94,11 @@ Stamp = Annotated[
 ]
 # A time an answer holds as text already (ISO 8601 with its offset, as the log writes it).
 TimeText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+# The debtor's zone in an answer, and an answer's times on that clock (null without one).
+ZoneName = Annotated[
+    str | None, Field(description="The debtor's IANA time zone; null where it is not known")
+]
+TimesOnClock = Annotated[
+    dict[str, TimeText] | None,
+    Field(description="The times above on the debtor's clock; null without a zone"),
+]

@@ -7,7 +7,17 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from compliance.rules import HOLD_KINDS
-from dispatcher.api.models.base import Body, Reason, Ref, Ref64, Shown, Stamp, TimeText, named_enum
+from dispatcher.api.models.base import (
+    Body,
+    Reason,
+    Ref,
+    Ref64,
+    Shown,
+    Stamp,
+    TimesOnClock,
+    ZoneName,
+    named_enum,
+)
 from dispatcher.domain import ChannelKind
 
 __all__ = [
@@ -67,13 +77,8 @@ class Hold(Shown):
     created_at: Stamp
     lifted_at: Stamp | None
     lifted_by: str | None
-    time_zone: Annotated[
-        str | None, Field(description="The debtor's IANA time zone; null where not known")
-    ] = None
-    local_times: Annotated[
-        dict[str, TimeText] | None,
-        Field(description="created_at and lifted_at on the debtor's clock, with the offset"),
-    ] = None
+    time_zone: ZoneName = None
+    local_times: TimesOnClock = None
 
 
 class HoldList(Shown):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-from dispatcher.api.models.base import Shown, TimeText
+from dispatcher.api.models.base import Shown, TimeText, ZoneName
 from dispatcher.domain import ChannelKind, MessageStatus
 
 __all__ = [
@@ -98,10 +98,7 @@ class MessageSummary(Shown):
     error_text: str | None
     error_retryable: bool | None
     verdict: Verdict | None
-    time_zone: Annotated[
-        str | None,
-        Field(description="The debtor's IANA time zone; null where it is not known"),
-    ] = None
+    time_zone: ZoneName = None
     local_times: Annotated[
         LocalTimes | None,
         Field(description="The times above on the debtor's clock; null without a zone"),
