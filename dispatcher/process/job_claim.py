@@ -1,43 +1,78 @@
-"""A job's start in one Redis round trip: arq's checks and its lock, as one script.
+"""Jobs started together in one Redis round trip: arq's checks, its lock and its first read.
 
-arq starts each job with ``WATCH`` on the job's in-progress key, ``EXISTS`` on it,
-``ZSCORE`` of the job in the queue, then ``MULTI; PSETEX; EXEC``: four round trips, each
-through a redis-py pipeline. The script below makes the same three checks and takes the
-same lock, atomically (a script runs alone), in one ``EVALSHA``. What it decides is
-arq's: the job is skipped when another worker holds its lock, when it has left the queue,
-or when it was put back with a later score.
+For each job arq makes five round trips before the job's function runs: ``WATCH`` on the
+job's in-progress key, ``EXISTS`` on it, ``ZSCORE`` of the job in the queue,
+``MULTI; PSETEX; EXEC`` (the lock), then ``GET`` of the job, ``INCR`` and ``EXPIRE`` of its
+try counter. The script below does all of it for every job a worker has room for, in one
+``EVALSHA``, atomically (a script runs alone). What it decides is arq's: a job is skipped
+when another worker holds its lock, when it has left the queue, or when it was put back
+with a later score; a job it takes is locked, its try counted, and its payload returned.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix, retry_key_prefix
 from arq.utils import timestamp_ms
 from redis.commands.core import AsyncScript
 
-__all__ = ["JobClaim"]
+__all__ = ["RETRY_KEY_TTL_S", "ClaimedJob", "JobClaim"]
 
-# KEYS: the job's in-progress key, the queue. ARGV: the job id, now (ms), the lock's life (ms).
-# Returns the job's score in the queue when it took the lock, nil when the job is not to run.
+RETRY_KEY_TTL_S = 88_400  # arq's life for a job's try counter
+
+# KEYS: the queue, then per job its in-progress, job and try-counter keys.
+# ARGV: now (ms), the lock's life (ms), the counter's life (s), then the job ids.
+# Returns, per job taken: {id, score, payload or nil, try}.
 _CLAIM = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
-if not score or tonumber(score) > tonumber(ARGV[2]) then return false end
-redis.call('PSETEX', KEYS[1], ARGV[3], '1')
-return score
+local now, taken = tonumber(ARGV[1]), {}
+for i = 4, #ARGV do
+  local id, k = ARGV[i], 3 * (i - 4) + 2
+  if redis.call('EXISTS', KEYS[k]) == 0 then
+    local score = redis.call('ZSCORE', KEYS[1], id)
+    if score and tonumber(score) <= now then
+      redis.call('PSETEX', KEYS[k], ARGV[2], '1')
+      local try = redis.call('INCR', KEYS[k + 2])
+      redis.call('EXPIRE', KEYS[k + 2], ARGV[3])
+      taken[#taken + 1] = {id, score, redis.call('GET', KEYS[k + 1]), try}
+    end
+  end
+end
+return taken
 """
 
 
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job this worker holds the lock of, with what arq's ``run_job`` reads first."""
+
+    job_id: str
+    score: int
+    payload: bytes | None  # None: the job's data expired or was deleted
+    job_try: int  # this try's number, already counted in Redis
+
+
 class JobClaim:
-    """Takes a queued job's in-progress lock, as arq's ``start_jobs`` does."""
+    """Takes queued jobs' in-progress locks and reads them, as arq's worker does."""
 
     def __init__(self, redis: ArqRedis, queue_name: str, lock_ms: int) -> None:
         self._script: AsyncScript = redis.register_script(_CLAIM)
         self._queue_name = queue_name
         self._lock_ms = lock_ms
 
-    async def take(self, job_id: str) -> int | None:
-        """The job's score if this worker may run it now (its lock is taken), else None."""
-        keys = [in_progress_key_prefix + job_id, self._queue_name]
-        score = await self._script(keys=keys, args=[job_id, timestamp_ms(), self._lock_ms])
-        return None if score is None else int(float(score))
+    async def take(self, job_ids: Sequence[str]) -> list[ClaimedJob]:
+        """The jobs of ``job_ids`` this worker may run now, each locked and its try counted."""
+        if not job_ids:
+            return []
+        keys = [self._queue_name]
+        for job_id in job_ids:
+            keys += [in_progress_key_prefix + job_id, job_key_prefix + job_id,
+                     retry_key_prefix + job_id]  # fmt: skip
+        args: list[str | int] = [timestamp_ms(), self._lock_ms, RETRY_KEY_TTL_S, *job_ids]
+        taken = await self._script(keys=keys, args=args)
+        return [
+            ClaimedJob(job_id.decode(), int(float(score)), payload, int(job_try))
+            for job_id, score, payload, job_try in taken
+        ]

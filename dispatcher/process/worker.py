@@ -17,7 +17,9 @@ from compliance import Rule
 from dispatcher.clock import Clock
 from dispatcher.process import collector
 from dispatcher.process.deps import Deps
-from dispatcher.process.job_claim import JobClaim
+from dispatcher.process.job_claim import ClaimedJob, JobClaim
+from dispatcher.process.job_finish import FinishBatches, JobEnd
+from dispatcher.process.job_run import run_claimed
 from dispatcher.process.redis_outage import REDIS_DOWN, RedisOutage
 from dispatcher.process.redis_pool import lazy_redis
 from dispatcher.process.startup_log import log_worker_start
@@ -61,6 +63,7 @@ class DispatcherWorker(Worker):
         self.redis_outage = RedisOutage()
         self._idle_stop = False
         self._claim: JobClaim | None = None
+        self._finishes: FinishBatches | None = None
 
     async def main(self) -> None:
         await self._wait_for_redis()
@@ -105,33 +108,42 @@ class DispatcherWorker(Worker):
         # Like arq, a full worker waits here for a free slot and goes on with the jobs it
         # read: returning instead left every slot freed meanwhile idle until the next poll
         # (0.5 s), which capped a worker at max_jobs per poll (100 jobs/s by default).
-        for job_id in job_ids:
-            async with self.sem:  # a free slot (arq takes it in a moment, without waiting)
-                pass
+        waiting = [job_id.decode() for job_id in job_ids]
+        while waiting:
+            await self._free_slot()
             if not self.allow_pick_jobs:  # stopping meanwhile: take no more
                 return
-            await self._start_job(job_id.decode())
+            free = self.max_jobs - self.job_counter
+            await self._start(waiting[:free])
+            waiting = waiting[free:]
 
-    async def _start_job(self, job_id: str) -> None:
-        """arq's start of one job, its checks and lock taken in one round trip (``JobClaim``)."""
-        await self.sem.acquire()
-        if self.job_counter >= self.max_jobs:  # arq's semaphore has one slot more
-            self.sem.release()
-            return
-        self.job_counter += 1
+    async def _free_slot(self) -> None:
+        while self.job_counter >= self.max_jobs:
+            running = [task for task in self.tasks.values() if not task.done()]
+            if running:
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            else:  # ended, their slots not yet given back (done callbacks are due)
+                await asyncio.sleep(0)
+
+    async def _start(self, job_ids: list[str]) -> None:
+        """arq's start of jobs, as many at once as there are free slots (``JobClaim``)."""
+        for _ in job_ids:  # each slot's semaphore, as arq takes it (free: no wait)
+            await self.sem.acquire()
+        self.job_counter += len(job_ids)
         try:
-            score = await self._job_claim().take(job_id)
+            claimed = await self._job_claim().take(job_ids)
         except REDIS_DOWN:
             # Not started: without this a few outages would leave the worker picking nothing.
-            self._release_sem_dec_counter_on_complete()
+            for _ in job_ids:
+                self._release_sem_dec_counter_on_complete()
             raise
-        if score is None:  # running elsewhere, gone from the queue, or put back for later
+        for _ in range(len(job_ids) - len(claimed)):
+            # running elsewhere, gone from the queue, or put back for later
             self._release_sem_dec_counter_on_complete()
-            log.debug("job %s already running elsewhere", job_id)
-            return
-        task = self.loop.create_task(self.run_job(job_id, score))
-        task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
-        self.tasks[job_id] = task
+        for job in claimed:
+            task = self.loop.create_task(self._run_claimed(job))
+            task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+            self.tasks[job.job_id] = task
 
     def _job_claim(self) -> JobClaim:
         if self._claim is None:
@@ -139,17 +151,34 @@ class DispatcherWorker(Worker):
             self._claim = JobClaim(self.pool, self.queue_name, lock_ms)
         return self._claim
 
-    async def run_job(self, job_id: str, score: int) -> None:
+    async def _run_claimed(self, job: ClaimedJob) -> None:
         try:
-            await super().run_job(job_id, score)
+            await run_claimed(self, job)
         except REDIS_DOWN as exc:
             # Redis failed as the job started or finished. What the job did is in the
             # contact log; if the job is still queued it runs again once its lock expires
             # and finds nothing left to do.
             log.warning(
                 "job %s: Redis failed around it (%s: %s); it runs again if still queued",
-                job_id, type(exc).__name__, exc,
+                job.job_id, type(exc).__name__, exc,
             )  # fmt: skip
+
+    async def finish_job(
+        self,
+        job_id: str,
+        finish: bool,
+        result_data: bytes | None,
+        result_timeout_s: float | None,
+        keep_result_forever: bool,
+        incr_score: int | None,
+        keep_in_progress: float | None,
+    ) -> None:
+        if self._finishes is None:
+            self._finishes = FinishBatches(self.pool, self.queue_name)
+        await self._finishes.finish(
+            JobEnd(job_id, finish, result_data, result_timeout_s, keep_result_forever,
+                   incr_score, keep_in_progress)
+        )  # fmt: skip
 
     async def close(self) -> None:
         """arq's ``close``, but one that still runs ``on_shutdown`` with Redis gone."""
