@@ -50,8 +50,10 @@ class DispatcherWorker(Worker):
     - **SIGTERM / SIGINT**: no new job is taken; running jobs get ``job_completion_wait``
       seconds to finish and record their outcome, then the rest are cancelled (to run
       again). A second signal stops at once.
-    - **A job starts in one Redis round trip** (``JobClaim``: arq's checks and lock as one
-      script) instead of arq's four (WATCH, EXISTS, ZSCORE, MULTI/EXEC).
+    - **Jobs start together in one Redis round trip** (``JobClaim``: arq's checks, lock and
+      first read as one script, for as many jobs as there are free slots) instead of arq's
+      five per job, and run as arq runs them (``job_run``); **jobs ending together finish
+      in one** ``MULTI/EXEC`` (``job_finish``) instead of one each.
     - ``run_until_idle``: arq's own burst mode waits for every queued job, including ones
       deferred to tomorrow; this stops once no job is due and none is running.
     """
@@ -132,7 +134,7 @@ class DispatcherWorker(Worker):
         self.job_counter += len(job_ids)
         try:
             claimed = await self._job_claim().take(job_ids)
-        except REDIS_DOWN:
+        except BaseException:
             # Not started: without this a few outages would leave the worker picking nothing.
             for _ in job_ids:
                 self._release_sem_dec_counter_on_complete()
