@@ -7,6 +7,9 @@ try counter. The script below does all of it for every job a worker has room for
 ``EVALSHA``, atomically (a script runs alone). What it decides is arq's: a job is skipped
 when another worker holds its lock, when it has left the queue, or when it was put back
 with a later score; a job it takes is locked, its try counted, and its payload returned.
+It is given more ids than it may take and stops once it has taken enough: a poll's ids
+begin with jobs already running (here or in another worker), and skipping those one round
+trip at a time cost more than the jobs it found.
 """
 
 from __future__ import annotations
@@ -24,12 +27,16 @@ __all__ = ["RETRY_KEY_TTL_S", "ClaimedJob", "JobClaim"]
 RETRY_KEY_TTL_S = 88_400  # arq's life for a job's try counter
 
 # KEYS: the queue, then per job its in-progress, job and try-counter keys.
-# ARGV: now (ms), the lock's life (ms), the counter's life (s), then the job ids.
-# Returns, per job taken: {id, score, payload or nil, try}.
+# ARGV: now (ms), the lock's life (ms), the counter's life (s), how many to take at most,
+# then the job ids, looked at in order until that many are taken.
+# Returns how many ids were looked at, then per job taken: {id, score, payload or nil, try}.
 _CLAIM = """
-local now, taken = tonumber(ARGV[1]), {}
-for i = 4, #ARGV do
-  local id, k = ARGV[i], 3 * (i - 4) + 2
+local now, most, taken = tonumber(ARGV[1]), tonumber(ARGV[4]), {}
+local looked = 0
+for i = 5, #ARGV do
+  if #taken >= most then break end
+  looked = looked + 1
+  local id, k = ARGV[i], 3 * (i - 5) + 2
   if redis.call('EXISTS', KEYS[k]) == 0 then
     local score = redis.call('ZSCORE', KEYS[1], id)
     if score and tonumber(score) <= now then
@@ -40,7 +47,7 @@ for i = 4, #ARGV do
     end
   end
 end
-return taken
+return {looked, taken}
 """
 
 
@@ -62,17 +69,18 @@ class JobClaim:
         self._queue_name = queue_name
         self._lock_ms = lock_ms
 
-    async def take(self, job_ids: Sequence[str]) -> list[ClaimedJob]:
-        """The jobs of ``job_ids`` this worker may run now, each locked and its try counted."""
-        if not job_ids:
-            return []
+    async def take(self, job_ids: Sequence[str], most: int) -> tuple[int, list[ClaimedJob]]:
+        """At most ``most`` of ``job_ids`` that this worker may run now, each locked and its
+        try counted; and how many of ``job_ids`` were looked at (in order) to find them."""
+        if not job_ids or most < 1:
+            return 0, []
         keys = [self._queue_name]
         for job_id in job_ids:
             keys += [in_progress_key_prefix + job_id, job_key_prefix + job_id,
                      retry_key_prefix + job_id]  # fmt: skip
-        args: list[str | int] = [timestamp_ms(), self._lock_ms, RETRY_KEY_TTL_S, *job_ids]
-        taken = await self._script(keys=keys, args=args)
-        return [
+        args: list[str | int] = [timestamp_ms(), self._lock_ms, RETRY_KEY_TTL_S, most, *job_ids]
+        looked, taken = await self._script(keys=keys, args=args)
+        return int(looked), [
             ClaimedJob(job_id.decode(), int(float(score)), payload, int(job_try))
             for job_id, score, payload, job_try in taken
         ]

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 # few statements. arq keeps a killed worker's jobs locked this long + 10 s before another
 # worker may run them, so it is kept short: after a SIGKILL, a message waits 70 s at most.
 JOB_TIMEOUT_S = 60
+# Ids a claim may look past the free slots' number: a poll's first ids are mostly jobs
+# already running, here or elsewhere, each of which the claim skips.
+CLAIM_LOOKAHEAD = 64
 
 
 class DispatcherWorker(Worker):
@@ -116,8 +119,8 @@ class DispatcherWorker(Worker):
             if not self.allow_pick_jobs:  # stopping meanwhile: take no more
                 return
             free = self.max_jobs - self.job_counter
-            await self._start(waiting[:free])
-            waiting = waiting[free:]
+            looked = await self._start(waiting[: free + CLAIM_LOOKAHEAD], free)
+            waiting = waiting[looked:]
 
     async def _free_slot(self) -> None:
         while self.job_counter >= self.max_jobs:
@@ -127,25 +130,26 @@ class DispatcherWorker(Worker):
             else:  # ended, their slots not yet given back (done callbacks are due)
                 await asyncio.sleep(0)
 
-    async def _start(self, job_ids: list[str]) -> None:
-        """arq's start of jobs, as many at once as there are free slots (``JobClaim``)."""
-        for _ in job_ids:  # each slot's semaphore, as arq takes it (free: no wait)
+    async def _start(self, job_ids: list[str], free: int) -> int:
+        """arq's start of jobs, as many at once as there are ``free`` slots (``JobClaim``);
+        how many of ``job_ids`` were looked at."""
+        for _ in range(free):  # each slot's semaphore, as arq takes it (free: no wait)
             await self.sem.acquire()
-        self.job_counter += len(job_ids)
+        self.job_counter += free
         try:
-            claimed = await self._job_claim().take(job_ids)
+            looked, claimed = await self._job_claim().take(job_ids, free)
         except BaseException:
             # Not started: without this a few outages would leave the worker picking nothing.
-            for _ in job_ids:
+            for _ in range(free):
                 self._release_sem_dec_counter_on_complete()
             raise
-        for _ in range(len(job_ids) - len(claimed)):
-            # running elsewhere, gone from the queue, or put back for later
+        for _ in range(free - len(claimed)):
             self._release_sem_dec_counter_on_complete()
         for job in claimed:
             task = self.loop.create_task(self._run_claimed(job))
             task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
             self.tasks[job.job_id] = task
+        return looked
 
     def _job_claim(self) -> JobClaim:
         if self._claim is None:

@@ -38,8 +38,9 @@ async def test_due_jobs_are_taken_with_their_lock_their_data_and_their_try(
     await queued(redis, "job-2", due + 1, b"second")
     await redis.set(retry_key_prefix + "job-2", 2)  # tried twice before
 
-    taken = await JobClaim(redis, QUEUE, LOCK_MS).take(["job-1", "job-2"])
+    looked, taken = await JobClaim(redis, QUEUE, LOCK_MS).take(["job-1", "job-2"], 5)
 
+    assert looked == 2
     assert [(j.job_id, j.score, j.payload, j.job_try) for j in taken] == [
         ("job-1", due, b"first", 1), ("job-2", due + 1, b"second", 3),
     ]  # fmt: skip
@@ -55,9 +56,9 @@ async def test_a_job_another_worker_runs_is_not_taken_nor_its_try_counted(
 ) -> None:
     await queued(redis, "job-1", timestamp_ms() - 5)
     claim = JobClaim(redis, QUEUE, LOCK_MS)
-    assert len(await claim.take(["job-1"])) == 1
+    assert len((await claim.take(["job-1"], 1))[1]) == 1
 
-    assert await claim.take(["job-1"]) == []
+    assert await claim.take(["job-1"], 1) == (1, [])
     assert await redis.get(retry_key_prefix + "job-1") == b"1"
 
 
@@ -68,7 +69,7 @@ async def test_jobs_gone_from_the_queue_or_put_back_for_later_are_not_taken(
     await queued(redis, "due", timestamp_ms() - 5)
     claim = JobClaim(redis, QUEUE, LOCK_MS)
 
-    taken = await claim.take(["gone", "later", "due"])
+    _, taken = await claim.take(["gone", "later", "due"], 3)
 
     assert [j.job_id for j in taken] == ["due"]
     for job_id in ("gone", "later"):
@@ -76,11 +77,25 @@ async def test_jobs_gone_from_the_queue_or_put_back_for_later_are_not_taken(
         assert await redis.exists(retry_key_prefix + job_id) == 0
 
 
+async def test_a_claim_takes_no_more_than_it_may_and_says_how_far_it_looked(
+    redis: ArqRedis,
+) -> None:
+    due = timestamp_ms() - 5
+    for job_id in ("running", "a", "b", "c"):
+        await queued(redis, job_id, due)
+    await redis.set(in_progress_key_prefix + "running", 1)
+
+    looked, taken = await JobClaim(redis, QUEUE, LOCK_MS).take(["running", "a", "b", "c"], 2)
+
+    assert looked == 3 and [j.job_id for j in taken] == ["a", "b"]
+    assert await redis.exists(in_progress_key_prefix + "c", retry_key_prefix + "c") == 0
+
+
 async def test_a_job_whose_data_expired_is_taken_without_it(redis: ArqRedis) -> None:
     """arq's run_job fails such a job; the claim only reports it."""
     await redis.zadd(QUEUE, {"expired": timestamp_ms() - 5})
 
-    (taken,) = await JobClaim(redis, QUEUE, LOCK_MS).take(["expired"])
+    _, (taken,) = await JobClaim(redis, QUEUE, LOCK_MS).take(["expired"], 1)
 
     assert taken.payload is None and taken.job_try == 1
 

@@ -63,7 +63,7 @@ def count_scripts_and_transactions(monkeypatch: pytest.MonkeyPatch) -> Counter[s
 
     async def counted_script(self: AsyncScript, *args: Any, **kwargs: Any) -> Any:
         taken = await script_call(self, *args, **kwargs)
-        counts["claims that took jobs"] += bool(taken)
+        counts["claims that took jobs"] += bool(taken[1])  # (looked, taken)
         return taken
 
     async def counted_execute(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
