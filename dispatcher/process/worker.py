@@ -110,9 +110,9 @@ class DispatcherWorker(Worker):
             self.polls += 1
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
-        # Like arq, a full worker waits here for a free slot and goes on with the jobs it
-        # read: returning instead left every slot freed meanwhile idle until the next poll
-        # (0.5 s), which capped a worker at max_jobs per poll (100 jobs/s by default).
+        # A full worker waits here for a free slot and goes on with the ids it read: arq
+        # returns instead, and every slot freed meanwhile idles until the next poll (0.5 s),
+        # which capped a worker at max_jobs per poll (100 jobs/s by default).
         waiting = [job_id.decode() for job_id in job_ids]
         while waiting:
             await self._free_slot()
