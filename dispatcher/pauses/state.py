@@ -1,8 +1,9 @@
 """Emergency pauses in the contact log: who paused what, when and why, and when it was lifted.
 
 ``PauseStore`` sets and lifts pauses (the HTTP API). ``PauseReader`` is what each
-worker's ``operations.pause`` rule asks: the active pauses, read at most every
-``max_age_s`` (0.5 s) per process, so sending stops within a second of a pause.
+worker's ``operations.pause`` rule asks: the active pauses, as read at most ``max_age_s``
+(0.5 s) before, so sending stops within a second of a pause. Once an answer is half that
+old, the next verdict starts a read beside it rather than waiting for one.
 
 The reader has its own engine: the rule runs inside the pipeline's per-debtor
 transaction, which holds the worker's contact-log connection — on SQLite, the only one —
@@ -15,6 +16,8 @@ every half second landed on some message's verdict. On SQLite it opens one per r
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +43,8 @@ __all__ = [
     "release_parked",
     "still_paused",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -155,18 +160,36 @@ class PauseReader:
         self._cached: tuple[PauseFact, ...] = ()
         self._read_at: float | None = None
         self._lock: asyncio.Lock | None = None
+        self._refreshing: asyncio.Task[None] | None = None
 
     async def active_pauses(self) -> Sequence[PauseFact]:
-        if self._fresh():
+        age = self._age()
+        if age is not None and age < self.max_age_s:
+            if age >= self.max_age_s / 2 and self._refreshing is None:
+                # Read again beside the verdicts while this answer is still fresh: under
+                # steady traffic no verdict (and no batch of them, holding its debtors'
+                # locks) waits for the read. A failed read here is not an answer: the
+                # next verdict past max_age_s reads itself, and says so if it cannot.
+                self._refreshing = asyncio.get_running_loop().create_task(self._refresh())
+                self._refreshing.add_done_callback(self._refreshed)
             return self._cached
+        await self._refresh()
+        return self._cached
+
+    async def _refresh(self) -> None:
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:  # one read per process, however many jobs ask at once
-            if not self._fresh():
+            age = self._age()
+            if age is None or age >= self.max_age_s / 2:
                 started = self._monotonic()
                 self._cached = await self._read()
                 self._read_at = started
-        return self._cached
+
+    def _refreshed(self, task: asyncio.Task[None]) -> None:
+        self._refreshing = None
+        if not task.cancelled() and task.exception() is not None:
+            log.info("pause state: a read ahead failed (%r); read again when due", task.exception())
 
     async def requested_by(self, message_id: str) -> str | None:
         async with self._connections().connect() as conn:
@@ -174,12 +197,16 @@ class PauseReader:
             return found.scalar_one_or_none()
 
     async def aclose(self) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._refreshing
         engine, self._engine = self._engine, None
         if engine is not None:
             await engine.dispose()
 
-    def _fresh(self) -> bool:
-        return self._read_at is not None and self._monotonic() - self._read_at < self.max_age_s
+    def _age(self) -> float | None:
+        return None if self._read_at is None else self._monotonic() - self._read_at
 
     async def _read(self) -> tuple[PauseFact, ...]:
         async with self._connections().connect() as conn:
