@@ -9,6 +9,7 @@ process keeps the merged register in its catalog and re-reads the rows at most e
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -45,17 +46,28 @@ class TemplateApprovals:
         self.max_age_s = max_age_s
         self._file = catalog.approvals  # the register file, as shipped
         self._read_at = float("-inf")
+        self._reading = asyncio.Lock()
 
     async def refresh(self, *, force: bool = False) -> None:
         """Re-read the API's decisions if the last read is older than ``max_age_s``."""
-        if not force and time.monotonic() - self._read_at < self.max_age_s:
+        if not force and self._fresh():
             return
-        async with self.engine.connect() as conn:
-            table = TemplateApproval.__table__
-            rows = await conn.execute(select(table).order_by(table.c.id))
-            latest = {(r.channel, r.locale, r.name, r.version): r for r in rows}
-        self.catalog.set_approvals(_merged(self._file, list(latest.values())))
-        self._read_at = time.monotonic()
+        # One read at a time: the jobs a worker starts together all find the register
+        # stale at once, and each reading it took a pool connection of its own (a worker
+        # made ~190 reads of it in 10 s under load, where 5 were due).
+        async with self._reading:
+            if not force and self._fresh():
+                return
+            started = time.monotonic()
+            async with self.engine.connect() as conn:
+                table = TemplateApproval.__table__
+                rows = await conn.execute(select(table).order_by(table.c.id))
+                latest = {(r.channel, r.locale, r.name, r.version): r for r in rows}
+            self.catalog.set_approvals(_merged(self._file, list(latest.values())))
+            self._read_at = started
+
+    def _fresh(self) -> bool:
+        return time.monotonic() - self._read_at < self.max_age_s
 
     async def decide(self, decision: ApprovalDecision) -> None:
         async with self.engine.begin() as conn:
