@@ -8,7 +8,9 @@ the run and dropped at the end.
 Each sample is ``benchmarks.compliance``'s: the debtor's lock, the debtor and the message,
 the whole gate (holds, hours, caps, content), the claim — rolled back, so the log stays
 the same size. The raw path's PostgreSQL round trips per sample are counted at the driver
-as ``benchmarks.pipeline`` counts them (the ROLLBACK standing for the worker's COMMIT).
+as ``benchmarks.pipeline`` counts them (the ROLLBACK standing for the worker's COMMIT);
+beside it, the same four round trips with nothing in them, on asyncpg: what this machine's
+round trips alone cost, p50 and p99.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -100,6 +103,25 @@ async def sample_raw(
     return timings, per_sample
 
 
+async def sample_raw_floor(url: str, samples: int) -> list[float]:
+    """The raw path's four round trips with nothing in them: BEGIN, two prepared
+    statements (where the read and the claim go), ROLLBACK — on asyncpg, as the worker's."""
+    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+    try:
+        nothing = await conn.prepare("SELECT 1")
+        timings = []
+        for _ in range(samples):
+            started = time.perf_counter()
+            await conn.execute("BEGIN")
+            await nothing.fetchval()
+            await nothing.fetchval()
+            await conn.execute("ROLLBACK")
+            timings.append(time.perf_counter() - started)
+        return timings
+    finally:
+        await conn.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -122,6 +144,8 @@ async def main() -> None:
             await sample_raw(url, 200)  # warm up: prepared statements
             compliance.summary("floor: BEGIN; SELECT 1; COMMIT",
                                await compliance.sample_floor(engine, args.samples))  # fmt: skip
+            compliance.summary("raw floor: its 4 round trips, empty",
+                               await sample_raw_floor(url, args.samples))  # fmt: skip
             compliance.summary("SQLAlchemy session: lock, rules, claim",
                                await compliance.sample_verdicts(engine, args.samples))  # fmt: skip
             timings, cost = await sample_raw(url, args.samples)
