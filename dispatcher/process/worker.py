@@ -118,7 +118,7 @@ class DispatcherWorker(Worker):
             await self._free_slot()
             if not self.allow_pick_jobs:  # stopping meanwhile: take no more
                 return
-            free = self.max_jobs - self.job_counter
+            free = min(self.max_jobs - self.job_counter, len(waiting))
             looked = await self._start(waiting[: free + CLAIM_LOOKAHEAD], free)
             waiting = waiting[looked:]
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,64 +90,69 @@ async def test_an_unreadable_pause_state_defers_never_sends() -> None:
     assert "could not be read (ConnectionError)" in result.reason
 
 
-async def test_the_reader_caches_for_half_a_second(engine: AsyncEngine, database_url: str) -> None:
+@dataclass
+class Drill:
+    """A pause reader on a clock the test moves, and the store that pauses and resumes."""
+
+    ticks: list[float]
+    reader: PauseReader
+    store: PauseStore
+
+
+@pytest.fixture
+async def drill(engine: AsyncEngine, database_url: str) -> AsyncIterator[Drill]:
     ticks = [100.0]
     reader = PauseReader(database_url, monotonic=lambda: ticks[0])
-    store = PauseStore(engine, FrozenClock(NOW))
-    try:
-        assert await reader.active_pauses() == ()
+    yield Drill(ticks, reader, PauseStore(engine, FrozenClock(NOW)))
+    await reader.aclose()
+    # The PostgreSQL database is shared by the session: leave nothing paused.
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # pauses are append-only (migration 0012)
+            await conn.exec_driver_sql("SET LOCAL dispatcher.erasing = 'on'")
+        await conn.execute(delete(Pause))
 
-        await store.pause(scope="all", target=None, reason="drill", by="admin:ops")
-        ticks[0] += 0.4
-        assert await reader.active_pauses() == ()  # still the cached answer
-        ticks[0] += 0.2
-        (seen,) = await reader.active_pauses()
-        assert (seen.scope, seen.reason, seen.paused_by) == ("all", "drill", "admin:ops")
 
-        await store.resume(scope="all", target=None, by="admin:ops", reason=None)
-        ticks[0] += 0.6
-        assert await reader.active_pauses() == ()
-    finally:  # the PostgreSQL database is shared by the session: leave nothing paused
-        async with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":  # pauses are append-only (migration 0012)
-                await conn.exec_driver_sql("SET LOCAL dispatcher.erasing = 'on'")
-            await conn.execute(delete(Pause))
+async def test_the_reader_caches_for_half_a_second(drill: Drill) -> None:
+    ticks, reader, store = drill.ticks, drill.reader, drill.store
+    assert await reader.active_pauses() == ()
+
+    await store.pause(scope="all", target=None, reason="drill", by="admin:ops")
+    ticks[0] += 0.4
+    assert await reader.active_pauses() == ()  # still the cached answer
+    ticks[0] += 0.2
+    (seen,) = await reader.active_pauses()
+    assert (seen.scope, seen.reason, seen.paused_by) == ("all", "drill", "admin:ops")
+
+    await store.resume(scope="all", target=None, by="admin:ops", reason=None)
+    ticks[0] += 0.6
+    assert await reader.active_pauses() == ()
 
 
 async def test_a_half_stale_answer_is_given_at_once_and_read_again_beside_it(
-    engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch
+    drill: Drill, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No verdict waits for the read while the answer is fresh; a read ahead that fails is
     no answer: once stale, the verdict's own read raises (the rule defers on it)."""
-    ticks = [100.0]
-    reader = PauseReader(database_url, monotonic=lambda: ticks[0])
-    store = PauseStore(engine, FrozenClock(NOW))
-    try:
-        assert await reader.active_pauses() == ()
-        await store.pause(scope="all", target=None, reason="drill", by="admin:ops")
-        ticks[0] += 0.3  # older than half of max_age_s
+    ticks, reader, store = drill.ticks, drill.reader, drill.store
+    assert await reader.active_pauses() == ()
+    await store.pause(scope="all", target=None, reason="drill", by="admin:ops")
+    ticks[0] += 0.3  # older than half of max_age_s
 
-        assert await reader.active_pauses() == ()  # the answer in hand, no wait
-        for _ in range(200):  # the time does not move: only the read ahead can tell
-            if await reader.active_pauses():
-                break
-            await asyncio.sleep(0.01)
-        (seen,) = await reader.active_pauses()
-        assert seen.reason == "drill"
+    assert await reader.active_pauses() == ()  # the answer in hand, no wait
+    for _ in range(200):  # the time does not move: only the read ahead can tell
+        if await reader.active_pauses():
+            break
+        await asyncio.sleep(0.01)
+    (seen,) = await reader.active_pauses()
+    assert seen.reason == "drill"
 
-        async def unreadable() -> tuple[PauseFact, ...]:
-            raise ConnectionError("database unreachable")
+    async def unreadable() -> tuple[PauseFact, ...]:
+        raise ConnectionError("database unreachable")
 
-        monkeypatch.setattr(reader, "_read", unreadable)
-        ticks[0] += 0.3
-        assert len(await reader.active_pauses()) == 1  # still fresh; its read ahead fails
-        await asyncio.sleep(0.05)
-        ticks[0] += 0.3  # now stale
-        with pytest.raises(ConnectionError):
-            await reader.active_pauses()
-    finally:
-        await reader.aclose()
-        async with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":  # pauses are append-only (migration 0012)
-                await conn.exec_driver_sql("SET LOCAL dispatcher.erasing = 'on'")
-            await conn.execute(delete(Pause))
+    monkeypatch.setattr(reader, "_read", unreadable)
+    ticks[0] += 0.3
+    assert len(await reader.active_pauses()) == 1  # still fresh; its read ahead fails
+    await asyncio.sleep(0.05)
+    ticks[0] += 0.3  # now stale
+    with pytest.raises(ConnectionError):
+        await reader.active_pauses()
