@@ -18,6 +18,9 @@ from dispatcher.process.worker import DispatcherWorker
 RAN: Counter[str] = Counter()
 TRIES: dict[str, list[int]] = {}
 RUNNING = {"now": 0, "most": 0}
+# Jobs that end together: each waits until this many are running (else a 10 ms sleep, whose
+# wake-ups spread over several loop turns on a loaded machine).
+TOGETHER: dict[str, Any] = {"count": 0, "all_running": None}
 
 
 async def note(ctx: dict[str, Any], name: str) -> str:
@@ -26,7 +29,12 @@ async def note(ctx: dict[str, Any], name: str) -> str:
     RUNNING["now"] += 1
     RUNNING["most"] = max(RUNNING["most"], RUNNING["now"])
     try:
-        await asyncio.sleep(0.01)
+        if TOGETHER["count"]:
+            if RUNNING["now"] == TOGETHER["count"]:
+                TOGETHER["all_running"].set()
+            await TOGETHER["all_running"].wait()
+        else:
+            await asyncio.sleep(0.01)
     finally:
         RUNNING["now"] -= 1
     if name == "once-more" and ctx["job_try"] == 1:
@@ -43,6 +51,7 @@ def forget() -> None:
     RAN.clear()
     TRIES.clear()
     RUNNING.update(now=0, most=0)
+    TOGETHER.update(count=0, all_running=None)
 
 
 def worker(redis: ArqRedis, **options: Any) -> DispatcherWorker:
@@ -82,6 +91,7 @@ async def test_forty_due_jobs_start_in_one_round_trip_and_end_in_a_few(
     for i in range(40):
         await redis.enqueue_job("note", f"job-{i}", _job_id=f"job-{i}")
     counts = count_scripts_and_transactions(monkeypatch)
+    TOGETHER.update(count=40, all_running=asyncio.Event())
     running = worker(redis, max_jobs=50)
 
     await running.run_until_idle()
