@@ -8,15 +8,18 @@ the run and dropped at the end.
 Each sample is ``benchmarks.compliance``'s: the debtor's lock, the debtor and the message,
 the whole gate (holds, hours, caps, content), the claim — rolled back, so the log stays
 the same size. The raw path's PostgreSQL round trips per sample are counted at the driver
-as ``benchmarks.pipeline`` counts them (the ROLLBACK standing for the worker's COMMIT);
-beside it, the same four round trips with nothing in them, on asyncpg: what this machine's
-round trips alone cost, p50 and p99.
+as ``benchmarks.pipeline`` counts them (the ROLLBACK standing for the worker's COMMIT), and
+its CPU is read from /proc for this process and for the database's backends. Beside it,
+what the machine alone does to a latency: the same four round trips with nothing in them,
+on asyncpg; and a fixed piece of pure CPU work, about as long as a verdict, timed as often
+(no I/O, no allocation: its spread is the machine's scheduling, which every p99 here has).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import time
 import uuid
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks import compliance
+from benchmarks.bench_setup import cpu_seconds
 from benchmarks.bench_worker import COUNTS, count_round_trips
 from compliance import ComplianceGate
 from dispatcher.clock import FrozenClock
@@ -37,16 +41,32 @@ from dispatcher.domain import PENDING, MessageStatus
 from dispatcher.process.deps import default_rules
 from dispatcher.sending.pipeline import render_message, subject_for
 from dispatcher.sending.postgres.log import PostgresSendingLog
+from dispatcher.sending.postgres.pool import driver_dsn
 from dispatcher.settings import Settings
 from templates import TemplateCatalog
 
 
 @dataclass(frozen=True)
 class RawCost:
-    """Per sample: PostgreSQL round trips, and this process's CPU (the client's side)."""
+    """Per sample: PostgreSQL round trips, this process's CPU (the client's side) and the
+    database's backends' (the server's)."""
 
     round_trips: float
     cpu_ms: float
+    server_cpu_ms: float
+
+
+async def backends_cpu(url: str) -> dict[int, float]:
+    """CPU seconds used so far by each backend connected to the run's database (ours apart)."""
+    conn = await asyncpg.connect(driver_dsn(url))
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+    finally:
+        await conn.close()
+    return {int(row["pid"]): cpu_seconds(int(row["pid"])) for row in rows}
 
 
 class _Rollback(Exception):
@@ -68,6 +88,7 @@ async def sample_raw(
     render = render_message(TemplateCatalog(), message)
     assert render.rendered is not None
     timings = []
+    server_before = await backends_cpu(url)
     counted_before, cpu_before = COUNTS["postgres"], time.process_time()
     for _ in range(samples):
         started = time.perf_counter()
@@ -90,9 +111,14 @@ async def sample_raw(
         except _Rollback:
             pass
         timings.append(time.perf_counter() - started)
+    cpu_after = time.process_time()
+    server = sum(
+        used - server_before.get(pid, 0.0) for pid, used in (await backends_cpu(url)).items()
+    )
     per_sample = RawCost(
         (COUNTS["postgres"] - counted_before) / samples,
-        (time.process_time() - cpu_before) * 1000 / samples,
+        (cpu_after - cpu_before) * 1000 / samples,
+        server * 1000 / samples,
     )
     await raw.aclose()
     for rule in gate.rules:  # the pause rule keeps a connection of its own
@@ -106,7 +132,7 @@ async def sample_raw(
 async def sample_raw_floor(url: str, samples: int) -> list[float]:
     """The raw path's four round trips with nothing in them: BEGIN, two prepared
     statements (where the read and the claim go), ROLLBACK — on asyncpg, as the worker's."""
-    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+    conn = await asyncpg.connect(driver_dsn(url))
     try:
         nothing = await conn.prepare("SELECT 1")
         timings = []
@@ -120,6 +146,32 @@ async def sample_raw_floor(url: str, samples: int) -> list[float]:
         return timings
     finally:
         await conn.close()
+
+
+def machine_jitter(samples: int, *, work_ms: float) -> list[float]:
+    """Timings of the same pure CPU work (about ``work_ms`` long), done ``samples`` times."""
+    trial = 20_000
+    per_loop = statistics.median(_timed(trial) for _ in range(21)) / trial
+    loops = max(1, round(work_ms / 1000 / per_loop))
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        _busy(loops)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def _timed(loops: int) -> float:
+    started = time.perf_counter()
+    _busy(loops)
+    return time.perf_counter() - started
+
+
+def _busy(loops: int) -> int:
+    total = 0
+    for i in range(loops):
+        total += i * i
+    return total
 
 
 async def main() -> None:
@@ -151,7 +203,13 @@ async def main() -> None:
             timings, cost = await sample_raw(url, args.samples)
             measured[size] = compliance.summary("raw asyncpg (the worker's path)", timings)
             print(f"  raw path per verdict: {cost.round_trips:.2f} PostgreSQL round trips, "
-                  f"{cost.cpu_ms:.2f} ms of this process's CPU")  # fmt: skip
+                  f"CPU {cost.cpu_ms:.2f} ms in this process + {cost.server_cpu_ms:.2f} ms "
+                  "in PostgreSQL")  # fmt: skip
+            work_ms = statistics.median(timings) * 1000
+            fixed = compliance.summary("machine: the same pure CPU work, repeated",
+                                       machine_jitter(args.samples, work_ms=work_ms))  # fmt: skip
+            print(f"  p99 / p50: the verdict {measured[size][1] / measured[size][0]:.2f}, "
+                  f"the fixed work {fixed[1] / fixed[0]:.2f}")  # fmt: skip
         sizes = sorted(measured)
         if len(sizes) > 1:
             small, large = measured[sizes[0]], measured[sizes[-1]]
