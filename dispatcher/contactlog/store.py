@@ -51,6 +51,7 @@ class ContactLog:
     # On PostgreSQL, batches of this many rows or more are COPYed (see ``add_queued``):
     # below it, the COPY's extra round trips cost more than they save.
     COPY_FROM_ROWS = 50
+    lines_up_debtors = False  # as the send path's log: its windows wait for the debtor's turn
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self.engine = engine

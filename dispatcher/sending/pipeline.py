@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time as monotonic_time
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -113,8 +114,11 @@ class Pipeline:
     ) -> str | tuple[str, Message, Verdict, dict[str, Collector]]:
         """The verdict and its record, under the debtor's lock; what happened, or a word
         when the message moved on meanwhile."""
+        turn: AbstractAsyncContextManager[object] = (
+            nullcontext() if self.log.lines_up_debtors else debtor_turn(message.debtor_ref)
+        )
         async with (
-            debtor_turn(message.debtor_ref),
+            turn,
             self.log.debtor_session(message.debtor_ref, message_id=message.id) as session,
         ):
             current = await session.message(message.id)

@@ -79,6 +79,10 @@ class DecisionWindow(Protocol):
 
 
 class SendingLog(Protocol):
+    # True: the log itself lines up this process's windows for one debtor, none holding a
+    # connection while it waits (``batched_windows``); False: the pipeline's debtor turn does.
+    lines_up_debtors: bool
+
     async def get(self, message_id: str) -> Message: ...
 
     def debtor_session(

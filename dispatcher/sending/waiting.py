@@ -14,11 +14,12 @@ __all__ = ["debtor_turn", "parking_pause"]
 
 
 def debtor_turn(debtor_ref: str) -> asyncio.Lock:
-    """This process's turn at a debtor's decision window. A burst of jobs for one debtor
-    waits here, holding nothing, instead of each holding a database connection while it
-    waits for the debtor's lock (50 such jobs are more than the pool's 10 + 10, and every
-    other debtor's jobs would wait for a connection). Other processes are kept out by the
-    database lock, as before."""
+    """This process's turn at a debtor's decision window, where the sending log does not
+    line them up itself (SQLAlchemy's, ``SendingLog.lines_up_debtors``). A burst of jobs for
+    one debtor waits here, holding nothing, instead of each holding a database connection
+    while it waits for the debtor's lock (50 such jobs are more than the pool's 10 + 10, and
+    every other debtor's jobs would wait for a connection). Other processes are kept out by
+    the database lock, as before."""
     key = (id(asyncio.get_running_loop()), debtor_ref)
     turn = _DEBTOR_TURNS.get(key)
     if turn is None:

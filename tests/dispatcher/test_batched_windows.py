@@ -6,7 +6,7 @@ and two processes' batches over the same debtors wait for each other, never dead
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -129,3 +129,96 @@ async def test_two_processes_batches_over_the_same_debtors_do_not_deadlock(
     # Each message claimed exactly once: the second to get a debtor's lock found it moved.
     assert sorted(results).count(True) == 30
     assert set((await statuses(engine)).values()) == {MessageStatus.SENDING}
+
+
+async def seeded_burst(engine: AsyncEngine, count: int) -> None:
+    """``count`` texts for one debtor, D-0."""
+    async with engine.begin() as conn:
+        await conn.execute(insert(Debtor), [{"debtor_ref": "D-0", "country": "US",
+                                              "updated_at": NOW}])  # fmt: skip
+        await conn.execute(
+            insert(Message), [{**message(n), "debtor_ref": "D-0"} for n in range(count)]
+        )
+
+
+async def claim_counting(log: PostgresSendingLog, n: int, *, fail: bool = False) -> int:
+    """Claims M-n (an attempt from then on) and returns the texts its window counted before."""
+    async with log.debtor_session("D-0", message_id=f"M-{n}") as window:
+        found = await window.message(f"M-{n}")
+        assert found is not None and found.status == MessageStatus.QUEUED
+        before = await window.count_attempts(
+            debtor_ref="D-0", counts=frozenset({"sms.sent"}), since=NOW - timedelta(days=1)
+        )
+        claimed = await window.move(
+            f"M-{n}", expect=PENDING, to=MessageStatus.SENDING, detail={}, at=NOW,
+            attempts=1, attempted_at=NOW,
+        )  # fmt: skip
+        assert claimed
+        await asyncio.sleep(0)  # those behind it in line wait meanwhile, not the batch
+        if fail:
+            raise RuntimeError("the gate broke")
+        return before.count
+
+
+async def test_one_debtors_windows_go_in_line_each_seeing_the_claims_before_it(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    await seeded_burst(engine, 12)
+    log = sending_log(engine, database_url)
+    try:
+        first = asyncio.create_task(claim_counting(log, 0))  # opened alone
+        await asyncio.sleep(0)
+        rest = await asyncio.gather(*(claim_counting(log, n) for n in range(1, 12)))
+        counted = [await first, *rest]
+    finally:
+        await log.aclose()
+    # Each window counted every claim made before it — in the same transaction for the
+    # eleven that went in line — so a cap sees them all, as across commits.
+    assert counted == list(range(12))
+    assert log.windows.transactions == 2
+    assert set((await statuses(engine)).values()) == {MessageStatus.SENDING}
+
+
+async def test_a_failure_in_line_rolls_back_the_line_and_those_behind_it_decide_again(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    await seeded_burst(engine, 7)
+    log = sending_log(engine, database_url)
+    try:
+        first = asyncio.create_task(claim_counting(log, 0))  # opened alone, so the rest line up
+        await asyncio.sleep(0)
+        outcomes = await asyncio.gather(
+            *(claim_counting(log, n, fail=n == 3) for n in range(1, 7)), return_exceptions=True
+        )
+        assert await first == 0
+    finally:
+        await log.aclose()
+    assert isinstance(outcomes[2], RuntimeError)  # M-3 sees its own error
+    # M-1 and M-2 decided before it: rolled back with it, they are told so as they leave;
+    # M-4 to M-6 were never opened: they are told so at once, and decide again.
+    assert all(isinstance(outcomes[i], DecisionWindowLost) for i in (0, 1, 3, 4, 5))
+    assert await statuses(engine) == {
+        "M-0": MessageStatus.SENDING,
+        **{f"M-{n}": MessageStatus.QUEUED for n in range(1, 7)},
+    }
+
+
+async def test_a_window_given_up_while_in_line_is_skipped(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    await seeded_burst(engine, 5)
+    log = sending_log(engine, database_url)
+    try:
+        first = asyncio.create_task(claim_counting(log, 0))
+        await asyncio.sleep(0)
+        waiting = [asyncio.create_task(claim_counting(log, n)) for n in range(1, 5)]
+        await asyncio.sleep(0)
+        waiting[1].cancel()  # M-2 gives up (its job's timeout) before its turn
+        results = await asyncio.gather(first, *waiting, return_exceptions=True)
+    finally:
+        await log.aclose()
+    assert isinstance(results[2], asyncio.CancelledError)
+    assert [results[i] for i in (0, 1, 3, 4)] == [0, 1, 2, 3]
+    found = await statuses(engine)
+    assert found.pop("M-2") == MessageStatus.QUEUED
+    assert set(found.values()) == {MessageStatus.SENDING}

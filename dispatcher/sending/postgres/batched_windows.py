@@ -9,6 +9,11 @@ statement reading every debtor's window (``statements.DECISIONS``), then each jo
 on its own window; its moves are written with those of the others (``SharedTransaction``),
 and one COMMIT ends them all. Nothing waits for a timer: alone, a window is opened at once.
 
+Several jobs for one debtor (a burst) go in one batch too, in line (``_Line``): the first
+decides; each next one's window is read when the one before has left — in the same
+transaction, so its statement sees the claims and deferrals written before it, as a window
+of its own would after their commit. The debtor's lock is taken once for the whole line.
+
 A claim stands only once the batch has committed: a job leaves its window only then, and
 sends only after. A job that fails inside its window rolls the whole batch back (what the
 others wrote goes too): it sees its own error, and each of the others
@@ -19,6 +24,7 @@ wrote in the batch stands, nothing was sent.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -61,6 +67,7 @@ class SharedTransaction:
         self._moves: dict[Shape, list[_Move]] = {}
         self._changed = asyncio.Event()
         self.statements = 0  # moves' statements written
+        self.reads: set[asyncio.Task[None]] = set()  # windows being read for those in line
 
     def member(self, request: _Request) -> WindowInBatch:
         window = WindowInBatch(self, request)
@@ -204,6 +211,7 @@ class _Request:
     left: bool | None = None  # None: still in its window; True: left without an error
     shared: SharedTransaction | None = None
     ended: asyncio.Future[None] = field(init=False)  # the batch's transaction is over
+    line: _Line | None = None  # the same debtor's next requests in the batch
 
     def __post_init__(self) -> None:
         self.ended = asyncio.get_running_loop().create_future()
@@ -211,8 +219,53 @@ class _Request:
     def leave(self, *, ok: bool) -> None:
         if self.left is None:
             self.left = ok
+            line, self.line = self.line, None
+            if line is not None:  # before the batch hears of it: the next one is a member first
+                line.next(ok=ok)
         if self.shared is not None:
             self.shared.changed()
+
+
+class _Line:
+    """A debtor's requests after the first in a batch, each opened when the one before has
+    left: its window is read then, in the batch's transaction, after what was written."""
+
+    def __init__(self, shared: SharedTransaction, horizon: datetime, prefetch: Prefetch) -> None:
+        self.shared = shared
+        self.horizon = horizon
+        self.prefetch = prefetch
+        self.waiting: deque[_Request] = deque()
+
+    def next(self, *, ok: bool) -> None:
+        while self.waiting:
+            request = self.waiting.popleft()
+            if request.left is not None:  # gave up waiting (cancelled): nothing of it to undo
+                continue
+            if not ok:  # the batch rolls back: decided again from the start, in a later one
+                _abandon(request)
+                continue
+            request.shared, request.line = self.shared, self
+            member = self.shared.member(request)
+            read = asyncio.get_running_loop().create_task(self._open(request, member))
+            self.shared.reads.add(read)  # held until done (the loop holds tasks weakly)
+            read.add_done_callback(self.shared.reads.discard)
+            return
+
+    async def _open(self, request: _Request, member: WindowInBatch) -> None:
+        try:
+            (row,) = await member.fetch(
+                sql.DECISIONS, [request.debtor_ref], [request.message_id],
+                [debtor_lock_key(request.debtor_ref)], self.horizon, self.prefetch.limit + 1,
+            )  # fmt: skip
+        except BaseException as exc:
+            request.leave(ok=False)  # the transaction may be lost: the batch rolls back
+            _fail(request.opened, exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        recent = RecentAttempts(row["attempts"], horizon=self.horizon, limit=self.prefetch.limit)
+        if not request.opened.done():
+            request.opened.set_result(PostgresWindow(member, request.debtor_ref, row, recent))
 
 
 class BatchedWindows:
@@ -278,22 +331,23 @@ class BatchedWindows:
         pool = await self._pool()
         self.transactions += 1
         horizon = min(request.now for request in batch) - self._prefetch.span
-        keys = [debtor_lock_key(request.debtor_ref) for request in batch]
+        keys = {debtor_lock_key(request.debtor_ref) for request in batch}
         # Our own integers, never input: written inline, in key order.
-        locks = "; ".join(f"SELECT pg_advisory_xact_lock({int(key)})" for key in sorted(set(keys)))
+        locks = "; ".join(f"SELECT pg_advisory_xact_lock({int(key)})" for key in sorted(keys))
         async with pool.acquire() as conn:
             await conn.execute(f"{BEGIN}; {locks}")
+            shared = SharedTransaction(conn)
             try:
+                firsts = _in_lines(batch, shared, horizon, self._prefetch)
                 rows = await conn.fetch(
                     sql.DECISIONS,
-                    [request.debtor_ref for request in batch],
-                    [request.message_id for request in batch],
-                    keys,
+                    [request.debtor_ref for request in firsts],
+                    [request.message_id for request in firsts],
+                    [debtor_lock_key(request.debtor_ref) for request in firsts],
                     horizon,
                     self._prefetch.limit + 1,
                 )
-                shared = SharedTransaction(conn)
-                for request, row in zip(batch, rows, strict=True):
+                for request, row in zip(firsts, rows, strict=True):
                     recent = RecentAttempts(
                         row["attempts"], horizon=horizon, limit=self._prefetch.limit
                     )
@@ -304,6 +358,7 @@ class BatchedWindows:
                 self.statements += shared.statements
                 committed = all(request.left for request in batch)
             except BaseException:
+                await _cancelled(shared.reads)  # none may use the connection once it is back
                 if not conn.is_closed():
                     await conn.execute("ROLLBACK")
                 raise
@@ -318,24 +373,46 @@ class BatchedWindows:
 
 
 def _take(waiting: list[_Request]) -> list[_Request]:
-    """The next batch: up to ``MAX_BATCH`` requests, one per debtor (a second request for a
-    debtor waits for the next batch; the process's debtor turn makes that rare)."""
-    batch: list[_Request] = []
-    debtors: set[str] = set()
-    rest: list[_Request] = []
-    for request in waiting:
-        if len(batch) < MAX_BATCH and request.debtor_ref not in debtors:
-            debtors.add(request.debtor_ref)
-            batch.append(request)
-        else:
-            rest.append(request)
-    waiting[:] = rest
+    """The next batch: the first ``MAX_BATCH`` requests waiting."""
+    batch, waiting[:] = waiting[:MAX_BATCH], waiting[MAX_BATCH:]
     return batch
+
+
+def _in_lines(
+    batch: list[_Request], shared: SharedTransaction, horizon: datetime, prefetch: Prefetch
+) -> list[_Request]:
+    """The first request of each debtor, in the batch's order; the others wait in line
+    behind it."""
+    lines: dict[str, _Line] = {}
+    firsts: list[_Request] = []
+    for request in batch:
+        line = lines.get(request.debtor_ref)
+        if line is None:
+            line = lines[request.debtor_ref] = _Line(shared, horizon, prefetch)
+            request.line = line
+            firsts.append(request)
+        else:
+            line.waiting.append(request)
+    return firsts
+
+
+def _abandon(request: _Request) -> None:
+    """A request in line behind a window that failed: never opened, decided again."""
+    request.left = True  # nothing of it to undo
+    _fail(request.opened, DecisionWindowLost(request.message_id))
+    if not request.ended.done():
+        request.ended.set_result(None)  # no one waits for it
 
 
 def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
     if not future.done():
         future.set_exception(exc)
+
+
+async def _cancelled(tasks: set[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _quietly(future: asyncio.Future[None]) -> None:

@@ -35,6 +35,8 @@ class PostgresSendingLog:
     """The send path's contact log on PostgreSQL. The pool is opened on first use (it needs
     the worker's event loop) and closed by ``aclose``."""
 
+    lines_up_debtors = True  # one debtor's windows go in line in a batch (``batched_windows``)
+
     def __init__(
         self, log: ContactLog, clock: Clock, *, url: str, max_size: int,
         prefetch: Prefetch = DEFAULT_PREFETCH,
