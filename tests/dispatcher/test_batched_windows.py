@@ -222,3 +222,26 @@ async def test_a_window_given_up_while_in_line_is_skipped(
     found = await statuses(engine)
     assert found.pop("M-2") == MessageStatus.QUEUED
     assert set(found.values()) == {MessageStatus.SENDING}
+
+
+async def test_the_first_in_line_giving_up_before_the_batch_opens_leaves_the_rest_in_line(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    await seeded_burst(engine, 5)
+    log = sending_log(engine, database_url)
+    try:
+        first = asyncio.create_task(claim_counting(log, 0))  # opened alone
+        await asyncio.sleep(0)
+        waiting = [asyncio.create_task(claim_counting(log, n)) for n in range(1, 5)]
+        await asyncio.sleep(0)
+        waiting[0].cancel()  # M-1, first in line for the next batch, gives up before it opens
+        results = await asyncio.wait_for(
+            asyncio.gather(first, *waiting, return_exceptions=True), timeout=10
+        )
+    finally:
+        await log.aclose()
+    assert isinstance(results[1], asyncio.CancelledError)
+    assert [results[i] for i in (0, 2, 3, 4)] == [0, 1, 2, 3]
+    found = await statuses(engine)
+    assert found.pop("M-1") == MessageStatus.QUEUED
+    assert set(found.values()) == {MessageStatus.SENDING}

@@ -339,7 +339,7 @@ class BatchedWindows:
             shared = SharedTransaction(conn)
             try:
                 firsts = _in_lines(batch, shared, horizon, self._prefetch)
-                rows = await conn.fetch(
+                rows = await shared.fetch(  # a turn: one in line may read beside it
                     sql.DECISIONS,
                     [request.debtor_ref for request in firsts],
                     [request.message_id for request in firsts],
@@ -355,6 +355,10 @@ class BatchedWindows:
                     request.shared = shared
                     request.opened.set_result(window)
                 await shared.settle()
+                await _cancelled(shared.reads)  # for windows given up meanwhile
+                for request in batch:  # none is left waiting for a window it will not get
+                    if not request.opened.done():
+                        _abandon(request)
                 self.statements += shared.statements
                 committed = all(request.left for request in batch)
             except BaseException:
@@ -365,7 +369,8 @@ class BatchedWindows:
             if committed:
                 await conn.execute("COMMIT")
                 for request in batch:
-                    request.ended.set_result(None)
+                    if not request.ended.done():  # those abandoned were told already
+                        request.ended.set_result(None)
                 return
             await conn.execute("ROLLBACK")
         for request in batch:
@@ -386,6 +391,8 @@ def _in_lines(
     lines: dict[str, _Line] = {}
     firsts: list[_Request] = []
     for request in batch:
+        if request.left is not None:  # gave up waiting (cancelled): nothing of it to undo
+            continue
         line = lines.get(request.debtor_ref)
         if line is None:
             line = lines[request.debtor_ref] = _Line(shared, horizon, prefetch)
