@@ -1,7 +1,8 @@
 """Decision windows of jobs deciding together share one transaction (PostgreSQL): each
 reads its own debtor's window, the claims stand once the batch commits, a failure inside
 one window takes every claim of the batch with it (the others are told, and decide again),
-and two processes' batches over the same debtors wait for each other, never deadlock."""
+and two processes' batches over the same debtors wait for each other, never deadlock. One
+debtor's windows go in line in a batch, each seeing the claims made before it."""
 
 from __future__ import annotations
 

@@ -404,7 +404,8 @@ def _in_lines(
 
 
 def _abandon(request: _Request) -> None:
-    """A request in line behind a window that failed: never opened, decided again."""
+    """A request that will not be opened in this batch (in line behind a window that
+    failed): nothing of it to undo; it is told to decide again."""
     request.left = True  # nothing of it to undo
     _fail(request.opened, DecisionWindowLost(request.message_id))
     if not request.ended.done():
