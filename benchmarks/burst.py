@@ -1,8 +1,8 @@
 """What a burst for one debtor costs a worker, and what it costs everyone else.
 
-    python -m benchmarks.burst [--count 1000]
+    python -m benchmarks.burst [--count 1000] [--workers 1]
 
-One worker process (outbox), its own database and private Redis, as ``benchmarks.pipeline``;
+Worker processes (outbox), their own database and private Redis, as ``benchmarks.pipeline``;
 the clock pinned inside every pack's hours. Three rounds, each ``count`` texts due at once:
 
 - spread: one text for each of ``count`` debtors (the baseline);
@@ -10,7 +10,7 @@ the clock pinned inside every pack's hours. Three rounds, each ``count`` texts d
 - burst beside spread: both at once — how long the spread's texts take with the burst in the
   way, against the spread alone.
 
-Printed per round: wall time until every text was decided, the worker's and PostgreSQL's CPU
+Printed per round: wall time until every text was decided, the workers' and PostgreSQL's CPU
 per text, and what became of the texts.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import subprocess
 import tempfile
 import time
 import uuid
@@ -97,7 +98,7 @@ class Probe:
 
 
 async def one_round(
-    name: str, client: DispatcherClient, worker_pid: int, probe: Probe,
+    name: str, client: DispatcherClient, worker_pids: list[int], probe: Probe,
     texts: list[tuple[int, str]], spread_refs: list[str] | None,
 ) -> Round:  # fmt: skip
     refs = sorted({f"H-{debtor}" for debtor, _ in texts})
@@ -111,7 +112,7 @@ async def one_round(
     if time.monotonic() > due_wall - 0.5:
         raise RuntimeError(f"{name}: enqueueing took longer than the {lead:.1f} s lead")
     await asyncio.sleep(due_wall - 0.2 - time.monotonic())
-    pg_before, worker_before = await probe.cpu(), cpu_seconds(worker_pid)
+    pg_before, worker_before = await probe.cpu(), sum(cpu_seconds(p) for p in worker_pids)
     started = due_wall
     spread_done: float | None = None
     deadline = started + 600
@@ -124,7 +125,7 @@ async def one_round(
     seconds = time.monotonic() - started
     if spread_refs is not None and spread_done is None:
         spread_done = seconds
-    worker = cpu_seconds(worker_pid) - worker_before
+    worker = sum(cpu_seconds(p) for p in worker_pids) - worker_before
     pg = sum(used - pg_before.get(pid, 0.0) for pid, used in (await probe.cpu()).items())
     return Round(
         name, seconds, spread_done, worker / len(texts) * 1000, pg / len(texts) * 1000,
@@ -147,16 +148,21 @@ async def bench(args: argparse.Namespace) -> None:
     database_url = await fresh_database(args.postgres_url, run_id)
     redis = private_redis(work_dir)
     anchor = time.time()
-    worker = None
+    workers: list[subprocess.Popen[str]] = []
     count = args.count
     try:
-        worker = start_worker(database_url, redis.url, anchor, work_dir / "counters.jsonl")
+        for n in range(args.workers):
+            workers.append(
+                start_worker(database_url, redis.url, anchor, work_dir / f"counters-{n}.jsonl")
+            )
+        pids = [worker.pid for worker in workers]
         await asyncio.sleep(3)  # its start-up sweep done
         settings = bench_settings(database_url, redis.url)
         client = await DispatcherClient.connect(
             settings, redis_url=redis.url, clock=pinned_clock(PIN, anchor)
         )
-        print(f"one worker, {count:,} texts a round, load {os.getloadavg()[0]:.2f}")
+        print(f"{args.workers} worker process(es), {count:,} texts a round, "
+              f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
         probe_conn = await asyncpg.connect(driver_dsn(database_url))
         probe = Probe(probe_conn)
         async with client, aclosing_connection(probe_conn):
@@ -167,17 +173,18 @@ async def bench(args: argparse.Namespace) -> None:
             side_by_side = [x for pair in zip(burst2, later, strict=True) for x in pair]
             later_refs = sorted({f"H-{debtor}" for debtor, _ in later})
             rounds = [
-                await one_round("spread", client, worker.pid, probe, spread, None),
-                await one_round("burst", client, worker.pid, probe, burst, None),
+                await one_round("spread", client, pids, probe, spread, None),
+                await one_round("burst", client, pids, probe, burst, None),
                 await one_round(
-                    "burst beside spread", client, worker.pid, probe, side_by_side, later_refs
+                    "burst beside spread", client, pids, probe, side_by_side, later_refs
                 ),
             ]
         for each in rounds:
             each.show(count)
     finally:
-        if worker is not None:
+        for worker in workers:
             worker.terminate()
+        for worker in workers:
             worker.wait(30)
         redis.stop()
         await drop_database(args.postgres_url, database_url)
@@ -186,6 +193,7 @@ async def bench(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
         "--postgres-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
     )
