@@ -246,3 +246,25 @@ async def test_the_first_in_line_giving_up_before_the_batch_opens_leaves_the_res
     found = await statuses(engine)
     assert found.pop("M-1") == MessageStatus.QUEUED
     assert set(found.values()) == {MessageStatus.SENDING}
+
+
+async def test_two_processes_lines_for_one_debtor_take_turns_and_each_window_sees_every_claim(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    await seeded_burst(engine, 24)
+    first, second = sending_log(engine, database_url), sending_log(engine, database_url)
+    try:
+        counted = await asyncio.wait_for(
+            asyncio.gather(
+                *(claim_counting(first, n) for n in range(0, 24, 2)),
+                *(claim_counting(second, n) for n in range(1, 24, 2)),
+            ),
+            timeout=30,
+        )
+    finally:
+        await first.aclose()
+        await second.aclose()
+    # The debtor's lock passes between the two a line at a time: every window, in either,
+    # counted exactly the claims made before it — no two saw the same number.
+    assert sorted(counted) == list(range(24))
+    assert set((await statuses(engine)).values()) == {MessageStatus.SENDING}
