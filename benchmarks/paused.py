@@ -6,8 +6,9 @@ A pause of everything, then ``count`` texts enqueued; one worker process takes t
 (each is deferred by the pause); once every message has been decided and the deferrals'
 events sealed (the proof's cron, once per event), the worker's CPU is read over
 ``seconds``. Printed as a share of one core, beside the same worker idle with an empty
-queue, measured in the same run. Its own database and private Redis, as
-``benchmarks.pipeline``.
+queue, measured in the same run. Then the pause is lifted: how long the lift and the
+release of what it parked take, and how long until every message is decided again. Its
+own database and private Redis, as ``benchmarks.pipeline``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -36,6 +38,7 @@ from benchmarks.bench_setup import (
 from benchmarks.pipeline import request
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.models import AuditLeaf, Message, MessageEvent
+from dispatcher.domain import PENDING, MessageStatus
 from dispatcher.pauses.state import PauseStore
 from dispatcher.proof.kinds import MESSAGE_EVENT
 
@@ -51,6 +54,19 @@ def start_worker(
     if popen.stdout.readline().strip() != "ready":
         raise RuntimeError("worker did not start")
     return popen
+
+
+async def until_none(
+    client: DispatcherClient, statuses: Collection[MessageStatus], *, deadline: float
+) -> None:
+    """Until no message has one of ``statuses``."""
+    while time.monotonic() < deadline:
+        async with client.log.engine.connect() as conn:
+            found = await conn.scalar(select(func.count()).where(Message.status.in_(statuses)))
+        if not found:
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"messages still {sorted(statuses)} at the deadline")
 
 
 async def sealed(client: DispatcherClient, *, deadline: float) -> None:
@@ -89,20 +105,12 @@ async def bench(args: argparse.Namespace) -> None:
         clock = pinned_clock(PIN, anchor)
         client = await DispatcherClient.connect(settings, redis_url=redis.url, clock=clock)
         async with client:
-            await PauseStore(client.log.engine, clock).pause(
-                scope="all", target=None, reason="benchmark", by="bench"
-            )
-            for i in range(args.count):
-                await client.send(request(i, f"paused:{run_id}:{i}"))
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline:
-                async with client.log.engine.connect() as conn:
-                    waiting = (
-                        await conn.execute(select(func.count()).where(Message.status == "queued"))
-                    ).scalar_one()
-                if not waiting:
-                    break
-                await asyncio.sleep(0.5)
+            pauses = PauseStore(client.log.engine, clock, client.queue)
+            await pauses.pause(scope="all", target=None, reason="benchmark", by="bench")
+            requests = [request(i, f"paused:{run_id}:{i}") for i in range(args.count)]
+            for at in range(0, len(requests), 500):
+                await client.send_many(requests[at : at + 500])
+            await until_none(client, {MessageStatus.QUEUED}, deadline=time.monotonic() + 300)
             await asyncio.sleep(3)  # the last decisions' jobs, and a re-check if any
             # Their deferrals' events are sealed next (the proof's cron, once each): a cost
             # of the decisions, paid once, not of the waiting; it is let finish first.
@@ -110,10 +118,20 @@ async def bench(args: argparse.Namespace) -> None:
             await sealed(client, deadline=time.monotonic() + 600)
             sealing = time.monotonic() - sealing
             paused = core_share(worker.pid, args.seconds)
+            lifting = time.monotonic()
+            await pauses.resume(scope="all", target=None, by="bench", reason="benchmark")
+            lifted = time.monotonic() - lifting
+            await until_none(client, PENDING, deadline=time.monotonic() + 600)  # released: queued
+            resumed = time.monotonic() - lifting
         print(
             f"{args.count} paused messages, load {os.getloadavg()[0]:.2f}: worker at "
             f"{paused:.0%} of a core over {args.seconds:.0f} s (idle, same run: {idle:.0%}); "
             f"their events were sealed in the {sealing:.0f} s before"
+        )
+        print(
+            f"resume: the pause lifted and {args.count} messages released in {lifted:.2f} s; "
+            f"every one decided again (sent) {resumed:.1f} s after the lift "
+            f"({args.count / resumed:,.0f} msg/s)"
         )
     finally:
         if worker is not None:
