@@ -12,16 +12,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -71,6 +77,16 @@ def bench_settings(database_url: str, redis_url: str, twilio_base_url: str = "")
     return Settings.from_env(
         {}, data_dir=data_dir, database_url=database_url, redis_url=redis_url, **twilio
     )
+
+
+async def backends_cpu(conn: asyncpg.Connection) -> dict[int, float]:
+    """CPU seconds used so far by each client backend of ``conn``'s database, ``conn``'s own
+    apart (whatever it is used for, such as polling, is not counted)."""
+    rows = await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    )
+    return {int(r["pid"]): cpu_seconds(int(r["pid"])) for r in rows}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -187,3 +203,62 @@ async def seed_log(database_url: str, *, rows: int, debtors: int, pin: datetime)
             await conn.execute(text("ANALYZE messages"))
     finally:
         await engine.dispose()
+
+
+def start_worker(
+    database_url: str, redis_url: str, anchor: float, out: Path
+) -> subprocess.Popen[str]:
+    """A dispatcher worker process on the pinned clock (``bench_worker``), once it is ready."""
+    args = [sys.executable, "-m", "benchmarks.bench_worker", "--kind", "dispatcher",
+            "--redis-url", redis_url, "--out", str(out), "--database-url", database_url,
+            "--pin", PIN.isoformat(), "--anchor", str(anchor)]  # fmt: skip
+    popen = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    assert popen.stdout is not None
+    if popen.stdout.readline().strip() != "ready":
+        raise RuntimeError("worker did not start")
+    return popen
+
+
+@dataclass(frozen=True)
+class WorkerRun:
+    """A benchmark's own database, private Redis and dispatcher worker processes."""
+
+    run_id: str
+    database_url: str
+    redis_url: str
+    anchor: float  # the wall time the pinned clock reads PIN at
+    workers: list[subprocess.Popen[str]]
+
+    @property
+    def pids(self) -> list[int]:
+        return [worker.pid for worker in self.workers]
+
+    def settings(self) -> Settings:
+        return bench_settings(self.database_url, self.redis_url)
+
+    def clock(self) -> ShiftedClock:
+        return pinned_clock(PIN, self.anchor)
+
+
+@asynccontextmanager
+async def worker_run(postgres_url: str, name: str, *, workers: int) -> AsyncIterator[WorkerRun]:
+    """Starts the run (its workers past their start-up sweep); drops only what it made."""
+    run_id = uuid.uuid4().hex[:10]
+    work_dir = Path(tempfile.mkdtemp(prefix=f"dispatcher-{name}-{run_id}-"))
+    os.environ["BENCH_DATA_DIR"] = str(work_dir)
+    database_url = await fresh_database(postgres_url, run_id)
+    redis = private_redis(work_dir)
+    run = WorkerRun(run_id, database_url, redis.url, time.time(), [])
+    try:
+        for n in range(workers):
+            out = work_dir / f"counters-{n}.jsonl"
+            run.workers.append(start_worker(database_url, redis.url, run.anchor, out))
+        await asyncio.sleep(3)  # their start-up sweep done
+        yield run
+    finally:
+        for worker in run.workers:
+            worker.terminate()
+        for worker in run.workers:
+            worker.wait(30)
+        redis.stop()
+        await drop_database(postgres_url, database_url)

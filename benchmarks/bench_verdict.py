@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks import compliance
-from benchmarks.bench_setup import cpu_seconds
+from benchmarks.bench_setup import backends_cpu
 from benchmarks.bench_worker import COUNTS, count_round_trips
 from compliance import ComplianceGate
 from dispatcher.clock import FrozenClock
@@ -56,17 +56,13 @@ class RawCost:
     server_cpu_ms: float
 
 
-async def backends_cpu(url: str) -> dict[int, float]:
-    """CPU seconds used so far by each backend connected to the run's database (ours apart)."""
+async def backends_cpu_of(url: str) -> dict[int, float]:
+    """``backends_cpu`` of the run's database, on a connection of its own."""
     conn = await asyncpg.connect(driver_dsn(url))
     try:
-        rows = await conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        )
+        return await backends_cpu(conn)
     finally:
         await conn.close()
-    return {int(row["pid"]): cpu_seconds(int(row["pid"])) for row in rows}
 
 
 class _Rollback(Exception):
@@ -88,7 +84,7 @@ async def sample_raw(
     render = render_message(TemplateCatalog(), message)
     assert render.rendered is not None
     timings = []
-    server_before = await backends_cpu(url)
+    server_before = await backends_cpu_of(url)
     counted_before, cpu_before = COUNTS["postgres"], time.process_time()
     for _ in range(samples):
         started = time.perf_counter()
@@ -113,7 +109,7 @@ async def sample_raw(
         timings.append(time.perf_counter() - started)
     cpu_after = time.process_time()
     server = sum(
-        used - server_before.get(pid, 0.0) for pid, used in (await backends_cpu(url)).items()
+        used - server_before.get(pid, 0.0) for pid, used in (await backends_cpu_of(url)).items()
     )
     per_sample = RawCost(
         (COUNTS["postgres"] - counted_before) / samples,

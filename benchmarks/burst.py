@@ -19,29 +19,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
-import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from pathlib import Path
 
 import asyncpg
 
-from benchmarks.bench_setup import (
-    PIN,
-    bench_settings,
-    cpu_seconds,
-    drop_database,
-    fresh_database,
-    pinned_clock,
-    private_redis,
-)
-from benchmarks.paused import start_worker
+from benchmarks.bench_setup import backends_cpu, cpu_seconds, worker_run
 from benchmarks.pipeline import request
 from dispatcher.client import DispatcherClient
 from dispatcher.domain import MessageStatus
@@ -75,11 +62,7 @@ class Probe:
 
     async def cpu(self) -> dict[int, float]:
         """CPU seconds used so far by each of the worker's backends (read from /proc)."""
-        rows = await self.conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        )
-        return {int(r["pid"]): cpu_seconds(int(r["pid"])) for r in rows}
+        return await backends_cpu(self.conn)
 
     async def decided(self, refs: list[str]) -> bool:
         waiting: int = await self.conn.fetchval(
@@ -142,29 +125,15 @@ async def aclosing_connection(conn: asyncpg.Connection) -> AsyncIterator[None]:
 
 
 async def bench(args: argparse.Namespace) -> None:
-    run_id = uuid.uuid4().hex[:10]
-    work_dir = Path(tempfile.mkdtemp(prefix=f"dispatcher-burst-{run_id}-"))
-    os.environ["BENCH_DATA_DIR"] = str(work_dir)
-    database_url = await fresh_database(args.postgres_url, run_id)
-    redis = private_redis(work_dir)
-    anchor = time.time()
-    workers: list[subprocess.Popen[str]] = []
     count = args.count
-    try:
-        for n in range(args.workers):
-            workers.append(
-                start_worker(database_url, redis.url, anchor, work_dir / f"counters-{n}.jsonl")
-            )
-        pids = [worker.pid for worker in workers]
-        await asyncio.sleep(3)  # its start-up sweep done
-        settings = bench_settings(database_url, redis.url)
+    async with worker_run(args.postgres_url, "burst", workers=args.workers) as run:
         client = await DispatcherClient.connect(
-            settings, redis_url=redis.url, clock=pinned_clock(PIN, anchor)
+            run.settings(), redis_url=run.redis_url, clock=run.clock()
         )
         print(f"{args.workers} worker process(es), {count:,} texts a round, "
               f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
-        probe_conn = await asyncpg.connect(driver_dsn(database_url))
-        probe = Probe(probe_conn)
+        probe_conn = await asyncpg.connect(driver_dsn(run.database_url))
+        probe, pids, run_id = Probe(probe_conn), run.pids, run.run_id
         async with client, aclosing_connection(probe_conn):
             spread = [(i, f"spread:{run_id}:{i}") for i in range(count)]
             burst = [(10**7, f"burst:{run_id}:{i}") for i in range(count)]
@@ -179,15 +148,8 @@ async def bench(args: argparse.Namespace) -> None:
                     "burst beside spread", client, pids, probe, side_by_side, later_refs
                 ),
             ]
-        for each in rounds:
-            each.show(count)
-    finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(30)
-        redis.stop()
-        await drop_database(args.postgres_url, database_url)
+    for each in rounds:
+        each.show(count)
 
 
 def main() -> None:

@@ -16,44 +16,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Collection
-from pathlib import Path
 
 from sqlalchemy import func, select
 
-from benchmarks.bench_setup import (
-    PIN,
-    bench_settings,
-    cpu_seconds,
-    drop_database,
-    fresh_database,
-    pinned_clock,
-    private_redis,
-)
+from benchmarks.bench_setup import cpu_seconds, worker_run
 from benchmarks.pipeline import request
 from dispatcher.client import DispatcherClient
 from dispatcher.contactlog.models import AuditLeaf, Message, MessageEvent
 from dispatcher.domain import PENDING, MessageStatus
 from dispatcher.pauses.state import PauseStore
 from dispatcher.proof.kinds import MESSAGE_EVENT
-
-
-def start_worker(
-    database_url: str, redis_url: str, anchor: float, out: Path
-) -> subprocess.Popen[str]:
-    args = [sys.executable, "-m", "benchmarks.bench_worker", "--kind", "dispatcher",
-            "--redis-url", redis_url, "--out", str(out), "--database-url", database_url,
-            "--pin", PIN.isoformat(), "--anchor", str(anchor)]  # fmt: skip
-    popen = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-    assert popen.stdout is not None
-    if popen.stdout.readline().strip() != "ready":
-        raise RuntimeError("worker did not start")
-    return popen
 
 
 async def until_none(
@@ -90,24 +64,17 @@ def core_share(pid: int, seconds: float) -> float:
 
 
 async def bench(args: argparse.Namespace) -> None:
-    run_id = uuid.uuid4().hex[:10]
-    work_dir = Path(tempfile.mkdtemp(prefix=f"dispatcher-paused-{run_id}-"))
-    os.environ["BENCH_DATA_DIR"] = str(work_dir)
-    database_url = await fresh_database(args.postgres_url, run_id)
-    redis = private_redis(work_dir)
-    anchor = time.time()
-    worker = None
-    try:
-        worker = start_worker(database_url, redis.url, anchor, work_dir / "counters.jsonl")
-        await asyncio.sleep(3)  # its start-up sweep done
+    async with worker_run(args.postgres_url, "paused", workers=1) as run:
+        (worker,) = run.workers
         idle = core_share(worker.pid, args.seconds)
-        settings = bench_settings(database_url, redis.url)
-        clock = pinned_clock(PIN, anchor)
-        client = await DispatcherClient.connect(settings, redis_url=redis.url, clock=clock)
+        clock = run.clock()
+        client = await DispatcherClient.connect(
+            run.settings(), redis_url=run.redis_url, clock=clock
+        )
         async with client:
             pauses = PauseStore(client.log.engine, clock, client.queue)
             await pauses.pause(scope="all", target=None, reason="benchmark", by="bench")
-            requests = [request(i, f"paused:{run_id}:{i}") for i in range(args.count)]
+            requests = [request(i, f"paused:{run.run_id}:{i}") for i in range(args.count)]
             for at in range(0, len(requests), 500):
                 await client.send_many(requests[at : at + 500])
             await until_none(client, {MessageStatus.QUEUED}, deadline=time.monotonic() + 300)
@@ -123,22 +90,16 @@ async def bench(args: argparse.Namespace) -> None:
             lifted = time.monotonic() - lifting
             await until_none(client, PENDING, deadline=time.monotonic() + 600)  # released: queued
             resumed = time.monotonic() - lifting
-        print(
-            f"{args.count} paused messages, load {os.getloadavg()[0]:.2f}: worker at "
-            f"{paused:.0%} of a core over {args.seconds:.0f} s (idle, same run: {idle:.0%}); "
-            f"their events were sealed in the {sealing:.0f} s before"
-        )
-        print(
-            f"resume: the pause lifted and {args.count} messages released in {lifted:.2f} s; "
-            f"every one decided again (sent) {resumed:.1f} s after the lift "
-            f"({args.count / resumed:,.0f} msg/s)"
-        )
-    finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(30)
-        redis.stop()
-        await drop_database(args.postgres_url, database_url)
+    print(
+        f"{args.count} paused messages, load {os.getloadavg()[0]:.2f}: worker at "
+        f"{paused:.0%} of a core over {args.seconds:.0f} s (idle, same run: {idle:.0%}); "
+        f"their events were sealed in the {sealing:.0f} s before"
+    )
+    print(
+        f"resume: the pause lifted and {args.count} messages released in {lifted:.2f} s; "
+        f"every one decided again (sent) {resumed:.1f} s after the lift "
+        f"({args.count / resumed:,.0f} msg/s)"
+    )
 
 
 def main() -> None:

@@ -263,9 +263,8 @@ class _Line:
             if not isinstance(exc, Exception):
                 raise
             return
-        recent = RecentAttempts(row["attempts"], horizon=self.horizon, limit=self.prefetch.limit)
         if not request.opened.done():
-            request.opened.set_result(PostgresWindow(member, request.debtor_ref, row, recent))
+            request.opened.set_result(_window(member, row, self.horizon, self.prefetch))
 
 
 class BatchedWindows:
@@ -348,10 +347,7 @@ class BatchedWindows:
                     self._prefetch.limit + 1,
                 )
                 for request, row in zip(firsts, rows, strict=True):
-                    recent = RecentAttempts(
-                        row["attempts"], horizon=horizon, limit=self._prefetch.limit
-                    )
-                    window = PostgresWindow(shared.member(request), request.debtor_ref, row, recent)
+                    window = _window(shared.member(request), row, horizon, self._prefetch)
                     request.shared = shared
                     request.opened.set_result(window)
                 await shared.settle()
@@ -401,6 +397,14 @@ def _in_lines(
         else:
             line.waiting.append(request)
     return firsts
+
+
+def _window(
+    member: WindowInBatch, row: asyncpg.Record, horizon: datetime, prefetch: Prefetch
+) -> PostgresWindow:
+    """A window from its row of ``statements.DECISIONS``."""
+    recent = RecentAttempts(row["attempts"], horizon=horizon, limit=prefetch.limit)
+    return PostgresWindow(member, member.request.debtor_ref, row, recent)
 
 
 def _abandon(request: _Request) -> None:
