@@ -1,4 +1,4 @@
-"""The risk flags' endpoints in the OpenAPI document (merged by dispatcher/api/openapi.py)."""
+"""The risk flags' endpoints in the OpenAPI document (merged by dispatcher/api/openapi/)."""
 
 from __future__ import annotations
 

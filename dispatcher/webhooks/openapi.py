@@ -1,5 +1,5 @@
-"""The outbound events' endpoints in the OpenAPI document (merged by dispatcher/api/openapi.py):
-the changes feed and the webhook subscriptions."""
+"""The outbound events' endpoints in the OpenAPI document: the changes feed and the webhook
+subscriptions (merged by dispatcher/api/openapi/document.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from dispatcher.api.events import MAX_WAIT_S
 from dispatcher.api.models.schema import component_schemas
-from dispatcher.api.openapi import json_response, operation, path, query, ref
+from dispatcher.api.openapi import json_response, operation, page_size, path, query, ref
 from dispatcher.api.subscriptions import MAX_AFTER
 from dispatcher.contactlog.keys import Role
 from dispatcher.webhooks.bodies import BODIES
@@ -20,18 +20,22 @@ Json = dict[str, Any]
 EVENT_SCHEMAS: Json = component_schemas(BODIES)
 
 ADMIN = (Role.ADMIN,)
+SUBSCRIPTION = [path("subscription_id", {"type": "integer", "minimum": 1})]
 PAGE = [
     query(
         "after",
         {"type": "integer", "minimum": 0, "maximum": MAX_AFTER},
         "next_after of the previous page.",
     ),
-    query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "Page size (default 100)."),
+    page_size(1000, 100),
 ]
 
 
 def event_paths() -> Json:
-    one = [path("subscription_id", {"type": "integer", "minimum": 1})]
+    return {**feed_paths(), **subscription_paths(), **delivery_paths()}
+
+
+def feed_paths() -> Json:
     return {
         "/v1/events": {
             "get": operation(
@@ -46,11 +50,7 @@ def event_paths() -> Json:
                         {"type": "string", "minLength": 1, "maxLength": 64},
                         "next_cursor of a previous page (none: from the start).",
                     ),
-                    query(
-                        "limit",
-                        {"type": "integer", "minimum": 1, "maximum": 1000},
-                        "Page size (default 100).",
-                    ),
+                    page_size(1000, 100),
                     query(
                         "wait",
                         {"type": "integer", "minimum": 0, "maximum": MAX_WAIT_S},
@@ -59,6 +59,11 @@ def event_paths() -> Json:
                 ],
             )
         },
+    }
+
+
+def subscription_paths() -> Json:
+    return {
         "/v1/subscriptions": {
             "get": operation(
                 "Webhook subscriptions (secrets shown by their first letters)",
@@ -82,7 +87,7 @@ def event_paths() -> Json:
                 {"200": json_response("The subscription", "Subscription")},
                 operation_id="getSubscription",
                 errors=("404",),
-                parameters=one,
+                parameters=SUBSCRIPTION,
             ),
             "patch": operation(
                 "Change a subscription's URL, event types, role, or pause it (active)",
@@ -91,7 +96,7 @@ def event_paths() -> Json:
                 operation_id="changeSubscription",
                 request="SubscriptionChange",
                 errors=("404",),
-                parameters=one,
+                parameters=SUBSCRIPTION,
             ),
         },
         "/v1/subscriptions/{subscription_id}/secrets": {
@@ -106,9 +111,15 @@ def event_paths() -> Json:
                 operation_id="rotateSecret",
                 request="SecretRotation",
                 errors=("404",),
-                parameters=one,
+                parameters=SUBSCRIPTION,
             )
         },
+    }
+
+
+def delivery_paths() -> Json:
+    """A subscription's deliveries, their attempts, and sending its dead letters again."""
+    return {
         "/v1/subscriptions/{subscription_id}/deliveries": {
             "get": operation(
                 "Deliveries (dead letters with state=dead), oldest first",
@@ -117,7 +128,7 @@ def event_paths() -> Json:
                 operation_id="listDeliveries",
                 errors=("404", "422"),
                 parameters=[
-                    *one,
+                    *SUBSCRIPTION,
                     query("state", ref("DeliveryState"), "Only these."),
                     *PAGE,
                 ],
@@ -130,7 +141,7 @@ def event_paths() -> Json:
                 {"200": json_response("A page", "AttemptPage")},
                 operation_id="listAttempts",
                 errors=("404", "422"),
-                parameters=[*one, *PAGE],
+                parameters=[*SUBSCRIPTION, *PAGE],
             )
         },
         "/v1/subscriptions/{subscription_id}/replay": {
@@ -141,7 +152,7 @@ def event_paths() -> Json:
                 operation_id="replayDeadLetters",
                 request="Replay",
                 errors=("404",),
-                parameters=one,
+                parameters=SUBSCRIPTION,
             )
         },
     }

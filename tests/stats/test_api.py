@@ -12,7 +12,7 @@ from dispatcher.api.routes import OPENAPI_PATH
 from dispatcher.contactlog.keys import Role
 from dispatcher.stats.fold import LAG, fold_pending
 from tests.api.conftest import HttpApi
-from tests.api.test_openapi import fuzz
+from tests.api.contract.test_openapi import fuzz
 from tests.stats.log import HandLog
 
 MINE = ("/v1/payments", "/v1/portfolios/{portfolio}/accounts", "/v1/stats")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from dispatcher.contactlog.keys import Role
+from tests.api.calls_and_visits.test_calls_visits import collectors, placed_call
 from tests.api.conftest import HttpApi, reminder
-from tests.api.test_calls_visits import collectors, placed_call
 
 
 async def call(

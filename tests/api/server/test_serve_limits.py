@@ -24,7 +24,7 @@ from dispatcher.contactlog.database import create_engine
 from dispatcher.contactlog.keys import Role, create_key
 from dispatcher.settings import Settings
 from tests.dispatcher.conftest import REMINDER, free_port
-from tests.dispatcher.test_worker_resilience import sqlite_log
+from tests.dispatcher.process.test_worker_resilience import sqlite_log
 from tests.dispatcher.worker_processes import worker_environment
 
 BOUND_S = 1.5  # HTTP_IDLE_TIMEOUT_S and HTTP_READ_TIMEOUT_S in these tests

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dispatcher.contactlog.keys import Role
+from tests.api.calls_and_visits.test_calls_visits import ADDRESS, CALL
 from tests.api.conftest import HttpApi
-from tests.api.test_calls_visits import ADDRESS, CALL
 
 
 async def test_http_refuses_a_collector_only_if_no_date_of_the_contact_would_do(

@@ -16,7 +16,7 @@ from dispatcher.contactlog.keys import Role
 from dispatcher.contactlog.models import Message
 from dispatcher.ids import new_message_id
 from tests.api.conftest import REMINDER, HttpApi
-from tests.api.test_verdict_language import CHINESE_DEBTOR
+from tests.api.language.test_verdict_language import CHINESE_DEBTOR
 
 CP = Role.COMPLIANCE
 ROWS = 100_000

@@ -15,8 +15,8 @@ import pytest
 from dispatcher.clock import ShiftedClock
 from dispatcher.contactlog.keys import Role
 from dispatcher.domain import EventSource, MessageStatus
+from tests.api.calls_and_visits.test_calls_visits import collectors, placed_call
 from tests.api.conftest import HttpApi
-from tests.api.test_calls_visits import collectors, placed_call
 
 S, CP, CO = Role.STRATEGY, Role.COMPLIANCE, Role.COLLECTOR
 NEW_YORK = ZoneInfo("America/New_York")
