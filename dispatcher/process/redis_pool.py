@@ -32,8 +32,8 @@ def lazy_redis(url: str, *, command_timeout_s: float | None = None) -> ArqRedis:
 
     Enqueueing callers (client, server) pass ``COMMAND_TIMEOUT_S``. A worker should not:
     redis-py reads under a timeout turned a worker's stop (a cancellation arriving mid-read)
-    into a worker that went on polling (2 of 3 runs of tests/api/test_inbound.py and
-    tests/dispatcher/test_sweep.py hung with it, none of 5 without).
+    into a worker that went on polling (2 of 3 runs of tests/api/inbound/test_inbound.py and
+    tests/dispatcher/sweep/test_sweep.py hung with it, none of 5 without).
     """
     redis: ArqRedis = ArqRedis.from_url(
         url, socket_connect_timeout=CONNECT_TIMEOUT_S, socket_timeout=command_timeout_s

@@ -23,8 +23,8 @@ from dispatcher.explain import explain
 from dispatcher.process.deps import default_rules
 from templates import TemplateCatalog
 from tests.channels.letters.samples import VARIABLES
+from tests.dispatcher.calls_and_visits.test_visits import ADDRESS
 from tests.dispatcher.conftest import Stack, reminder
-from tests.dispatcher.test_visits import ADDRESS
 
 SAMPLE = int(os.environ.get("EXPLAIN_SAMPLE", "1000"))
 COLLECTORS = {"c-1": "+12015550101", "c-2": "+12015550102", "c-untrained": "+12015550103"}

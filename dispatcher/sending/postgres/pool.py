@@ -66,7 +66,7 @@ async def connect_pool(url: str, *, max_size: int) -> asyncpg.Pool:
         # One plan per statement and connection, made once: a custom plan, made again at
         # each execution, cost more than running the statement (the decision statement's
         # bind ~1.2 ms, its execution ~0.4). The generic plans were checked to use the same
-        # indexes (tests/dispatcher/test_hot_path_plans.py).
+        # indexes (tests/dispatcher/sending/postgres/test_hot_path_plans.py).
         server_settings={"plan_cache_mode": "force_generic_plan"},
         # A pooled connection idle this long is closed: one killed with a database restart
         # is not handed out days later (a killed one in use fails its job, which runs again).

@@ -104,7 +104,8 @@ PAUSE_IN_FORCE = Compiled.of(still_paused_query(postgresql=True))
 
 # Bit i of a recent attempt's ``kinds`` says that it counts as ATTEMPT_KINDS[i] (``counted``).
 # An attempt counts for a set of kinds when it counts for one of them: ``counted(kinds)``
-# is the disjunction of ``counted({kind})`` over the set (tests/dispatcher/test_hot_path.py).
+# is the disjunction of ``counted({kind})`` over the set
+# (tests/dispatcher/sending/postgres/test_hot_path.py).
 ATTEMPT_KINDS: tuple[str, ...] = tuple(sorted(EVENTS))
 ATTEMPT_COLUMNS = ("attempted_at", "result", "account_ref", "destination", "kinds")
 

@@ -10,7 +10,7 @@ from dispatcher.domain import EventSource
 from dispatcher.sending.crashes import JOB_CRASHED
 from templates import TemplateCatalog
 from tests.dispatcher.conftest import Stack
-from tests.dispatcher.test_sweep import run_sweep
+from tests.dispatcher.sweep.test_sweep import run_sweep
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from dispatcher.client import DispatcherClient
 from dispatcher.clock import SystemClock
 from dispatcher.domain import MessageStatus
 from tests.dispatcher.conftest import stack_settings
-from tests.dispatcher.test_worker_resilience import all_sent, sqlite_log, until
+from tests.dispatcher.process.test_worker_resilience import all_sent, sqlite_log, until
 from tests.dispatcher.worker_processes import daytime_reminder, spawn_worker, stop
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.fakes.fixtures import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN

@@ -13,7 +13,7 @@ from dispatcher.calls_and_visits.dispositions import record_disposition
 from dispatcher.client import DispatcherClient
 from dispatcher.errors import InvalidRequest
 from dispatcher.preferences import read_preferences, set_preferences
-from tests.dispatcher.test_dispositions import client, placed_call  # noqa: F401
+from tests.dispatcher.calls_and_visits.test_dispositions import client, placed_call  # noqa: F401
 
 NOT_BEFORE_10 = {"weekdays": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "10:00"}
 WEEKDAY_AFTERNOONS = {"weekdays": [0, 1, 2, 3, 4], "start": "15:00", "end": "17:00"}
