@@ -24,7 +24,7 @@ from compliance.gate import CheckSubject
 from compliance.hours.duration import latest_start, whole_contact_allowed
 from compliance.hours.instant import InconvenientTime, first_allowed_instant
 from compliance.hours.zones import UnknownLocation, country_of, locate
-from compliance.packs import AllowedHours, PackError, PackSet, load_packs, packs_for
+from compliance.packs import AllowedHours, HoursWindow, PackError, PackSet, load_packs, packs_for
 from compliance.verdict import RuleResult
 
 __all__ = ["ContactHoursRule"]
@@ -91,16 +91,32 @@ class ContactHoursRule:
         inputs |= {"window": str(hours), "window_from": [r.ref for r in hours.rules]}
         window = hours.window
         if window is None:
-            return RuleResult.block(
-                self.id,
-                hours.citation,
-                f"the allowed hours of {', '.join(hours.start_from + hours.end_from)} "
-                f"do not overlap ({hours.start:%H:%M} is not before {hours.end:%H:%M})",
-                citations=hours.citations,
-                code="hours.no_overlap",
-                params={"start": f"{hours.start:%H:%M}", "end": f"{hours.end:%H:%M}"},
-                **inputs,
-            )
+            return self._no_overlap(hours, inputs)
+        zones = self._zones(subject, hours, inputs)
+        if isinstance(zones, RuleResult):
+            return zones
+        return self._at_contact_time(
+            subject, packs, hours, window, zones, inputs,
+            agreed_until=agreed_until, inconvenient=inconvenient,
+        )  # fmt: skip
+
+    def _no_overlap(self, hours: AllowedHours, inputs: dict[str, Any]) -> RuleResult:
+        return RuleResult.block(
+            self.id,
+            hours.citation,
+            f"the allowed hours of {', '.join(hours.start_from + hours.end_from)} "
+            f"do not overlap ({hours.start:%H:%M} is not before {hours.end:%H:%M})",
+            citations=hours.citations,
+            code="hours.no_overlap",
+            params={"start": f"{hours.start:%H:%M}", "end": f"{hours.end:%H:%M}"},
+            **inputs,
+        )
+
+    def _zones(
+        self, subject: CheckSubject, hours: AllowedHours, inputs: dict[str, Any]
+    ) -> list[ZoneInfo] | RuleResult:
+        """The zones to check the time in, with their names and sources added to
+        ``inputs``; or the block when the debtor's location or a zone is unknown."""
         try:
             names, zone_source, origins = self._zone_names(subject, hours)
             zones = [ZoneInfo(name) for name in names]
@@ -116,12 +132,26 @@ class ContactHoursRule:
                 citations=hours.citations,
                 code="hours.unknown_zone", params={"error": str(exc)}, **inputs,
             )  # fmt: skip
+        inputs |= {"zones": list(names), "zone_source": zone_source, "zone_origins": origins}
+        return zones
+
+    def _at_contact_time(
+        self,
+        subject: CheckSubject,
+        packs: PackSet,
+        hours: AllowedHours,
+        window: HoursWindow,
+        zones: Sequence[ZoneInfo],
+        inputs: dict[str, Any],
+        *,
+        agreed_until: datetime | None,
+        inconvenient: Sequence[InconvenientTime],
+    ) -> RuleResult:
+        """Allow, defer or block the contact at its own time (else now), for its whole
+        length when it lasts."""
         agreed = agreed_until if hours.agreed_times_override else None
         at = subject.contact_at or subject.now
         inputs |= {
-            "zones": list(names),
-            "zone_source": zone_source,
-            "zone_origins": origins,
             "checked_at": at.isoformat(),
             "local_times": _local_times(at, zones),
             "agreed_until": agreed.isoformat() if agreed else None,

@@ -19,14 +19,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from dispatcher.debtors.addresses import address_key, checked_address
-from dispatcher.debtors.phones import e164_and_country
-from dispatcher.domain import PHONE_CHANNELS, ChannelKind, MessageStatus
+from dispatcher.domain import ChannelKind, MessageStatus
+from dispatcher.enqueue.channel_parts import ChannelParts, add_recipient_block, channel_parts
 from dispatcher.enqueue.early_refusal import EnqueueFacts, early_problems
 from dispatcher.enqueue.template_problems import render_problem, unknown_template_problem
 from dispatcher.errors import FieldProblem, InvalidBatch, InvalidRequest
 from dispatcher.ids import new_message_id
-from templates import TemplateCatalog, TemplateRenderError, UnknownTemplate
+from templates import SmsSegments, TemplateCatalog, TemplateRenderError, UnknownTemplate
 
 __all__ = ["MessageRequest", "validate_batch"]
 
@@ -119,7 +118,50 @@ def _row(
     validity: timedelta,
     facts: EnqueueFacts | None = None,
 ) -> dict[str, Any]:
+    """The contact-log row for one request, or InvalidRequest with every problem found.
+    Later checks run even when earlier ones fail, on what could be read."""
     problems: list[FieldProblem] = []
+    locale = _locale(request, facts, problems)
+    _check_campaign(request.campaign, problems)
+    channel_ok = _check_channel(request.channel, problems)
+    _check_refs(request, problems)
+    scheduled_for, valid_until = _schedule(request, now, validity, problems)
+    parts = channel_parts(request, locale, channel_ok, now, problems)
+    if facts is not None and channel_ok:
+        latest = max(valid_until, parts.visit_at or valid_until)
+        problems += early_problems(request, parts.country, facts, latest=latest)
+    variables = _jsonable(request.variables, problems)
+    add_recipient_block(request.channel, variables, parts.address)
+    version = ""
+    if channel_ok and variables is not None and locale:
+        version = _rendered_version(request, catalog, locale, variables, max_sms_segments, problems)
+    if problems:
+        raise InvalidRequest(problems)
+    return _queued_row(
+        request,
+        now,
+        locale=locale,
+        version=version,
+        variables=variables,
+        scheduled_for=scheduled_for,
+        valid_until=valid_until,
+        parts=parts,
+    )
+
+
+def _check(
+    problems: list[FieldProblem], ok: bool, name: str, problem: str, code: str, **params: object
+) -> bool:
+    """``ok``, and when not, the problem added (the code and params as FieldProblem takes them)."""
+    if not ok:
+        problems.append(FieldProblem(name, problem, code=code, params=params))
+    return ok
+
+
+def _locale(
+    request: MessageRequest, facts: EnqueueFacts | None, problems: list[FieldProblem]
+) -> str:
+    """The locale asked for, else the debtor's language on record; "" when neither."""
     locale = request.locale or (facts.locale_of(request.debtor_ref) if facts else None) or ""
     if not locale:
         problems.append(
@@ -129,144 +171,166 @@ def _row(
                 code="enqueue.locale.not_on_record",
             )
         )
+    return locale
 
-    def check(
-        ok: bool, field_name: str, problem: str, code: str, **params: object
-    ) -> bool:  # the code and params as FieldProblem takes them
-        if not ok:
-            problems.append(FieldProblem(field_name, problem, code=code, params=params))
-        return ok
 
-    if request.campaign is not None and not CAMPAIGN.fullmatch(request.campaign):
+def _check_campaign(campaign: str | None, problems: list[FieldProblem]) -> None:
+    if campaign is not None and not CAMPAIGN.fullmatch(campaign):
         problems.append(
             FieldProblem("campaign", f"must be {CAMPAIGN_HINT}", code="enqueue.campaign.pattern")
         )
-    channel_ok = request.channel in _CHANNELS
-    if not channel_ok:
-        known = ", ".join(ChannelKind)
-        check(
-            False,
+
+
+def _check_channel(channel: str, problems: list[FieldProblem]) -> bool:
+    """Whether the channel is known: the checks of an unknown one's fields are skipped."""
+    if channel in _CHANNELS:
+        return True
+    known = ", ".join(ChannelKind)
+    problems.append(
+        FieldProblem(
             "channel",
-            f"unknown channel {request.channel!r}; known: {known}",
+            f"unknown channel {channel!r}; known: {known}",
             code="enqueue.channel.unknown",
-            channel=repr(request.channel),
-            known=known,
+            params={"channel": repr(channel), "known": known},
         )
-    check(bool(request.debtor_ref.strip()), "debtor_ref", "must not be empty", code="empty")
-    check(
-        len(request.debtor_ref) <= MAX_REF_LENGTH,
+    )
+    return False
+
+
+def _check_refs(request: MessageRequest, problems: list[FieldProblem]) -> None:
+    """The debtor and account references and the idempotency key: present, not too long."""
+    debtor_ref = request.debtor_ref
+    _check(problems, bool(debtor_ref.strip()), "debtor_ref", "must not be empty", code="empty")
+    _check(
+        problems,
+        len(debtor_ref) <= MAX_REF_LENGTH,
         "debtor_ref",
         "longer than 100 characters",
         code="too_long",
         max_length=MAX_REF_LENGTH,
     )
     if request.account_ref is not None:
-        check(
+        _check(
+            problems,
             len(request.account_ref) <= MAX_REF_LENGTH,
             "account_ref",
             "longer than 100 chars",
             code="too_long",
             max_length=MAX_REF_LENGTH,
         )
-    if request.idempotency_key is not None:
-        check(bool(request.idempotency_key), "idempotency_key", "must not be empty", code="empty")
-        check(
-            len(request.idempotency_key) <= MAX_KEY_LENGTH,
+    key = request.idempotency_key
+    if key is not None:
+        _check(problems, bool(key), "idempotency_key", "must not be empty", code="empty")
+        _check(
+            problems,
+            len(key) <= MAX_KEY_LENGTH,
             "idempotency_key",
             "too long",
             code="enqueue.idempotency_key.too_long",
         )
+
+
+def _schedule(
+    request: MessageRequest, now: datetime, validity: timedelta, problems: list[FieldProblem]
+) -> tuple[datetime, datetime]:
+    """When to send (never before now) and until when; a time without a zone is refused
+    and the default taken in its place, so that the checks after it still run."""
     scheduled_for = now
-    if request.send_after is not None:
-        if check(
-            request.send_after.tzinfo is not None,
+    send_after = request.send_after
+    if send_after is not None:
+        if _check(
+            problems,
+            send_after.tzinfo is not None,
             "send_after",
             "needs a time zone",
             code="needs_zone",
         ):
-            scheduled_for = max(request.send_after, now)
+            scheduled_for = max(send_after, now)
     valid_until = scheduled_for + validity
     if request.valid_until is not None:
-        if check(
+        if _check(
+            problems,
             request.valid_until.tzinfo is not None,
             "valid_until",
             "needs a time zone",
             code="needs_zone",
         ):
             valid_until = request.valid_until
-            check(
+            _check(
+                problems,
                 valid_until > scheduled_for,
                 "valid_until",
                 "is not after the time to send",
                 code="enqueue.valid_until.not_after_send",
             )
-    destination, address, country = request.destination, None, ""
-    if request.channel in PHONE_CHANNELS:
-        try:
-            destination, country = e164_and_country(request.destination, locale)
-        except InvalidRequest as exc:
-            problems += exc.problems
-    elif channel_ok:
-        try:
-            address = checked_address(request.address)
-            destination, country = address_key(address), address["country"]
-        except InvalidRequest as exc:
-            problems += exc.problems
-    collectors = _collectors(request, problems) if channel_ok else []
-    visit_at = None
-    if request.channel == ChannelKind.VISIT:
-        visit_at = _check_visit_at(request.variables.get("visit_at"), now, problems)
-    if facts is not None and channel_ok:
-        latest = max(valid_until, visit_at or valid_until)
-        problems += early_problems(request, country, facts, latest=latest)
-    variables = _jsonable(request.variables, problems)
-    if request.channel == ChannelKind.LETTER and address and variables is not None:
-        # The letter's recipient block is the address it is posted to, unless given apart.
-        variables.setdefault("consumer_name", address["name"])
-        postal = [address["postal_code"]] if address.get("postal_code") else []
-        variables.setdefault("consumer_address_lines", [*address["lines"], *postal])
+    return scheduled_for, valid_until
 
+
+def _rendered_version(
+    request: MessageRequest,
+    catalog: TemplateCatalog,
+    locale: str,
+    variables: Mapping[str, Any],
+    max_sms_segments: int,
+    problems: list[FieldProblem],
+) -> str:
+    """The version of the template the request renders with ("" when it does not); the
+    template must exist, render with these variables, be approved and fit in an SMS."""
     version, segments = "", None
-    if channel_ok and variables is not None and locale:
-        try:
-            rendered = catalog.render(request.channel, request.template, locale, variables)
-            version, segments = rendered.version, rendered.segments
-            if not catalog.approvals.find(request.channel, request.template, locale, version):
-                label = f"{request.channel}/{locale}/{request.template}"
-                problem = f"{label} version {version} is not approved by compliance"
-                problems.append(
-                    FieldProblem(
-                        "template",
-                        problem,
-                        code="enqueue.template.not_approved",
-                        params={"label": label, "version": version},
-                    )
-                )
-        except UnknownTemplate as exc:
-            problems.append(unknown_template_problem("template", exc))
-        except TemplateRenderError as exc:
-            where = f"variables.{exc.variable}" if exc.variable else "variables"
-            problems.append(render_problem(where, exc))
-        if segments is not None and segments.segments > max_sms_segments:
+    try:
+        rendered = catalog.render(request.channel, request.template, locale, variables)
+        version, segments = rendered.version, rendered.segments
+        if not catalog.approvals.find(request.channel, request.template, locale, version):
+            label = f"{request.channel}/{locale}/{request.template}"
+            problem = f"{label} version {version} is not approved by compliance"
             problems.append(
                 FieldProblem(
-                    "variables",
-                    f"the rendered text needs {segments.segments} SMS segments "
-                    f"({segments.encoding}, {segments.units} characters); "
-                    f"the limit is {max_sms_segments}",
-                    code="enqueue.variables.too_many_segments",
-                    params={
-                        "segments": segments.segments,
-                        "encoding": segments.encoding,
-                        "units": segments.units,
-                        "limit": max_sms_segments,
-                    },
+                    "template",
+                    problem,
+                    code="enqueue.template.not_approved",
+                    params={"label": label, "version": version},
                 )
             )
-    if problems:
-        raise InvalidRequest(problems)
+    except UnknownTemplate as exc:
+        problems.append(unknown_template_problem("template", exc))
+    except TemplateRenderError as exc:
+        where = f"variables.{exc.variable}" if exc.variable else "variables"
+        problems.append(render_problem(where, exc))
+    if segments is not None and segments.segments > max_sms_segments:
+        problems.append(_too_many_segments(segments, max_sms_segments))
+    return version
 
+
+def _too_many_segments(segments: SmsSegments, limit: int) -> FieldProblem:
+    return FieldProblem(
+        "variables",
+        f"the rendered text needs {segments.segments} SMS segments "
+        f"({segments.encoding}, {segments.units} characters); "
+        f"the limit is {limit}",
+        code="enqueue.variables.too_many_segments",
+        params={
+            "segments": segments.segments,
+            "encoding": segments.encoding,
+            "units": segments.units,
+            "limit": limit,
+        },
+    )
+
+
+def _queued_row(
+    request: MessageRequest,
+    now: datetime,
+    *,
+    locale: str,
+    version: str,
+    variables: dict[str, Any] | None,
+    scheduled_for: datetime,
+    valid_until: datetime,
+    parts: ChannelParts,
+) -> dict[str, Any]:
+    """The contact-log row of a request that passed every check."""
     message_id = new_message_id(int(now.timestamp() * 1000))
+    collectors = parts.collectors
     return {
         "id": message_id,
         "idempotency_key": request.idempotency_key or message_id,
@@ -278,7 +342,7 @@ def _row(
         "template_version": version,
         "locale": locale,
         "variables": variables,
-        "destination": destination,
+        "destination": parts.destination,
         "requested_by": request.requested_by + (f"#{request.campaign}" if request.campaign else ""),
         "created_at": now,
         "scheduled_for": scheduled_for,
@@ -288,7 +352,7 @@ def _row(
         "attempts": 0,
         "collector_id": collectors[0] if collectors else None,
         "collector_ids": collectors or None,
-        "address": address,
+        "address": parts.address,
     }
 
 
@@ -309,63 +373,6 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, Sequence | Set) and not isinstance(value, str):
         return list(value)
     return str(value)  # Decimal and the like: their exact text
-
-
-def _check_visit_at(raw: Any, now: datetime, problems: list[FieldProblem]) -> datetime | None:
-    """A visit's time: ``variables.visit_at``, an aware ISO 8601 time in the future."""
-    try:
-        at = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
-    except ValueError:
-        problems.append(
-            FieldProblem(
-                "variables.visit_at",
-                "needs an ISO 8601 date and time",
-                code="enqueue.visit_at.not_a_time",
-            )
-        )
-        return None
-    if at.tzinfo is None:
-        problems.append(FieldProblem("variables.visit_at", "needs a time zone", code="needs_zone"))
-        return None
-    if at <= now:
-        problems.append(
-            FieldProblem("variables.visit_at", "is not in the future", code="not_future")
-        )
-    return at
-
-
-def _collectors(request: MessageRequest, problems: list[FieldProblem]) -> list[str]:
-    """The collectors named on a call (one, optional) or a visit (two or more, distinct)."""
-    if request.channel == ChannelKind.VISIT:
-        named = list(dict.fromkeys(request.collector_ids))
-        if request.collector_id and request.collector_id not in named:
-            named.insert(0, request.collector_id)
-        if len(named) < 2:
-            problems.append(
-                FieldProblem(
-                    "collector_ids",
-                    "a visit needs two or more different collectors",
-                    code="enqueue.collector_ids.too_few",
-                )
-            )
-        return named
-    if request.collector_ids:
-        problems.append(
-            FieldProblem(
-                "collector_ids",
-                "only visits take several collectors",
-                code="enqueue.collector_ids.not_a_visit",
-            )
-        )
-    if request.collector_id is not None and request.channel != ChannelKind.VOICE:
-        problems.append(
-            FieldProblem(
-                "collector_id",
-                "only calls and visits take a collector",
-                code="enqueue.collector_id.not_taken",
-            )
-        )
-    return [request.collector_id] if request.collector_id else []
 
 
 def _jsonable(variables: Mapping[str, Any], problems: list[FieldProblem]) -> dict[str, Any] | None:
