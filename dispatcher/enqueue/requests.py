@@ -214,7 +214,7 @@ def _check_refs(request: MessageRequest, problems: list[FieldProblem]) -> None:
             problems,
             len(request.account_ref) <= MAX_REF_LENGTH,
             "account_ref",
-            "longer than 100 chars",
+            "longer than 100 characters",
             code="too_long",
             max_length=MAX_REF_LENGTH,
         )
