@@ -40,6 +40,21 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    configure_cli_logging(args.command, verbose=args.verbose)  # one JSON line per event
+    # SIGTERM unwinds like Ctrl-C, so an embedded Redis this process started is stopped.
+    # `worker` and `serve` replace this while they run, to stop gracefully instead.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return _run(Settings.from_env(), args)
+    except DispatcherError as exc:
+        print(f"dispatcher: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dispatcher", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -47,25 +62,43 @@ def main(argv: list[str] | None = None) -> int:
     worker = commands.add_parser("worker", help="run a pipeline worker")
     worker.add_argument("--burst", action="store_true", help="stop when no job is due")
     commands.add_parser("serve", help="run the HTTP server (API, webhooks, health)")
+    _add_keys_parser(commands)
+    _add_compliance_parser(commands)
+    demo = commands.add_parser("demo", help="run the pipeline end to end on the embedded default")
+    demo.add_argument("--bulk", type=int, default=200, help="how many reminders to enqueue")
+    add_audit_parser(commands)
+    add_retention_parser(commands)
+    add_people_parser(commands)
+    add_webhooks_parser(commands)
+    add_stats_parser(commands)
+    return parser
+
+
+def _add_keys_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = commands.add_parser("keys", help="HTTP API keys")
     keys_create = keys.add_subparsers(dest="keys_command", required=True).add_parser(
         "create", help="create a key; its secret is printed once"
     )
     keys_create.add_argument("--role", required=True, choices=[str(r) for r in Role])
     keys_create.add_argument("--name", required=True, help="who holds it, e.g. ops-alice")
+
+
+def _add_compliance_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     compliance = commands.add_parser("compliance", help="explain decisions, lint templates")
     compliance_commands = compliance.add_subparsers(dest="compliance_command", required=True)
-    explain = compliance_commands.add_parser(
+    explain_command = compliance_commands.add_parser(
         "explain", help="what the gate would decide, without sending anything"
     )
-    explain.add_argument("--message", help="a stored message's id")
-    explain.add_argument("--debtor", help="a debtor reference (with --to)")
-    explain.add_argument("--to", help="the destination (with --debtor)")
-    explain.add_argument("--account", help="the account (debt) reference")
-    explain.add_argument("--channel", default="sms")
-    explain.add_argument("--at", help="ISO time with offset (default: now)")
-    explain.add_argument("--json", action="store_true", help="print the full verdict as JSON")
-    explain.add_argument(
+    explain_command.add_argument("--message", help="a stored message's id")
+    explain_command.add_argument("--debtor", help="a debtor reference (with --to)")
+    explain_command.add_argument("--to", help="the destination (with --debtor)")
+    explain_command.add_argument("--account", help="the account (debt) reference")
+    explain_command.add_argument("--channel", default="sms")
+    explain_command.add_argument("--at", help="ISO time with offset (default: now)")
+    explain_command.add_argument(
+        "--json", action="store_true", help="print the full verdict as JSON"
+    )
+    explain_command.add_argument(
         "--lang", choices=("zh-CN", "en-US"),
         help="every rule's answer in plain language, times on the debtor's clock",
     )  # fmt: skip
@@ -76,51 +109,35 @@ def main(argv: list[str] | None = None) -> int:
     approvals.add_argument(
         "--approve-by", metavar="NAME", help="approve every unapproved version, as NAME"
     )
-    demo = commands.add_parser("demo", help="run the pipeline end to end on the embedded default")
-    demo.add_argument("--bulk", type=int, default=200, help="how many reminders to enqueue")
-    add_audit_parser(commands)
-    add_retention_parser(commands)
-    add_people_parser(commands)
-    add_webhooks_parser(commands)
-    add_stats_parser(commands)
-    args = parser.parse_args(argv)
 
-    configure_cli_logging(args.command, verbose=args.verbose)  # one JSON line per event
-    # SIGTERM unwinds like Ctrl-C, so an embedded Redis this process started is stopped.
-    # `worker` and `serve` replace this while they run, to stop gracefully instead.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        settings = Settings.from_env()
-        if args.command == "migrate":
-            asyncio.run(_migrate(settings))
-        elif args.command == "worker":
-            share_between_processes(settings)  # /metrics adds up every worker's counts
-            _worker(settings, burst=args.burst)
-        elif args.command == "serve":
-            share_between_processes(settings)
-            asyncio.run(_migrate_quietly(settings))
-            serve(settings)
-        elif args.command == "keys":
-            asyncio.run(_create_key(settings, name=args.name, role=Role(args.role)))
-        elif args.command == "compliance":
-            return asyncio.run(_compliance(settings, args))
-        elif args.command == "demo":
-            asyncio.run(run_demo(settings, bulk=args.bulk))
-        elif args.command == "audit":
-            return run_audit(settings, args)
-        elif args.command == "retention":
-            return run_retention_command(settings, args)
-        elif args.command == "people":
-            return asyncio.run(run_people(settings, args))
-        elif args.command == "webhooks":
-            return run_webhooks(settings)
-        elif args.command == "stats":
-            return run_stats(settings, args)
-    except DispatcherError as exc:
-        print(f"dispatcher: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the chosen command; its exit code."""
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+    elif args.command == "worker":
+        share_between_processes(settings)  # /metrics adds up every worker's counts
+        _worker(settings, burst=args.burst)
+    elif args.command == "serve":
+        share_between_processes(settings)
+        asyncio.run(_migrate_quietly(settings))
+        serve(settings)
+    elif args.command == "keys":
+        asyncio.run(_create_key(settings, name=args.name, role=Role(args.role)))
+    elif args.command == "compliance":
+        return asyncio.run(_compliance(settings, args))
+    elif args.command == "demo":
+        asyncio.run(run_demo(settings, bulk=args.bulk))
+    elif args.command == "audit":
+        return run_audit(settings, args)
+    elif args.command == "retention":
+        return run_retention_command(settings, args)
+    elif args.command == "people":
+        return asyncio.run(run_people(settings, args))
+    elif args.command == "webhooks":
+        return run_webhooks(settings)
+    elif args.command == "stats":
+        return run_stats(settings, args)
     return 0
 
 

@@ -12,12 +12,13 @@ import shutil
 import time
 import unicodedata
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from compliance.hours.zones import UnknownLocation, debtor_zones
-from dispatcher.client import DispatcherClient
+from dispatcher.client import DispatcherClient, MessageView
 from dispatcher.contactlog.migrate import upgrade
+from dispatcher.contactlog.store import Accepted
 from dispatcher.demo.channels import channel_requests, promise_after_the_call, register_collectors
 from dispatcher.enqueue.requests import MessageRequest
 from dispatcher.i18n import format_local, format_utc, translate
@@ -72,63 +73,112 @@ def _requests(bulk: int) -> list[MessageRequest]:
 
 
 async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
+    settings = _demo_settings(settings)
+    with redis_url_for(settings) as redis_url:
+        client = await DispatcherClient.connect(settings, redis_url=redis_url)
+        async with client:
+            outcome = await _run_pipeline(client, settings, redis_url=redis_url, bulk=bulk)
+    _print_timings(outcome)
+    _print_reminders(outcome.reminders)
+    _print_other_channels(outcome.other_channels, outcome.promise)
+    _print_totals(outcome.reminders)
+    _print_where_it_went(settings)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the run did, printed once the client and the embedded Redis are closed."""
+
+    accepted: list[Accepted]
+    accepted_again: list[Accepted]
+    enqueued_s: float
+    worked_s: float
+    reminders: list[MessageView]
+    other_channels: list[MessageView]
+    promise: str
+
+
+def _demo_settings(settings: Settings) -> Settings:
+    """The demo's settings; on the embedded default, its own data directory, emptied."""
     if not settings.database_url:  # the embedded default: start from a clean slate each run
         settings = replace(settings, data_dir=settings.data_dir / "demo")
         shutil.rmtree(settings.data_dir, ignore_errors=True)
     if settings.letter_provider == "outbox":  # show a real PDF, as the print room gets it
         settings = replace(settings, letter_provider="print_room")
-    with redis_url_for(settings) as redis_url:
-        client = await DispatcherClient.connect(settings, redis_url=redis_url)
-        async with client:
-            await upgrade(client.log.engine)
-            await client.log.add_hold(
-                kind="opt_out",
-                channel="sms",
-                destination=OPTED_OUT,
-                debtor_ref="D-2002",
-                set_by="demo",
-                source="inbound:STOP",
-                reason="replied STOP",
-            )
-            now = client.log.clock.now()
-            await register_collectors(client, now.date())
-            channel_requests_ = await channel_requests(client, now)
-            requests = _requests(bulk)
-            # One message is scheduled for later: it stays queued, with its time.
-            requests.append(
-                replace(
-                    requests[0],
-                    idempotency_key="demo:D-1001:later",
-                    send_after=client.log.clock.now() + timedelta(hours=2),
-                )
-            )
-            started = time.perf_counter()
-            accepted = await client.send_many(requests)
-            enqueued_s = time.perf_counter() - started
-            again = await client.send_many(requests)
-            # The expired collector's call is let through to show the gate refusing it.
-            others = await client.send_many(channel_requests_, refuse_early=False)
+    return settings
 
-            worker = create_worker(
-                settings, redis_url=redis_url, poll_delay=0.005, handle_signals=False
-            )
-            started = time.perf_counter()
-            await worker.run_until_idle()
-            worked_s = time.perf_counter() - started
 
-            views = [await client.get(a.message_id) for a in accepted]
-            promise = await promise_after_the_call(client, others[0].message_id, now.date())
-            other_views = [await client.get(a.message_id) for a in others]
+async def _run_pipeline(
+    client: DispatcherClient, settings: Settings, *, redis_url: str, bulk: int
+) -> _Outcome:
+    await _prepare_contact_log(client)
+    now = client.log.clock.now()
+    await register_collectors(client, now.date())
+    other_requests = await channel_requests(client, now)
+    requests = _requests(bulk)
+    # One message is scheduled for later: it stays queued, with its time.
+    requests.append(
+        replace(
+            requests[0],
+            idempotency_key="demo:D-1001:later",
+            send_after=client.log.clock.now() + timedelta(hours=2),
+        )
+    )
+    started = time.perf_counter()
+    accepted = await client.send_many(requests)
+    enqueued_s = time.perf_counter() - started
+    accepted_again = await client.send_many(requests)
+    # The expired collector's call is let through to show the gate refusing it.
+    others = await client.send_many(other_requests, refuse_early=False)
+    worked_s = await _work_until_idle(settings, redis_url=redis_url)
+    reminders = [await client.get(a.message_id) for a in accepted]
+    promise = await promise_after_the_call(client, others[0].message_id, now.date())
+    other_channels = [await client.get(a.message_id) for a in others]
+    return _Outcome(
+        accepted=accepted,
+        accepted_again=accepted_again,
+        enqueued_s=enqueued_s,
+        worked_s=worked_s,
+        reminders=reminders,
+        other_channels=other_channels,
+        promise=promise,
+    )
 
+
+async def _prepare_contact_log(client: DispatcherClient) -> None:
+    await upgrade(client.log.engine)
+    await client.log.add_hold(
+        kind="opt_out",
+        channel="sms",
+        destination=OPTED_OUT,
+        debtor_ref="D-2002",
+        set_by="demo",
+        source="inbound:STOP",
+        reason="replied STOP",
+    )
+
+
+async def _work_until_idle(settings: Settings, *, redis_url: str) -> float:
+    """Seconds one worker takes to empty the queue."""
+    worker = create_worker(settings, redis_url=redis_url, poll_delay=0.005, handle_signals=False)
+    started = time.perf_counter()
+    await worker.run_until_idle()
+    return time.perf_counter() - started
+
+
+def _print_timings(outcome: _Outcome) -> None:
+    accepted, enqueued_s, worked_s = outcome.accepted, outcome.enqueued_s, outcome.worked_s
+    new_again = sum(a.created for a in outcome.accepted_again)
     print(
         f"\nEnqueued {len(accepted)} messages in one call: {enqueued_s * 1000:.0f} ms "
         f"({len(accepted) / enqueued_s:,.0f}/s)."
     )
-    print(
-        f"Enqueued the same batch again: {sum(a.created for a in again)} new messages "
-        "(idempotency keys)."
-    )
+    print(f"Enqueued the same batch again: {new_again} new messages (idempotency keys).")
     print(f"Worker processed them in {worked_s:.2f} s ({len(accepted) / worked_s:,.0f}/s).\n")
+
+
+def _print_reminders(views: list[MessageView]) -> None:
+    """The first reminder to each debtor, and the one scheduled for later."""
     shown = views[: len(DEBTORS)] + views[-1:]
     _print_table(
         ["message", "debtor", "locale", "to", "status", "provider", "why / when"],
@@ -145,6 +195,9 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
             for v in shown
         ],
     )
+
+
+def _print_other_channels(views: list[MessageView], promise: str) -> None:
     print("\nA collector's call, one by a collector whose credential expired, a letter, and "
           "two visits:")  # fmt: skip
     _print_table(
@@ -158,15 +211,22 @@ async def run_demo(settings: Settings, *, bulk: int = 200) -> None:
                 v.message["provider"] or "",
                 _why(v.message),
             ]
-            for v in other_views
+            for v in views
         ],
     )
     print(f"After the call: {promise}")
+
+
+def _print_totals(views: list[MessageView]) -> None:
     totals = Counter(v.status for v in views)
     print("\nAll messages by status: " + ", ".join(f"{s} {n}" for s, n in sorted(totals.items())))
     sent = next((v for v in views if v.message["content"]), None)
     if sent is not None:
         print(f"First text, as sent: {sent.message['content']}")
+
+
+def _print_where_it_went(settings: Settings) -> None:
+    """Where to look: the contact log, the outboxes, the letter's PDF."""
     print(f"Contact log: {settings.effective_database_url}")
     if not settings.twilio_configured:
         print(
