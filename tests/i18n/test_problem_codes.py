@@ -31,6 +31,8 @@ ALLOWED_WITHOUT_CODE: dict[tuple[str, str], str] = {}
 # ``fail`` is not the API's Query's): never a caller of the HTTP API.
 OPERATORS_FILES = {
     "compliance/packs/loader.py": "a rule pack refused as the process starts",
+    "compliance/packs/table.py": "a rule pack refused as the process starts",
+    "compliance/packs/rule_tables.py": "a rule pack refused as the process starts",
     "dispatcher/cli.py": "the command line's own arguments",
     "dispatcher/settings.py": "the environment's settings, refused as the process starts",
     "dispatcher/sending/providers.py": "the letter provider's settings",
@@ -50,7 +52,7 @@ CODE_PASSED_IN = {
     ("compliance/approval_checks.py", "_not_rendered"),
     ("dispatcher/api/messages.py", "_recipient_problem"),
     ("dispatcher/api/bodies.py", "fail"),
-    ("dispatcher/enqueue/requests.py", "check"),
+    ("dispatcher/enqueue/requests.py", "_check"),
     ("dispatcher/api/models/problems.py", "field_problems"),  # pydantic's, by _problem()
 }
 
@@ -121,7 +123,7 @@ DETAIL = Builder("detail", 1, None)  # Problem(status, detail, ...)
 # Helpers that take a code, by the name they are called by; any ``<object>.fail`` is
 # Query's (field first), ``fail`` alone a function handed one (``_timestamp``).
 CODE_HELPERS = {
-    "check": Builder("field", 2, None, keywords_are_params=True),
+    "_check": Builder("field", 3, 4, keywords_are_params=True),  # enqueue: (problems, ok, ...)
     "fail": Builder("field", 0, 1, keywords_are_params=True),
 }
 METHOD_HELPERS = {"fail": Builder("field", 1, 2, keywords_are_params=True)}
