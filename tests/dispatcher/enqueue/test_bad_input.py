@@ -10,6 +10,7 @@ from dispatcher.errors import InvalidBatch, InvalidRequest
 from tests.dispatcher.conftest import Stack, reminder
 
 VARIABLES = reminder().variables
+A_NUMBER_AS_A_NAME: dict[object, object] = {**VARIABLES, 3: "x"}  # a Python caller's mistake
 
 
 async def nothing_written(stack: Stack) -> None:
@@ -32,6 +33,7 @@ async def nothing_written(stack: Stack) -> None:
         ({"variables": {**VARIABLES, "debtor_name": "X" * 1200}}, "variables", "SMS segments"),
         ({"debtor_ref": " "}, "debtor_ref", "empty"),
         ({"variables": {**VARIABLES, "amount": object()}}, "variables", "cannot be stored"),
+        ({"variables": A_NUMBER_AS_A_NAME}, "variables", "names must be text, not 3"),
     ],
 )
 async def test_bad_input_names_the_field_and_writes_nothing(
