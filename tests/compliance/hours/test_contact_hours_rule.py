@@ -216,6 +216,29 @@ async def test_windows_that_never_overlap_block_with_a_reason(tmp_path: Path) ->
     assert {"Pacific/Guam", "Pacific/Pago_Pago"} <= set(result.inputs["zones"])
 
 
+async def test_packs_whose_hours_do_not_overlap_block_naming_both(tmp_path: Path) -> None:
+    text = (BUILTIN_DIR / "us-regf.toml").read_text(encoding="utf-8")
+    for pack_id, start, end in (("mornings", "08:00:00", "12:00:00"),
+                                ("afternoons", "13:00:00", "21:00:00")):  # fmt: skip
+        (tmp_path / f"{pack_id}.toml").write_text(
+            text.replace('id = "us-regf"', f'id = "{pack_id}"')
+            .replace("start = 08:00:00", f"start = {start}")
+            .replace("end = 21:00:00", f"end = {end}"),
+            encoding="utf-8",
+        )
+    rule = ContactHoursRule(pack_loader=PackLoader([tmp_path]).load_packs)
+
+    result = await rule.check(
+        subject(at(NEW_YORK, 2026, 5, 12, 12, 30), packs=("mornings", "afternoons"))
+    )
+
+    assert result.decision is Decision.BLOCK
+    assert result.code == "hours.no_overlap"
+    assert result.params == {"start": "13:00", "end": "12:00"}
+    assert "do not overlap (13:00 is not before 12:00)" in result.reason
+    assert "afternoons" in result.reason and "mornings" in result.reason
+
+
 async def test_an_agreed_time_overrides_where_the_packs_allow_it() -> None:
     late = subject(at(NEW_YORK, 2026, 5, 12, 22, 30), packs=("us-regf",))
     agreed_until = at(NEW_YORK, 2026, 5, 12, 23)
