@@ -35,6 +35,7 @@ from dispatcher.contactlog.models import (
 )
 from dispatcher.retention.models import RetentionCertificate
 from dispatcher.risk_flags.models import RiskFlagEvent
+from dispatcher.stats.models import Payment
 
 __all__ = ["KINDS", "MESSAGE_EVENT", "SealedKind", "kind_named", "register"]
 
@@ -163,3 +164,13 @@ register(SealedKind("preference_change", _table(PreferenceChange), personal=("re
 register(SealedKind("risk_flag_event", _table(RiskFlagEvent), personal=("reason",),
                     public=("debtor_ref", "flag", "action", "actor", "actor_role", "at"),
                     subject="risk flag event"))  # fmt: skip
+# A payment as the finance system reported it, and the contact credited with it: what the
+# success figures are computed from. Written once (its payment_id makes a repeat a no-op).
+# What the debtor paid and when is personal (its fingerprint hashes the same, and a small
+# space of amounts could be guessed from it); who was credited is the firm's own record.
+register(SealedKind("payment", _table(Payment), at="received_at",
+                    public=("payment_id", "debtor_ref", "account_ref", "currency", "portfolio",
+                            "reported_by", "received_at", "attribution",
+                            "attributed_message_id", "attributed_collector_id",
+                            "attributed_channel"),
+                    personal=("amount", "paid_at", "paid_on", "fingerprint")))  # fmt: skip

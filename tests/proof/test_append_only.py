@@ -70,6 +70,8 @@ async def test_the_application_role_appends_and_seals_but_cannot_rewrite(
         "DELETE FROM audit_leaves",
         "UPDATE audit_checkpoints SET root_hash = 'x'",
         "UPDATE debtor_secrets SET secret = NULL",
+        "UPDATE payments SET amount = 0",
+        "DELETE FROM payments",
     ):
         assert "permission denied" in await refused(app, statement)
     # The setting that lets retention erase is honoured for the owner's role only.
@@ -103,3 +105,17 @@ async def test_the_owners_retention_erases_through_the_trigger(engine: AsyncEngi
         rows = await erase_debtor(conn, "D-0", now=START + timedelta(days=2000))
     assert rows["message_events"] == 3 and rows["secrets_destroyed"] == 1
     assert (await verify_log(engine, KEY.public_key())).findings == []
+
+
+async def test_the_migrations_leave_every_sealed_table_append_only(engine: AsyncEngine) -> None:
+    """No `dispatcher audit protect` needed after an upgrade: each sealed table got its
+    trigger, with its closing columns, from the migration that made or sealed it."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(text(
+            "SELECT c.relname, t.tgargs FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = 'audit_append_only'"))  # fmt: skip
+        installed = {
+            table: tuple(arg.decode() for arg in bytes(args).split(b"\0") if arg)
+            for table, args in rows
+        }
+    assert installed == {table: tuple(closing) for table, closing in protected_tables().items()}

@@ -5,7 +5,9 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
+from decimal import Decimal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import insert, select, update
@@ -24,6 +26,7 @@ from dispatcher.proof.leaves import entry_bytes
 from dispatcher.proof.seal import seal_pending
 from dispatcher.proof.verify import Report, verify_log
 from dispatcher.risk_flags.store import set_flag
+from dispatcher.stats.payments import PaymentEvent, record_payment
 from tests.proof.insider import sql
 from tests.proof.logdata import START, add_messages
 
@@ -135,3 +138,32 @@ async def test_a_risk_flag_event_is_sealed_and_its_edited_reason_named(
     assert (await verify(engine)).findings == []
     await sql(engine, "UPDATE risk_flag_events SET reason = 'nothing' WHERE id = 1")
     assert named(await verify(engine)) == {("changed", "risk flag event 1")}
+
+
+async def test_a_payment_is_sealed_and_its_edited_amount_or_deletion_named(
+    engine: AsyncEngine,
+) -> None:
+    # Given a payment the finance system reported, sealed
+    paid = PaymentEvent(payment_id="PAY-1", debtor_ref="D-1", account_ref="A-1",
+                        amount=Decimal("3250.00"), currency="CNY", paid_at=START)  # fmt: skip
+    for payment_id in ("PAY-1", "PAY-2"):
+        await record_payment(
+            engine, dataclasses.replace(paid, payment_id=payment_id),
+            reported_by="finance", now=START, attribution_window=timedelta(days=7),
+        )  # fmt: skip
+    await seal_pending(engine, KEY, now=START + timedelta(hours=1))
+    assert (await verify(engine)).findings == []
+    payment = kind_named("payment")
+    async with engine.connect() as conn:
+        row = (await conn.execute(payment.select().where(payment.table.c.id == 1))).one()
+        leaf = (await conn.execute(select(AuditLeaf.__table__).where(
+            AuditLeaf.kind == "payment", AuditLeaf.event_id == 1))).one()  # fmt: skip
+    sealed = entry_bytes(payment, row, entry_id=1, version=2, committed=leaf.commitment)
+    assert b"3250" not in sealed and b'"payment_id":"PAY-1"' in sealed  # the amount: committed
+
+    # When someone lowers one amount and deletes the other
+    await sql(engine, "UPDATE payments SET amount = 1 WHERE id = 1")
+    await sql(engine, "DELETE FROM payments WHERE id = 2")
+
+    # Then verify names both
+    assert named(await verify(engine)) == {("changed", "payment 1"), ("deleted", "payment 2")}
