@@ -50,6 +50,13 @@ async def test_a_wrong_password_is_refused_and_logged(
     assert ("person:ann", "signin.failed") in await access_log(stack)
 
 
+async def test_a_name_nobody_has_is_not_written_to_the_sealed_access_log(
+    browser: Browser, people: PeopleStore, stack: Stack
+) -> None:
+    assert await browser.sign_in("hunter2-typed-in-the-wrong-field", "x") == 401
+    assert await access_log(stack) == [("person:?", "signin.failed")]
+
+
 async def test_repeated_failures_lock_the_account_even_for_the_right_password(
     browser: Browser, people: PeopleStore, stack: Stack
 ) -> None:
@@ -80,12 +87,16 @@ async def test_sign_in_without_the_form_token_is_refused(
     assert await access_log(stack) == []
 
 
-async def test_signing_out_ends_the_session(browser: Browser, people: PeopleStore) -> None:
+async def test_signing_out_ends_the_session_and_is_logged(
+    browser: Browser, people: PeopleStore, stack: Stack
+) -> None:
     await browser.sign_in("ann")
     status, page, _ = await browser.post("/workspace/sign-out", {})
     assert status == 200 and 'action="/workspace/sign-in"' in page
     _, page = await browser.get("/workspace/")
     assert 'action="/workspace/sign-in"' in page
+    logged = await access_log(stack)
+    assert logged[-2:] == [("person:ann", "signin.ok"), ("person:ann", "signout")]
 
 
 async def test_the_language_switch_is_remembered(browser: Browser, people: PeopleStore) -> None:

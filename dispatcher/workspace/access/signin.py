@@ -1,8 +1,9 @@
 """Signing in and out, and choosing the language.
 
 The sign-in form is protected before any session exists by a double-submit token: a
-random cookie that the form must repeat. Every attempt is in the access log
-(``audit_reads``: ``signin.ok``, ``signin.failed``, ``signin.locked``).
+random cookie that the form must repeat. Every attempt, and each signing out, is in the
+access log (``audit_reads``: ``signin.ok``, ``signin.failed``, ``signin.locked``,
+``signout``).
 """
 
 from __future__ import annotations
@@ -47,8 +48,11 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))
     workspace = request.app[WORKSPACE]
     result = await workspace.people.sign_in(username, password)
+    # A name nobody has is not written: the access log is sealed and never erased, and what
+    # was typed there may be a password typed in the wrong field.
+    known = result.person.username if result.person is not None else "?"
     await workspace.api.audit.record_read(
-        reader=f"person:{username or '-'}",
+        reader=f"person:{known}",
         action=f"signin.{'failed' if result.outcome is SignIn.WRONG else result.outcome}",
         filters={"remote": request.remote or ""},
     )
@@ -64,7 +68,12 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
 
 @requires()
 async def sign_out(request: web.Request, viewer: Viewer) -> web.StreamResponse:
-    await request.app[WORKSPACE].people.sign_out(request.cookies[SESSION_COOKIE])
+    workspace = request.app[WORKSPACE]
+    await workspace.people.sign_out(request.cookies[SESSION_COOKIE])
+    await workspace.api.audit.record_read(
+        reader=f"person:{viewer.person.username}", action="signout",
+        filters={"remote": request.remote or ""},
+    )  # fmt: skip
     response = web.HTTPSeeOther("/workspace/sign-in")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
