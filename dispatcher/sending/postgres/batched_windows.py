@@ -18,18 +18,24 @@ A claim stands only once the batch has committed: a job leaves its window only t
 sends only after. A job that fails inside its window rolls the whole batch back (what the
 others wrote goes too): it sees its own error, and each of the others
 ``DecisionWindowLost``, on which the pipeline decides again from the start — nothing it
-wrote in the batch stands, nothing was sent.
+wrote in the batch stands, nothing was sent. So does a statement that fails or is
+cancelled in PostgreSQL (a timeout, a deadlock, a job's timeout mid-statement): the batch
+is lost from then on (``SharedTransaction.lost``), every later statement or move of it is
+``DecisionWindowLost`` instead of meeting the aborted transaction, and it never COMMITs —
+nor is a COMMIT believed unless PostgreSQL answers ``COMMIT``. A read for a window whose
+job gave up runs to its end, never cancelled under the others' claims.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -52,6 +58,8 @@ __all__ = ["BatchedWindows", "SharedTransaction", "WindowInBatch"]
 # Windows opened in one transaction at most; more wait for the next.
 MAX_BATCH = 50
 
+_T = TypeVar("_T")
+
 
 class SharedTransaction:
     """A batch's connection, one statement at a time, and the moves its windows await.
@@ -68,29 +76,36 @@ class SharedTransaction:
         self._changed = asyncio.Event()
         self.statements = 0  # moves' statements written
         self.reads: set[asyncio.Task[None]] = set()  # windows being read for those in line
+        # Why the batch cannot commit, once it cannot: a statement failed or was cancelled
+        # (PostgreSQL has aborted the transaction), or a window left with an error.
+        self.lost: BaseException | None = None
 
     def member(self, request: _Request) -> WindowInBatch:
         window = WindowInBatch(self, request)
         self._members.append(window)
         return window
 
+    def lose(self, why: BaseException) -> None:
+        if self.lost is None:
+            self.lost = why
+        self.changed()
+
+    async def run(self, message_id: str, statement: Callable[[], Awaitable[_T]]) -> _T:
+        """One statement on the batch's connection, for ``message_id``'s window. Once the
+        batch is lost, ``DecisionWindowLost``: the statement would only meet an aborted
+        transaction, and the window is to be decided again, not counted as a crash."""
+        async with self._turn:
+            if self.lost is not None:
+                raise DecisionWindowLost(message_id)
+            try:
+                return await statement()
+            except BaseException as exc:
+                self.lose(exc)
+                raise
+
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        async with self._turn:
-            rows: list[asyncpg.Record] = await self.connection.fetch(query, *args)
-            return rows
-
-    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        async with self._turn:
-            return await self.connection.fetchrow(query, *args)
-
-    async def fetchval(self, query: str, *args: Any) -> Any:
-        async with self._turn:
-            return await self.connection.fetchval(query, *args)
-
-    async def execute(self, query: str, *args: Any) -> str:
-        async with self._turn:
-            status: str = await self.connection.execute(query, *args)
-            return status
+        rows: list[asyncpg.Record] = await self.run("", lambda: self.connection.fetch(query, *args))
+        return rows
 
     def changed(self) -> None:
         self._changed.set()
@@ -112,14 +127,18 @@ class SharedTransaction:
             moves, self._moves = self._moves, {}
             for shape, queued in moves.items():
                 try:
-                    async with self._turn:
-                        self.statements += 1
-                        moved = await self._write(shape, queued)
-                except Exception as exc:  # the transaction is lost: each window hears why
+                    moved = await self.run("", functools.partial(self._write, shape, queued))
+                except DecisionWindowLost:  # lost before: nothing written, decided again
                     for each in queued:
+                        each.member.waiting = False
+                        _fail(each.answer, DecisionWindowLost(each.message_id))
+                    continue
+                except Exception as exc:  # this statement lost the transaction: its windows
+                    for each in queued:  # hear why
                         each.member.waiting = False
                         _fail(each.answer, exc)
                     continue
+                self.statements += 1
                 for each in queued:
                     each.member.waiting = False
                     if not each.answer.done():
@@ -170,16 +189,24 @@ class WindowInBatch:
         return self.shared.connection
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        return await self.shared.fetch(query, *args)
+        rows: list[asyncpg.Record] = await self._run(lambda: self.connection.fetch(query, *args))
+        return rows
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        return await self.shared.fetchrow(query, *args)
+        row: asyncpg.Record | None = await self._run(
+            lambda: self.connection.fetchrow(query, *args)
+        )
+        return row
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        return await self.shared.fetchval(query, *args)
+        return await self._run(lambda: self.connection.fetchval(query, *args))
 
     async def execute(self, query: str, *args: Any) -> str:
-        return await self.shared.execute(query, *args)
+        status: str = await self._run(lambda: self.connection.execute(query, *args))
+        return status
+
+    async def _run(self, statement: Callable[[], Awaitable[_T]]) -> _T:
+        return await self.shared.run(self.request.message_id, statement)
 
     async def move(
         self,
@@ -197,8 +224,8 @@ class WindowInBatch:
             queued = _Move(self, message_id, frozenset(expect), to, source, detail, at, changes)
             return await self.shared.queue(queued)
         return await move(
-            self.shared, message_id, expect=expect, to=to, source=source, detail=detail,
-            at=at, changes=changes, log_event=log_event,
+            self, message_id, expect=expect, to=to, source=source, detail=detail, at=at,
+            changes=changes, log_event=log_event,
         )  # fmt: skip
 
 
@@ -219,6 +246,8 @@ class _Request:
     def leave(self, *, ok: bool) -> None:
         if self.left is None:
             self.left = ok
+            if not ok and self.shared is not None:
+                self.shared.lose(DecisionWindowLost(self.message_id))
             line, self.line = self.line, None
             if line is not None:  # before the batch hears of it: the next one is a member first
                 line.next(ok=ok)
@@ -241,8 +270,8 @@ class _Line:
             request = self.waiting.popleft()
             if request.left is not None:  # gave up waiting (cancelled): nothing of it to undo
                 continue
-            if not ok:  # the batch rolls back: decided again from the start, in a later one
-                _abandon(request)
+            if not ok or self.shared.lost is not None:  # the batch rolls back: decided
+                _abandon(request)  # again from the start, in a later one
                 continue
             request.shared, request.line = self.shared, self
             member = self.shared.member(request)
@@ -259,7 +288,10 @@ class _Line:
             )  # fmt: skip
         except BaseException as exc:
             request.leave(ok=False)  # the transaction may be lost: the batch rolls back
-            _fail(request.opened, exc)
+            # Cancelled by the batch, not by its job (which awaits it shielded): the window
+            # is lost and decided again; the job was not cancelled.
+            lost = DecisionWindowLost(request.message_id)
+            _fail(request.opened, exc if isinstance(exc, Exception) else lost)
             if not isinstance(exc, Exception):
                 raise
             return
@@ -351,24 +383,30 @@ class BatchedWindows:
                     request.shared = shared
                     request.opened.set_result(window)
                 await shared.settle()
-                await _cancelled(shared.reads)  # for windows given up meanwhile
+                # Reads for windows given up meanwhile run to their end: one cancelled
+                # mid-statement would abort the transaction the others' claims are in.
+                await asyncio.gather(*shared.reads, return_exceptions=True)
                 for request in batch:  # none is left waiting for a window it will not get
                     if not request.opened.done():
                         _abandon(request)
                 self.statements += shared.statements
-                committed = all(request.left for request in batch)
+                committed = shared.lost is None and all(request.left for request in batch)
             except BaseException:
                 await _cancelled(shared.reads)  # none may use the connection once it is back
                 if not conn.is_closed():
                     await conn.execute("ROLLBACK")
                 raise
-            if committed:
-                await conn.execute("COMMIT")
+            # A COMMIT of an aborted transaction answers "ROLLBACK", without an error.
+            if committed and await conn.execute("COMMIT") == "COMMIT":
                 for request in batch:
                     if not request.ended.done():  # those abandoned were told already
                         request.ended.set_result(None)
                 return
-            await conn.execute("ROLLBACK")
+            if not committed:
+                try:
+                    await conn.execute("ROLLBACK")
+                except (asyncpg.PostgresError, OSError):  # the connection is gone, and its
+                    pass  # transaction with it: the windows hear they were lost, as below
         for request in batch:
             _fail(request.ended, DecisionWindowLost(request.message_id))
 
@@ -419,6 +457,7 @@ def _abandon(request: _Request) -> None:
 def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
     if not future.done():
         future.set_exception(exc)
+        future.exception()  # whoever awaits it still gets it; no one may (a job given up)
 
 
 async def _cancelled(tasks: set[asyncio.Task[None]]) -> None:
