@@ -116,6 +116,12 @@ class SharedTransaction:
         self.changed()
         return move.answer
 
+    def drop_moves(self) -> None:
+        """The moves still queued, answered ``DecisionWindowLost``: their batch is over."""
+        moves, self._moves = self._moves, {}
+        for queued in moves.values():
+            _answer_lost(queued)
+
     async def settle(self) -> None:
         """Write the moves the windows wait for, until every window has left."""
         while True:
@@ -129,9 +135,7 @@ class SharedTransaction:
                 try:
                     moved = await self.run("", functools.partial(self._write, shape, queued))
                 except DecisionWindowLost:  # lost before: nothing written, decided again
-                    for each in queued:
-                        each.member.waiting = False
-                        _fail(each.answer, DecisionWindowLost(each.message_id))
+                    _answer_lost(queued)
                     continue
                 except Exception as exc:  # this statement lost the transaction: its windows
                     for each in queued:  # hear why
@@ -391,7 +395,9 @@ class BatchedWindows:
                         _abandon(request)
                 self.statements += shared.statements
                 committed = shared.lost is None and all(request.left for request in batch)
-            except BaseException:
+            except BaseException as exc:
+                shared.lose(exc)  # windows still deciding touch the connection no more
+                shared.drop_moves()
                 await _cancelled(shared.reads)  # none may use the connection once it is back
                 if not conn.is_closed():
                     await conn.execute("ROLLBACK")
@@ -452,6 +458,12 @@ def _abandon(request: _Request) -> None:
     _fail(request.opened, DecisionWindowLost(request.message_id))
     if not request.ended.done():
         request.ended.set_result(None)  # no one waits for it
+
+
+def _answer_lost(queued: list[_Move]) -> None:
+    for each in queued:
+        each.member.waiting = False
+        _fail(each.answer, DecisionWindowLost(each.message_id))
 
 
 def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
