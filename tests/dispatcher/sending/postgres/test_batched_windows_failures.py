@@ -5,33 +5,23 @@ plain Python error (``test_batched_windows``)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dispatcher.clock import FrozenClock
 from dispatcher.contactlog.models import Debtor, Message
-from dispatcher.contactlog.store import ContactLog
 from dispatcher.domain import PENDING, MessageStatus
 from dispatcher.sending.postgres.log import PostgresSendingLog
 from dispatcher.sending.sending_log import DecisionWindowLost
+from tests.dispatcher.sending.postgres.test_batched_windows import (
+    NOW,
+    message,
+    sending_log,
+    statuses,
+)
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-
-NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-
-
-def message(n: int, debtor: str) -> dict[str, Any]:
-    return {
-        "id": f"M-{n}", "idempotency_key": f"k-{n}", "debtor_ref": debtor,
-        "account_ref": "A-1", "channel": "sms", "template_name": "t", "template_version": "v",
-        "locale": "en-US", "variables": {}, "destination": f"+1212555{n:04d}",
-        "requested_by": "test", "created_at": NOW, "scheduled_for": NOW, "valid_until": NOW,
-        "updated_at": NOW, "status": MessageStatus.QUEUED, "attempts": 0,
-    }  # fmt: skip
 
 
 async def seeded(engine: AsyncEngine, debtors: list[str]) -> None:
@@ -41,18 +31,9 @@ async def seeded(engine: AsyncEngine, debtors: list[str]) -> None:
             insert(Debtor),
             [{"debtor_ref": d, "country": "US", "updated_at": NOW} for d in sorted(set(debtors))],
         )
-        await conn.execute(insert(Message), [message(n, d) for n, d in enumerate(debtors)])
-
-
-async def statuses(engine: AsyncEngine) -> dict[str, str]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(select(Message.id, Message.status))
-        return {row.id: row.status for row in rows}
-
-
-def sending_log(engine: AsyncEngine, database_url: str) -> PostgresSendingLog:
-    clock = FrozenClock(NOW)
-    return PostgresSendingLog(ContactLog(engine, clock), clock, url=database_url, max_size=4)
+        await conn.execute(
+            insert(Message), [{**message(n), "debtor_ref": d} for n, d in enumerate(debtors)]
+        )
 
 
 async def claim(log: PostgresSendingLog, debtor: str, n: int) -> bool:
@@ -255,7 +236,7 @@ async def seeded_more(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(insert(Debtor), [{"debtor_ref": "D-9", "country": "US",
                                               "updated_at": NOW}])  # fmt: skip
-        await conn.execute(insert(Message), [message(99, "D-9")])
+        await conn.execute(insert(Message), [{**message(99), "debtor_ref": "D-9"}])
 
 
 # -- 3. The batch failing while a read in line waits: that job hears CancelledError ---------
