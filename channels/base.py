@@ -98,8 +98,15 @@ class Receipt:
     detail: dict[str, str] = field(default_factory=dict)
 
 
+# A provider's error code is recorded in a column this wide; a longer one (a provider's
+# free text) is cut to it, and kept whole at the head of the error's text.
+MAX_CODE_LENGTH = 32
+
+
 class ChannelError(Exception):
     def __init__(self, code: str, text: str, *, http_status: int | None = None) -> None:
+        if len(code) > MAX_CODE_LENGTH:
+            code, text = code[:MAX_CODE_LENGTH], f"{code}: {text}"
         self.code = code  # the provider's error code, as a string ("21211", "429", "network")
         self.text = text
         self.http_status = http_status

@@ -8,9 +8,11 @@ timer: alone, a move is written at once; under load, each statement carries what
 in during the previous one's round trip.
 
 Each move is still a compare-and-set with its event: a message that moved on meanwhile
-(a callback came first) is left alone and answered False, as ``move`` answers. A failed
-statement fails every move in it: those messages stay ``sending``, which the sweep
-settles by asking the provider, never by sending again.
+(a callback came first) is left alone and answered False, as ``move`` answers; a message
+goes in a statement once. A statement refused for one row's value is written again a
+move at a time, so only that move fails. A statement that failed otherwise (a timeout,
+a lost connection: it may have committed) fails every move in it: those messages stay
+``sending``, which the sweep settles by asking the provider, never by sending again.
 """
 
 from __future__ import annotations
@@ -87,16 +89,17 @@ class BatchedMoves:
     async def _write(self, shape: Shape) -> None:
         try:
             while pending := self._waiting.pop(shape, None):
-                rows, answers = pending.rows, pending.answers
-                if len(rows) > MAX_BATCH:  # the rest go next
-                    self._waiting[shape] = _Pending(rows[MAX_BATCH:], answers[MAX_BATCH:])
-                    rows, answers = rows[:MAX_BATCH], answers[:MAX_BATCH]
+                rows, answers = self._next_statement(shape, pending)
                 try:
                     moved = await self._statement(shape, rows)
+                except _REFUSED_WHOLE as exc:
+                    if len(rows) > 1:
+                        await self._one_by_one(shape, rows, answers)
+                    else:
+                        _fail(answers, exc)
+                    continue
                 except BaseException as exc:
-                    for answer in answers:
-                        if not answer.done():
-                            answer.set_exception(exc)
+                    _fail(answers, exc)
                     if not isinstance(exc, Exception):
                         raise
                     continue
@@ -106,11 +109,61 @@ class BatchedMoves:
         finally:
             self._writing.discard(shape)
 
+    def _next_statement(
+        self, shape: Shape, pending: _Pending
+    ) -> tuple[list[MoveRow], list[asyncio.Future[bool]]]:
+        """What goes in the next statement: ``MAX_BATCH`` moves at most, and a message once
+        (its second move is a compare-and-set after the first, not beside it: in one
+        statement both would answer True). The rest wait for the statement after."""
+        rows: list[MoveRow] = []
+        answers: list[asyncio.Future[bool]] = []
+        later = _Pending()
+        for row, answer in zip(pending.rows, pending.answers, strict=True):
+            if len(rows) == MAX_BATCH or any(row[0] == taken[0] for taken in rows):
+                later.rows.append(row)
+                later.answers.append(answer)
+            else:
+                rows.append(row)
+                answers.append(answer)
+        if later.rows:
+            self._waiting[shape] = later
+        return rows, answers
+
+    async def _one_by_one(
+        self, shape: Shape, rows: list[MoveRow], answers: list[asyncio.Future[bool]]
+    ) -> None:
+        """A statement PostgreSQL refused for one row's value (too long a provider's error
+        code, say) wrote nothing: each move is written alone, so that only that one fails
+        and the others' outcomes stand."""
+        for index, (row, answer) in enumerate(zip(rows, answers, strict=True)):
+            try:
+                moved = await self._statement(shape, [row])
+            except Exception as exc:
+                _fail([answer], exc)
+                continue
+            except BaseException as exc:
+                _fail(answers[index:], exc)
+                raise
+            if not answer.done():
+                answer.set_result(row[0] in moved)
+
     async def _statement(self, shape: Shape, rows: list[MoveRow]) -> set[str]:
         pool = await self._pool()
         self.statements += 1
         async with pool.acquire() as conn:
             return await write_moves(conn, shape, rows)
+
+
+# Refusals of a statement's values (SQLSTATE classes 22 and 23): certain to have written
+# nothing, and about one row, not the connection. A statement that timed out or lost its
+# connection may have committed: its moves are never written again, they fail.
+_REFUSED_WHOLE = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
+
+
+def _fail(answers: list[asyncio.Future[bool]], exc: BaseException) -> None:
+    for answer in answers:
+        if not answer.done():
+            answer.set_exception(exc)
 
 
 def shape_of(
