@@ -52,18 +52,24 @@ async def run_claimed(worker: DispatcherWorker, claimed: ClaimedJob) -> None:
     if worker.on_job_start:
         await worker.on_job_start(ctx)
     start_ms = timestamp_ms()
-    if arq_log.isEnabledFor(logging.INFO):
-        extra = f" try={job_try}" if job_try > 1 else ""
-        if start_ms - score > 1200:
-            extra += f" delayed={(start_ms - score) / 1000:0.2f}s"
-        arq_log.info("%6.2fs → %s(%s)%s", (start_ms - job.enqueue_time_ms) / 1000, ref,
-                     args_to_string(job.args, job.kwargs), extra)  # fmt: skip
     timeout_s = worker.job_timeout_s if job.function.timeout_s is None else job.function.timeout_s
-    task = worker.loop.create_task(job.function.coroutine(ctx, *job.args, **job.kwargs))
-    worker.job_tasks[job_id] = task
     finish, incr_score = True, None
-    try:
-        result = await asyncio.wait_for(task, timeout_s)
+    try:  # the job's log lines inside, as arq's: an argument or result whose repr raises
+        if arq_log.isEnabledFor(logging.INFO):  # fails the job, not the worker
+            extra = f" try={job_try}" if job_try > 1 else ""
+            if start_ms - score > 1200:
+                extra += f" delayed={(start_ms - score) / 1000:0.2f}s"
+            arq_log.info("%6.2fs → %s(%s)%s", (start_ms - job.enqueue_time_ms) / 1000, ref,
+                         args_to_string(job.args, job.kwargs), extra)  # fmt: skip
+        task = worker.loop.create_task(job.function.coroutine(ctx, *job.args, **job.kwargs))
+        worker.job_tasks[job_id] = task
+        try:
+            result = await asyncio.wait_for(task, timeout_s)
+            shown = None
+            if arq_log.isEnabledFor(logging.INFO):
+                shown = "" if result is None or not worker.log_results else truncate(repr(result))
+        finally:
+            del worker.job_tasks[job_id]
     except (Exception, asyncio.CancelledError) as exc:
         seconds = (timestamp_ms() - start_ms) / 1000
         if worker.retry_jobs and isinstance(exc, Retry):
@@ -83,11 +89,8 @@ async def run_claimed(worker: DispatcherWorker, claimed: ClaimedJob) -> None:
                               type(exc).__name__, exc)  # fmt: skip
     else:
         worker.jobs_complete += 1
-        if arq_log.isEnabledFor(logging.INFO):
-            shown = "" if result is None or not worker.log_results else truncate(repr(result))
+        if shown is not None:
             arq_log.info("%6.2fs ← %s ● %s", (timestamp_ms() - start_ms) / 1000, ref, shown)
-    finally:
-        del worker.job_tasks[job_id]
     if worker.on_job_end:
         await worker.on_job_end(ctx)
     await asyncio.shield(
