@@ -117,12 +117,14 @@ class BatchedMoves:
         statement both would answer True). The rest wait for the statement after."""
         rows: list[MoveRow] = []
         answers: list[asyncio.Future[bool]] = []
+        taken: set[str] = set()
         later = _Pending()
         for row, answer in zip(pending.rows, pending.answers, strict=True):
-            if len(rows) == MAX_BATCH or any(row[0] == taken[0] for taken in rows):
+            if len(rows) == MAX_BATCH or row[0] in taken:
                 later.rows.append(row)
                 later.answers.append(answer)
             else:
+                taken.add(row[0])
                 rows.append(row)
                 answers.append(answer)
         if later.rows:
