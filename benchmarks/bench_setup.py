@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -262,3 +263,4 @@ async def worker_run(postgres_url: str, name: str, *, workers: int) -> AsyncIter
             worker.wait(30)
         redis.stop()
         await drop_database(postgres_url, database_url)
+        shutil.rmtree(work_dir, ignore_errors=True)  # its data: a signing key, logs

@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -420,6 +421,7 @@ async def bench(args: argparse.Namespace) -> None:
         twilio.stop()
         redis.stop()
         await drop_database(args.postgres_url, database_url)
+        shutil.rmtree(work_dir, ignore_errors=True)  # its data: a signing key, logs
 
 
 def main() -> None:

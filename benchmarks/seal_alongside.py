@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -112,6 +113,7 @@ async def bench(args: argparse.Namespace) -> None:
         twilio.stop()
         redis.stop()
         await drop_database(args.postgres_url, database_url)
+        shutil.rmtree(work_dir, ignore_errors=True)  # its data: a signing key, logs
 
 
 async def report(
