@@ -385,6 +385,8 @@ def _jsonable(variables: Mapping[str, Any], problems: list[FieldProblem]) -> dic
             return str(value)
         raise TypeError(f"{type(value).__name__} cannot be stored")
 
+    if all(type(k) is str and type(v) in _JSON_SCALARS for k, v in variables.items()):
+        return dict(variables)  # what the round trip below would return, for far less
     not_text = [name for name in variables if not isinstance(name, str)]
     if not_text:  # JSON would turn 3 into "3", and a key's sort would fail beside "a"
         names = ", ".join(repr(name) for name in not_text)
@@ -397,8 +399,6 @@ def _jsonable(variables: Mapping[str, Any], problems: list[FieldProblem]) -> dic
             )
         )
         return None
-    if all(type(k) is str and type(v) in _JSON_SCALARS for k, v in variables.items()):
-        return dict(variables)  # what the round trip below would return, for far less
     try:
         return dict(json.loads(json.dumps(dict(variables), default=convert)))
     except (TypeError, ValueError) as exc:

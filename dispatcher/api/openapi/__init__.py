@@ -20,53 +20,27 @@ Stats, outbound events and risk flags keep their part beside their feature
 from __future__ import annotations
 
 from dispatcher.api.openapi.builders import (
-    ACTIVE,
-    FILTERS,
     TEXT100,
-    TIME,
     Json,
-    body,
     json_response,
     operation,
     page_size,
     path,
-    problem,
     query,
     ref,
-    text_response,
 )
-from dispatcher.api.openapi.collectors import work_paths
-from dispatcher.api.openapi.document import (
-    TAGS,
-    build,
-    components,
-    each_once,
-    paths,
-    render,
-    tagged,
-)
+from dispatcher.api.openapi.document import build, render
 
+# What the features' own parts (stats, outbound events, risk flags) and the tests use.
 __all__ = [
-    "ACTIVE",
-    "FILTERS",
-    "TAGS",
     "TEXT100",
-    "TIME",
     "Json",
-    "body",
     "build",
-    "components",
-    "each_once",
     "json_response",
     "operation",
     "page_size",
     "path",
-    "paths",
-    "problem",
     "query",
     "ref",
     "render",
-    "tagged",
-    "text_response",
-    "work_paths",
 ]

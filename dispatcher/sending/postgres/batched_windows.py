@@ -254,7 +254,7 @@ class _Request:
                 self.shared.lose(DecisionWindowLost(self.message_id))
             line, self.line = self.line, None
             if line is not None:  # before the batch hears of it: the next one is a member first
-                line.next(ok=ok)
+                line.next()
         if self.shared is not None:
             self.shared.changed()
 
@@ -269,13 +269,13 @@ class _Line:
         self.prefetch = prefetch
         self.waiting: deque[_Request] = deque()
 
-    def next(self, *, ok: bool) -> None:
+    def next(self) -> None:
         while self.waiting:
             request = self.waiting.popleft()
             if request.left is not None:  # gave up waiting (cancelled): nothing of it to undo
                 continue
-            if not ok or self.shared.lost is not None:  # the batch rolls back: decided
-                _abandon(request)  # again from the start, in a later one
+            if self.shared.lost is not None:  # the batch rolls back (one before left with an
+                _abandon(request)  # error, say): decided again from the start, in a later one
                 continue
             request.shared, request.line = self.shared, self
             member = self.shared.member(request)
